@@ -1,0 +1,212 @@
+"""Read any CSV export into a table of strings.
+
+- Encoding: a byte-order mark decides (UTF-8, UTF-16); otherwise UTF-8 if the whole file
+  decodes as UTF-8, else Windows-1252 (cp1252), else Latin-1 (which never fails).
+- Delimiter: comma, semicolon or tab, whichever parses the first records into the most
+  columns consistently (the `csv` module does the parsing, quotes included).
+- Every cell is read as a string; blank cells stay ``''`` (never NaN). Quoted fields may hold
+  delimiters and newlines. Blank lines are skipped.
+- Row numbers follow the spreadsheet convention: the header is row 1, the first record row 2.
+
+The parsing itself is pandas' C reader; this module only chooses its settings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qagrader.core.errors import QAGraderError
+
+DELIMITERS: tuple[str, ...] = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODING_NAMES = {
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
+_SNIFF_BYTES = 256 * 1024
+_SNIFF_RECORDS = 200
+_CHUNK_ROWS = 50_000
+
+
+class CsvSourceError(QAGraderError):
+    """The file cannot be read as a CSV table (missing, empty, malformed)."""
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a file is encoded and delimited."""
+
+    encoding: str
+    delimiter: str
+
+    def describe(self) -> str:
+        enc = ENCODING_NAMES.get(self.encoding, self.encoding)
+        return f"{enc}, {DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated"
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read as strings: ``frame`` has one str column per header, in file order."""
+
+    path: Path
+    format: CsvFormat
+    headers: tuple[str, ...]
+    frame: pd.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+
+def detect_encoding(path: Path) -> str:
+    """Return the codec name to read ``path`` with (see the module docstring for the order)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := f.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while block := f.read(1 << 20):
+                decoder.decode(block)
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
+
+
+def sniff_delimiter(sample: str, *, complete: bool) -> str:
+    """Choose among comma, semicolon and tab from the start of the file's text.
+
+    ``complete`` says whether ``sample`` is the whole file (else its last record may be cut).
+    Each candidate parses the sample with :mod:`csv`; the winner has the most records as wide
+    as its header, then the widest header. A single-column file is comma-separated.
+    """
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        records = [r for r in _records(sample, delim) if r]
+        if not complete and len(records) > 1:
+            records = records[:-1]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        body = records[1:] or records
+        consistent = sum(len(r) == width for r in body) / len(body)
+        score = (round(consistent, 2), width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _records(sample: str, delim: str) -> list[list[str]]:
+    out: list[list[str]] = []
+    try:
+        for rec in csv.reader(io.StringIO(sample, newline=""), delimiter=delim):
+            out.append(rec)
+            if len(out) >= _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def detect_format(path: Path) -> CsvFormat:
+    """Detect encoding and delimiter of ``path``."""
+    path = Path(path)
+    encoding = detect_encoding(path)
+    with open(path, "rb") as f:
+        raw = f.read(_SNIFF_BYTES)
+        complete = not f.read(1)
+    text = raw.decode(encoding, errors="ignore")
+    if not text.strip():
+        raise CsvSourceError(f"{path.name} is empty")
+    return CsvFormat(encoding, sniff_delimiter(text, complete=complete))
+
+
+def read_table(
+    path: Path | str,
+    *,
+    nrows: int | None = None,
+    on_chunk: Callable[[float], None] | None = None,
+) -> CsvTable:
+    """Read ``path`` as strings (see the module docstring).
+
+    ``nrows`` limits the records read (for previews). ``on_chunk(fraction_of_bytes_read)`` is
+    called after every chunk of records; it may raise to stop reading.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CsvSourceError(f"no such file: {path}")
+    fmt = detect_format(path)
+    size = max(os.path.getsize(path), 1)
+    try:
+        with open(path, "rb") as handle:
+            reader = pd.read_csv(
+                handle,
+                sep=fmt.delimiter,
+                encoding=fmt.encoding,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                engine="c",
+                nrows=nrows,
+                chunksize=_CHUNK_ROWS,
+            )
+            chunks = []
+            with reader:
+                for chunk in reader:
+                    chunks.append(chunk)
+                    if on_chunk is not None:
+                        on_chunk(min(handle.tell() / size, 1.0))
+    except pd.errors.EmptyDataError as exc:
+        raise CsvSourceError(f"{path.name} is empty") from exc
+    except pd.errors.ParserError as exc:
+        raise CsvSourceError(_parser_message(path, fmt, exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise CsvSourceError(f"{path.name} is not readable as {fmt.encoding} text: {exc}") from exc
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    frame = frame.fillna("")
+    headers = tuple(str(h).strip() for h in frame.columns)
+    frame.columns = list(headers)
+    return CsvTable(path=path, format=fmt, headers=headers, frame=frame)
+
+
+def _parser_message(path: Path, fmt: CsvFormat, exc: Exception) -> str:
+    text = str(exc)
+    # pandas: "Error tokenizing data. C error: Expected 10 fields in line 57, saw 11"
+    marker = "C error: "
+    detail = text.split(marker, 1)[1].strip() if marker in text else text
+    if detail.startswith("Expected ") and " in line " in detail:
+        try:
+            expected = int(detail.split()[1])
+            row = int(detail.split(" in line ")[1].split(",")[0])
+            saw = int(detail.rsplit("saw ", 1)[1])
+            return (
+                f"{path.name}, row {row}: {saw} cells where the header has {expected} "
+                f"(read as {fmt.describe()}; is a quote missing?)"
+            )
+        except (ValueError, IndexError):
+            pass
+    return f"{path.name} is not a readable CSV file ({fmt.describe()}): {detail}"

@@ -1,0 +1,227 @@
+"""Evaluations: drafts saved on every change, submit, edits of submitted grades with history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import EvaluationError, NotFound
+from .records import new_uuid, utc_now
+from .scorecard import Scorecard
+from .scoring import Answer, ScoreResult, normalize_value, score
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+DRAFT, SUBMITTED = "draft", "submitted"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    id: int
+    uuid: str
+    interaction_id: int
+    scorecard_id: int
+    grader: str
+    status: str
+    answers: Mapping[str, Answer]
+    overall_comment: str
+    score: float | None
+    auto_failed: bool
+    auto_fail_reasons: tuple[str, ...]
+    calibration: bool
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == SUBMITTED
+
+
+_COLUMNS = ("id, uuid, interaction_id, scorecard_id, grader, status, answers, overall_comment, score, "
+            "auto_failed, auto_fail_reasons, calibration, created_at, updated_at, submitted_at")
+
+
+def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """Canonical answers for `card`, or `EvaluationError` naming the question at fault."""
+    known = {q.key: q for q in card.questions}
+    clean: dict[str, Answer] = {}
+    for key, answer in answers.items():
+        question = known.get(key)
+        if question is None:
+            raise EvaluationError(f"question '{key}' is not on scorecard '{card.name}'")
+        if answer.na:
+            if not question.allow_na:
+                raise EvaluationError(f"question '{key}' does not allow N/A")
+            clean[key] = Answer(None, True, answer.comment)
+        elif answer.value is None or answer.value == "":
+            if answer.comment:
+                clean[key] = Answer(None, False, answer.comment)
+        else:
+            clean[key] = Answer(normalize_value(question, answer.value), False, answer.comment)
+    return clean
+
+
+class Evaluations:
+    """Grades of interactions. Each write is one transaction and recomputes the score."""
+
+    def __init__(self, ws: "Workspace"):
+        self._ws = ws
+
+    def get(self, evaluation_id: int) -> Evaluation:
+        row = self._ws.conn.execute(f"SELECT {_COLUMNS} FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No evaluation with id {evaluation_id}.")
+        return _evaluation(row)
+
+    def for_interaction(self, interaction_id: int) -> list[Evaluation]:
+        rows = self._ws.conn.execute(
+            f"SELECT {_COLUMNS} FROM evaluations WHERE interaction_id = ? ORDER BY id", (interaction_id,)
+        ).fetchall()
+        return [_evaluation(r) for r in rows]
+
+    def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
+        """The grader's open draft of this interaction on this scorecard, or a new empty one."""
+        grader = grader.strip()
+        if not grader:
+            raise EvaluationError("Enter your name as grader before grading.")
+        existing = self._ws.conn.execute(
+            "SELECT id FROM evaluations WHERE interaction_id = ? AND scorecard_id = ? AND grader = ? "
+            "AND status = 'draft' AND calibration = ? ORDER BY id DESC LIMIT 1",
+            (interaction_id, scorecard_id, grader, int(calibration)),
+        ).fetchone()
+        if existing:
+            return self.get(existing[0])
+        card = self._ws.scorecards.get_by_id(scorecard_id).card
+        result = score(card, {})
+        now = utc_now()
+        with self._ws.transaction() as conn:
+            if conn.execute("SELECT 1 FROM interactions WHERE id = ?", (interaction_id,)).fetchone() is None:
+                raise NotFound(f"No interaction with id {interaction_id}.")
+            cursor = conn.execute(
+                f"""INSERT INTO evaluations ({_COLUMNS.split(', ', 1)[1]})
+                    VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
+                (new_uuid(), interaction_id, scorecard_id, grader, result.total, int(calibration), now, now),
+            )
+            evaluation_id = cursor.lastrowid
+        return self.get(evaluation_id)
+
+    def save(
+        self,
+        evaluation_id: int,
+        answers: Mapping[str, Answer] | None = None,
+        overall_comment: str | None = None,
+    ) -> tuple[Evaluation, ScoreResult]:
+        """Replace the answers and/or overall comment and rescore, in one transaction.
+        Saving a submitted evaluation keeps a snapshot of the previous state in its history."""
+        with self._ws.transaction() as conn:
+            current = self.get(evaluation_id)
+            card = self._ws.scorecards.get_by_id(current.scorecard_id).card
+            new_answers = validate_answers(card, current.answers if answers is None else answers)
+            comment = current.overall_comment if overall_comment is None else overall_comment
+            if current.submitted and new_answers != dict(current.answers):
+                missing = [q.key for q in card.questions if not new_answers.get(q.key, Answer()).answered]
+                if missing:
+                    raise EvaluationError(
+                        f"A submitted evaluation needs every answer; question '{missing[0]}' is empty."
+                    )
+            if new_answers == dict(current.answers) and comment == current.overall_comment:
+                return current, score(card, new_answers)
+            if current.submitted:
+                conn.execute(
+                    "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
+                    (evaluation_id, utc_now(), json.dumps(_snapshot(current))),
+                )
+            result = self._write(conn, current, new_answers, comment, current.status)
+        return self.get(evaluation_id), result
+
+    def set_answer(self, evaluation_id: int, key: str, answer: Answer) -> tuple[Evaluation, ScoreResult]:
+        """Change one answer (autosave of a single keystroke or click)."""
+        current = self.get(evaluation_id)
+        answers = dict(current.answers)
+        answers[key] = answer
+        return self.save(evaluation_id, answers)
+
+    def submit(self, evaluation_id: int) -> Evaluation:
+        """Mark a complete draft as submitted; refuses while any question is unanswered."""
+        with self._ws.transaction() as conn:
+            current = self.get(evaluation_id)
+            if current.submitted:
+                return current
+            card = self._ws.scorecards.get_by_id(current.scorecard_id).card
+            result = score(card, current.answers)
+            if result.unanswered:
+                count = len(result.unanswered)
+                raise EvaluationError(
+                    f"{count} question{'s' if count > 1 else ''} still unanswered "
+                    f"(first: '{result.unanswered[0]}'); answer or mark N/A before submitting."
+                )
+            self._write(conn, current, dict(current.answers), current.overall_comment, SUBMITTED)
+        return self.get(evaluation_id)
+
+    def delete_draft(self, evaluation_id: int) -> None:
+        with self._ws.transaction() as conn:
+            if self.get(evaluation_id).submitted:
+                raise EvaluationError("A submitted evaluation cannot be deleted.")
+            conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
+            conn.execute("DELETE FROM evaluations WHERE id = ?", (evaluation_id,))
+
+    def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
+        """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot)."""
+        rows = self._ws.conn.execute(
+            "SELECT saved_at, snapshot FROM evaluation_history WHERE evaluation_id = ? ORDER BY id",
+            (evaluation_id,),
+        ).fetchall()
+        return [(saved_at, json.loads(snapshot)) for saved_at, snapshot in rows]
+
+    def _write(self, conn, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
+        card = self._ws.scorecards.get_by_id(current.scorecard_id).card
+        result = score(card, answers)
+        now = utc_now()
+        submitted_at = current.submitted_at or (now if status == SUBMITTED else None)
+        conn.execute(
+            """UPDATE evaluations SET answers = ?, overall_comment = ?, score = ?, auto_failed = ?,
+               auto_fail_reasons = ?, status = ?, updated_at = ?, submitted_at = ? WHERE id = ?""",
+            (_answers_json(answers), comment, result.total, int(result.auto_failed),
+             json.dumps(list(result.auto_fail_reasons)), status, now, submitted_at, current.id),
+        )
+        write_skill_scores(conn, current.id, result)
+        return result
+
+
+def write_skill_scores(conn, evaluation_id: int, result: ScoreResult) -> None:
+    """Keep the derived `evaluation_skills` rows in step with a score."""
+    conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
+    conn.executemany(
+        "INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
+        [(evaluation_id, skill, value) for skill, value in result.skills.items()],
+    )
+
+
+def _answers_json(answers: Mapping[str, Answer]) -> str:
+    return json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False)
+
+
+def _snapshot(evaluation: Evaluation) -> dict:
+    return {
+        "answers": {k: a.to_json() for k, a in evaluation.answers.items()},
+        "overall_comment": evaluation.overall_comment,
+        "score": evaluation.score,
+        "auto_failed": evaluation.auto_failed,
+        "updated_at": evaluation.updated_at,
+    }
+
+
+def _evaluation(row: tuple) -> Evaluation:
+    (id_, uuid, interaction_id, scorecard_id, grader, status, answers, comment, score_, auto_failed,
+     reasons, calibration, created_at, updated_at, submitted_at) = row
+    return Evaluation(
+        id=id_, uuid=uuid, interaction_id=interaction_id, scorecard_id=scorecard_id, grader=grader,
+        status=status, answers={k: Answer.from_json(v) for k, v in json.loads(answers).items()},
+        overall_comment=comment, score=score_, auto_failed=bool(auto_failed),
+        auto_fail_reasons=tuple(json.loads(reasons)), calibration=bool(calibration),
+        created_at=created_at, updated_at=updated_at, submitted_at=submitted_at,
+    )

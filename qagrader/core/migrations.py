@@ -1,0 +1,117 @@
+"""Schema of a workspace, as named, ordered migrations (sqlite-utils `Migrations`).
+
+Each migration runs in its own transaction. Never edit a released migration: add a new one.
+`SCHEMA_VERSION` is the number of migrations; it is written to `PRAGMA user_version` so that an
+older QA Grader can refuse a file written by a newer one without touching it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("qagrader")
+
+
+def _run_script(db: Database, script: str) -> None:
+    """Run `;`-separated DDL inside the migration's transaction (executescript would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE teams (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE agents (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            team_id INTEGER REFERENCES teams(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX agents_team ON agents(team_id);
+        CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            external_id TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            agent_id INTEGER REFERENCES agents(id),
+            team_id INTEGER REFERENCES teams(id),
+            brand TEXT,
+            occurred_at TEXT,
+            csat_raw TEXT,
+            csat_scale TEXT,
+            csat_norm REAL CHECK (csat_norm IS NULL OR (csat_norm >= 0 AND csat_norm <= 1)),
+            satisfied INTEGER CHECK (satisfied IS NULL OR satisfied IN (0, 1)),
+            subject TEXT,
+            transcript TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX interactions_agent ON interactions(agent_id);
+        CREATE INDEX interactions_team ON interactions(team_id);
+        CREATE INDEX interactions_channel ON interactions(channel);
+        CREATE INDEX interactions_occurred ON interactions(occurred_at);
+        CREATE TABLE scorecards (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            family_uuid TEXT NOT NULL,
+            name TEXT NOT NULL COLLATE NOCASE,
+            version INTEGER NOT NULL,
+            definition TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (name, version)
+        );
+        CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+            scorecard_id INTEGER NOT NULL REFERENCES scorecards(id),
+            grader TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'submitted')),
+            answers TEXT NOT NULL,
+            overall_comment TEXT NOT NULL DEFAULT '',
+            score REAL,
+            auto_failed INTEGER NOT NULL DEFAULT 0,
+            auto_fail_reasons TEXT NOT NULL DEFAULT '[]',
+            calibration INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT
+        );
+        CREATE INDEX evaluations_interaction ON evaluations(interaction_id);
+        CREATE INDEX evaluations_scorecard ON evaluations(scorecard_id);
+        CREATE INDEX evaluations_status ON evaluations(status, calibration);
+        CREATE TABLE evaluation_skills (
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            skill TEXT NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (evaluation_id, skill)
+        ) WITHOUT ROWID;
+        CREATE TABLE evaluation_history (
+            id INTEGER PRIMARY KEY,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+            saved_at TEXT NOT NULL,
+            snapshot TEXT NOT NULL
+        );
+        CREATE INDEX evaluation_history_evaluation ON evaluation_history(evaluation_id);
+        """
+    )
+
+
+KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
+SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

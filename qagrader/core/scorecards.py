@@ -1,0 +1,205 @@
+"""Stored scorecards: versions, archive, JSON/CSV import and export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import NotFound, QAGraderError
+from .records import new_uuid, utc_now
+from .scorecard import (
+    Scorecard,
+    scorecard_from_dict,
+    scorecard_from_json,
+    scorecard_to_dict,
+    scorecard_to_json,
+)
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoredScorecard:
+    """One version of a scorecard as stored in the workspace."""
+
+    id: int
+    uuid: str
+    family_uuid: str
+    name: str
+    version: int
+    card: Scorecard
+    archived: bool
+    created_at: str
+    updated_at: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    scorecard: StoredScorecard
+    new_version: bool  # True when the save created a version because the old one has grades
+    changed: bool  # False when the definition was identical to the latest version
+
+
+class Scorecards:
+    """Versioned scorecards. Editing a scorecard that has evaluations creates a new version;
+    old evaluations keep theirs. Scorecards with grades can be archived, not deleted."""
+
+    def __init__(self, ws: "Workspace"):
+        self._ws = ws
+
+    def list(self, include_archived: bool = False) -> list[StoredScorecard]:
+        """The latest version of each scorecard, by name."""
+        sql = """SELECT s.* FROM scorecards s
+                 WHERE s.version = (SELECT max(version) FROM scorecards WHERE family_uuid = s.family_uuid)"""
+        if not include_archived:
+            sql += " AND s.archived = 0"
+        rows = self._ws.conn.execute(sql + " ORDER BY s.name COLLATE NOCASE").fetchall()
+        return [self._row(r) for r in rows]
+
+    def versions(self, name: str) -> list[StoredScorecard]:
+        rows = self._ws.conn.execute(
+            "SELECT * FROM scorecards WHERE family_uuid = ? ORDER BY version",
+            (self.get(name).family_uuid,),
+        ).fetchall()
+        return [self._row(r) for r in rows]
+
+    def get(self, name: str, version: int | None = None) -> StoredScorecard:
+        """A scorecard by name (case-insensitive): the latest version unless `version` is given."""
+        sql = "SELECT * FROM scorecards WHERE name = ?"
+        args: list = [name]
+        if version is not None:
+            sql += " AND version = ?"
+            args.append(version)
+        row = self._ws.conn.execute(sql + " ORDER BY version DESC LIMIT 1", args).fetchone()
+        if row is None:
+            what = f"'{name}' version {version}" if version is not None else f"'{name}'"
+            raise NotFound(f"No scorecard named {what}.")
+        return self._row(row)
+
+    def get_by_id(self, scorecard_id: int) -> StoredScorecard:
+        row = self._ws.conn.execute("SELECT * FROM scorecards WHERE id = ?", (scorecard_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No scorecard with id {scorecard_id}.")
+        return self._row(row)
+
+    def evaluation_count(self, scorecard_id: int) -> int:
+        return self._ws.conn.execute(
+            "SELECT count(*) FROM evaluations WHERE scorecard_id = ?", (scorecard_id,)
+        ).fetchone()[0]
+
+    def save(self, card: Scorecard, family_uuid: str | None = None) -> SaveResult:
+        """Save `card`. With `family_uuid` (editing an existing scorecard, possibly renamed) or a
+        known name, updates the latest version in place if it has no evaluations, otherwise adds
+        a version. Saving an identical definition changes nothing."""
+        definition = json.dumps(scorecard_to_dict(card), ensure_ascii=False, sort_keys=True)
+        now = utc_now()
+        with self._ws.transaction() as conn:
+            latest = self._latest(family_uuid) if family_uuid else self._latest_by_name(card.name)
+            clash = conn.execute(
+                "SELECT family_uuid FROM scorecards WHERE name = ? LIMIT 1", (card.name,)
+            ).fetchone()
+            if clash and (latest is None or clash[0] != latest.family_uuid):
+                raise QAGraderError(f"A scorecard named '{card.name}' already exists; choose another name.")
+            if latest is None:
+                conn.execute(
+                    """INSERT INTO scorecards (uuid, family_uuid, name, version, definition, archived,
+                       created_at, updated_at) VALUES (?, ?, ?, 1, ?, 0, ?, ?)""",
+                    (new_uuid(), new_uuid(), card.name, definition, now, now),
+                )
+                return SaveResult(self.get(card.name), new_version=False, changed=True)
+            if latest.name != card.name:
+                conn.execute("UPDATE scorecards SET name = ?, updated_at = ? WHERE family_uuid = ?",
+                             (card.name, now, latest.family_uuid))
+            old = json.dumps(scorecard_to_dict(latest.card), ensure_ascii=False, sort_keys=True)
+            if old == definition:
+                return SaveResult(self.get(card.name), new_version=False, changed=latest.name != card.name)
+            if self.evaluation_count(latest.id):
+                conn.execute(
+                    """INSERT INTO scorecards (uuid, family_uuid, name, version, definition, archived,
+                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (new_uuid(), latest.family_uuid, card.name, latest.version + 1, definition,
+                     int(latest.archived), now, now),
+                )
+                return SaveResult(self.get(card.name), new_version=True, changed=True)
+            conn.execute("UPDATE scorecards SET definition = ?, updated_at = ? WHERE id = ?",
+                         (definition, now, latest.id))
+            return SaveResult(self.get(card.name), new_version=False, changed=True)
+
+    def import_json(self, text: str) -> SaveResult:
+        """Validate a scorecard JSON document and save it (see `save`)."""
+        return self.save(scorecard_from_json(text))
+
+    def import_file(self, path: str | Path) -> SaveResult:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise QAGraderError(f"Cannot read scorecard file {path}: {error}") from error
+        return self.import_json(text)
+
+    def export_json(self, name: str, version: int | None = None) -> str:
+        return scorecard_to_json(self.get(name, version).card)
+
+    def set_archived(self, name: str, archived: bool = True) -> None:
+        """Archive (hide from grading) or restore every version of a scorecard."""
+        family = self.get(name).family_uuid
+        with self._ws.transaction() as conn:
+            conn.execute("UPDATE scorecards SET archived = ?, updated_at = ? WHERE family_uuid = ?",
+                         (int(archived), utc_now(), family))
+
+    def delete(self, name: str) -> None:
+        """Delete a scorecard that has never been used; one with grades must be archived instead."""
+        family = self.get(name).family_uuid
+        with self._ws.transaction() as conn:
+            used = conn.execute(
+                """SELECT count(*) FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+                   WHERE s.family_uuid = ?""", (family,)).fetchone()[0]
+            if used:
+                raise QAGraderError(
+                    f"Scorecard '{name}' has {used} evaluations and cannot be deleted; archive it instead."
+                )
+            conn.execute("DELETE FROM scorecards WHERE family_uuid = ?", (family,))
+
+    def _latest(self, family_uuid: str) -> StoredScorecard | None:
+        row = self._ws.conn.execute(
+            "SELECT * FROM scorecards WHERE family_uuid = ? ORDER BY version DESC LIMIT 1", (family_uuid,)
+        ).fetchone()
+        return self._row(row) if row else None
+
+    def _latest_by_name(self, name: str) -> StoredScorecard | None:
+        try:
+            return self.get(name)
+        except NotFound:
+            return None
+
+    def _row(self, row: tuple) -> StoredScorecard:
+        cursor_columns = ("id", "uuid", "family_uuid", "name", "version", "definition", "archived",
+                          "created_at", "updated_at")
+        data = dict(zip(cursor_columns, row))
+        return StoredScorecard(
+            id=data["id"], uuid=data["uuid"], family_uuid=data["family_uuid"], name=data["name"],
+            version=data["version"], card=_card_cached(data["definition"]),
+            archived=bool(data["archived"]), created_at=data["created_at"], updated_at=data["updated_at"],
+        )
+
+
+_CARD_CACHE: dict[str, Scorecard] = {}
+
+
+def _card_cached(definition: str) -> Scorecard:
+    """Parsed scorecards by definition text: stored definitions never change in place
+    without changing their text, so the text is a safe key."""
+    card = _CARD_CACHE.get(definition)
+    if card is None:
+        card = scorecard_from_dict(json.loads(definition))
+        if len(_CARD_CACHE) > 256:
+            _CARD_CACHE.clear()
+        _CARD_CACHE[definition] = card
+    return card

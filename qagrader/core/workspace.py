@@ -1,0 +1,164 @@
+"""The workspace: one SQLite file, opened once, owning the connection and the managers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import WorkspaceError
+from .migrations import KNOWN_MIGRATIONS, SCHEMA_VERSION, migrations
+
+APPLICATION_ID = 0x51414752  # "QAGR": marks a SQLite file as a QA Grader workspace
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Workspace:
+    """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
+
+    Managers: `scorecards`, `interactions`, `evaluations`. Writes go through `transaction()`.
+    One Workspace per thread: a worker thread calls `reopen()` for its own connection.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        from .evaluations import Evaluations
+        from .interactions import Interactions
+        from .scorecards import Scorecards
+
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+        self.scorecards = Scorecards(self)
+        self.interactions = Interactions(self)
+        self.evaluations = Evaluations(self)
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> "Workspace":
+        """Open (or create) the workspace at `path`, migrating an older schema after a backup.
+
+        A file written by a newer QA Grader, or a SQLite file that is not a workspace, is refused
+        with `WorkspaceError` and left untouched.
+        """
+        path = Path(path).expanduser()
+        if not path.exists() and not create:
+            raise WorkspaceError(f"No workspace at {path}.")
+        if path.exists() and path.is_dir():
+            raise WorkspaceError(f"{path} is a folder, not a workspace file.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            _check_compatible(conn, path)
+        except sqlite3.DatabaseError as error:
+            raise WorkspaceError(f"{path} is not a QA Grader workspace ({error}).") from error
+        except WorkspaceError:
+            conn.close()
+            raise
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            workspace = cls(path, conn)
+            workspace._migrate()
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise WorkspaceError(f"Cannot open workspace {path}: {error}") from error
+        return workspace
+
+    def reopen(self) -> "Workspace":
+        """A second connection to the same file, for another thread."""
+        return Workspace.open(self.path, create=False)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front, so a second
+        process waits on the busy timeout instead of failing; nested calls use savepoints."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def counts(self) -> dict[str, int]:
+        """Row counts for the status bar."""
+        query = """SELECT
+            (SELECT count(*) FROM interactions),
+            (SELECT count(*) FROM evaluations WHERE status = 'submitted'),
+            (SELECT count(*) FROM evaluations WHERE status = 'draft'),
+            (SELECT count(*) FROM agents),
+            (SELECT count(*) FROM scorecards WHERE archived = 0)"""
+        row = self.conn.execute(query).fetchone()
+        keys = ("interactions", "submitted", "drafts", "agents", "scorecards")
+        return dict(zip(keys, row))
+
+    def backup_to(self, target: str | Path) -> Path:
+        """Write a consistent copy of the workspace (SQLite backup API) to `target`."""
+        target = Path(target)
+        if target.resolve() == self.path.resolve():
+            raise WorkspaceError("Choose a different file for the copy.")
+        if target.exists():
+            target.unlink()
+        copy = sqlite3.connect(str(target))
+        try:
+            self.conn.backup(copy)
+        finally:
+            copy.close()
+        return target
+
+    def _migrate(self) -> None:
+        pending = migrations.pending(self.db)
+        if not pending:
+            return
+        if migrations.applied(self.db):
+            self._backup_before_migration()
+        migrations.apply(self.db)
+        self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _backup_before_migration(self) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = self.path.with_name(f"{self.path.stem}.before-migration-{stamp}{self.path.suffix}")
+        self.backup_to(backup)
+        return backup
+
+
+def _check_compatible(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse, without writing anything, files that are not ours or are from a newer version."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables:
+        return
+    if app_id != APPLICATION_ID:
+        raise WorkspaceError(f"{path} is a SQLite file but not a QA Grader workspace.")
+    applied = set()
+    if "_sqlite_migrations" in tables:
+        applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")}
+    unknown = applied - set(KNOWN_MIGRATIONS)
+    if version > SCHEMA_VERSION or unknown:
+        raise WorkspaceError(
+            f"{path} was written by a newer version of QA Grader (schema {version}, this "
+            f"version knows {SCHEMA_VERSION}). Update QA Grader to open it; the file was not changed."
+        )
+
