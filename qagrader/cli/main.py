@@ -1,0 +1,112 @@
+"""`qagrader [--db PATH] COMMAND ...`: the same core functions as the desktop app.
+
+User mistakes print one clear line to stderr and exit with status 1 (2 for bad arguments);
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qagrader import __version__
+from qagrader.core.errors import QAGraderError
+
+from . import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qagrader",
+        description="Offline QA grading of customer interactions. Without a command, opens the app.",
+    )
+    parser.add_argument("--db", metavar="PATH", help="workspace file (default: $QAGRADER_DB, "
+                        "else workspace.qagrader in your data folder)")
+    parser.add_argument("--version", action="version", version=f"qagrader {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.set_defaults(run=commands.gui)
+
+    demo = sub.add_parser("demo", help="build a realistic demo workspace")
+    demo.add_argument("--interactions", type=int, default=2400, metavar="N")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--replace", action="store_true", help="replace the file if it exists")
+    demo.add_argument("--open", action="store_true", help="open the app on it afterwards")
+    demo.set_defaults(run=commands.demo)
+
+    imp = sub.add_parser("import", help="import interactions, a scorecard or evaluations")
+    imp_sub = imp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    inter = imp_sub.add_parser("interactions", help="a helpdesk CSV export")
+    inter.add_argument("file", type=Path)
+    inter.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                       help="use COLUMN for our FIELD (external_id, channel, agent, team, brand, "
+                            "occurred_at, csat, subject, transcript)")
+    inter.add_argument("--csat-scale", default="1-5", help="1-5 (default), 1-10, 0-10, 0-100 or binary")
+    inter.add_argument("--channel", dest="default_channel", metavar="CHANNEL",
+                       help="channel for rows without one (e.g. phone)")
+    inter.add_argument("--channel-map", action="append", default=[], metavar="RAW=CHANNEL",
+                       help="map a raw channel value, e.g. Inbound=phone")
+    inter.add_argument("--date-order", choices=("auto", "dayfirst", "monthfirst"), default="auto")
+    inter.add_argument("--dry-run", action="store_true", help="report every problem, write nothing")
+    inter.add_argument("--skip-bad-rows", action="store_true",
+                       help="import the good rows; write the bad ones to a rejects CSV")
+    inter.add_argument("--rejects", type=Path, metavar="PATH", help="where to write rejected rows")
+    inter.set_defaults(run=commands.import_interactions)
+    card = imp_sub.add_parser("scorecard", help="a scorecard JSON file")
+    card.add_argument("file", type=Path)
+    card.set_defaults(run=commands.import_scorecard)
+    evals = imp_sub.add_parser("evaluations", help="a wide evaluations CSV")
+    evals.add_argument("file", type=Path)
+    evals.add_argument("--dry-run", action="store_true")
+    evals.add_argument("--skip-bad-rows", action="store_true")
+    evals.set_defaults(run=commands.import_evaluations)
+
+    exp = sub.add_parser("export", help="export evaluations or a scorecard")
+    exp_sub = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    ev_out = exp_sub.add_parser("evaluations", help="evaluations as CSV")
+    ev_out.add_argument("out", type=Path)
+    ev_out.add_argument("--format", choices=("wide", "long"), default="wide")
+    ev_out.add_argument("--scorecard", metavar="NAME")
+    ev_out.add_argument("--status", choices=("submitted", "draft"))
+    ev_out.add_argument("--excel", action="store_true", help="UTF-8 with BOM, for Excel")
+    ev_out.set_defaults(run=commands.export_evaluations)
+    card_out = exp_sub.add_parser("scorecard", help="a scorecard as JSON or CSV (by the file suffix)")
+    card_out.add_argument("name")
+    card_out.add_argument("out", type=Path)
+    card_out.add_argument("--version", type=int, dest="card_version")
+    card_out.set_defaults(run=commands.export_scorecard)
+
+    lst = sub.add_parser("list", help="list scorecards or agents")
+    lst.add_argument("what", choices=("scorecards", "agents"))
+    lst.set_defaults(run=commands.list_records)
+
+    analyze = sub.add_parser("analyze", help="skill-CSAT analysis: CSV tables and charts")
+    analyze.add_argument("--out", type=Path, required=True, metavar="DIR")
+    commands.add_filter_arguments(analyze)
+    analyze.set_defaults(run=commands.analyze)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.run = commands.gui
+    try:
+        return args.run(args) or 0
+    except QAGraderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
