@@ -1,0 +1,933 @@
+"""Demo workspace: a realistic, deterministic QA workspace built in a few seconds.
+
+Three brands of an online shop, four support teams, 24 agents and four QA specialists grade
+phone calls, emails and chats on the sample scorecards in `resources/scorecards/` over twelve
+weeks. The data follow a latent model so that the analysis finds what the eCommerce study found:
+
+- every agent has a propensity per behaviour (normal, shared in part by the soft skills), so
+  agents differ and have gaps; each interaction draws a latent per behaviour from the agent's
+  propensity plus noise, and each question's answer is a threshold of that latent (thresholds
+  set the realistic pass rates, e.g. ~3% wrong customer names);
+- each interaction's skill scores are computed by `scoring.score`, exactly as stored;
+- the customer's satisfaction is a channel-specific weighted sum of the standardised skill
+  scores plus topic, brand and noise terms, cut into a 1-5 survey answer (a J-shaped spread);
+  about two thirds of the customers answer the survey.
+
+The targets in `CSAT_TARGETS` plant the study's relations: authenticity, friendly tone and empathy
+strongest; avoiding a negative tone and the wrong name positive; rapport & personalisation near
+zero; empathy and etiquette much stronger on the phone; accuracy equal on every channel.
+
+Everything (uuids and timestamps included) derives from the seed and fixed dates, so one seed
+always gives the same database content.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib import resources as importlib_resources
+from pathlib import Path
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import CancelledError, QAGraderError
+from .scorecard import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
+from .scoring import Answer, ScoreResult, score
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+CHANNELS: tuple[str, ...] = ("phone", "email", "chat")
+DEMO_END = date(2026, 10, 30)  # a Friday; fixed so that a seed always gives the same workspace
+WEEKS = 12
+CSAT_RESPONSE = {"phone": 0.60, "email": 0.70, "chat": 0.68}
+CSAT_LEVEL_SHARES = (0.12, 0.07, 0.11, 0.22, 0.48)  # survey answers 1..5: J-shaped, like real CSAT
+
+# Correlation of each skill score with the customer's latent satisfaction, per channel (phone,
+# email, chat); the 1-5 survey cut and the topic/brand terms shrink them by about a tenth.
+# Skills not listed do not move CSAT.
+CSAT_TARGETS: dict[str, tuple[float, float, float]] = {
+    "Authenticity": (0.34, 0.32, 0.32),
+    "Friendly tone": (0.32, 0.29, 0.30),
+    "Empathy": (0.34, 0.12, 0.12),
+    "Etiquette": (0.28, 0.06, 0.06),
+    "Accuracy": (0.19, 0.19, 0.19),
+    "Resolution": (0.16, 0.17, 0.16),
+    "Negative tone": (0.14, 0.14, 0.14),
+    "Wrong customer name": (0.10, 0.10, 0.10),
+    "Rapport & personalization": (0.02, 0.02, 0.02),
+    "Process": (0.04, 0.04, 0.04),
+    "Data protection": (0.03, 0.03, 0.03),
+}
+# Behaviours the answers are drawn from: (share of variance from the agent, loading on the
+# shared "soft skills" factor). The bonus question draws on "Extra mile".
+BEHAVIOURS: dict[str, tuple[float, float]] = {
+    "Empathy": (0.30, 0.35), "Authenticity": (0.30, 0.35), "Friendly tone": (0.30, 0.35),
+    "Negative tone": (0.25, 0.30), "Wrong customer name": (0.15, 0.0),
+    "Rapport & personalization": (0.30, 0.0), "Etiquette": (0.30, 0.20), "Accuracy": (0.30, 0.0),
+    "Resolution": (0.20, 0.0), "Process": (0.30, 0.0), "Data protection": (0.20, 0.0),
+    "Extra mile": (0.30, 0.0),
+}
+# Answer shares per question key: "fail" for yes/no and two-option questions, "options" (worst
+# to best) for Yes/Partial/No, "scale" for 1..5.
+ANSWER_SHARES: dict[str, dict[str, Any]] = {
+    "greeting": {"fail": 0.08}, "hold_etiquette": {"fail": 0.15}, "wait_updates": {"fail": 0.18},
+    "closing": {"fail": 0.12}, "writing": {"scale": (0.03, 0.08, 0.24, 0.40, 0.25)},
+    "right_name": {"fail": 0.03},
+    "empathy": {"fail": 0.20, "options": (0.12, 0.20, 0.68)},
+    "authenticity": {"fail": 0.18, "options": (0.12, 0.25, 0.63), "scale": (0.04, 0.10, 0.26, 0.35, 0.25)},
+    "friendly_tone": {"scale": (0.02, 0.06, 0.20, 0.40, 0.32)},
+    "negative_tone": {"fail": 0.06},
+    "rapport": {"fail": 0.45, "options": (0.25, 0.35, 0.40), "scale": (0.10, 0.20, 0.35, 0.25, 0.10)},
+    "accuracy": {"fail": 0.10, "options": (0.08, 0.12, 0.80)},
+    "resolution": {"options": (0.10, 0.18, 0.72)},
+    "process": {"fail": 0.08}, "verification": {"fail": 0.03}, "data_protection": {"fail": 0.006},
+    "extra_mile": {"fail": 0.80},
+}
+
+TEAMS: dict[str, tuple[tuple[float, float, float], tuple[str, ...]]] = {
+    # team: (share of phone, email, chat), agents
+    "Phone Support": ((0.86, 0.04, 0.10), (
+        "Maya Patel", "James O'Connor", "Aisha Khan", "Lukas Weber", "Grace Mensah", "Daniel Kowalski")),
+    "Digital Care": ((0.04, 0.52, 0.44), (
+        "Sofia Rossi", "Ethan Brooks", "Hannah Schmidt", "Kwame Asante", "Chloe Martin", "Mateo García")),
+    "Returns & Billing": ((0.40, 0.38, 0.22), (
+        "Olivia Novak", "Ravi Sharma", "Emily Clarke", "Tomás Silva", "Zara Ahmed", "Ben Fletcher")),
+    "Premium Care": ((0.50, 0.20, 0.30), (
+        "Isabella Moreau", "Noah Jensen", "Fatima Haddad", "Oliver Wright", "Mei Lin", "Jack Murphy")),
+}
+GRADERS: tuple[tuple[str, float], ...] = (
+    ("Priya Raman", 0.34), ("Tom Becker", 0.28), ("Lucía Ortega", 0.24), ("Sam Whitfield", 0.14))
+BRANDS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
+    # name, order prefix, share, CSAT shift, products
+    ("Northwind Living", "NW", 0.45, 0.05,
+     ("oak bookshelf", "linen duvet set", "table lamp", "corner sofa", "dinner set")),
+    ("Bramble & Co", "BR", 0.35, 0.0,
+     ("rain jacket", "leather boots", "wool jumper", "denim jeans", "silk scarf")),
+    ("Voltline Electronics", "VL", 0.20, -0.15,
+     ("wireless headphones", "smart speaker", "fast charger", "4K monitor", "robot vacuum")),
+)
+FIRST_NAMES = ("Daniel", "Sarah", "Michael", "Laura", "David", "Emma", "Chris", "Rachel", "Paul", "Sophie",
+               "Mark", "Lucy", "Andrew", "Jessica", "Peter", "Helen", "Ahmed", "Nadia", "Kevin", "Claire",
+               "Simon", "Anna", "Tariq", "Julia", "Steven", "Megan", "Joseph", "Amira", "Robert", "Kate",
+               "Liam", "Priyanka", "Gareth", "Elena", "Marcus", "Yasmin", "Owen", "Charlotte", "Hugo", "Ines")
+LAST_NAMES = ("Cho", "Taylor", "Evans", "Hughes", "Thompson", "Walsh", "Ali", "Nguyen", "Fischer", "Dubois",
+              "Morgan", "Bennett", "Reid", "Okafor", "Santos", "Hall", "Price", "Ward", "Lopez", "Baker",
+              "Singh", "Turner", "Hussain", "Collins", "Parker", "Russo", "Kelly", "Shaw", "Young", "Mills")
+OCCASIONS = (("It's a birthday present for my sister.", "I hope your sister has a brilliant birthday!"),
+             ("We're moving house on Saturday.", "Good luck with the move on Saturday!"),
+             ("I need it for a trip next week.", "Have a great trip next week!"),
+             ("It's for our new flat.", "Congratulations on the new flat!"),
+             ("It was meant to be an anniversary gift.", "Happy anniversary, by the way!"))
+
+# topic: channel weights (phone, email, chat), subjects, customer's problem, empathy's "impact",
+# accurate fix, wrong information, partial next step, unresolved answer.
+TOPICS: dict[str, dict[str, Any]] = {
+    "late": {"w": (0.20, 0.16, 0.22), "csat": -0.15,
+             "subject": ("Where is my order {order}?", "Order {order} still not delivered", "Delivery late"),
+             "problem": "My {product} (order {order}) was due on Monday and still hasn't arrived.",
+             "impact": "you're waiting in for a delivery that doesn't come",
+             "fix": "It's at the local depot and out for delivery tomorrow before 6pm; I've sent you the tracking link.",
+             "wrong": "It should definitely be with you later today.",
+             "partial": "I'll chase the courier and someone will get back to you.",
+             "no": "There's nothing we can do until the courier updates the tracking."},
+    "damaged": {"w": (0.10, 0.16, 0.06), "csat": -0.20,
+                "subject": ("Item arrived damaged", "Broken {product}", "Damaged delivery, order {order}"),
+                "problem": "The {product} from order {order} arrived damaged, the box was crushed.",
+                "impact": "something you've been looking forward to arrives broken",
+                "fix": "I've ordered a free replacement for Thursday and the courier will collect the damaged one.",
+                "wrong": "You'll need to pay for the return postage first and we'll refund it later.",
+                "partial": "I've passed your photos to the warehouse team; they'll be in touch.",
+                "no": "Damage in transit is the courier's responsibility, you'll need to contact them."},
+    "refund": {"w": (0.12, 0.14, 0.10), "csat": -0.10,
+               "subject": ("Refund not received", "Where is my refund? {order}", "Refund for order {order}"),
+               "problem": "I returned the {product} two weeks ago and still haven't had my refund for order {order}.",
+               "impact": "you're out of pocket and waiting for your money",
+               "fix": "The return was checked in yesterday; I've issued the refund now and it takes 3-5 working days to show.",
+               "wrong": "Refunds are instant, so it must be a problem with your bank.",
+               "partial": "I've asked the returns team to check it in; they should process it soon.",
+               "no": "I can't see the return, so there's nothing I can refund."},
+    "return": {"w": (0.08, 0.14, 0.10), "csat": 0.0,
+               "subject": ("How do I return my {product}?", "Return request {order}", "Returns label"),
+               "problem": "I'd like to return the {product} from order {order}, it doesn't suit.",
+               "impact": "it isn't what you hoped for",
+               "fix": "I've emailed you a free returns label; drop it at any post office within 30 days.",
+               "wrong": "Returns are only possible within 7 days, but I'll make an exception.",
+               "partial": "You can start the return from your account page when it's back online.",
+               "no": "You'll have to arrange the return yourself."},
+    "wrong_item": {"w": (0.07, 0.10, 0.05), "csat": -0.10,
+                   "subject": ("Wrong item received", "Wrong item in order {order}", "This isn't what I ordered"),
+                   "problem": "I ordered the {product} but order {order} contained something else entirely.",
+                   "impact": "you opened the parcel and it's not what you ordered",
+                   "fix": "I've sent the right {product} by express, it'll arrive tomorrow, and booked a collection for the wrong one.",
+                   "wrong": "The right item is out of stock for six weeks, so a refund is the only option.",
+                   "partial": "I've logged it with the warehouse and they'll decide on a replacement.",
+                   "no": "Our records say the right item was sent, so I can't do anything."},
+    "address": {"w": (0.08, 0.04, 0.10), "csat": 0.10,
+                "subject": ("Change delivery address", "New address for order {order}", "Address change"),
+                "problem": "Can I change the delivery address on order {order}? I've given my old one.",
+                "impact": "you're worried it'll go to the wrong place",
+                "fix": "Done - the courier has the new address and the delivery day stays the same.",
+                "wrong": "I've changed it, it won't affect the delivery at all.",
+                "partial": "I've asked the courier to update it; they'll confirm by text.",
+                "no": "Once an order is placed the address can't be changed."},
+    "payment": {"w": (0.10, 0.08, 0.06), "csat": -0.10,
+                "subject": ("Charged twice", "Double payment for order {order}", "Payment problem"),
+                "problem": "I've been charged twice for order {order}, the {product}.",
+                "impact": "money's been taken twice from your account",
+                "fix": "The second payment was only a pre-authorisation; I've released it and it'll drop off in 2-3 days.",
+                "wrong": "That's a bank error, we only ever take one payment.",
+                "partial": "I've raised it with our payments team; they'll look into it.",
+                "no": "You'll need to speak to your bank about that."},
+    "promo": {"w": (0.05, 0.06, 0.12), "csat": 0.0,
+              "subject": ("Discount code not working", "Promo code problem", "Code SUMMER20 declined"),
+              "problem": "My discount code SUMMER20 won't work on the {product}.",
+              "impact": "the code you were counting on didn't work",
+              "fix": "The code excludes sale items, but I've applied a 20% goodwill discount to your basket.",
+              "wrong": "That code expired last month.",
+              "partial": "I'll check with marketing whether the code should apply.",
+              "no": "Sale items are excluded, so it can't be used."},
+    "product": {"w": (0.10, 0.08, 0.14), "csat": 0.20,
+                "subject": ("Question about the {product}", "Is the {product} in stock?", "Product question"),
+                "problem": "Before I order, can you tell me more about the {product}? Is it in stock?",
+                "impact": "you want to get it right first time",
+                "fix": "Yes, it's in stock in all sizes and delivery is 2-3 working days; the care guide is on the product page.",
+                "wrong": "It's out of stock until next month.",
+                "partial": "I'll ask the product team and get back to you.",
+                "no": "All the information we have is on the website."},
+    "cancel": {"w": (0.10, 0.04, 0.05), "csat": 0.05,
+               "subject": ("Cancel my order", "Please cancel order {order}", "Cancellation"),
+               "problem": "Please cancel order {order}, I ordered the {product} by mistake.",
+               "impact": "you ordered something by mistake",
+               "fix": "I've cancelled it before dispatch; the refund is on its way and takes 3-5 working days.",
+               "wrong": "I've cancelled it, you'll get the money back today.",
+               "partial": "I've asked the warehouse to stop the parcel; they'll confirm.",
+               "no": "It's already been picked, so you'll have to return it when it arrives."},
+}
+EXTRA_MILE = ("I've also sent you a discount code for your next order.",
+              "I've also checked your other order - that one's on time.",
+              "I've added a note so you won't have to explain this again if you call back.")
+NEGATIVE = ("As I said, you should have checked the confirmation email.",
+            "That's not really our fault, to be honest.",
+            "I already explained that.")
+SCRIPTED = ("We apologise for any inconvenience caused. Your satisfaction is important to us.",
+            "Thank you for contacting us regarding this matter.",
+            "We value you as a customer and appreciate your patience.")
+PERSONAL = ("I can see you've shopped with us for a while - thanks for sticking with us.",
+            "I see you got the matching one last month too - great choice.",
+            "I remember you got in touch about your last order too, so let's get this one right.")
+
+SAMPLE_SCORECARDS: dict[str, str] = {"phone": "phone.json", "email": "email.json", "chat": "chat.json"}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What `build_demo` wrote."""
+
+    path: Path
+    interactions: int
+    with_csat: int
+    submitted: int
+    drafts: int
+    calibration: int
+    auto_failed: int
+    teams: int
+    agents: int
+    brands: int
+    graders: int
+    scorecards: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.interactions} interactions ({self.with_csat} with CSAT), {self.submitted} graded, "
+                f"{self.drafts} drafts, {self.agents} agents in {self.teams} teams, {self.brands} brands, "
+                f"{self.scorecards} scorecards; built in {self.seconds:.1f} s")
+
+
+# ---------------------------------------------------------------- sample scorecards
+
+def scorecards_dir() -> Path:
+    """The folder of the sample scorecards: `resources/scorecards` of a source checkout (or
+    `qagrader/resources/scorecards` when packaged inside the package)."""
+    candidates = [Path(__file__).resolve().parents[2] / "resources" / "scorecards"]
+    try:
+        candidates.append(Path(str(importlib_resources.files("qagrader") / "resources" / "scorecards")))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - unusual loaders
+        pass
+    for folder in candidates:
+        if all((folder / name).is_file() for name in SAMPLE_SCORECARDS.values()):
+            return folder
+    raise QAGraderError(f"The sample scorecards are missing (looked in {', '.join(map(str, candidates))}).")
+
+
+def load_sample_scorecards() -> dict[str, Scorecard]:
+    """The sample scorecards by channel (phone, email, chat)."""
+    folder = scorecards_dir()
+    return {channel: scorecard_from_json((folder / name).read_text(encoding="utf-8"))
+            for channel, name in SAMPLE_SCORECARDS.items()}
+
+
+# ---------------------------------------------------------------- the build
+
+@dataclass
+class _Case:
+    """One generated interaction, its answers and its score."""
+
+    id: int
+    channel: str
+    agent: int
+    team: str
+    brand: int
+    topic: str
+    occurred: datetime
+    customer: tuple[str, str]
+    wrong_first: str
+    occasion: int | None
+    answers: dict[str, Answer]
+    result: ScoreResult
+    status: str | None = None  # "submitted", "draft" or None = not graded
+    csat: int | None = None
+
+
+def build_demo(
+    ws_or_path: "Workspace | str | Path",
+    *,
+    interactions: int = 2400,
+    seed: int = 7,
+    progress: Callable[[float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    end: date = DEMO_END,
+) -> DemoSummary:
+    """Fill an empty workspace with a realistic demo (see the module docstring), in one
+    transaction. Refuses a workspace that already holds interactions, agents or teams, or a
+    different scorecard under a sample scorecard's name. Raises `CancelledError` (nothing
+    written) when `cancelled()` becomes true."""
+    from .workspace import Workspace
+
+    if interactions < 1:
+        raise QAGraderError("The demo needs at least 1 interaction.")
+    if isinstance(ws_or_path, Workspace):
+        return _build(ws_or_path, interactions, seed, progress, cancelled, end)
+    with Workspace.open(ws_or_path) as ws:
+        return _build(ws, interactions, seed, progress, cancelled, end)
+
+
+def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None] | None,
+           cancelled: Callable[[], bool] | None, end: date) -> DemoSummary:
+    started = time.perf_counter()
+
+    def step(fraction: float) -> None:
+        if cancelled is not None and cancelled():
+            raise CancelledError()
+        if progress is not None:
+            progress(fraction)
+
+    cards = load_sample_scorecards()
+    _check_empty(ws, cards)
+    step(0.0)
+    gen = _Generator(seed, end, cards)
+    cases = gen.cases(n, step)
+    gen.plan_grading(cases)
+    gen.plant_csat(cases)
+    step(0.55)
+    with ws.transaction() as conn:
+        card_ids = _save_scorecards(ws, conn, cards, gen)
+        agent_ids, team_ids = _insert_people(conn, gen)
+        step(0.6)
+        _insert_interactions(conn, cases, gen, agent_ids, team_ids)
+        step(0.7)
+        counts = _insert_evaluations(conn, cases, gen, card_ids, step)
+        step(0.98)
+    if progress is not None:
+        progress(1.0)
+    return DemoSummary(
+        path=ws.path, interactions=len(cases), with_csat=sum(c.csat is not None for c in cases),
+        submitted=counts["submitted"], drafts=counts["drafts"], calibration=counts["calibration"],
+        auto_failed=counts["auto_failed"], teams=len(TEAMS), agents=len(gen.agents), brands=len(BRANDS),
+        graders=len(GRADERS), scorecards=len(cards), seconds=time.perf_counter() - started,
+    )
+
+
+def _check_empty(ws: "Workspace", cards: Mapping[str, Scorecard]) -> None:
+    conn = ws.conn
+    held = {what: conn.execute(f"SELECT count(*) FROM {what}").fetchone()[0]
+            for what in ("interactions", "agents", "teams")}
+    if any(held.values()):
+        what = ", ".join(f"{count} {name}" for name, count in held.items() if count)
+        raise QAGraderError(
+            f"The demo needs an empty workspace, and {ws.path} already holds {what}. "
+            "Choose a new workspace file for the demo."
+        )
+    for card in cards.values():
+        row = conn.execute("SELECT definition FROM scorecards WHERE name = ? ORDER BY version DESC LIMIT 1",
+                           (card.name,)).fetchone()
+        if row and json.loads(row[0]) != scorecard_to_dict(card):
+            raise QAGraderError(
+                f"The workspace already has a different scorecard named '{card.name}'; "
+                "build the demo in a new workspace file."
+            )
+
+
+class _Generator:
+    """Seeded random sources and the people, dates and behaviours of the demo."""
+
+    def __init__(self, seed: int, end: date, cards: Mapping[str, Scorecard]):
+        self.rng = np.random.default_rng(seed)
+        self.text = random.Random(seed * 7919 + 1)
+        self._ids = random.Random(seed * 104729 + 2)
+        self.cards = cards
+        first = end - timedelta(weeks=WEEKS) + timedelta(days=1)
+        self.start = first + timedelta(days=(7 - first.weekday()) % 7)  # a Monday
+        self.end = end
+        self.agents = [(name, team) for team, (_, names) in TEAMS.items() for name in names]
+        self.behaviours = list(BEHAVIOURS)
+        # agent propensities per behaviour, and the agents' share of the shared soft-skill factor
+        self.agent_z = self.rng.standard_normal((len(self.agents), len(self.behaviours)))
+        self.agent_soft = self.rng.standard_normal(len(self.agents))
+        volume = self.rng.gamma(6.0, 1.0, len(self.agents))
+        self.agent_p = volume / volume.sum()
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    # ------------------------------------------------------------ interactions
+
+    def cases(self, n: int, step: Callable[[float], None]) -> list[_Case]:
+        rng = self.rng
+        agent = rng.choice(len(self.agents), size=n, p=self.agent_p)
+        team_mix = np.array([TEAMS[self.agents[a][1]][0] for a in range(len(self.agents))])
+        channel = np.array([rng.choice(3, p=team_mix[a]) for a in agent])
+        brand = rng.choice(len(BRANDS), size=n, p=[b[2] for b in BRANDS])
+        topics = list(TOPICS)
+        topic = np.empty(n, dtype=int)
+        for c in range(3):
+            rows = np.flatnonzero(channel == c)
+            weights = np.array([TOPICS[t]["w"][c] for t in topics])
+            topic[rows] = rng.choice(len(topics), size=len(rows), p=weights / weights.sum())
+        occurred = self._times(channel, rng)
+        latents = self._latents(agent, rng)
+        order = np.lexsort((np.arange(n), occurred))
+        day_one = datetime.combine(self.start, datetime.min.time())
+        cases: list[_Case] = []
+        for position, i in enumerate(order):
+            if position % 400 == 0:
+                step(0.5 * position / n)
+            ch = CHANNELS[channel[i]]
+            answers = self._answers(self.cards[ch], ch, topics[topic[i]], latents[i])
+            first = self.text.choice(FIRST_NAMES)
+            wrong = self.text.choice([f for f in FIRST_NAMES if f != first and f[0] == first[0]] or
+                                     [f for f in FIRST_NAMES if f != first])
+            cases.append(_Case(
+                id=position + 1, channel=ch, agent=int(agent[i]), team=self.agents[agent[i]][1],
+                brand=int(brand[i]), topic=topics[topic[i]],
+                occurred=day_one + timedelta(seconds=int(occurred[i])),
+                customer=(first, self.text.choice(LAST_NAMES)), wrong_first=wrong,
+                occasion=self.text.randrange(len(OCCASIONS)) if self.text.random() < 0.45 else None,
+                answers=answers, result=score(self.cards[ch], answers),
+            ))
+        return cases
+
+    def _times(self, channel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Seconds from the first day at 00:00: working days (Saturday mornings for phone and
+        chat), busier on Mondays, mid-morning and, for chat, early evening peaks."""
+        days = (self.end - self.start).days + 1
+        weekday = np.array([(self.start + timedelta(days=d)).weekday() for d in range(days)])
+        day_weight = np.array([1.3, 1.1, 1.0, 1.0, 0.9, 0.35, 0.0])[weekday]
+        day_weight *= np.linspace(0.9, 1.1, days)  # a growing shop
+        hours = {0: ((8, 9, 10, 11, 12, 13, 14, 15, 16, 17), (4, 8, 10, 9, 7, 6, 7, 7, 6, 4)),
+                 1: ((8, 9, 10, 11, 12, 13, 14, 15, 16, 17), (5, 9, 9, 8, 6, 7, 7, 6, 5, 3)),
+                 2: ((8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), (3, 6, 8, 8, 7, 6, 6, 6, 6, 7, 8, 6))}
+        out = np.empty(len(channel), dtype=np.int64)
+        for c in range(3):
+            rows = np.flatnonzero(channel == c)
+            weights = day_weight.copy()
+            if c == 1:
+                weights[weekday == 5] = 0.0  # email is answered on weekdays
+            day = rng.choice(days, size=len(rows), p=weights / weights.sum())
+            hour_values, hour_weights = hours[c]
+            hour = np.array(hour_values)[rng.choice(len(hour_values), size=len(rows),
+                                                    p=np.array(hour_weights) / sum(hour_weights))]
+            hour = np.where(weekday[day] == 5, 9 + hour % 4, hour)  # Saturday 9-13
+            out[rows] = day * 86400 + hour * 3600 + rng.integers(0, 3600, len(rows))
+        return out
+
+    def _latents(self, agent: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Per interaction and behaviour: a standard normal latent, part agent, part soft-skill
+        factor, part the moment."""
+        n = len(agent)
+        soft = np.sqrt(0.3) * self.agent_soft[agent] + np.sqrt(0.7) * rng.standard_normal(n)
+        out = np.empty((n, len(self.behaviours)))
+        for j, name in enumerate(self.behaviours):
+            agent_share, loading = BEHAVIOURS[name]
+            own = np.sqrt(agent_share) * self.agent_z[agent, j] + np.sqrt(1 - agent_share) * rng.standard_normal(n)
+            out[:, j] = loading * soft + np.sqrt(1 - loading**2) * own
+        return out
+
+    def _answers(self, card: Scorecard, channel: str, topic: str, latent: np.ndarray) -> dict[str, Answer]:
+        answers: dict[str, Answer] = {}
+        for q in card.questions:
+            if q.allow_na and self.text.random() < _na_rate(q.key, channel, topic):
+                answers[q.key] = Answer(None, True)
+                continue
+            behaviour = q.skill if q.skill in BEHAVIOURS else "Extra mile"
+            value = latent[self.behaviours.index(behaviour)]
+            if q.key == "resolution":
+                value += {"refund": -0.3, "wrong_item": -0.2, "damaged": -0.1, "product": 0.3}.get(topic, 0.0)
+            noisy = 0.92 * value + 0.39 * self.text.gauss(0.0, 1.0)
+            answers[q.key] = Answer(_label(q, noisy), False)
+        return answers
+
+    def plan_grading(self, cases: Sequence[_Case]) -> None:
+        """Most interactions are graded, fewer in the last week (the backlog), a few are drafts."""
+        recent = np.array([(self.end - c.occurred.date()).days < 7 for c in cases], dtype=bool)
+        graded = self.rng.random(len(cases)) < np.where(recent, 0.45, 0.9)
+        draft = self.rng.random(len(cases)) < np.where(recent, 0.15, 0.025)
+        for case, is_graded, is_draft in zip(cases, graded, draft):
+            case.status = ("draft" if is_draft else "submitted") if is_graded else None
+
+    # ------------------------------------------------------------ CSAT
+
+    def plant_csat(self, cases: Sequence[_Case]) -> None:
+        """Set `csat` (1-5 or None = no survey) from the latent satisfaction of each case.
+
+        Per channel, the skill scores are standardised (N/A = average) and the weights solve
+        `C w = targets` (C = the skills' correlation matrix), so that each skill correlates with
+        the latent satisfaction as `CSAT_TARGETS` says, whatever the skills' overlap. The noise is
+        made exactly uncorrelated with the skills among the graded interactions with a survey
+        answer, so the targets hold in this sample, not only on average over seeds."""
+        rng = self.rng
+        skills = list(CSAT_TARGETS)
+        channel = np.array([CHANNELS.index(c.channel) for c in cases])
+        x = np.array([[c.result.skills.get(s, np.nan) for s in skills] for c in cases], dtype=float)
+        answered = rng.random(len(cases)) < np.array([CSAT_RESPONSE[c.channel] for c in cases])
+        satisfaction = np.zeros(len(cases))
+        for ch in range(3):
+            rows = channel == ch
+            count = int(rows.sum())
+            if count == 0:
+                continue
+            part = x[rows]
+            with np.errstate(invalid="ignore"):
+                mean, sd = np.nanmean(part, axis=0), np.nanstd(part, axis=0)
+            z = np.nan_to_num((part - np.nan_to_num(mean)) / np.where(sd > 0, sd, 1.0))
+            targets = np.array([CSAT_TARGETS[s][ch] for s in skills])
+            corr = z.T @ z / count  # N/A-as-average keeps z centred; a constant skill has a zero row
+            weights = np.linalg.pinv(corr) @ targets
+            explained_var = float(targets @ weights)
+            if explained_var > 0.9:  # tiny or odd samples: keep room for noise
+                weights *= np.sqrt(0.9 / explained_var)
+                explained_var = 0.9
+            noise = rng.standard_normal(count)
+            submitted = np.array([c.status == "submitted" for c in cases])[rows]
+            surveyed = answered[rows]
+            # exactly uncorrelated with the skills where the analysis will look
+            for group in (surveyed & submitted, surveyed & ~submitted, ~surveyed):
+                design = np.column_stack([np.ones(int(group.sum())), z[group]])
+                if len(design):
+                    noise[group] -= design @ np.linalg.lstsq(design, noise[group], rcond=None)[0]
+            noise_sd = float(noise.std())
+            noise = noise / noise_sd if noise_sd > 0 else noise
+            latent = z @ weights + np.sqrt(1.0 - explained_var) * noise
+            satisfaction[rows] = latent
+        satisfaction += np.array([TOPICS[c.topic]["csat"] + BRANDS[c.brand][3] for c in cases])
+        cuts = np.array([NormalDist().inv_cdf(p) for p in np.cumsum(CSAT_LEVEL_SHARES)[:-1]])
+        level = np.digitize(satisfaction, cuts) + 1
+        for case, value, has in zip(cases, level, answered):
+            case.csat = int(value) if has else None
+
+
+def _na_rate(key: str, channel: str, topic: str) -> float:
+    info_only = topic == "product"
+    if key == "hold_etiquette":
+        return 0.6
+    if key == "wait_updates":
+        return 0.45
+    if key == "right_name":
+        return {"phone": 0.03, "email": 0.04, "chat": 0.12}[channel]
+    if key == "empathy":
+        return 0.65 if info_only else 0.3 if topic in ("address", "promo") else 0.04
+    if key == "process":
+        return 0.9 if info_only else 0.4 if topic == "promo" else 0.02
+    if key == "verification":
+        return 0.8 if info_only else 0.6 if topic == "promo" else 0.0
+    return 0.02
+
+
+def _label(q: Question, latent: float) -> str | int:
+    """Answer for a standard-normal latent: thresholds at the normal quantiles of the shares."""
+    labels, cuts = _answer_cuts(q)
+    return labels[bisect.bisect_right(cuts, latent)]
+
+
+@functools.lru_cache(maxsize=256)
+def _answer_cuts(q: Question) -> tuple[tuple[str | int, ...], tuple[float, ...]]:
+    """Possible answers, worst first, and the latent thresholds between them."""
+    shares = ANSWER_SHARES.get(q.key, {"fail": 0.1})
+    if q.type == "scale":
+        labels: tuple[str | int, ...] = tuple(range(q.min or 0, (q.max or 0) + 1))
+        base = shares.get("scale", (0.05, 0.1, 0.25, 0.35, 0.25))
+        probs = np.interp(np.linspace(0, 4, len(labels)), range(5), base)
+    elif q.type == "yes_no":
+        labels, probs = (NO, YES), np.array([shares["fail"], 1 - shares["fail"]])
+    else:
+        labels = tuple(o.label for o in sorted(q.options, key=lambda o: o.points))
+        if len(labels) == 3 and "options" in shares:
+            probs = np.array(shares["options"])
+        else:  # worst answer at the fail rate, the rest on the best answer
+            probs = np.array([shares.get("fail", 0.1)] + [0.0] * (len(labels) - 2) + [1 - shares.get("fail", 0.1)])
+    cumulative = np.cumsum(probs / probs.sum())[:-1]
+    cuts = tuple(NormalDist().inv_cdf(min(max(float(p), 1e-9), 1 - 1e-9)) for p in cumulative)
+    return labels, cuts
+
+
+# ---------------------------------------------------------------- writing
+
+def _ts(moment: datetime) -> str:
+    """A record timestamp in the format of `records.utc_now`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _save_scorecards(ws: "Workspace", conn, cards: Mapping[str, Scorecard], gen: _Generator) -> dict[str, int]:
+    """Save the sample scorecards; new ones get seeded uuids and timestamps."""
+    made = _ts(datetime.combine(gen.start - timedelta(days=35), datetime.min.time()).replace(hour=10))
+    ids: dict[str, int] = {}
+    for channel, card in cards.items():
+        existed = conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (card.name,)).fetchone()
+        stored = ws.scorecards.save(card).scorecard
+        if not existed:
+            family = gen.uuid()
+            conn.execute("UPDATE scorecards SET uuid = ?, family_uuid = ?, created_at = ?, updated_at = ? "
+                         "WHERE id = ?", (gen.uuid(), family, made, made, stored.id))
+        ids[channel] = stored.id
+    return ids
+
+
+def _insert_people(conn, gen: _Generator) -> tuple[list[int], dict[str, int]]:
+    made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
+    team_ids: dict[str, int] = {}
+    for team in TEAMS:
+        team_ids[team] = conn.execute(
+            "INSERT INTO teams (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            (gen.uuid(), team, made, made)).lastrowid
+    agent_ids = [
+        conn.execute("INSERT INTO agents (uuid, name, team_id, active, created_at, updated_at) "
+                     "VALUES (?, ?, ?, 1, ?, ?)", (gen.uuid(), name, team_ids[team], made, made)).lastrowid
+        for name, team in gen.agents
+    ]
+    return agent_ids, team_ids
+
+
+def _insert_interactions(conn, cases: Sequence[_Case], gen: _Generator, agent_ids: Sequence[int],
+                         team_ids: Mapping[str, int]) -> None:
+    counters = {c: 100_000 + gen.text.randrange(50_000) for c in CHANNELS}
+    prefix = {"phone": "CALL", "email": "EM", "chat": "CHAT"}
+    rows = []
+    for case in cases:
+        counters[case.channel] += gen.text.randint(1, 9)  # other tickets of the helpdesk in between
+        brand, order_prefix, _, _, products = BRANDS[case.brand]
+        case_text = _CaseText(case, gen, brand, f"{order_prefix}-{gen.text.randint(10000, 99999)}",
+                              gen.text.choice(products))
+        csat = case.csat
+        imported = _ts(case.occurred + timedelta(hours=2))
+        rows.append((
+            case.id, gen.uuid(), f"{prefix[case.channel]}-{counters[case.channel]}", case.channel,
+            agent_ids[case.agent], team_ids[case.team], brand, case.occurred.isoformat(timespec="seconds"),
+            None if csat is None else str(csat), None if csat is None else "1-5",
+            None if csat is None else (csat - 1) / 4, None if csat is None else int(csat >= 4),
+            case_text.subject(), case_text.transcript(), imported, imported,
+        ))
+    conn.executemany(
+        """INSERT INTO interactions (id, uuid, external_id, channel, agent_id, team_id, brand, occurred_at,
+           csat_raw, csat_scale, csat_norm, satisfied, subject, transcript, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+
+
+_GRADER_MIX = {"phone": (0.30, 0.25, 0.20, 0.25), "email": (0.36, 0.30, 0.29, 0.05),
+               "chat": (0.38, 0.30, 0.25, 0.07)}
+
+
+def _insert_evaluations(conn, cases: Sequence[_Case], gen: _Generator, card_ids: Mapping[str, int],
+                        step: Callable[[float], None]) -> dict[str, int]:
+    """Grade most interactions (a backlog in the last week), a few drafts, and a calibration
+    session in which every grader grades the same interactions."""
+    text = gen.text
+    graders = [g for g, _ in GRADERS]
+    evaluations: list[tuple] = []
+    skills: list[tuple] = []
+    counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
+
+    def add(case: _Case, grader: str, answers: dict[str, Answer], status: str, when: datetime,
+            calibration: bool, comment: str) -> None:
+        card = gen.cards[case.channel]
+        result = score(card, answers) if answers is not case.answers else case.result
+        evaluation_id = len(evaluations) + 1
+        done = when + timedelta(minutes=text.randint(4, 18))
+        evaluations.append((
+            evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader, status,
+            json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False), comment,
+            result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
+            int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None,
+        ))
+        skills.extend((evaluation_id, skill, value) for skill, value in result.skills.items())
+        if calibration:
+            counts["calibration"] += 1
+        else:
+            counts["submitted" if status == "submitted" else "drafts"] += 1
+            counts["auto_failed"] += int(result.auto_failed and status == "submitted")
+
+    submitted: list[_Case] = []
+    for position, case in enumerate(cases):
+        if position % 500 == 0:
+            step(0.7 + 0.25 * position / len(cases))
+        if case.status is None:
+            continue
+        grader = text.choices(graders, weights=_GRADER_MIX[case.channel])[0]
+        when = _working_time(case.occurred + timedelta(days=text.randint(1, 5)), text)
+        if case.status == "draft":
+            keys = [q.key for q in gen.cards[case.channel].questions]
+            kept = keys[: text.randint(3, len(keys) - 2)]
+            add(case, grader, {k: case.answers[k] for k in kept}, "draft", when, False, "")
+            continue
+        answers = _with_comments(case, text)
+        add(case, grader, answers, "submitted", when, False, _overall_comment(case, text))
+        submitted.append(case)
+
+    session = _working_time(datetime.combine(gen.end - timedelta(days=30), datetime.min.time()), text)
+    pool = [c for c in submitted if 21 <= (gen.end - c.occurred.date()).days <= 70]
+    for channel in CHANNELS:
+        chosen = [c for c in pool if c.channel == channel][:4]
+        for case in chosen:
+            for grader in graders:
+                add(case, grader, _perturbed(gen.cards[channel], case.answers, text), "submitted",
+                    session + timedelta(minutes=text.randint(0, 240)), True, "Calibration session")
+    conn.executemany(
+        """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status, answers,
+           overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at, updated_at,
+           submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", evaluations)
+    conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)
+    return counts
+
+
+def _working_time(moment: datetime, text: random.Random) -> datetime:
+    """The next weekday at a random time between 09:00 and 17:00 on or after `moment`'s day."""
+    day = moment.date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, datetime.min.time()) + timedelta(minutes=text.randint(9 * 60, 17 * 60))
+
+
+_FAIL_COMMENTS = {
+    "right_name": "Called the customer {wrong}; the name on the account is {right}.",
+    "negative_tone": "Negative tone - see the highlighted line. Let's go through it in the 1:1.",
+    "data_protection": "Shared account details before verifying the customer. Escalated to team lead.",
+    "verification": "No verification before discussing the order.",
+    "accuracy": "The information given does not match the order history.",
+    "empathy": "No acknowledgement of how the customer felt.",
+    "greeting": "Missing the brand greeting.",
+    "closing": "No summary or 'anything else?' before ending the call.",
+    "hold_etiquette": "Put the customer on hold without asking.",
+    "wait_updates": "Long silence while checking - keep the customer updated.",
+    "process": "Case not logged with the right reason code.",
+}
+
+
+def _with_comments(case: _Case, text: random.Random) -> dict[str, Answer]:
+    """The case's answers, with a grader's note on some of the failed ones."""
+    out = dict(case.answers)
+    for key, template in _FAIL_COMMENTS.items():
+        answer = out.get(key)
+        if answer is not None and answer.value == NO and text.random() < 0.6:
+            note = template.format(wrong=case.wrong_first, right=case.customer[0])
+            out[key] = Answer(answer.value, answer.na, note)
+    return out
+
+
+def _overall_comment(case: _Case, text: random.Random) -> str:
+    result = case.result
+    if result.auto_failed:
+        return "Auto-fail: " + result.auto_fail_reasons[0].split(" (")[0] + ". Discuss with the team lead."
+    if text.random() < 0.35 or result.total is None:
+        return ""
+    weakest = min(result.skills, key=lambda s: result.skills[s]).lower()
+    if result.total >= 92:
+        return text.choice(("Excellent - a good example for the team.", "Really strong, nothing to coach.",
+                            "Great work, especially the tone."))
+    if result.total >= 75:
+        return f"Good overall; small gaps in {weakest}."
+    if result.total >= 55:
+        return f"Some gaps - coach on {weakest}."
+    return f"Below standard, mainly {weakest}. Discuss in the next 1:1."
+
+
+def _perturbed(card: Scorecard, answers: Mapping[str, Answer], text: random.Random) -> dict[str, Answer]:
+    """A second grader's view of the same interaction: now and then one step off."""
+    out: dict[str, Answer] = {}
+    for q in card.questions:
+        answer = answers[q.key]
+        if answer.na or q.key in ("verification", "data_protection") or text.random() >= 0.08:
+            out[q.key] = answer
+            continue
+        labels, _ = _answer_cuts(q)
+        index = labels.index(answer.value)
+        index = index + 1 if index == 0 else index - 1 if index == len(labels) - 1 else index + text.choice((-1, 1))
+        out[q.key] = Answer(labels[index], False)
+    return out
+
+
+# ---------------------------------------------------------------- subjects and transcripts
+
+class _CaseText:
+    """Subject line and a short transcript that reflect the graded behaviour."""
+
+    def __init__(self, case: _Case, gen: _Generator, brand: str, order: str, product: str):
+        self.case, self.text, self.brand, self.order, self.product = case, gen.text, brand, order, product
+        self.topic = TOPICS[case.topic]
+        self.agent_first = gen.agents[case.agent][0].split()[0]
+        first, last = case.customer
+        self.email = f"{first.lower()}.{last.lower()}@example.com"
+        a = {k: (None if v.na else v.value) for k, v in case.answers.items()}
+        self.a = a
+        self.name = None if case.answers["right_name"].na else case.wrong_first if a["right_name"] == NO else first
+        tone = a["friendly_tone"]
+        self.warm, self.curt = tone >= 4, tone <= 2
+        auth = a["authenticity"]
+        self.scripted = auth in (1, 2, NO)
+        rapport = a["rapport"]
+        self.rapport = "yes" if rapport in (YES, 4, 5) else "partial" if rapport in ("Partial", 3) else "no"
+
+    def _fill(self, template: str) -> str:
+        return template.format(order=self.order, product=self.product)
+
+    def subject(self) -> str:
+        return self._fill(self.text.choice(self.topic["subject"]))
+
+    def _problem(self) -> str:
+        occasion = self.case.occasion
+        extra = f" {OCCASIONS[occasion][0]}" if occasion is not None else ""
+        return self._fill(self.topic["problem"]) + extra
+
+    def _empathy(self, use_name: bool = True) -> str:
+        name = f", {self.name}" if self.name and use_name else ""
+        value = self.a.get("empathy")
+        parts = []
+        if value == YES:
+            parts.append(f"I'm so sorry{name}, I know how frustrating it is when {self.topic['impact']}.")
+        elif value == "Partial":
+            parts.append(f"Sorry about that{name}.")
+        elif value == NO:
+            parts.append("Right." if self.curt else "Okay.")
+        if self.scripted:
+            parts.append(self.text.choice(SCRIPTED))
+        if self.rapport == "yes":
+            occasion = self.case.occasion
+            parts.append(OCCASIONS[occasion][1] if occasion is not None else self.text.choice(PERSONAL))
+        elif self.rapport == "partial":
+            parts.append("Hope your week's going well otherwise.")
+        return " ".join(parts)
+
+    def _fix(self) -> str:
+        resolution, accurate = self.a["resolution"], self.a["accuracy"] in (YES, "Partial")
+        parts = [] if accurate else [self.topic["wrong"]]
+        if resolution == YES:
+            if accurate:
+                fix = self._fill(self.topic["fix"])
+                parts.append("Good news - " + _lower_first(fix) if self.warm else fix)
+        else:
+            parts.append(self.topic["partial" if resolution == "Partial" else "no"])
+        if self.a.get("extra_mile") == YES:
+            parts.append(self.text.choice(EXTRA_MILE))
+        return " ".join(parts)
+
+    def _reaction(self) -> str:
+        if self.a["negative_tone"] == NO:
+            return "Okay. There's no need to take that tone, though."
+        return {YES: "Brilliant, thank you so much.", "Partial": "Okay, I'll wait to hear then."}.get(
+            self.a["resolution"], "That's really not good enough.")
+
+    def transcript(self) -> str:
+        lines = {"phone": self._phone, "email": self._email, "chat": self._chat}[self.case.channel]()
+        return "\n".join(line for line in lines if line and not line.endswith(": "))
+
+    def _negative(self) -> str:
+        return f"Agent: {self.text.choice(NEGATIVE)}" if self.a["negative_tone"] == NO else ""
+
+    def _phone(self) -> list[str]:
+        a, first, last = self.a, *self.case.customer
+        intro = f"Hi, it's {first} {last}." if self.name is not None else "Hi there."
+        lines = [f"Agent: Thanks for calling {self.brand}, this is {self.agent_first}. How can I help"
+                 f"{' today' if self.warm else ''}?" if a["greeting"] == YES else "Agent: Yeah, hello?",
+                 f"Customer: {intro} {self._problem()}"]
+        if a["verification"] == YES:
+            lines += ["Agent: Can I just confirm your postcode and the email on the order first?",
+                      f"Customer: Sure, it's LS6 {self.text.randint(1, 9)}AB and {self.email}."]
+        if a["data_protection"] == NO:
+            lines.append("[Agent reads out the full delivery address and the card number on file]")
+        lines.append(f"Agent: {self._empathy()}")
+        if a["hold_etiquette"] == YES:
+            lines += ["Agent: Could I put you on hold for a minute while I check with the warehouse?",
+                      "Customer: Sure."]
+        elif a["hold_etiquette"] == NO:
+            lines.append("[Caller put on hold for 3 minutes without warning]")
+        lines += [f"Agent: {self._fix()}", self._negative(), f"Customer: {self._reaction()}"]
+        bye = f", {self.name}" if self.name and self.warm else ""
+        lines.append(f"Agent: Is there anything else I can help with? ... Thanks for calling {self.brand}, "
+                     f"have a lovely day{bye}." if a["closing"] == YES else "Agent: Okay, bye.")
+        return lines
+
+    def _email(self) -> list[str]:
+        a = self.a
+        thanks = f"Thanks, {self.case.customer[0]}" if self.name is not None else "Thanks"
+        if a["greeting"] == YES:
+            hello = f"Hi {self.name}," if self.name else "Hello,"
+            signoff = f"Best wishes, {self.agent_first} - {self.brand} Customer Care"
+        else:
+            hello, signoff = "Dear Sir/Madam,", "Regards"
+        body = [self._empathy(use_name=False), self._fix()]
+        if a["negative_tone"] == NO:
+            body.append(self.text.choice(NEGATIVE))
+        if a["writing"] <= 2:
+            body.append("Any further querys just reply to this email.")
+        if a["data_protection"] == NO:
+            body.append(f"For reference the card on the account is 4929 {self.text.randint(1000, 9999)} "
+                        f"{self.text.randint(1000, 9999)} 1234.")
+        reply = _lower_first(" ".join(part for part in body if part))
+        lines = [f"Customer: Hi, {_lower_first(self._problem())} {thanks}",
+                 f"Agent: {hello} {reply} {signoff}"]
+        lines.append(f"Customer: {self._reaction()}" if self.text.random() < 0.5 else "")
+        return lines
+
+    def _chat(self) -> list[str]:
+        a = self.a
+        lines = [f"Agent: Hi! I'm {self.agent_first} from {self.brand}. How can I help?"
+                 if a["greeting"] == YES else "[First reply after 4 minutes] Agent: hello",
+                 f"Customer: {self._problem()}", f"Agent: {self._empathy()}"]
+        if a["data_protection"] == NO:
+            lines.append(f"Agent: I can see it's going to 14 Mill Lane, and the card ending "
+                         f"{self.text.randint(1000, 9999)} - is that you?")
+        else:
+            lines += ["Agent: Could you confirm your order number and email so I can check?",
+                      f"Customer: {self.order}, {self.email}"]
+        if a["wait_updates"] == YES:
+            lines.append("Agent: Thanks! Give me two minutes while I check with the warehouse.")
+        elif a["wait_updates"] == NO:
+            lines.append("[No reply for 4 minutes]")
+        lines += [f"Agent: {self._fix()}", self._negative(), f"Customer: {self._reaction()}"]
+        if not self.curt:
+            lines.append("Agent: Anything else I can help with today?")
+        return lines
+
+
+def _lower_first(sentence: str) -> str:
+    """`sentence` to follow a comma or dash: first letter in lower case (but not "I")."""
+    if not sentence or sentence.startswith(("I ", "I'")):
+        return sentence
+    return sentence[0].lower() + sentence[1:]
