@@ -104,7 +104,7 @@ class Workspace:
         """Row counts for the status bar."""
         query = """SELECT
             (SELECT count(*) FROM interactions),
-            (SELECT count(*) FROM evaluations WHERE status = 'submitted'),
+            (SELECT count(*) FROM evaluations WHERE status = 'submitted' AND calibration = 0),
             (SELECT count(*) FROM evaluations WHERE status = 'draft'),
             (SELECT count(*) FROM agents),
             (SELECT count(*) FROM scorecards WHERE archived = 0)"""
