@@ -13,38 +13,71 @@ from scipy import stats
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def group_ranks(values: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Average ranks (1-based, ties averaged, as `scipy.stats.rankdata`) of each column of
-    `values` within each group, ignoring NaN; also the number of non-NaN values of the row's
-    group. Both are NaN / 0 where `values` is NaN.
+class RankCodes:
+    """Each variable's values as sorted-value codes, computed once and reused for several
+    groupings by `centred_ranks`. One variable per row of `variables`; NaN is missing.
 
-    Skill and CSAT columns hold few distinct values, so the ranks come from counts per
-    (group, value) — linear time — instead of sorting; columns with many distinct values fall
-    back to pandas' grouped rank.
+    Skill and CSAT values take few distinct values, so ranks come from counts per
+    (group, value) — linear time — instead of sorting.
     """
-    values = np.asarray(values, dtype="float64")
-    n_rows, n_cols = values.shape
-    ranks = np.full(values.shape, np.nan)
-    sizes = np.zeros(values.shape)
-    for j in range(n_cols):
-        codes, uniques = pd.factorize(values[:, j], use_na_sentinel=True)
-        valid = codes >= 0
-        n_unique = len(uniques)
-        if n_unique == 0:
-            continue
-        if n_unique * n_groups > 4 * n_rows + 1024:
-            column = pd.Series(values[:, j])
-            ranks[:, j] = column.groupby(groups).rank(method="average").to_numpy()
-            sizes[:, j] = column.groupby(groups).transform("count").to_numpy()
-            continue
-        position = np.empty(n_unique, dtype=np.int64)
-        position[np.argsort(uniques)] = np.arange(n_unique)
-        key = groups[valid] * n_unique + position[codes[valid]]
-        counts = np.bincount(key, minlength=n_groups * n_unique).reshape(n_groups, n_unique)
-        average = np.cumsum(counts, axis=1) - (counts - 1) / 2.0
-        ranks[valid, j] = average.ravel()[key]
-        sizes[valid, j] = counts.sum(axis=1)[groups[valid]]
-    return ranks, sizes
+
+    def __init__(self, variables: np.ndarray):
+        self.codes: list[np.ndarray] = []
+        self.n_values: list[int] = []
+        for row in np.asarray(variables, dtype="float64"):
+            codes, uniques = pd.factorize(row, use_na_sentinel=True)
+            position = np.empty(len(uniques) + 1, dtype=np.int64)
+            position[np.argsort(uniques)] = np.arange(len(uniques))
+            position[-1] = len(uniques)  # missing (code -1) gets an extra last slot
+            self.codes.append(position[codes])
+            self.n_values.append(len(uniques))
+
+    def centred_ranks(self, groups: np.ndarray, n_groups: int, *, centre: bool = True,
+                      percentile: bool = False) -> np.ndarray:
+        """Average ranks (1-based, ties averaged, as `scipy.stats.rankdata`) of each variable
+        within each group of observations. With `centre`, minus the group's mean rank (m+1)/2
+        (m = the group's number of values) and 0 where missing; with `percentile` also divided
+        by m. Without `centre`, plain ranks with NaN where missing."""
+        out = np.empty((len(self.codes), len(groups)))
+        for j, (codes, n_values) in enumerate(zip(self.codes, self.n_values)):
+            width = n_values + 1
+            if n_groups * width > 4 * len(groups) + 4096:  # many distinct values: sort instead
+                out[j] = self._sorted_ranks(codes, n_values, groups, centre, percentile)
+                continue
+            key = groups * width + codes
+            counts = np.bincount(key, minlength=n_groups * width).reshape(n_groups, width)
+            counts[:, -1] = 0
+            table = np.cumsum(counts, axis=1) - (counts - 1) / 2.0
+            if centre:
+                size = counts.sum(axis=1, keepdims=True).astype("float64")
+                table -= (size + 1) / 2
+                if percentile:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        table /= size
+                table[:, -1] = 0.0
+            else:
+                table[:, -1] = np.nan
+            out[j] = table.ravel()[key]
+        return out
+
+    @staticmethod
+    def _sorted_ranks(codes: np.ndarray, n_values: int, groups: np.ndarray, centre: bool,
+                      percentile: bool) -> np.ndarray:
+        keyed = pd.Series(np.where(codes < n_values, codes, np.nan)).groupby(groups)
+        ranks = keyed.rank(method="average").to_numpy()
+        if not centre:
+            return ranks
+        size = keyed.transform("count").to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centred = ranks - (size + 1) / 2
+            if percentile:
+                centred /= size
+        return np.nan_to_num(centred, nan=0.0)
+
+
+def group_ranks(variables: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Average ranks of each variable (row) within each group of observations; NaN stays NaN."""
+    return RankCodes(variables).centred_ranks(groups, n_groups, centre=False)
 
 
 def fisher_ci(rho: np.ndarray, n: np.ndarray, se_factor: float = 1.06) -> tuple[np.ndarray, np.ndarray]:

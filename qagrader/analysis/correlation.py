@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._stats import fisher_ci, group_ranks, spearman_p
+from ._stats import RankCodes, fisher_ci, spearman_p
 from .dataset import skills_of
 
 ALL = "all"
@@ -36,33 +36,33 @@ CORRELATION_COLUMNS: tuple[str, ...] = (
 )
 
 
+USUAL_CHANNELS = ("phone", "email", "chat")
+
+
 def channels_of(frame: pd.DataFrame) -> list[str]:
-    """Channels present, the most frequent first (ties by name)."""
+    """Channels present: phone, email, chat first (in that order), then the others by
+    frequency."""
     counts = frame["channel"].value_counts()
-    return sorted(counts.index, key=lambda c: (-counts[c], str(c)))
+    return sorted(counts.index, key=lambda c: (
+        USUAL_CHANNELS.index(c) if c in USUAL_CHANNELS else len(USUAL_CHANNELS), -counts[c], str(c)))
 
 
-def _rank_sums(values: np.ndarray, groups: np.ndarray, n_groups: int,
-               percentile: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per group and column pair (x_j, y_j) of `values` = [X | Y]: the number of pairs and
-    the correlation of the (centred, optionally percentile) ranks within the group."""
-    k = values.shape[1] // 2
-    ranks, sizes = group_ranks(values, groups, n_groups)
+def _correlate(centred: np.ndarray, paired: np.ndarray, groups: np.ndarray,
+               n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group and variable pair (x_j, y_j) of `centred` = [X; Y] (variables in rows): the
+    number of pairs and sum(x*y) / sqrt(sum(x^2) * sum(y^2)); arrays of shape (groups, pairs)."""
+    k = centred.shape[0] // 2
+    x, y = centred[:k], centred[k:]
+
+    def per_group(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if n_groups == 1:
+            return np.einsum("ij,ij->i", a, b)[None, :]
+        return np.stack([np.bincount(groups, u * v, minlength=n_groups) for u, v in zip(a, b)], axis=1)
+
+    n = np.stack([np.bincount(groups, p, minlength=n_groups) for p in paired], axis=1).astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        centred = ranks - (sizes + 1) / 2
-        if percentile:
-            centred /= sizes
-    centred = np.nan_to_num(centred, nan=0.0)
-    x, y = centred[:, :k], centred[:, k:]
-    known = ~np.isnan(values[:, :k])
-
-    def per_group(weights: np.ndarray) -> np.ndarray:
-        return np.stack([np.bincount(groups, weights[:, j], minlength=n_groups) for j in range(k)], axis=1)
-
-    n = per_group(known.astype("float64"))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = per_group(x * y) / np.sqrt(per_group(x * x) * per_group(y * y))
-    return n.astype("int64"), rho
+        rho = per_group(x, y) / np.sqrt(per_group(x, x) * per_group(y, y))
+    return n, rho
 
 
 def skill_correlations(
@@ -81,19 +81,21 @@ def skill_correlations(
     """
     skills = list(skills_of(frame) if skills is None else skills)
     channels = channels_of(frame)
-    x = frame[skills].to_numpy(dtype="float64")
+    x = np.array([frame[s].to_numpy(dtype="float64") for s in skills]).reshape(len(skills), -1)
     y = frame[target].to_numpy(dtype="float64")
-    paired = ~np.isnan(x) & ~np.isnan(y)[:, None]
-    values = np.hstack([np.where(paired, x, np.nan), np.where(paired, y[:, None], np.nan)])
+    paired = ~np.isnan(x) & ~np.isnan(y)
+    values = np.vstack([np.where(paired, x, np.nan), np.where(paired, y, np.nan)])
 
-    n_all, rho_all = _rank_sums(values, np.zeros(len(frame), dtype=np.int64), 1, False)
+    codes = RankCodes(values)
+    one_group = np.zeros(len(frame), dtype=np.int64)
+    n_all, rho_all = _correlate(codes.centred_ranks(one_group, 1), paired, one_group, 1)
     channel_codes = pd.Categorical(frame["channel"], categories=channels).codes.astype(np.int64)
-    n_ch, rho_ch = _rank_sums(values, channel_codes, len(channels), False)
-    stratum_codes, stratum_names = pd.factorize(
-        pd.MultiIndex.from_frame(frame[list(strata)].astype(object).fillna("")))
-    _, within = _rank_sums(values, stratum_codes.astype(np.int64), 1, True) if len(stratum_names) else (None, np.full((1, len(skills)), np.nan))
-    # Simpler within when every stratum is a single row would be undefined; kept NaN by rho.
-    n_within_groups, _ = None, None  # noqa: F841  (documentation: strata counted implicitly)
+    n_ch, rho_ch = _correlate(codes.centred_ranks(channel_codes, len(channels)),
+                              paired, channel_codes, len(channels))
+    stratum_codes = frame.groupby(list(strata), sort=False, dropna=False).ngroup().to_numpy()
+    n_strata = int(stratum_codes.max()) + 1 if len(frame) else 0
+    _, within = _correlate(codes.centred_ranks(stratum_codes, n_strata, percentile=True),
+                           paired, one_group, 1)
 
     labels = [ALL, *channels]
     n = np.vstack([n_all, n_ch])                # (1 + channels) x skills

@@ -1,0 +1,184 @@
+"""Correlation table: agrees with scipy, recovers planted relations, flags Simpson, hides n<30."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from qagrader.analysis._stats import group_ranks
+from qagrader.analysis.correlation import CORRELATION_COLUMNS, skill_correlations
+from qagrader.analysis.synthetic import SCALE5, YES_NO, SkillSpec, SyntheticDesign, make_skill_frame
+
+PLANTED = SyntheticDesign(
+    skills=(
+        SkillSpec("strong", {"phone": 0.55, "email": 0.35}, (SCALE5, YES_NO)),
+        SkillSpec("weak", 0.10, (SCALE5,)),
+        SkillSpec("negative", -0.30, (YES_NO,), fail_rate=0.3),
+        SkillSpec("phone only", {"phone": 0.40, "email": 0.0}, (SCALE5,)),
+    ),
+    channels=("phone", "email"),
+    n_agents=20,
+)
+
+
+def _cell(table: pd.DataFrame, skill: str, channel: str) -> pd.Series:
+    return table[(table["skill"] == skill) & (table["channel"] == channel)].iloc[0]
+
+
+def test_leading_columns_are_the_documented_ones():
+    table = skill_correlations(make_skill_frame(500, PLANTED))
+    assert tuple(table.columns[: len(CORRELATION_COLUMNS)]) == CORRELATION_COLUMNS
+    assert list(table["channel"].unique()) == ["all", "phone", "email"]
+    assert len(table) == 4 * 3
+
+
+def test_matches_direct_scipy_calls_with_missing_values_and_ties():
+    frame = make_skill_frame(3000, PLANTED, seed=11)
+    frame.loc[frame.sample(frac=0.2, random_state=1).index, "weak"] = np.nan  # N/A answers
+    table = skill_correlations(frame)
+    for _, row in table.iterrows():
+        subset = frame if row["channel"] == "all" else frame[frame["channel"] == row["channel"]]
+        pairs = subset[[row["skill"], "csat"]].dropna()
+        expected = stats.spearmanr(pairs[row["skill"]], pairs["csat"])
+        assert row["n"] == len(pairs)
+        assert row["rho"] == pytest.approx(expected.statistic, abs=1e-12)
+        assert row["p_value"] == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+        z, half = np.arctanh(expected.statistic), stats.norm.ppf(0.975) * np.sqrt(1.06 / (len(pairs) - 3))
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((np.tanh(z - half), np.tanh(z + half)))
+    assert table["q_value"].to_numpy() == pytest.approx(
+        stats.false_discovery_control(table["p_value"].to_numpy(), method="bh"))
+
+
+def test_matches_the_pandas_baseline_per_channel():
+    frame = make_skill_frame(4000, PLANTED, seed=5)
+    skills = ["strong", "weak", "negative", "phone only"]
+    baseline = frame.groupby("channel")[["csat", *skills]].corr(method="spearman")
+    table = skill_correlations(frame)
+    for channel in ("phone", "email"):
+        for skill in skills:
+            assert _cell(table, skill, channel)["rho"] == pytest.approx(
+                baseline.loc[(channel, "csat"), skill], abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.one_of(st.none(), st.sampled_from([0, 0.25, 0.5, 1.0]),
+                                                        st.floats(-5, 5))), min_size=1, max_size=60))
+def test_group_ranks_equal_scipy_rankdata_within_each_group(cells):
+    groups = np.array([g for g, _ in cells], dtype=np.int64)
+    values = np.array([np.nan if v is None else v for _, v in cells], dtype=float)
+    ranks = group_ranks(values[None, :], groups, 3)[0]
+    for g in range(3):
+        known = (groups == g) & ~np.isnan(values)
+        np.testing.assert_allclose(ranks[known], stats.rankdata(values[known]))
+    assert np.isnan(ranks[np.isnan(values)]).all()
+
+
+def test_group_ranks_with_many_distinct_values_and_groups():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(2, 3000))
+    values[0, ::7] = np.nan
+    groups = rng.integers(0, 500, 3000)
+    ranks = group_ranks(values, groups, 500)
+    for g in (0, 17, 499):
+        for j in range(2):
+            known = (groups == g) & ~np.isnan(values[j])
+            np.testing.assert_allclose(ranks[j, known], stats.rankdata(values[j, known]))
+
+
+def test_planted_values_recovered_across_seeds():
+    """True rho = Spearman on a huge sample of the same design; the 95% CI of a modest sample
+    must contain it in nearly every seed, and always have the right sign."""
+    huge = skill_correlations(make_skill_frame(400_000, PLANTED, seed=999))
+    cells = [("strong", "phone"), ("strong", "email"), ("negative", "all"), ("weak", "all"),
+             ("phone only", "phone"), ("strong", "all")]
+    truth = {c: _cell(huge, *c)["rho"] for c in cells}
+    covered = {c: 0 for c in cells}
+    seeds = range(40)
+    for seed in seeds:
+        table = skill_correlations(make_skill_frame(3000, PLANTED, seed=seed))
+        for cell in cells:
+            row = _cell(table, *cell)
+            covered[cell] += row["ci_low"] <= truth[cell] <= row["ci_high"]
+            assert np.sign(row["rho"]) == np.sign(truth[cell])
+        assert _cell(table, "strong", "all")["rho"] > _cell(table, "weak", "all")["rho"] + 0.1
+        assert _cell(table, "strong", "phone")["rho"] > _cell(table, "strong", "email")["rho"]
+    for cell, hits in covered.items():
+        assert hits >= 0.9 * len(seeds), (cell, hits)
+
+
+def test_null_skill_is_rarely_significant():
+    significant = 0
+    for seed in range(20):
+        table = skill_correlations(make_skill_frame(3000, PLANTED, seed=seed))
+        significant += _cell(table, "phone only", "email")["q_value"] < 0.05
+    assert significant <= 3
+
+
+SIMPSON = SyntheticDesign(
+    skills=(SkillSpec("empathy", 0.35, (SCALE5,)), SkillSpec("accuracy", 0.3, (SCALE5,))),
+    channels=("phone", "email", "chat"),
+    channel_shift={"phone": (1.2, -1.2), "email": (0.0, 0.0), "chat": (-1.2, 1.2)},
+    n_agents=10,
+)
+
+
+def test_simpson_case_raises_the_flag():
+    frame = make_skill_frame(6000, SIMPSON, seed=2)
+    table = skill_correlations(frame)
+    for skill in ("empathy", "accuracy"):
+        pooled = _cell(table, skill, "all")
+        channel_rhos = [_cell(table, skill, c)["rho"] for c in ("phone", "email", "chat")]
+        assert all(r > 0 for r in channel_rhos)
+        assert pooled["rho"] < 0                     # pooling flips the sign
+        assert pooled["within_rho"] > 0.1            # the within estimate does not
+        assert pooled["simpson_flag"]
+    assert table.loc[table["channel"] != "all", "simpson_flag"].isna().all()
+
+
+def test_no_flag_without_paradox():
+    table = skill_correlations(make_skill_frame(6000, PLANTED, seed=2))
+    assert not table.loc[table["channel"] == "all", "simpson_flag"].any()
+
+
+def test_within_rho_ignores_level_differences_between_strata():
+    frame = make_skill_frame(3000, PLANTED, seed=4)
+    shifted = frame.copy()
+    phone = shifted["channel"] == "phone"
+    shifted.loc[phone, "csat"] = shifted.loc[phone, "csat"] + 10     # ranks within strata unchanged
+    shifted.loc[phone, "strong"] = shifted.loc[phone, "strong"] - 10
+    before, after = skill_correlations(frame), skill_correlations(shifted)
+    assert _cell(after, "strong", "all")["within_rho"] == pytest.approx(
+        _cell(before, "strong", "all")["within_rho"])
+    assert _cell(after, "strong", "all")["rho"] != pytest.approx(_cell(before, "strong", "all")["rho"])
+
+
+def test_within_rho_with_one_stratum_is_the_pooled_rho():
+    frame = make_skill_frame(2000, PLANTED, seed=8)
+    frame["channel"], frame["brand"] = "phone", "Only brand"
+    row = _cell(skill_correlations(frame), "strong", "all")
+    assert row["within_rho"] == pytest.approx(row["rho"], abs=1e-12)
+
+
+def test_too_few_pairs_give_no_numbers_and_unstable_is_flagged():
+    frame = make_skill_frame(2000, PLANTED, seed=1)
+    frame.loc[frame.index[60:], "weak"] = np.nan          # ~40 surveyed pairs pooled, <30 per channel
+    table = skill_correlations(frame)
+    for channel in ("phone", "email"):
+        row = _cell(table, "weak", channel)
+        assert row["n"] < 30
+        assert row[["rho", "ci_low", "ci_high", "p_value", "q_value", "within_rho"]].isna().all()
+        assert row["too_few"] and row["note"] == "too few"
+    pooled = _cell(table, "weak", "all")
+    assert 30 <= pooled["n"] < 250
+    assert pooled["unstable"] and not pooled["too_few"] and np.isfinite(pooled["rho"])
+    assert not _cell(table, "strong", "all")["unstable"]
+
+
+def test_empty_frame_gives_all_too_few():
+    frame = make_skill_frame(100, PLANTED).iloc[:0]
+    table = skill_correlations(frame)
+    assert (table["n"] == 0).all() and table["rho"].isna().all()
