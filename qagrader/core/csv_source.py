@@ -5,8 +5,9 @@
 - Delimiter: comma, semicolon or tab, whichever parses the first records into the most
   columns consistently (the `csv` module does the parsing, quotes included).
 - Every cell is read as a string; blank cells stay ``''`` (never NaN). Quoted fields may hold
-  delimiters and newlines. Blank lines are skipped.
-- Row numbers follow the spreadsheet convention: the header is row 1, the first record row 2.
+  delimiters and newlines. A blank line is a row of blank cells, as in a spreadsheet.
+- Row numbers follow the spreadsheet convention: the header is row 1, the first record row 2
+  (a record spanning several lines is one row).
 
 The parsing itself is pandas' C reader; this module only chooses its settings.
 """
@@ -169,7 +170,7 @@ def read_table(
                 dtype=str,
                 keep_default_na=False,
                 na_filter=False,
-                skip_blank_lines=True,
+                skip_blank_lines=False,
                 engine="c",
                 nrows=nrows,
                 chunksize=_CHUNK_ROWS,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import NotFound, QAGraderError
+from .interaction_fields import CHANNELS  # noqa: F401  (re-exported: the known channels)
 from .records import new_uuid, utc_now
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-CHANNELS = ("phone", "email", "chat")
 
 
 @dataclass(frozen=True)
