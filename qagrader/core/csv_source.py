@@ -167,6 +167,7 @@ def read_table(
                 handle,
                 sep=fmt.delimiter,
                 encoding=fmt.encoding,
+                index_col=False,  # extra cells are an error, never a silent index column
                 dtype=str,
                 keep_default_na=False,
                 na_filter=False,

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from .errors import ScorecardError
@@ -27,6 +28,7 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 RESERVED_KEYS = frozenset({
     "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
     "grader", "graded_at", "status", "score", "auto_failed", "csat", "brand", "comment",
+    "calibration", "csat_scale", "overall_comment",
 })
 
 
@@ -50,6 +52,11 @@ class Question:
     max: int | None = None
     options: tuple[Option, ...] = ()
     auto_fail: AutoFail | None = None  # yes_no only: a "No" answer triggers it
+
+    @cached_property
+    def best_points(self) -> float:
+        """Points of the best answer: 1 for yes/no and scales, the top option's otherwise."""
+        return max(o.points for o in self.options) if self.type == "options" else 1.0
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -177,6 +184,8 @@ def _question(data: Any, where: str) -> Question:
     _expect(bool(KEY_PATTERN.match(key)), f"{where}.key",
             f"{key!r} may use only letters, digits, '_', '.' and '-'")
     _expect(key.lower() not in RESERVED_KEYS, f"{where}.key", f"{key!r} is a reserved column name")
+    _expect(not key.lower().endswith(".comment"), f"{where}.key",
+            f"{key!r} may not end in '.comment' (comment columns are named so)")
     qtype = data.get("type")
     _expect(qtype in QUESTION_TYPES, f"{where}.type",
             f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}")

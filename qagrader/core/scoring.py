@@ -90,16 +90,13 @@ def answer_fraction(question: Question, value: str | int) -> tuple[float, str | 
         return (1.0 if passed else 0.0), (None if passed else question.auto_fail)
     if question.type == "scale":
         return (int(value) - question.min) / (question.max - question.min), None  # type: ignore[operator]
-    best = max(o.points for o in question.options)
     option = next(o for o in question.options if o.label == value)
-    return option.points / best, option.auto_fail
+    return option.points / question.best_points, option.auto_fail
 
 
 def question_possible(question: Question) -> float:
     """Points a question is worth: weight x its best answer (scale/yes-no best = 1 point)."""
-    if question.type == "options":
-        return question.weight * max(o.points for o in question.options)
-    return question.weight
+    return question.weight * question.best_points
 
 
 def score(card: Scorecard, answers: Mapping[str, Answer]) -> ScoreResult:

@@ -55,6 +55,10 @@ BAD_CASES = [
     (["sections", 0, "questions", 3, "options", 1, "auto_fail"], "team",
      "sections[0].questions[3].options[1].auto_fail: must be 'section' or 'all'"),
     (["sections", 0, "weight"], 50, "sections[1].weight: give every section a weight, or none of them"),
+    (["sections", 0, "questions", 0, "key"], "tone.comment",
+     "sections[0].questions[0].key: 'tone.comment' may not end in '.comment' (comment columns are named so)"),
+    (["sections", 0, "questions", 0, "key"], "Score",
+     "sections[0].questions[0].key: 'Score' is a reserved column name"),
     (["sections", 0, "questions", 0, "key"], "bad key!",
      "sections[0].questions[0].key: 'bad key!' may use only letters, digits, '_', '.' and '-'"),
 ]

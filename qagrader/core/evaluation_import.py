@@ -1,0 +1,703 @@
+"""Import evaluations from the wide CSV (ours, or grades kept in a spreadsheet or another tool).
+
+The file has the columns of `export.WIDE_COLUMNS` (only ``interaction_id``, ``scorecard`` and
+``grader`` are required; ``brand`` is also accepted) plus one column per question key and
+optional ``<key>.comment`` columns. Rules:
+
+- Cells are read as text (UTF-8 with or without BOM, cp1252; comma, semicolon or tab) and the
+  export's formula neutralisation is undone (`export.restore_cell`).
+- The scorecard (``scorecard`` by name, ``version``; a blank version means the latest) must be
+  in the workspace already. Answers are checked with `validate_answers`: a label, a scale
+  number, ``N/A`` or blank (unanswered). A ``submitted`` row (the default for a blank status)
+  needs every question answered. A column that is no question of the file's scorecards is an
+  error.
+- Interactions are matched by external id; a missing one is created from the row's channel
+  (blank: the scorecard's only channel), agent, team, brand and CSAT (``csat_scale`` blank =
+  ``1-5``); agents and teams are created by name. Existing interactions are not changed.
+- Evaluations are matched by ``evaluation_id``: re-importing updates, never duplicates. An id
+  that is not a UUID (another tool's id), or a blank one, is turned into a stable UUID (uuid5 of
+  the id, or of interaction, scorecard, version, grader and graded_at), so re-importing the same
+  file still updates. A submitted evaluation cannot go back to draft; updating one keeps its
+  previous state in the history, as an edit in the app does.
+- ``score`` and ``auto_failed`` are recomputed with `score()`; a file score that differs (the
+  file may come from another tool) is no error, only counted in the report (``rescored``).
+  ``graded_at`` becomes the submission time (the last save time for drafts); blank = now.
+- All or nothing: every problem (row as in a spreadsheet, header = row 1; column) is collected
+  and `CsvImportError` raised, nothing written. ``dry_run`` returns the report with every
+  problem and writes nothing. ``skip_bad_rows`` imports the good rows and reports the skipped
+  ones; problems of the whole file (header, unknown columns) are never skippable.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import uuid as uuidlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .csv_source import CsvSourceError, CsvTable, read_table
+from .errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
+from .evaluations import validate_answers
+from .export import COMMENT_SUFFIX, WIDE_COLUMNS, restore_cell
+from .interaction_fields import CHANNEL_SYNONYMS, CSAT_SCALES, normalise_name, parse_csat, parse_dates
+from .records import new_uuid, utc_now
+from .scorecards import StoredScorecard
+from .scoring import Answer, ScoreResult, score
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+Progress = Callable[[float], None]
+Cancelled = Callable[[], bool]
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("interaction_id", "scorecard", "grader")
+KNOWN_COLUMNS: frozenset[str] = frozenset(WIDE_COLUMNS) | {"brand"}
+#: Namespace of the uuid5 ids given to rows without a UUID evaluation_id.
+ID_NAMESPACE = uuidlib.UUID("6f0c4a8e-51d4-4b7e-9a61-0c7a2f4b9d13")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_OUR_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z\Z")
+_TRUE, _FALSE = ("1", "yes", "true", "y"), ("", "0", "no", "false", "n")
+_CHUNK = 5_000
+_WRITE_CACHE_KIB = -256 * 1024  # SQLite page cache while writing (negative = KiB): 256 MB at most
+_READ, _CHECK = 0.3, 0.6  # progress fractions at the end of reading and of checking
+
+
+@dataclass(frozen=True)
+class EvaluationImportReport:
+    """What an import did (for a dry run: would do, skipping the rows with problems)."""
+
+    path: Path
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    interactions_created: int
+    rescored: int  # rows whose file score differs from the recomputed one
+    problems: tuple[CsvProblem, ...]
+    skipped_rows: tuple[int, ...]  # spreadsheet row numbers not imported
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class _Row:
+    line: int
+    uuid: str
+    external_id: str
+    card: StoredScorecard
+    grader: str
+    status: str
+    calibration: int
+    graded_at: str | None
+    answers: "_Answers"
+    comment: str
+    file_score: float | None
+    result: ScoreResult | None = None
+    reasons: str = "[]"  # auto-fail reasons as JSON
+    existing: tuple | None = None
+
+
+@dataclass
+class _Problems:
+    items: list[CsvProblem] = field(default_factory=list)
+    rows: set[int] = field(default_factory=set)  # spreadsheet rows with a problem
+    fatal: bool = False
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.items.append(CsvProblem(row, column, message))
+        if row is None or row == 1:
+            self.fatal = True
+        else:
+            self.rows.add(row)
+
+
+def import_evaluations(
+    ws: "Workspace",
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> EvaluationImportReport:
+    """Import the wide evaluations CSV at `path` (rules in the module docstring)."""
+
+    def check(fraction: float) -> None:
+        if cancelled is not None and cancelled():
+            raise CancelledError("Import cancelled; nothing was written.")
+        if progress is not None:
+            progress(fraction)
+
+    path = Path(path)
+    try:
+        table = read_table(path, on_chunk=lambda f: check(f * _READ))
+    except CsvSourceError as error:
+        raise CsvImportError([CsvProblem(None, None, str(error))]) from error
+    problems = _Problems()
+    cells = _restored(table)
+    _check_header(table, problems)
+    rows: list[_Row] = []
+    if not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in problems.items):
+        rows = _parse_rows(ws, cells, len(table.frame), problems)
+    check(_READ + 0.1)
+    new_interactions = _interactions(ws, cells, len(table.frame), rows, problems)
+    _existing(ws, rows, problems)
+    check(_READ + 0.2)
+    problems.items.sort(key=lambda p: (p.row or 0))
+    if problems.items and not dry_run and (problems.fatal or not skip_bad_rows):
+        raise CsvImportError(problems.items, len(table.frame))
+    good = [r for r in rows if r.line not in problems.rows]
+    created = [r for r in good if r.existing is None]
+    changed = [r for r in good if r.existing is not None and _changed(r)]
+    rescored = _score(created + changed) + sum(
+        _differs(r.existing[9], r.file_score) for r in good if r.existing is not None and r.result is None)
+    used = {r.external_id for r in good}
+    needed = {k: v for k, v in new_interactions.items() if k in used}  # in file order
+    if not dry_run and not problems.fatal:
+        check(_CHECK)
+        _write(ws, created, changed, needed, check)
+    if progress is not None:
+        progress(1.0)
+    return EvaluationImportReport(
+        path=path, rows_read=len(table.frame), created=len(created), updated=len(changed),
+        unchanged=len(good) - len(created) - len(changed), interactions_created=len(needed),
+        rescored=rescored, problems=tuple(problems.items),
+        skipped_rows=tuple(sorted(problems.rows)), dry_run=dry_run,
+    )
+
+
+# ------------------------------------------------------------------------------- reading
+
+def _restored(table: CsvTable) -> dict[str, list[str]]:
+    """Every column as a list of text cells, formula neutralisation undone."""
+    cells: dict[str, list[str]] = {}
+    for name in table.headers:
+        values = table.frame[name].tolist()
+        joined = "\n".join(values)  # a quick look in C before a look at every cell
+        if joined.startswith("'") or "\n'" in joined:
+            values = [restore_cell(v) if v[:1] == "'" else v for v in values]
+        cells[name] = values
+    return cells
+
+
+def _check_header(table: CsvTable, problems: _Problems) -> None:
+    try:
+        with open(table.path, encoding=table.format.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=table.format.delimiter)
+            raw = next(reader, [])
+            first = next(reader, [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        raw, first = list(table.headers), []
+    if len(first) > len(raw):
+        # pandas would take the extra leading cells as an index and shift every column
+        raise CsvImportError([CsvProblem(None, None, f"{table.path.name}, row 2: {len(first)} cells "
+                                                     f"where the header has {len(raw)} (is a quote missing?)")])
+    seen: set[str] = set()
+    for name in (h.strip() for h in raw):
+        if name in seen:
+            problems.add(1, name, "the column appears twice")
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in table.headers:
+            problems.add(1, name, "this required column is missing")
+
+
+def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
+                problems: _Problems) -> list[_Row]:
+    blank = [""] * n
+    col = lambda name: cells.get(name, blank)  # noqa: E731
+    cards = _scorecards(ws, col("scorecard"), col("version"), problems)
+    keys = _question_columns(cells, cards, problems)
+    answers = _answers(cells, cards, keys, problems)
+    graded = _graded_at(col("graded_at"), problems)
+    rows: list[_Row] = []
+    first_line: dict[str, int] = {}
+    sizes = {c.id: len(c.card.questions) for c in {c.id: c for c in cards if c is not None}.values()}
+    ids, ext, graders, statuses = col("evaluation_id"), col("interaction_id"), col("grader"), col("status")
+    graded_raw = col("graded_at")
+    calibrations, comments, scores = col("calibration"), col("overall_comment"), col("score")
+    for i in range(n):
+        line = i + 2
+        external_id = ext[i].strip()
+        grader = graders[i].strip()
+        status = statuses[i].strip().lower() or "submitted"
+        calibration = calibrations[i].strip().lower()
+        if not external_id:
+            problems.add(line, "interaction_id", "the interaction id is blank")
+        if not grader:
+            problems.add(line, "grader", "the grader is blank")
+        if status not in ("draft", "submitted"):
+            problems.add(line, "status", f"'{statuses[i]}' is not draft or submitted")
+        if calibration not in _TRUE + _FALSE:
+            problems.add(line, "calibration", f"'{calibrations[i]}' is not 0 or 1")
+        file_score = _number(scores[i])
+        card = cards[i]
+        if card is None or answers[i] is None:
+            continue
+        if status == "submitted" and len(answers[i].signature) < sizes[card.id]:
+            given = answers[i].answers
+            missing = next(q.key for q in card.card.questions if q.key not in given or not given[q.key].answered)
+            problems.add(line, missing, "a submitted evaluation needs an answer (or N/A) "
+                         "to every question; this one is blank")
+        evaluation_id = _evaluation_uuid(ids[i], external_id, card, grader, graded_raw[i])
+        if evaluation_id in first_line:
+            problems.add(line, "evaluation_id", f"evaluation '{ids[i].strip() or evaluation_id}' "
+                         f"appears twice (also on row {first_line[evaluation_id]})")
+        first_line.setdefault(evaluation_id, line)
+        rows.append(_Row(line, evaluation_id, external_id, card, grader, status,
+                         int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score))
+    return rows
+
+
+def _scorecards(ws: "Workspace", names: list[str], versions: list[str],
+                problems: _Problems) -> list[StoredScorecard | None]:
+    found: dict[tuple[str, str], StoredScorecard | tuple[str, str]] = {}
+    out: list[StoredScorecard | None] = []
+    for i, (name, version) in enumerate(zip(names, versions)):
+        key = (name.strip().lower(), version.strip())
+        if key not in found:
+            found[key] = _scorecard(ws, name.strip(), version.strip())
+        hit = found[key]
+        if isinstance(hit, tuple):
+            problems.add(i + 2, *hit)
+            out.append(None)
+        else:
+            out.append(hit)
+    return out
+
+
+def _scorecard(ws: "Workspace", name: str, version: str) -> StoredScorecard | tuple[str, str]:
+    """The stored scorecard, or (column, problem)."""
+    if not name:
+        return "scorecard", "the scorecard is blank"
+    number = _number(version)
+    if version and (number is None or not number.is_integer() or number < 1):
+        return "version", f"'{version}' is not a version number"
+    row = ws.conn.execute(
+        "SELECT name FROM scorecards WHERE name = ? AND (? IS NULL OR version = ?) LIMIT 1",
+        (name, number, number)).fetchone()
+    if row is None:
+        which = f"'{name}' version {int(number)}" if number is not None else f"'{name}'"
+        return "scorecard", f"there is no scorecard {which} in this workspace; import its JSON first"
+    return ws.scorecards.get(name, int(number) if number is not None else None)
+
+
+def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
+                      problems: _Problems) -> dict[str, str]:
+    """Question columns: ``{column: key}``; every other unknown column is a problem."""
+    distinct = {c.id: c for c in cards if c is not None}
+    all_keys = {q.key for c in distinct.values() for q in c.card.questions}
+    columns: dict[str, str] = {}
+    for name in cells:
+        if name in KNOWN_COLUMNS:
+            continue
+        if name in all_keys:
+            columns[name] = name
+        elif name.endswith(COMMENT_SUFFIX) and name[: -len(COMMENT_SUFFIX)] in all_keys:
+            columns[name] = name[: -len(COMMENT_SUFFIX)]
+        elif distinct:
+            labels = ", ".join(f"'{c.label}'" for c in distinct.values())
+            problems.add(1, name, f"unknown column: not a question of scorecard {labels}")
+    return columns
+
+
+def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
+             columns: Mapping[str, str], problems: _Problems) -> list[_Answers | None]:
+    """Per row: validated answers of the row's scorecard, or None when a cell is bad."""
+    checked: dict[tuple[int, str, str], _Cell | str] = {}
+    plans: dict[int, tuple[list, list]] = {}
+    out: list[_Answers | None] = []
+    for i, stored in enumerate(cards):
+        if stored is None:
+            out.append(None)
+            continue
+        plan = plans.get(stored.id)
+        if plan is None:
+            plan = plans[stored.id] = _plan(stored, cells, columns)
+        own, others = plan
+        answers: dict[str, Answer] = {}
+        fragments: list[str] = []
+        signature: list[int] = []
+        ok = True
+        for key, values, notes in own:
+            raw = values[i] if values is not None else ""
+            note = notes[i] if notes is not None else ""
+            hit: _Cell | str | None = None
+            if raw:
+                hit = checked.get((stored.id, key, raw))
+                if hit is None:
+                    hit = checked[(stored.id, key, raw)] = _check_cell(stored, key, raw)
+                if hit.__class__ is str:
+                    problems.add(i + 2, key, hit)  # type: ignore[arg-type]
+                    ok = False
+                    continue
+                if hit is _BLANK:
+                    hit = None
+            if hit is not None:
+                signature.append(id(hit))
+                if note:
+                    answer = Answer(hit.answer.value, hit.answer.na, note)  # type: ignore[union-attr]
+                    answers[key] = answer
+                    fragments.append(_fragment(key, answer))
+                else:
+                    answers[key] = hit.answer  # type: ignore[union-attr]
+                    fragments.append(hit.fragment)  # type: ignore[union-attr]
+            elif note:
+                answers[key] = answer = Answer(None, False, note)
+                fragments.append(_fragment(key, answer))
+        for column, values in others:  # another scorecard's question: must be blank here
+            if values[i].strip():
+                problems.add(i + 2, column, f"'{columns[column]}' is not a question of "
+                             f"scorecard '{stored.label}'")
+                ok = False
+        out.append(_Answers(answers, "{" + ", ".join(fragments) + "}", tuple(signature)) if ok else None)
+    return out
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A checked answer cell without comment, and its JSON as `Evaluations` stores it."""
+
+    answer: Answer
+    fragment: str
+
+
+@dataclass(frozen=True)
+class _Answers:
+    answers: dict[str, Answer]
+    json: str
+    signature: tuple[int, ...]  # identifies the answer values (comments aside), for score caching
+
+
+_BLANK = _Cell(Answer(), "")
+
+
+def _plan(stored: StoredScorecard, cells: Mapping[str, list[str]],
+          columns: Mapping[str, str]) -> tuple[list, list]:
+    keys = [q.key for q in stored.card.questions]
+    own = [(k, cells.get(k), cells.get(k + COMMENT_SUFFIX)) for k in keys]
+    others = [(c, cells[c]) for c, k in columns.items() if k not in keys]
+    return own, others
+
+
+def _fragment(key: str, answer: Answer) -> str:
+    """``"key": {...}`` exactly as `json.dumps` writes it inside the answers object."""
+    return f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(answer.to_json(), ensure_ascii=False)}"
+
+
+def _check_cell(stored: StoredScorecard, key: str, raw: str) -> _Cell | str:
+    """One answer cell checked by `validate_answers`, or the problem."""
+    text = raw.strip()
+    if not text:
+        return _BLANK
+    na = text.upper() == "N/A"
+    try:
+        clean = validate_answers(stored.card, {key: Answer(None if na else text, na)})[key]
+    except EvaluationError as error:
+        message = str(error)
+        prefix = f"question '{key}': "
+        return message[len(prefix):] if message.startswith(prefix) else message
+    return _Cell(clean, _fragment(key, clean))
+
+
+def _graded_at(values: list[str], problems: _Problems) -> list[str | None]:
+    """Our UTC timestamps as they are; other dates parsed (`parse_dates`); blank = None."""
+    out: list[str | None] = [v.strip() or None for v in values]
+    foreign = [i for i, v in enumerate(out) if v is not None and not _OUR_TIME.match(v)]
+    if foreign:
+        parsed, bad, file_problem = parse_dates(pd.Series([out[i] for i in foreign], dtype=object), "auto")
+        if file_problem:
+            problems.add(None, "graded_at", file_problem)
+        for pos, i in enumerate(foreign):
+            if pos in bad:
+                problems.add(i + 2, "graded_at", bad[pos])
+            out[i] = f"{parsed[pos]}.000000Z" if parsed[pos] else None
+    return out
+
+
+def _evaluation_uuid(raw: str, external_id: str, card: StoredScorecard, grader: str,
+                     graded_at: str) -> str:
+    text = raw.strip()
+    if _CANONICAL_UUID.match(text):
+        return text
+    if text:
+        try:
+            return str(uuidlib.UUID(text))
+        except ValueError:
+            return str(uuidlib.uuid5(ID_NAMESPACE, text))
+    parts = (external_id, card.name.lower(), str(card.version), grader, graded_at.strip())
+    return str(uuidlib.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+# ----------------------------------------------------------------- interactions and matching
+
+def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows: list[_Row],
+                  problems: _Problems) -> dict[str, tuple]:
+    """New interactions to create, from the first row naming each: ``{external_id: values}``
+    with values (channel, agent, team, brand, csat_raw, csat_scale, csat_norm, satisfied)."""
+    existing = {ext for (ext,) in _select_in(ws.conn, "SELECT external_id FROM interactions WHERE "
+                                             "external_id IN (SELECT value FROM json_each(?))",
+                                             [r.external_id for r in rows])}
+    blank = [""] * n
+    col = lambda name: cells.get(name, blank)  # noqa: E731
+    channels, agents, teams, brands = col("channel"), col("agent"), col("team"), col("brand")
+    csats, scales = col("csat"), col("csat_scale")
+    new: dict[str, tuple] = {}
+    first: dict[str, int] = {}
+    failed: set[str] = set()
+    channel_memo: dict[str, str | None] = {}
+    csat_memo: dict[tuple[str, str], tuple | CsvProblem] = {}
+    for r in rows:
+        if r.external_id in existing:
+            continue
+        if r.external_id in first:
+            if r.external_id in failed:
+                problems.add(r.line, "interaction_id", f"interaction '{r.external_id}' cannot be "
+                             f"created (see row {first[r.external_id]})")
+            continue
+        i = r.line - 2
+        first[r.external_id] = r.line
+        before = len(problems.items)
+        raw_channel = channels[i].strip()
+        if raw_channel not in channel_memo:
+            channel_memo[raw_channel] = CHANNEL_SYNONYMS.get(normalise_name(raw_channel))
+        channel = channel_memo[raw_channel] if raw_channel else (
+            r.card.card.channels[0] if len(r.card.card.channels) == 1 else None)
+        if channel is None:
+            problems.add(r.line, "channel", f"'{raw_channel}' is not a channel (phone, email, chat, "
+                         "social, sms)" if raw_channel else "the channel is blank and needed to "
+                         "create this interaction")
+        csat_key = (csats[i], scales[i].strip() or "1-5")
+        if csat_key not in csat_memo:
+            csat_memo[csat_key] = _csat(*csat_key)
+        csat = csat_memo[csat_key]
+        if isinstance(csat, CsvProblem):
+            problems.add(r.line, csat.column, csat.message)
+            csat = (None, None, None, None)
+        if len(problems.items) > before:
+            failed.add(r.external_id)
+        new[r.external_id] = (channel, agents[i].strip() or None, teams[i].strip() or None,
+                              brands[i].strip() or None, *csat)
+    return new
+
+
+def _csat(raw: str, scale: str) -> tuple | CsvProblem:
+    """(csat_raw, csat_scale, csat_norm, satisfied) by the rules of `parse_csat`, or the problem."""
+    if not raw.strip():
+        return (None, None, None, None)
+    if scale not in CSAT_SCALES:
+        return CsvProblem(None, "csat_scale", f"'{scale}' is not a CSAT scale ({', '.join(CSAT_SCALES)})")
+    values, bad = parse_csat(pd.Series([raw], dtype=object), scale)
+    if bad:
+        return CsvProblem(None, "csat", bad[0])
+    return (raw, scale, float(values["csat_norm"][0]), int(values["satisfied"][0]))
+
+
+def _existing(ws: "Workspace", rows: list[_Row], problems: _Problems) -> None:
+    """Attach the stored evaluation to rows whose evaluation_id exists; check it may change."""
+    sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, e.grader, e.status, e.answers,
+             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at
+             FROM evaluations e JOIN interactions i ON i.id = e.interaction_id
+             WHERE e.uuid IN (SELECT value FROM json_each(?))"""
+    found = {record[0]: record for record in _select_in(ws.conn, sql, [r.uuid for r in rows])}
+    for r in rows:
+        record = found.get(r.uuid)
+        if record is None:
+            continue
+        if record[2] != r.external_id:
+            problems.add(r.line, "interaction_id", f"evaluation '{r.uuid}' belongs to interaction "
+                         f"'{record[2]}' in this workspace, not '{r.external_id}'")
+        elif record[5] == "submitted" and r.status == "draft":
+            problems.add(r.line, "status", f"evaluation '{r.uuid}' is already submitted in this "
+                         "workspace and cannot go back to draft")
+        r.existing = record
+
+
+def _select_in(conn, sql: str, values: Iterable[str]) -> list[tuple]:
+    """Rows of `sql`, whose one parameter is a JSON list of `values` (sent in batches)."""
+    wanted = list(dict.fromkeys(values))
+    out: list[tuple] = []
+    for start in range(0, len(wanted), 50_000):
+        out.extend(conn.execute(sql, (json.dumps(wanted[start:start + 50_000]),)))
+    return out
+
+
+def _score(rows: list[_Row]) -> int:
+    """Score the rows to write (cached by scorecard and answer values); returns how many
+    differ from the file's score."""
+    cache: dict[tuple, tuple[ScoreResult, str]] = {}
+    differ = 0
+    for r in rows:
+        key = (r.card.id, r.answers.signature)
+        hit = cache.get(key)
+        if hit is None:
+            result = score(r.card.card, r.answers.answers)
+            hit = cache[key] = (result, json.dumps(list(result.auto_fail_reasons)))
+        r.result, r.reasons = hit
+        differ += _differs(r.result.total, r.file_score)
+    return differ
+
+
+def _differs(total: float | None, file_score: float | None) -> bool:
+    """Whether a file's score is not the score (rounded to 2 decimals as the export writes it)."""
+    if total is None or file_score is None:
+        return (total is None) != (file_score is None)
+    return abs(round(total, 2) - file_score) > 0.006
+
+
+def _changed(r: _Row) -> bool:
+    (_u, _id, _ext, scorecard_id, grader, status, answers, comment, calibration, _s, _a,
+     updated_at, submitted_at) = r.existing  # type: ignore[misc]
+    when = submitted_at if status == "submitted" else updated_at
+    if (scorecard_id, grader, status, comment, calibration) != (
+            r.card.id, r.grader, r.status, r.comment, r.calibration) or (
+            r.graded_at is not None and r.graded_at != when):
+        return True
+    if answers == r.answers.json:  # the usual case, without parsing
+        return False
+    return {k: Answer.from_json(v) for k, v in json.loads(answers).items()} != r.answers.answers
+
+
+# -------------------------------------------------------------------------------- writing
+
+def _write(ws: "Workspace", created: list[_Row], changed: list[_Row],
+           interactions: dict[str, tuple], check: Callable[[float], None]) -> None:
+    """Everything in one transaction (rolled back on error or cancel). New rows get their
+    integer ids up front (the transaction holds the write lock), so that rows pointing at them
+    need no look-ups."""
+    now = utc_now()
+    cache_size = ws.conn.execute("PRAGMA cache_size").fetchone()[0]
+    ws.conn.execute(f"PRAGMA cache_size = {_WRITE_CACHE_KIB}")  # fewer page reads in big indexes
+    try:
+        _write_all(ws, created, changed, interactions, check, now)
+    finally:
+        ws.conn.execute(f"PRAGMA cache_size = {cache_size}")
+
+
+def _write_all(ws: "Workspace", created: list[_Row], changed: list[_Row],
+               interactions: dict[str, tuple], check: Callable[[float], None], now: str) -> None:
+    with ws.transaction() as conn:
+        team_ids = _ensure(conn, "teams", [v[2] for v in interactions.values()], now)
+        agent_team: dict[str, int] = {}  # a new agent joins the first team named with it
+        for v in interactions.values():
+            if v[1] and v[2]:
+                agent_team.setdefault(_nocase(v[1]), team_ids[_nocase(v[2])])
+        agent_ids = _ensure(conn, "agents", [v[1] for v in interactions.values()], now, agent_team)
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
+        interaction_ids = {ext: first + k for k, ext in enumerate(interactions)}
+        conn.executemany(
+            """INSERT INTO interactions (id, uuid, external_id, channel, agent_id, team_id, brand,
+               csat_raw, csat_scale, csat_norm, satisfied, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(interaction_ids[ext], new_uuid(), ext, ch, agent_ids[_nocase(a)] if a else None,
+              team_ids[_nocase(t)] if t else None, b, *csat, now, now)
+             for ext, (ch, a, t, b, *csat) in interactions.items()])
+        known = {r.external_id for r in created} - interaction_ids.keys()
+        interaction_ids.update(_select_in(conn, "SELECT external_id, id FROM interactions WHERE "
+                                          "external_id IN (SELECT value FROM json_each(?))", known))
+        check(_CHECK + 0.05)
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+        insert = """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status,
+            answers, overall_comment, score, auto_failed, auto_fail_reasons, calibration,
+            created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+        update = """UPDATE evaluations SET scorecard_id = ?, grader = ?, status = ?, answers = ?,
+            overall_comment = ?, score = ?, auto_failed = ?, auto_fail_reasons = ?, calibration = ?,
+            updated_at = ?, submitted_at = ? WHERE id = ?"""
+        total = max(len(created) + len(changed), 1)
+        for start in range(0, len(created), _CHUNK):
+            chunk = list(enumerate(created[start:start + _CHUNK], first + start))
+            conn.executemany(insert, [_insert_values(i, r, interaction_ids[r.external_id], now)
+                                      for i, r in chunk])
+            _skills(conn, chunk)
+            check(_CHECK + (1 - _CHECK) * (start + len(chunk)) / total)
+        for start in range(0, len(changed), _CHUNK):
+            rows = changed[start:start + _CHUNK]
+            conn.executemany(
+                "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
+                [(r.existing[1], now, _snapshot(r.existing)) for r in rows  # type: ignore[index]
+                 if r.existing[5] == "submitted"])  # type: ignore[index]
+            conn.executemany(update, [_update_values(r, now) for r in rows])
+            conn.executemany("DELETE FROM evaluation_skills WHERE evaluation_id = ?",
+                             [(r.existing[1],) for r in rows])  # type: ignore[index]
+            _skills(conn, [(r.existing[1], r) for r in rows])  # type: ignore[index]
+            check(_CHECK + (1 - _CHECK) * (len(created) + start + len(rows)) / total)
+
+
+def _scored(r: _Row) -> tuple:
+    result = r.result
+    assert result is not None
+    return (r.answers.json, r.comment, result.total, int(result.auto_failed), r.reasons)
+
+
+def _insert_values(id_: int, r: _Row, interaction_id: int, now: str) -> tuple:
+    when = r.graded_at or now
+    return (id_, r.uuid, interaction_id, r.card.id, r.grader, r.status, *_scored(r), r.calibration,
+            when, when, when if r.status == "submitted" else None)
+
+
+def _update_values(r: _Row, now: str) -> tuple:
+    old_submitted_at = r.existing[12]  # type: ignore[index]
+    if r.status == "submitted":
+        updated_at, submitted_at = now, r.graded_at or old_submitted_at or now
+    else:
+        updated_at, submitted_at = r.graded_at or now, None
+    return (r.card.id, r.grader, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
+            r.existing[1])  # type: ignore[index]
+
+
+def _snapshot(existing: tuple) -> str:
+    """The previous state of a submitted evaluation, as `Evaluations.save` keeps it."""
+    answers = json.loads(existing[6])
+    return json.dumps({"answers": answers, "overall_comment": existing[7], "score": existing[9],
+                       "auto_failed": bool(existing[10]), "updated_at": existing[11]})
+
+
+def _skills(conn, rows: list[tuple[int, _Row]]) -> None:
+    conn.executemany(
+        "INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
+        [(i, skill, value) for i, r in rows for skill, value in r.result.skills.items()])  # type: ignore[union-attr]
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _nocase(name: str) -> str:
+    """SQLite's NOCASE key: ASCII letters folded, everything else as is."""
+    return name.translate(_ASCII_LOWER)
+
+
+def _ensure(conn, table: str, names: Iterable[str | None], now: str,
+            teams: Mapping[str, int | None] | None = None) -> dict[str, int]:
+    """Create missing teams/agents by name; ``{nocase(name): id}`` for `names`."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        if name:
+            wanted.setdefault(_nocase(name), name)
+    if not wanted:
+        return {}
+    if teams is None:
+        conn.executemany(f"INSERT OR IGNORE INTO {table} (uuid, name, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?)", [(new_uuid(), n, now, now) for n in wanted.values()])
+    else:
+        conn.executemany(f"INSERT OR IGNORE INTO {table} (uuid, name, team_id, active, created_at, "
+                         "updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+                         [(new_uuid(), n, teams.get(k), now, now) for k, n in wanted.items()])
+    sql = f"SELECT id, name FROM {table} WHERE name IN (SELECT value FROM json_each(?))"
+    return {_nocase(name): id_ for id_, name in conn.execute(sql, (json.dumps(list(wanted.values())),))}

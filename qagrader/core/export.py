@@ -1,0 +1,411 @@
+"""CSV export: evaluations (wide and long shapes) and scorecard definitions.
+
+Files are UTF-8 (optionally with a byte-order mark, so that Excel detects the encoding),
+comma-separated, with ``\\r\\n`` line ends (RFC 4180) and minimal quoting.
+
+Formula injection (OWASP "CSV injection"): a text cell that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is written with a leading ``'``, so a spreadsheet shows it
+as text instead of running it. Exceptions and details:
+
+- Values of numeric columns (score, version, scale answers, points, 0/1 flags) are written
+  as numbers and never touched.
+- A text cell that is a plain number (``-1``, ``+5``, ``-2.5e3``) is left alone: a
+  spreadsheet reads it as that number, which runs nothing.
+- A text cell that already begins with ``'`` followed by what would be neutralised gets one
+  more ``'``, so that :func:`restore_cell` (used by the import) undoes the rule exactly and
+  export -> import -> export is lossless.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import secrets
+from json import loads
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from .errors import CancelledError, NotFound, QAGraderError
+from .scorecard import NA, Question, Scorecard
+from .scoring import answer_fraction, question_possible
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+Progress = Callable[[float], None]
+Cancelled = Callable[[], bool]
+Shape = Literal["wide", "long"]
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+_RISKY_FIRST = FORMULA_TRIGGERS | {"'"}  # first characters `neutralise_cell` looks further at
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+LINE_END = "\r\n"
+COMMENT_SUFFIX = ".comment"
+
+#: Columns of the wide shape before the question columns, in order.
+WIDE_COLUMNS: tuple[str, ...] = (
+    "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
+    "grader", "graded_at", "status", "calibration", "score", "auto_failed", "csat", "csat_scale",
+    "overall_comment",
+)
+#: Columns of the long shape (one row per answer).
+LONG_COLUMNS: tuple[str, ...] = (
+    "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
+    "grader", "graded_at", "status", "section", "question", "skill", "answer", "points_earned",
+    "points_possible", "comment",
+)
+#: Columns of a scorecard definition exported to CSV (one row per question).
+SCORECARD_COLUMNS: tuple[str, ...] = (
+    "section", "section_weight", "bonus", "key", "text", "guideline", "type", "options",
+    "weight", "allow_na", "auto_fail", "skill",
+)
+_CHUNK = 5_000
+
+
+# ------------------------------------------------------------------------ formula injection
+
+def _formula_like(text: str) -> bool:
+    """True when `neutralise_cell` prefixes `text` (see the module docstring)."""
+    while text:
+        first = text[0]
+        if first in FORMULA_TRIGGERS:
+            return _PLAIN_NUMBER.match(text) is None
+        if first != "'":
+            return False
+        text = text[1:]
+    return False
+
+
+def neutralise_cell(text: str) -> str:
+    """`text` made safe for a spreadsheet (OWASP rule, module docstring); reversible."""
+    if text and (text[0] in FORMULA_TRIGGERS or text[0] == "'") and _formula_like(text):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """Undo `neutralise_cell`: ``restore_cell(neutralise_cell(t)) == t`` for every text."""
+    if text[:1] == "'" and _formula_like(text[1:]):
+        return text[1:]
+    return text
+
+
+class _Memo(dict):
+    """``memo[value]`` = ``function(value)``, computed once per distinct value."""
+
+    def __init__(self, function: Callable[[Any], Any]):
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, value: Any) -> Any:
+        result = self[value] = self._function(value)
+        return result
+
+
+def format_number(value: float | int | None, decimals: int = 2) -> str:
+    """A number rounded to `decimals`, without trailing zeros (``87.5``, ``100``); '' for None."""
+    if value is None:
+        return ""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# ------------------------------------------------------------------------------ evaluations
+
+_SELECT = """SELECT e.uuid, i.external_id, i.channel, a.name, t.name, s.name, s.version, e.grader,
+    CASE e.status WHEN 'submitted' THEN coalesce(e.submitted_at, e.updated_at) ELSE e.updated_at END,
+    e.status, e.calibration, e.score, e.auto_failed, i.csat_raw, i.csat_scale, e.overall_comment,
+    e.answers, e.scorecard_id
+    FROM evaluations e
+    JOIN interactions i ON i.id = e.interaction_id
+    JOIN scorecards s ON s.id = e.scorecard_id
+    LEFT JOIN agents a ON a.id = i.agent_id
+    LEFT JOIN teams t ON t.id = i.team_id"""
+
+
+def export_evaluations(
+    ws: "Workspace",
+    out_path: str | Path,
+    *,
+    shape: Shape = "wide",
+    scorecard: str | None = None,
+    status: str | None = None,
+    excel_bom: bool = False,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> int:
+    """Write evaluations to `out_path` as CSV; returns the number of data rows written.
+
+    `shape` "wide": one row per evaluation, `WIDE_COLUMNS` then one column per question key
+    (answer label, scale number, ``N/A``, or empty when unanswered) in scorecard order (the
+    union over the exported scorecards, by first appearance), each followed by a
+    ``<key>.comment`` column when any exported answer to that key has a comment. `graded_at`
+    is the submission time (the last save for drafts); `score` is rounded to 2 decimals.
+    `shape` "long": one row per answered (or commented) question, `LONG_COLUMNS`; points are
+    the question's own points as `score()` counts them (N/A: empty, or full points under the
+    ``pass`` policy; an auto-failed section's zeroing is not applied per question).
+
+    `scorecard` keeps one scorecard (every version, by name); `status` keeps ``draft`` or
+    ``submitted``. Rows are in evaluation creation order. The file appears only when
+    complete: cancelling (`cancelled()` returning True) raises `CancelledError` and leaves no file.
+    """
+    if shape not in ("wide", "long"):
+        raise QAGraderError(f"Unknown export format '{shape}'; use wide or long.")
+    with _read_snapshot(ws):  # header and rows from the same state of the workspace
+        where, args = _filters(ws, scorecard, status)
+        total = ws.conn.execute(f"SELECT count(*) FROM evaluations e JOIN scorecards s ON s.id = "
+                                f"e.scorecard_id {where}", args).fetchone()[0]
+        cards = _cards_in_order(ws, where, args)
+        rows = _rows(ws, where, args, total, progress, cancelled)
+        if shape == "wide":
+            header, records = _wide(ws, cards, where, args, rows)
+        else:
+            header, records = LONG_COLUMNS, _long(cards, rows)
+        count = _write_csv(out_path, header, records, excel_bom)
+    if progress:
+        progress(1.0)
+    return count
+
+
+@contextmanager
+def _read_snapshot(ws: "Workspace") -> Iterator[None]:
+    """One read transaction (WAL: a consistent snapshot while other connections write)."""
+    if ws.conn.in_transaction:
+        yield
+        return
+    ws.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if ws.conn.in_transaction:
+            ws.conn.execute("ROLLBACK")
+
+
+def _filters(ws: "Workspace", scorecard: str | None, status: str | None) -> tuple[str, list]:
+    clauses, args = [], []
+    if scorecard is not None:
+        if ws.conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (scorecard,)).fetchone() is None:
+            raise NotFound(f"No scorecard named '{scorecard}'.")
+        clauses.append("s.name = ?")
+        args.append(scorecard)
+    if status is not None:
+        if status not in ("draft", "submitted"):
+            raise QAGraderError(f"Unknown status '{status}'; use draft or submitted.")
+        clauses.append("e.status = ?")
+        args.append(status)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _cards_in_order(ws: "Workspace", where: str, args: list) -> dict[int, Scorecard]:
+    """Scorecards of the exported evaluations, by first appearance in row order."""
+    ids = ws.conn.execute(
+        f"""SELECT e.scorecard_id, min(e.id) AS first FROM evaluations e
+            JOIN scorecards s ON s.id = e.scorecard_id {where}
+            GROUP BY e.scorecard_id ORDER BY first""", args).fetchall()
+    return {sid: ws.scorecards.get_by_id(sid).card for sid, _ in ids}
+
+
+def _rows(ws: "Workspace", where: str, args: list, total: int,
+          progress: Progress | None, cancelled: Cancelled | None) -> Iterator[tuple]:
+    cursor = ws.conn.execute(f"{_SELECT} {where} ORDER BY e.id", args)
+    done = 0
+    while batch := cursor.fetchmany(_CHUNK):
+        if cancelled is not None and cancelled():
+            raise CancelledError("Export cancelled; no file was written.")
+        yield from batch
+        done += len(batch)
+        if progress and total:
+            progress(min(done / total, 0.99))
+
+
+def _commented_keys(ws: "Workspace", where: str, args: list) -> set[str]:
+    """Question keys that have a non-empty comment in any exported evaluation."""
+    sql = f"""SELECT DISTINCT j.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id,
+              json_each(e.answers) j {where}
+              {'AND' if where else 'WHERE'} coalesce(json_extract(j.value, '$.comment'), '') <> ''"""
+    return {row[0] for row in ws.conn.execute(sql, args)}
+
+
+def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
+          rows: Iterable[tuple]) -> tuple[list[str], Iterator[list]]:
+    keys = list(dict.fromkeys(q.key for card in cards.values() for q in card.questions))
+    commented = _commented_keys(ws, where, args)
+    header = list(WIDE_COLUMNS)
+    value_pos: dict[str, int] = {}
+    comment_pos: dict[str, int] = {}
+    for key in keys:
+        value_pos[key] = len(header)
+        header.append(key)
+        if key in commented:
+            comment_pos[key] = len(header)
+            header.append(key + COMMENT_SUFFIX)
+    width = len(header) - len(WIDE_COLUMNS)
+    esc = neutralise_cell
+    safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
+    number = _Memo(format_number)
+    risky = _RISKY_FIRST
+
+    def records() -> Iterator[list]:
+        # Hot loop (265,000 rows in a few seconds): repeated values go through memo tables,
+        # unique text is checked inline before calling `neutralise_cell`.
+        for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
+             calibration, score, auto_failed, csat, csat_scale, comment, answers, _sid) in rows:
+            record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel],
+                      safe[agent], safe[team], safe[card_name], version, safe[grader],
+                      graded_at or "", status, calibration, number[score], auto_failed,
+                      safe[csat], csat_scale or "",
+                      comment if comment[:1] not in risky else esc(comment), *([""] * width)]
+            for key, answer in loads(answers).items():
+                pos = value_pos.get(key)
+                if pos is None:
+                    continue
+                record[pos] = NA if answer.get("na") else safe[answer.get("value")]
+                note = answer.get("comment")
+                if note and key in comment_pos:
+                    record[comment_pos[key]] = note if note[:1] not in risky else esc(note)
+            yield record
+
+    return header, records()
+
+
+def _long(cards: dict[int, Scorecard], rows: Iterable[tuple]) -> Iterator[list]:
+    esc = neutralise_cell
+    safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
+    risky = _RISKY_FIRST
+    # per scorecard: (key, the row's fixed question cells, memo of (value, na) -> answer cells)
+    plans = {sid: [(q.key, [esc(s.name), q.key, esc(q.skill or "")], _Memo(_points(card, s.bonus, q)))
+                   for s in card.sections for q in s.questions]
+             for sid, card in cards.items()}
+    for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
+         _cal, _score, _af, _csat, _scale, _comment, answers_json, sid) in rows:
+        answers = loads(answers_json)
+        head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel], safe[agent],
+                safe[team], safe[card_name], version, safe[grader], graded_at or "", status]
+        for key, question_cells, points in plans[sid]:
+            answer = answers.get(key)
+            if not answer:
+                continue
+            value, na, note = answer.get("value"), bool(answer.get("na")), answer.get("comment") or ""
+            if not na and value is None and not note:
+                continue
+            yield [*head, *question_cells, *points[(value, na)],
+                   note if note[:1] not in risky else esc(note)]
+
+
+def _points(card: Scorecard, bonus: bool, q: Question) -> Callable[[tuple], tuple]:
+    """(value, na) -> (answer cell, points earned, points possible) as `score()` counts them."""
+    worth = question_possible(q)
+
+    def cells(key: tuple) -> tuple:
+        value, na = key
+        if na:
+            full = format_number(worth, 4) if card.na_policy == "pass" and not bonus else ""
+            return NA, full, full
+        if value is None:
+            return "", "", ""
+        fraction, _ = answer_fraction(q, value)
+        shown = neutralise_cell(value) if isinstance(value, str) else value
+        return shown, format_number(worth * fraction, 4), format_number(worth, 4)
+
+    return cells
+
+
+# ------------------------------------------------------------------------------- scorecards
+
+def export_scorecard_csv(card: Scorecard, out_path: str | Path, *, excel_bom: bool = False) -> int:
+    """Write `card` as CSV, one row per question (`SCORECARD_COLUMNS`); returns the row count.
+
+    `options` lists answers with points: ``Yes=1; No=0`` (yes/no), ``Yes=2; Partial=1; No=0``
+    (options), ``1..5`` (scale). `auto_fail` names the answer that triggers it and its scope,
+    e.g. ``No=section`` or ``Yes=all``. Flags are ``yes``/``no``.
+    """
+    esc = neutralise_cell
+    records = []
+    for section in card.sections:
+        for q in section.questions:
+            if q.type == "scale":
+                options, auto_fail = f"{q.min}..{q.max}", ""
+            elif q.type == "yes_no":
+                options = "Yes=1; No=0"
+                auto_fail = f"No={q.auto_fail}" if q.auto_fail else ""
+            else:
+                options = "; ".join(f"{o.label}={format_number(o.points, 4)}" for o in q.options)
+                auto_fail = "; ".join(f"{o.label}={o.auto_fail}" for o in q.options if o.auto_fail)
+            records.append([
+                esc(section.name), format_number(section.weight, 4), _flag(section.bonus), q.key,
+                esc(q.text), esc(q.guideline), q.type, esc(options), format_number(q.weight, 4),
+                _flag(q.allow_na), esc(auto_fail), esc(q.skill or ""),
+            ])
+    return _write_csv(out_path, SCORECARD_COLUMNS, records, excel_bom)
+
+
+def export_scorecard(ws: "Workspace", name: str, out_path: str | Path,
+                     version: int | None = None, *, excel_bom: bool = False) -> Path:
+    """Export a stored scorecard as JSON (``.json``) or CSV (``.csv``), chosen by suffix."""
+    out = Path(out_path)
+    suffix = out.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise QAGraderError(f"Cannot export a scorecard to '{out.name}': use a .json or .csv file name.")
+    stored = ws.scorecards.get(name, version)
+    if suffix == ".csv":
+        export_scorecard_csv(stored.card, out, excel_bom=excel_bom)
+    else:
+        with _atomic_file(out, "utf-8") as handle:
+            handle.write(ws.scorecards.export_json(stored.name, stored.version))
+    return out
+
+
+def _flag(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+# ---------------------------------------------------------------------------------- writing
+
+def _write_csv(out_path: str | Path, header: Sequence[str], records: Iterable[Sequence],
+               excel_bom: bool) -> int:
+    count = 0
+
+    def counted() -> Iterator[Sequence]:
+        nonlocal count
+        for record in records:
+            count += 1
+            yield record
+
+    with _atomic_file(Path(out_path), "utf-8-sig" if excel_bom else "utf-8") as handle:
+        writer = csv.writer(handle, lineterminator=LINE_END)
+        writer.writerow(header)
+        writer.writerows(counted())
+    return count
+
+
+@contextmanager
+def _atomic_file(path: Path, encoding: str) -> Iterator[IO[str]]:
+    """A text file that replaces `path` only when the block finishes without error."""
+    path = path.expanduser()
+    tmp = str(path.with_name(f".{path.name}.{secrets.token_hex(4)}.part"))
+    try:
+        handle = open(tmp, "x", encoding=encoding, newline="")
+    except OSError as error:
+        raise QAGraderError(f"Cannot write {path}: {error}") from error
+    try:
+        with handle:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as error:
+        _unlink(tmp)
+        raise QAGraderError(f"Cannot write {path}: {error}") from error
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
