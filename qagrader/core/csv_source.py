@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,11 +178,15 @@ def read_table(
                 chunksize=_CHUNK_ROWS,
             )
             chunks = []
-            with reader:
+            with reader, warnings.catch_warnings():
+                # pandas only warns (and drops cells) when a row has more cells than the header
+                warnings.simplefilter("error", pd.errors.ParserWarning)
                 for chunk in reader:
                     chunks.append(chunk)
                     if on_chunk is not None:
                         on_chunk(min(handle.tell() / size, 1.0))
+    except pd.errors.ParserWarning as exc:
+        raise CsvSourceError(_too_many_cells_message(path, fmt)) from exc
     except pd.errors.EmptyDataError as exc:
         raise CsvSourceError(f"{path.name} is empty") from exc
     except pd.errors.ParserError as exc:
@@ -193,6 +198,18 @@ def read_table(
     headers = tuple(str(h).strip() for h in frame.columns)
     frame.columns = list(headers)
     return CsvTable(path=path, format=fmt, headers=headers, frame=frame)
+
+
+def _too_many_cells_message(path: Path, fmt: CsvFormat) -> str:
+    """Name the first record with more cells than the header (header = row 1)."""
+    with open(path, encoding=fmt.encoding, newline="") as handle:
+        records = csv.reader(handle, delimiter=fmt.delimiter)
+        header = len(next(records, []))
+        for row, record in enumerate(records, start=2):
+            if len(record) > header:
+                return (f"{path.name}, row {row}: {len(record)} cells where the header has {header} "
+                        f"(read as {fmt.describe()}; is a quote missing?)")
+    return f"{path.name} has rows with more cells than the header ({fmt.describe()})"
 
 
 def _parser_message(path: Path, fmt: CsvFormat, exc: Exception) -> str:

@@ -113,5 +113,28 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_browse_indexes")
+def _browse_indexes(db: Database) -> None:
+    """Covering indexes for the interactions browser and the grading queue (see core/browse.py).
+
+    Each new index starts with the columns of the one it replaces, so every query that used the
+    old one can use the new one; writes keep the same number of indexes to maintain.
+    """
+    _run_script(
+        db,
+        """
+        DROP INDEX IF EXISTS interactions_occurred;
+        CREATE INDEX interactions_browse
+            ON interactions(occurred_at, id, channel, agent_id, team_id, brand, csat_norm);
+        DROP INDEX IF EXISTS evaluations_interaction;
+        CREATE INDEX evaluations_interaction_state
+            ON evaluations(interaction_id, status, calibration, scorecard_id);
+        DROP INDEX IF EXISTS evaluations_status;
+        CREATE INDEX evaluations_state_interaction
+            ON evaluations(status, calibration, interaction_id, scorecard_id);
+        """
+    )
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

@@ -304,7 +304,8 @@ def test_scorecard_versions_are_kept(tmp_path):
     ws.scorecards.import_json(json.dumps(changed))  # version 2: the old grade keeps version 1
     grade(ws, "=2+3", "Chat QA", "Grace", FULL)
     export_evaluations(ws, tmp_path / "a.csv")
-    rows = list(csv.reader(open(tmp_path / "a.csv", encoding="utf-8", newline="")))
+    with open(tmp_path / "a.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
     assert [r[6] for r in rows[1:]] == ["1", "2"]
     assert import_evaluations(ws, tmp_path / "a.csv").unchanged == 2
     export_evaluations(ws, tmp_path / "b.csv")

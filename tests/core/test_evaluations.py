@@ -163,6 +163,7 @@ def test_sigkill_during_saves_leaves_a_consistent_workspace(tmp_path):
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stdout.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     answers, comment, score_ = conn.execute("SELECT answers, overall_comment, score FROM evaluations").fetchone()
