@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from qagrader.core.channels import CHANNEL_SYNONYMS, CHANNELS  # noqa: F401  (re-exported)
 from qagrader.core.errors import QAGraderError
 
 FIELDS: tuple[str, ...] = (
@@ -52,18 +53,6 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "transcript": ("transcript", "body", "description", "conversation", "messages", "message",
                    "text", "content"),
     TIME_FIELD: ("time", "timeofday", "calltime", "starttime"),
-}
-
-CHANNELS: tuple[str, ...] = ("phone", "email", "chat", "social", "sms")
-CHANNEL_SYNONYMS: dict[str, str] = {
-    **{k: "phone" for k in ("phone", "call", "calls", "voice", "telephone", "telephony",
-                            "phonecall", "inboundcall", "outboundcall", "voicecall", "tel")},
-    **{k: "email" for k in ("email", "emails", "mail", "emailticket", "webmail")},
-    **{k: "chat" for k in ("chat", "livechat", "webchat", "messaging", "chatbot",
-                           "inappchat", "instantmessage", "im")},
-    **{k: "social" for k in ("social", "socialmedia", "facebook", "twitter", "instagram",
-                             "linkedin", "tiktok")},
-    **{k: "sms" for k in ("sms", "text", "textmessage", "txt", "mms")},
 }
 
 CSAT_SCALES: dict[str, tuple[float, float] | None] = {

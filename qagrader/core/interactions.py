@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import NotFound, QAGraderError
-from .interaction_fields import CHANNELS  # noqa: F401  (re-exported: the known channels)
+from .channels import CHANNELS  # noqa: F401  (re-exported: the known channels)
 from .records import new_uuid, utc_now
 
 if TYPE_CHECKING:
