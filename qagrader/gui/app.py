@@ -1,0 +1,113 @@
+"""Start the desktop app: `run()` (also `python main.py [--db PATH]`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from qagrader.core.paths import APP_NAME, default_workspace_path
+
+from .messages import install_excepthook, setup_logging
+
+log = logging.getLogger(__name__)
+
+
+def _import_storage_lean() -> None:
+    """Import sqlite-utils (the workspace's storage layer) without pandas and numpy.
+
+    sqlite-utils imports both only to map their value types to column types when it creates
+    columns from Python values, which QA Grader never does (its schema is SQL migrations; rows
+    are written with plain SQL). Those two imports take longer than the rest of start-up
+    together. Both stay importable: the screens that need them (import, analysis) import them
+    when first used.
+    """
+    if "sqlite_utils.db" in sys.modules:
+        return
+    blocked = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail here
+    try:
+        import sqlite_utils.db  # noqa: F401
+    finally:
+        for name in blocked:
+            del sys.modules[name]
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="qagrader-gui", description="QA Grader desktop app")
+    parser.add_argument("--db", help="workspace file to open (default: the last one)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                        help="colour theme (default: follow the system)")
+    args, _qt_args = parser.parse_known_args(list(argv)[1:])
+    return args
+
+
+def dark_palette() -> QPalette:
+    """A dark Fusion palette for systems whose style does not provide one."""
+    p = QPalette()
+    window, base, text = QColor(45, 45, 48), QColor(30, 30, 32), QColor(230, 230, 230)
+    roles = {
+        QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base, QPalette.ColorRole.AlternateBase: QColor(40, 40, 43),
+        QPalette.ColorRole.ToolTipBase: QColor(60, 60, 64), QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.Text: text, QPalette.ColorRole.Button: QColor(55, 55, 58),
+        QPalette.ColorRole.ButtonText: text, QPalette.ColorRole.BrightText: QColor(255, 90, 90),
+        QPalette.ColorRole.Highlight: QColor(47, 128, 237), QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Link: QColor(100, 160, 255), QPalette.ColorRole.PlaceholderText: QColor(150, 150, 155),
+        QPalette.ColorRole.Light: QColor(75, 75, 80), QPalette.ColorRole.Midlight: QColor(65, 65, 70),
+        QPalette.ColorRole.Mid: QColor(80, 80, 86), QPalette.ColorRole.Dark: QColor(25, 25, 27),
+        QPalette.ColorRole.Shadow: QColor(10, 10, 10),
+    }
+    for role, color in roles.items():
+        p.setColor(role, color)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 125))
+    return p
+
+
+def apply_theme(app: QApplication, theme: str = "system") -> None:
+    """Fusion, in the system's light or dark colours (or the one asked for)."""
+    app.setStyle("Fusion")
+    dark = theme == "dark" or (
+        theme == "system" and QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark)
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+
+
+def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) -> int:
+    """Run the app until the window closes; returns the exit code.
+
+    Opens `db_path` (or `--db`), else the last workspace, else the default one."""
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv)
+    _import_storage_lean()
+    setup_logging()
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    apply_theme(app, args.theme)
+    if args.theme == "system":
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    install_excepthook()
+
+    from .main_window import LAST_KEY, MainWindow
+
+    window = MainWindow()
+    explicit = db_path or args.db
+    if explicit:  # --db: open it, creating it when new
+        window.open_workspace(default_workspace_path(explicit))
+    else:  # the last workspace if it is still there, else the default one
+        last = QSettings().value(LAST_KEY)
+        if not (last and Path(str(last)).is_file() and window.open_workspace(Path(str(last)), create=False)):
+            window.open_workspace(default_workspace_path())
+    window.show()
+    window.start()
+    log.info("QA Grader started on %s", window.ws.path if window.ws else "no workspace")
+    return app.exec()

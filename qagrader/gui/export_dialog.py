@@ -1,0 +1,300 @@
+"""Export dialog: evaluations (wide or long CSV, filtered) or one scorecard (JSON or CSV)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+    QRadioButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from qagrader.core.errors import QAGraderError
+from qagrader.gui.importing.run import keep_alive
+from qagrader.gui.messages import show_error
+from qagrader.gui.workers import Task, TaskSlot
+
+ALL = "(all scorecards)"
+STATUSES = {"submitted": "Submitted only", None: "Submitted and drafts", "draft": "Drafts only"}
+_SETTINGS_DIR = "export/last_folder"
+
+
+class ExportDialog(QDialog):
+    """Choose what to export and where; the file is written in a worker with progress."""
+
+    def __init__(self, ws, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle("Export")
+        self._slot = TaskSlot()
+        self.last_path: Path | None = None
+        self.last_count: int | None = None
+        self._path_edited = False
+        self._build()
+        self._load_choices()
+        self._choice_changed()
+        self.resize(660, self.sizeHint().height())
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        kind_row = QHBoxLayout()
+        self.kind_group = QButtonGroup(self)
+        self.evaluations_radio = QRadioButton("Evaluations")
+        self.scorecard_radio = QRadioButton("A scorecard")
+        self.evaluations_radio.setChecked(True)
+        for button in (self.evaluations_radio, self.scorecard_radio):
+            self.kind_group.addButton(button)
+            kind_row.addWidget(button)
+        kind_row.addStretch(1)
+        layout.addWidget(QLabel("<b>What to export</b>"))
+        layout.addLayout(kind_row)
+
+        self.pages = QStackedWidget()
+        evaluations = QGroupBox("Evaluations")
+        form = QFormLayout(evaluations)
+        shape_row = QVBoxLayout()
+        self.wide_radio = QRadioButton("Wide: one row per evaluation, one column per question")
+        self.long_radio = QRadioButton("Long: one row per answer (for pivot tables and BI tools)")
+        self.wide_radio.setChecked(True)
+        shape_row.addWidget(self.wide_radio)
+        shape_row.addWidget(self.long_radio)
+        form.addRow("Layout:", shape_row)
+        self.scorecard_filter = QComboBox()
+        form.addRow("Scorecard:", self.scorecard_filter)
+        self.status_filter = QComboBox()
+        for value, label in STATUSES.items():
+            self.status_filter.addItem(label, value)
+        form.addRow("Status:", self.status_filter)
+        self.excel_bom = QCheckBox("Excel-friendly (UTF-8 with byte-order mark, so accents show correctly)")
+        self.excel_bom.setChecked(True)
+        form.addRow("", self.excel_bom)
+        self.pages.addWidget(evaluations)
+
+        scorecard = QGroupBox("Scorecard")
+        card_form = QFormLayout(scorecard)
+        self.scorecard_choice = QComboBox()
+        card_form.addRow("Scorecard:", self.scorecard_choice)
+        format_row = QHBoxLayout()
+        self.json_radio = QRadioButton("JSON (to import elsewhere)")
+        self.csv_radio = QRadioButton("CSV (to read in a spreadsheet)")
+        self.json_radio.setChecked(True)
+        format_row.addWidget(self.json_radio)
+        format_row.addWidget(self.csv_radio)
+        format_row.addStretch(1)
+        card_form.addRow("Format:", format_row)
+        self.pages.addWidget(scorecard)
+        layout.addWidget(self.pages)
+
+        target = QFormLayout()
+        path_row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.textEdited.connect(lambda: setattr(self, "_path_edited", True))
+        path_row.addWidget(self.path_edit, 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self.browse)
+        path_row.addWidget(browse)
+        target.addRow("<b>Save as:</b>", path_row)
+        layout.addLayout(target)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        result_row = QHBoxLayout()
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        result_row.addWidget(self.result, 1)
+        self.open_folder = QPushButton("Show in folder")
+        self.open_folder.hide()
+        self.open_folder.clicked.connect(self._show_folder)
+        result_row.addWidget(self.open_folder, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(result_row)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.export)
+        self.cancel_button = self.buttons.addButton("Cancel export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        for signal in (self.evaluations_radio.toggled, self.wide_radio.toggled, self.json_radio.toggled,
+                       self.scorecard_filter.currentIndexChanged, self.scorecard_choice.currentIndexChanged):
+            signal.connect(self._choice_changed)
+
+    def _load_choices(self) -> None:
+        cards = self.ws.scorecards.list(include_archived=True)
+        self.scorecard_filter.addItem(ALL, None)
+        for stored in cards:
+            suffix = " (archived)" if stored.archived else ""
+            self.scorecard_filter.addItem(stored.name + suffix, stored.name)
+            self.scorecard_choice.addItem(f"{stored.name} v{stored.version}{suffix}", stored.name)
+        self.scorecard_radio.setEnabled(bool(cards))
+
+    # ------------------------------------------------------------------ choices
+
+    def _choice_changed(self) -> None:
+        index = 0 if self.evaluations_radio.isChecked() else 1
+        self.pages.setCurrentIndex(index)
+        for i in range(self.pages.count()):  # the stack takes the height of the shown page only
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(i).setSizePolicy(policy, policy)
+        self.pages.adjustSize()
+        self.adjustSize()
+        if self._slot.current is None:
+            self.progress.hide()
+            self.result.clear()
+            self.open_folder.hide()
+        self._suggest_path()
+
+    def _folder(self) -> Path:
+        text = self.path_edit.text().strip()
+        if text:
+            return Path(text).expanduser().parent
+        saved = QSettings().value(_SETTINGS_DIR, "")
+        return Path(saved) if saved and Path(saved).is_dir() else Path.home()
+
+    def _suggest_path(self) -> None:
+        """Propose a file name matching the choices, unless the user typed one."""
+        if self._path_edited:
+            self._fix_suffix()
+            return
+        if self.evaluations_radio.isChecked():
+            scope = self.scorecard_filter.currentData() or "evaluations"
+            name = f"{_slug(scope)}-{'wide' if self.wide_radio.isChecked() else 'long'}-{date.today():%Y-%m-%d}.csv"
+        else:
+            name = f"{_slug(self.scorecard_choice.currentData() or 'scorecard')}{self._suffix()}"
+        self.path_edit.setText(str(self._folder() / name))
+
+    def _suffix(self) -> str:
+        return ".json" if self.scorecard_radio.isChecked() and self.json_radio.isChecked() else ".csv"
+
+    def _fix_suffix(self) -> None:
+        text = self.path_edit.text().strip()
+        if text:
+            self.path_edit.setText(str(Path(text).with_suffix(self._suffix())))
+
+    def browse(self) -> None:
+        kind = "JSON files (*.json)" if self._suffix() == ".json" else "CSV files (*.csv)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), kind)
+        if path:
+            self.set_path(path)
+
+    def set_path(self, path: str | Path) -> None:
+        self.path_edit.setText(str(path))
+        self._path_edited = True
+
+    # ------------------------------------------------------------------ export
+
+    def export(self) -> Task | None:
+        """Write the file in a worker; the result line says where it went."""
+        text = self.path_edit.text().strip()
+        if not text:
+            show_error(self, QAGraderError("Choose a file to export to."))
+            return None
+        out = Path(text).expanduser()
+        if not out.parent.is_dir():
+            show_error(self, QAGraderError(f"The folder {out.parent} does not exist."))
+            return None
+        ws = self.ws
+        if self.evaluations_radio.isChecked():
+            shape = "wide" if self.wide_radio.isChecked() else "long"
+            scorecard, status = self.scorecard_filter.currentData(), self.status_filter.currentData()
+            bom = self.excel_bom.isChecked()
+
+            def run(progress, cancelled):
+                from qagrader.core.export import export_evaluations
+
+                worker = ws.reopen()
+                try:
+                    return export_evaluations(worker, out, shape=shape, scorecard=scorecard, status=status,
+                                              excel_bom=bom, progress=progress, cancelled=cancelled)
+                finally:
+                    worker.close()
+        else:
+            name = self.scorecard_choice.currentData()
+
+            def run(progress, cancelled):
+                from qagrader.core.export import export_scorecard
+
+                worker = ws.reopen()
+                try:
+                    export_scorecard(worker, name, out)
+                    return None
+                finally:
+                    worker.close()
+
+        self.progress.setValue(0)
+        self.progress.show()
+        self.result.setText("Exporting…")
+        self.open_folder.hide()
+        self._running(True)
+        task = keep_alive(Task(run))
+        task.signals.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
+        task.signals.finished.connect(lambda count: self._done(out, count))
+        task.signals.failed.connect(self._failed)
+        task.signals.cancelled.connect(self._cancelled)
+        return self._slot.start(task)
+
+    def cancel(self) -> None:
+        self._slot.cancel()
+        self._cancelled()
+
+    def _running(self, running: bool) -> None:
+        self.export_button.setEnabled(not running)
+        self.cancel_button.setVisible(running)
+        self.pages.setEnabled(not running)
+
+    def _done(self, out: Path, count: int | None) -> None:
+        self._slot.current = None
+        self._running(False)
+        self.progress.setValue(1000)
+        self.last_path, self.last_count = out, count
+        what = (f"{count:,} evaluation{'s' if count != 1 else ''}" if count is not None
+                else f"scorecard '{self.scorecard_choice.currentData()}'")
+        if count is not None and not self.wide_radio.isChecked():
+            what = f"{count:,} answer{'s' if count != 1 else ''}"
+        self.result.setText(f"Exported {what} to <b>{out}</b>")
+        self.open_folder.show()
+        QSettings().setValue(_SETTINGS_DIR, str(out.parent))
+
+    def _failed(self, error: BaseException) -> None:
+        self._slot.current = None
+        self._running(False)
+        self.progress.hide()
+        self.result.setText("")
+        show_error(self, error)
+
+    def _cancelled(self) -> None:
+        self._slot.current = None
+        self._running(False)
+        self.progress.hide()
+        self.result.setText("Export cancelled; no file was written.")
+
+    def _show_folder(self) -> None:
+        if self.last_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path.parent)))
+
+    def reject(self) -> None:
+        if self._slot.current is not None and self.cancel_button.isVisible():
+            answer = QMessageBox.question(self, "Export", "Stop the export? No file will be written.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            self._slot.cancel()
+        super().reject()
+
+
+def _slug(text: str) -> str:
+    out = "".join(c.lower() if c.isalnum() else "-" for c in text)
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-") or "export"

@@ -1,0 +1,177 @@
+"""Small parts of the grading screen: the interaction header, the history list, the empty page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagrader.core.evaluations import Evaluation
+from qagrader.core.interactions import Interaction
+
+from .form import percent
+
+
+def local_time(stamp: str | None) -> str:
+    """'2026-10-12T14:03:00.123Z' -> '2026-10-12 16:03' in the computer's time zone."""
+    if not stamp:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def when(occurred_at: str | None) -> str:
+    if not occurred_at:
+        return "no date"
+    return occurred_at.replace("T", " ")[:16]
+
+
+class InteractionHeader(QFrame):
+    """Which interaction this is: id, channel, agent, team, brand, date, CSAT unless blind."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("interactionHeader")
+        self.title = QLabel("")
+        self.title.setObjectName("title")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta = QLabel("")
+        self.meta.setObjectName("muted")
+        self.meta.setWordWrap(True)
+        self.csat = QLabel("")
+        self.csat.setObjectName("csat")
+        self.state = QLabel("")
+        self.state.setObjectName("badge")
+        self.state.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        left = QVBoxLayout()
+        left.setSpacing(2)
+        left.addWidget(self.title)
+        left.addWidget(self.meta)
+        right = QVBoxLayout()
+        right.setSpacing(4)
+        right.addWidget(self.state, 0, Qt.AlignmentFlag.AlignRight)
+        right.addWidget(self.csat, 0, Qt.AlignmentFlag.AlignRight)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(left, 1)
+        layout.addLayout(right)
+
+    def show_interaction(self, item: Interaction, blind: bool) -> None:
+        subject = f" — {item.subject}" if item.subject else ""
+        self.title.setText(f"{item.external_id}{subject}")
+        self.title.setToolTip(self.title.text())
+        parts = [item.channel.capitalize(), f"Agent: {item.agent or 'unknown'}"]
+        if item.team:
+            parts.append(f"Team: {item.team}")
+        if item.brand:
+            parts.append(item.brand)
+        parts.append(when(item.occurred_at))
+        self.meta.setText("   ·   ".join(parts))
+        if blind:
+            self.csat.setText("CSAT hidden (blind grading)")
+            self.csat.setToolTip("Turn blind grading off in Preferences to see the customer's rating.")
+        elif item.csat_raw:
+            self.csat.setText(f"CSAT {item.csat_raw}" + (f" on {item.csat_scale}" if item.csat_scale else ""))
+            self.csat.setToolTip("")
+        else:
+            self.csat.setText("No CSAT survey")
+            self.csat.setToolTip("")
+
+    def show_state(self, text: str, kind: str) -> None:
+        """kind: new / draft / submitted / editing."""
+        self.state.setText(text)
+        self.state.setProperty("kind", kind)
+        self.state.style().unpolish(self.state)
+        self.state.style().polish(self.state)
+
+
+class HistoryBox(QGroupBox):
+    """Who submitted a grade, when, its score, and each earlier version."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("History", parent)
+        self.list = QListWidget()
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setMaximumHeight(96)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addWidget(self.list)
+
+    def show_history(self, evaluation: Evaluation | None, history: list[tuple[str, dict]]) -> None:
+        self.list.clear()
+        if evaluation is None or not evaluation.submitted:
+            self.setVisible(False)
+            return
+        edited = f", last saved {local_time(evaluation.updated_at)}" if history else ""
+        self.list.addItem(f"Now: {percent(evaluation.score)} — submitted by {evaluation.grader} "
+                          f"on {local_time(evaluation.submitted_at)}{edited}")
+        for saved_at, snapshot in reversed(history):
+            self.list.addItem(f"Edited {local_time(saved_at)} — before the edit: "
+                              f"{percent(snapshot.get('score'))}"
+                              f"{' (auto-fail)' if snapshot.get('auto_failed') else ''}, "
+                              f"saved {local_time(snapshot.get('updated_at'))}")
+        self.setTitle(f"History ({len(history)} edit{'s' if len(history) != 1 else ''})")
+        self.setVisible(True)
+
+
+START_TEXT = ("Start with the next ungraded interaction of the queue, or double-click an interaction "
+              "in Interactions.\n\nKeys while grading: 1-9 / Y / N / A answer and move on, ↑ ↓ move, "
+              "C comment, G guideline, Ctrl+S save, Ctrl+Enter submit and open the next.")
+
+
+class EmptyPage(QWidget):
+    """Shown when nothing is open: how to start grading."""
+
+    start = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        icon = QLabel()
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView).pixmap(48, 48))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading = QLabel("Nothing open for grading")
+        self.heading.setObjectName("title")
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(START_TEXT)
+        self.text.setObjectName("muted")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setFixedWidth(560)
+        self.button = QPushButton("Start grading")
+        self.button.setDefault(True)
+        self.button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.button.clicked.connect(self.start)
+        self.note = QLabel("")
+        self.note.setObjectName("message")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(icon)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(12)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.note)
+        layout.addStretch(3)
+
+    def set_message(self, heading: str, text: str, can_start: bool = True) -> None:
+        self.heading.setText(heading)
+        self.text.setText(text)
+        self.button.setVisible(can_start)

@@ -1,0 +1,515 @@
+"""The Grade screen: transcript on one side, the scorecard form on the other."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagrader.core.errors import NotFound, QAGraderError
+from qagrader.core.evaluations import Evaluation
+from qagrader.core.interactions import Interaction
+from qagrader.core.scorecards import StoredScorecard
+from qagrader.core.workspace import Workspace
+from qagrader.gui.messages import show_error, user_message
+from qagrader.gui.workers import Task, TaskSlot
+
+from . import settings
+from .form import ScorecardForm, ScorePanel
+from .panels import START_TEXT, EmptyPage, HistoryBox, InteractionHeader, local_time
+from .queue import FILTERS, SAMPLE, GradingQueue, QueueSpec, build_sample
+from .session import GradingSession
+from .style import STYLE
+from .transcript import TranscriptView
+
+log = logging.getLogger(__name__)
+SPLITTER_KEY = "grading/splitter"
+
+
+class GradingView(QWidget):
+    """Grade one interaction after another, keyboard first. Every change is saved as a draft."""
+
+    evaluation_changed = Signal()  # something was saved: counts and browser rows are stale
+    interaction_opened = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setStyleSheet(STYLE)
+        self.ws: Workspace | None = None
+        self.session: GradingSession | None = None
+        self.interaction: Interaction | None = None
+        self.queue = GradingQueue()
+        self._back: list[int] = []
+        self._sample_slot = TaskSlot()
+        self._cards: list[StoredScorecard] = []
+        self._choosing = False
+
+        self.empty = EmptyPage()
+        self.empty.start.connect(self.open_next)
+        self.header = InteractionHeader()
+        self.scorecard = QComboBox()
+        self.scorecard.setMinimumContentsLength(18)
+        self.scorecard.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.scorecard.activated.connect(self._scorecard_chosen)
+        self.queue_mode = QComboBox()
+        self.queue_mode.addItem("Next: ungraded in Interactions filters", FILTERS)
+        self.queue_mode.addItem("Next: random sample per agent per week", SAMPLE)
+        self.queue_mode.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.queue_mode.activated.connect(self._queue_mode_chosen)
+        self.back_button = self._button("Previous", QStyle.StandardPixmap.SP_ArrowBack, self.open_previous,
+                                        "Open the interaction you graded before (Alt+Left)")
+        self.skip_button = self._button("Skip", QStyle.StandardPixmap.SP_ArrowForward, self.skip,
+                                        "Leave this one as it is and open the next in the queue (Alt+Right)")
+        self.edit_button = self._button("Edit", QStyle.StandardPixmap.SP_FileDialogDetailedView,
+                                        self.start_editing, "Change this submitted evaluation (Ctrl+E); "
+                                        "the previous version is kept in the history")
+        self.save_button = self._button("Save", QStyle.StandardPixmap.SP_DialogSaveButton, self.save,
+                                        "Save now (Ctrl+S). Drafts are also saved on every change.")
+        self.submit_button = self._button("Submit && next", QStyle.StandardPixmap.SP_DialogApplyButton,
+                                          self.submit_and_next, "Submit and open the next interaction "
+                                          "of the queue (Ctrl+Enter)")
+        self.submit_button.setDefault(True)
+
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.saved_label = QLabel("")
+        self.saved_label.setObjectName("muted")
+        self.transcript = TranscriptView()
+        self.score_panel = ScorePanel()
+        self.form = ScorecardForm()
+        self.form.answered.connect(self._answered)
+        self.form.comment_edited.connect(self._comment_edited)
+        self.form.comment_done.connect(self._flush)
+        self.form.overall_edited.connect(self._overall_edited)
+        self.form.overall_done.connect(self._flush)
+        self.history = HistoryBox()
+
+        self._build_layout()
+        self._shortcuts()
+        self.stack.setCurrentWidget(self.empty)
+
+    def _button(self, text: str, icon: QStyle.StandardPixmap, slot: Callable, tip: str) -> QPushButton:
+        button = QPushButton(self.style().standardIcon(icon), text)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(slot)
+        return button
+
+    def _build_layout(self) -> None:
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        bar.addWidget(QLabel("Scorecard:"))
+        bar.addWidget(self.scorecard)
+        bar.addSpacing(12)
+        bar.addWidget(self.queue_mode)
+        bar.addStretch(1)
+        for button in (self.back_button, self.skip_button, self.edit_button, self.save_button, self.submit_button):
+            bar.addWidget(button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(6)
+        right_layout.addWidget(self.score_panel)
+        right_layout.addWidget(self.form, 1)
+        right_layout.addWidget(self.history)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.transcript)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 5)
+        saved = QSettings().value(SPLITTER_KEY)
+        if saved is None or not self.splitter.restoreState(saved):
+            self.splitter.setSizes([560, 760])  # the form is where the work is
+        self.splitter.splitterMoved.connect(
+            lambda *_: QSettings().setValue(SPLITTER_KEY, self.splitter.saveState()))
+        status = QHBoxLayout()
+        status.addWidget(self.message, 1)
+        status.addWidget(self.saved_label)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.header)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(status)
+        self.page = page
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def _shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        bindings = [
+            (("Ctrl+Return", "Ctrl+Enter"), self.submit_and_next),
+            ((QKeySequence.StandardKey.Save,), self.save),
+            (("Ctrl+E",), self.start_editing),
+            (("Alt+Right",), self.skip),
+            (("Alt+Left",), self.open_previous),
+        ]
+        for keys, slot in bindings:
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(context)
+                shortcut.activated.connect(slot)
+
+    # ------------------------------------------------------------ workspace
+
+    def set_workspace(self, ws: Workspace | None) -> None:
+        self.flush()
+        self._sample_slot.cancel()
+        self.ws = ws
+        self.session = None
+        self.interaction = None
+        self._back.clear()
+        self.queue.sample = []
+        self.queue.use_filters()
+        self.queue_mode.setCurrentIndex(0)
+        self.refresh()
+
+    def set_queue_source(self, spec: Callable[[], QueueSpec]) -> None:
+        """Where "next ungraded" takes its filters and order from (the Interactions browser)."""
+        self.queue.spec = spec
+
+    def refresh(self) -> None:
+        """Re-read scorecards and preferences (blind grading) and redraw."""
+        if self.ws is None:
+            self.empty.set_message("No workspace open", "Open or create a workspace from the File menu.", False)
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self._cards = self.ws.scorecards.list()
+        if self.interaction is None:
+            if not self._cards:
+                self.empty.set_message("No scorecard yet", "Create one in Scorecards, or import a scorecard "
+                                       "JSON file (File ▸ Import), then come back here to grade.", False)
+            else:
+                self.empty.set_message("Nothing open for grading", START_TEXT)
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.header.show_interaction(self.interaction, settings.blind_grading())
+        self._fill_scorecards()
+        self._show_state()
+
+    def focus_default(self) -> None:
+        """Put the keyboard where it is needed: the current question, or Start grading."""
+        if self.stack.currentWidget() is self.page:
+            index = self.form.current_index()
+            if index is None:
+                self.form.focus_first_unanswered()
+        else:
+            self.empty.button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------ opening
+
+    def open_interaction(self, interaction_id: int, *, remember: bool = True) -> bool:
+        """Open `interaction_id` for grading: the grader's draft is resumed, a submitted
+        evaluation is shown read-only (Edit to change it)."""
+        if self.ws is None:
+            return False
+        if not self.flush():
+            return False
+        try:
+            interaction = self.ws.interactions.get(interaction_id)
+        except NotFound as error:
+            self._say(str(error))
+            return False
+        grader = settings.grader_name()
+        if not grader:
+            self._say("Enter your name in Edit ▸ Preferences before grading.")
+            return False
+        evaluation = self._existing(interaction_id, grader)
+        try:
+            stored = (self.ws.scorecards.get_by_id(evaluation.scorecard_id) if evaluation
+                      else self._default_card(interaction))
+        except QAGraderError as error:
+            self._say(str(error))
+            return False
+        if stored is None:
+            self.refresh()
+            return False
+        if remember and self.interaction is not None and self.interaction.id != interaction_id:
+            self._back.append(self.interaction.id)
+        self.interaction = interaction
+        self._start(stored, evaluation, grader)
+        self.interaction_opened.emit(interaction_id)
+        return True
+
+    def _existing(self, interaction_id: int, grader: str) -> Evaluation | None:
+        """The grader's latest draft, else the latest submitted evaluation, else None."""
+        evaluations = [e for e in self.ws.evaluations.for_interaction(interaction_id) if not e.calibration]
+        drafts = [e for e in evaluations if not e.submitted and e.grader == grader]
+        if drafts:
+            return max(drafts, key=lambda e: e.updated_at)
+        submitted = [e for e in evaluations if e.submitted]
+        return max(submitted, key=lambda e: e.submitted_at or "") if submitted else None
+
+    def _default_card(self, interaction: Interaction) -> StoredScorecard | None:
+        """The active scorecard meant for the interaction's channel, else a general one."""
+        cards = self._cards or self.ws.scorecards.list()
+        for card in cards:
+            if interaction.channel in card.card.channels:
+                return card
+        general = [c for c in cards if not c.card.channels]
+        return (general or cards or [None])[0]
+
+    def _start(self, stored: StoredScorecard, evaluation: Evaluation | None, grader: str) -> None:
+        session = GradingSession(self.ws, self.interaction.id, stored, grader, evaluation, self)
+        session.saved.connect(self._saved)
+        session.failed.connect(self._failed)
+        session.changed.connect(self._update_score)
+        if self.session is not None:
+            self.session.deleteLater()
+        self.session = session
+        self.header.show_interaction(self.interaction, settings.blind_grading())
+        self.transcript.set_transcript(self.interaction.transcript)
+        self.form.load(stored.card)
+        self.form.show_answers(session.answers, session.overall)
+        self.form.set_readonly(session.readonly)
+        self._fill_scorecards()
+        self._update_score()
+        self._show_state()
+        self._say("")
+        self.saved_label.setText("")
+        self.stack.setCurrentWidget(self.page)
+        self.form.verticalScrollBar().setValue(0)
+        self.form.focus_first_unanswered()
+
+    def _fill_scorecards(self) -> None:
+        """Active scorecards, plus the one the open evaluation uses if it is older/archived."""
+        current = self.session.stored if self.session else None
+        cards = list(self._cards)
+        if current is not None and all(c.id != current.id for c in cards):
+            cards.append(current)
+        self._choosing = True
+        self.scorecard.clear()
+        for card in cards:
+            label = card.label if current is None or card.id != current.id or card in self._cards \
+                else f"{card.label} (used by this evaluation)"
+            self.scorecard.addItem(label, card.id)
+        if current is not None:
+            self.scorecard.setCurrentIndex(self.scorecard.findData(current.id))
+        session = self.session
+        choosable = session is not None and not session.submitted and not session.answers and not session.overall
+        self.scorecard.setEnabled(choosable)
+        self.scorecard.setToolTip("The scorecard to grade on (the one for this channel by default)" if choosable
+                                  else "A started or submitted evaluation keeps its scorecard")
+        self._choosing = False
+
+    def _scorecard_chosen(self, index: int) -> None:
+        if self._choosing or self.session is None:
+            return
+        card_id = self.scorecard.itemData(index)
+        if card_id == self.session.stored.id:
+            return
+        self.session.discard_empty_draft()
+        stored = self.ws.scorecards.get_by_id(card_id)
+        self._start(stored, None, self.session.grader)
+
+    # ------------------------------------------------------------ queue
+
+    def open_next(self) -> bool:
+        """Open the next interaction of the queue after the current one."""
+        if self.ws is None:
+            return False
+        if not self.flush():
+            return False
+        current = self.interaction.id if self.interaction else None
+        try:
+            next_id = self.queue.next_after(self.ws, current, settings.grader_name())
+        except QAGraderError as error:
+            self._say(str(error))
+            return False
+        if next_id is None:
+            where = ("in the sample" if self.queue.mode == SAMPLE
+                     else "with the filters set in Interactions")
+            self._say(f"Nothing left to grade {where}.")
+            return False
+        return self.open_interaction(next_id)
+
+    def skip(self) -> None:
+        self.open_next()
+
+    def open_previous(self) -> None:
+        if self._back:
+            self.open_interaction(self._back.pop(), remember=False)
+
+    def _queue_mode_chosen(self, index: int) -> None:
+        if self.queue_mode.itemData(index) == FILTERS:
+            self.queue.use_filters()
+            self._say("")
+            return
+        if self.ws is None:
+            return
+        per_week, seed = settings.sample_size(), settings.sample_seed()
+        spec = self.queue.spec()
+        path = str(self.ws.path)
+        task = Task(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
+                                                             progress, cancelled))
+        task.signals.finished.connect(lambda ids: self._sample_ready(ids, per_week))
+        task.signals.failed.connect(lambda error: self._say(user_message(error)))
+        self.saved_label.setText("Drawing the sample…")
+        self._sample_slot.start(task)
+
+    def _sample_ready(self, ids: list[int], per_week: int) -> None:
+        self.queue.set_sample(ids, f"{per_week} per agent per week")
+        self._update_sample_label()
+        self.saved_label.setText(f"Sample ready: {len(ids):,} interactions.")
+
+    def _update_sample_label(self) -> None:
+        if self.ws is None or not self.queue.sample:
+            return
+        done, total = self.queue.sample_progress(self.ws)
+        self.queue_mode.setItemText(1, f"Next: sample of {self.queue.sample_label} "
+                                       f"({done:,} of {total:,} graded)")
+
+    # ------------------------------------------------------------ changes
+
+    def _answered(self, key: str, answer) -> None:
+        if self.session is not None:
+            self.session.set_answer(key, answer)
+            self._say("")
+
+    def _comment_edited(self, key: str, text: str) -> None:
+        if self.session is not None:
+            self.session.set_comment(key, text)
+
+    def _overall_edited(self, text: str) -> None:
+        if self.session is not None:
+            self.session.set_overall(text)
+
+    def _flush(self, *_args) -> None:
+        self.flush()
+
+    def flush(self) -> bool:
+        """Write pending comment typing (before leaving, closing or switching)."""
+        if self.session is None:
+            return True
+        if self.session.submitted and self.session.dirty:
+            ok = self.session.flush()  # an edit of a submitted evaluation: saved with history
+            if ok:
+                self.session.editing = False
+                self._after_save()
+            return ok
+        return self.session.flush()
+
+    def save(self) -> None:
+        if self.session is None:
+            return
+        if self.flush():
+            self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+
+    def start_editing(self) -> None:
+        if self.session is None or not self.session.submitted or self.session.editing:
+            return
+        self.session.start_editing()
+        self.form.set_readonly(False)
+        self._show_state()
+        self.form.focus_question(0)
+
+    def submit_and_next(self) -> None:
+        """Submit (or save the edit of) this evaluation and open the next one of the queue."""
+        if self.session is None:
+            self.open_next()
+            return
+        result = self.session.result()
+        if result.unanswered:
+            count = len(result.unanswered)
+            self._say(f"{count} question{'s' if count > 1 else ''} still unanswered — answer "
+                      f"{'them' if count > 1 else 'it'} or mark N/A before submitting.")
+            self.form.focus_first_unanswered()
+            return
+        was_submitted = self.session.submitted
+        evaluation = self.session.submit()
+        if evaluation is None:
+            return
+        self._after_save()
+        if self.queue.mode == SAMPLE:
+            self._update_sample_label()
+        if self.open_next():
+            what = "Saved the edit of" if was_submitted else "Submitted"
+            self.saved_label.setText(f"{what} {evaluation.uuid[:8]} ({evaluation.score or 0:.1f}%).")
+
+    def _after_save(self) -> None:
+        self._show_state()
+        self.form.set_readonly(self.session.readonly)
+        self.evaluation_changed.emit()
+
+    # ------------------------------------------------------------ display
+
+    def _update_score(self) -> None:
+        if self.session is not None:
+            self.score_panel.show_result(self.session.card, self.session.result())
+
+    def _saved(self) -> None:
+        self.saved_label.setText(f"Draft saved {QTime.currentTime().toString('HH:mm:ss')}"
+                                 if self.session and not self.session.submitted else
+                                 f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+        if self.session is not None and self.session.evaluation is not None:
+            self._show_state()
+        self.evaluation_changed.emit()
+
+    def _failed(self, error: Exception) -> None:
+        if isinstance(error, QAGraderError):
+            self._say(str(error))
+        else:
+            show_error(self, error)
+
+    def _say(self, text: str) -> None:
+        """A short message under the form (or on the start page when nothing is open)."""
+        self.message.setText(text)
+        self.empty.note.setText(text)
+
+    def _show_state(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        evaluation = session.evaluation
+        if evaluation is None:
+            self.header.show_state("Not graded yet", "new")
+        elif session.editing:
+            self.header.show_state("Editing a submitted evaluation — Ctrl+S or Ctrl+Enter saves", "editing")
+        elif evaluation.submitted:
+            self.header.show_state(f"Submitted by {evaluation.grader} · {local_time(evaluation.submitted_at)}",
+                                   "submitted")
+        else:
+            self.header.show_state(f"Draft by {evaluation.grader} · saved automatically", "draft")
+        self.edit_button.setVisible(session.submitted and not session.editing)
+        self.save_button.setEnabled(not session.readonly)
+        self.submit_button.setText("Save && next" if session.submitted else "Submit && next")
+        self.submit_button.setEnabled(not session.readonly)
+        self.back_button.setEnabled(bool(self._back))
+        self.history.show_history(evaluation, session.history() if session.submitted else [])
+        self._fill_scorecards()
+
+    # ------------------------------------------------------------ start-up
+
+    def restore_last_draft(self) -> bool:
+        """Reopen the grader's most recent unsubmitted draft (after a crash or a restart)."""
+        if self.ws is None:
+            return False
+        row = self.ws.conn.execute(
+            "SELECT interaction_id, updated_at FROM evaluations WHERE grader = ? AND status = 'draft' "
+            "AND calibration = 0 ORDER BY updated_at DESC LIMIT 1", (settings.grader_name(),)
+        ).fetchone()
+        if row is None or not self.open_interaction(row[0]):
+            return False
+        self.saved_label.setText(f"Restored your draft from {local_time(row[1])}.")
+        return True

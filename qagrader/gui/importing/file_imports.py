@@ -1,0 +1,114 @@
+"""Import a scorecard JSON file or an evaluations CSV: pick a file, run it in a worker, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from qagrader.core.errors import CancelledError, CsvImportError, QAGraderError, ScorecardError
+from qagrader.gui.messages import show_error
+
+from .problems import ProblemsDialog
+from .run import run_with_progress
+
+
+def import_scorecard_file(parent: QWidget | None, ws, path: str | Path | None = None) -> bool:
+    """Ask for a scorecard JSON file (unless `path` is given), import it, and say what happened.
+    Returns True when a scorecard was added or changed."""
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Import scorecard", str(Path.home()),
+                                              "Scorecard JSON (*.json);;All files (*)")
+        if not path:
+            return False
+    path = Path(path)
+
+    def run(progress, cancelled):
+        worker = ws.reopen()
+        try:
+            return worker.scorecards.import_file(path)
+        finally:
+            worker.close()
+
+    try:
+        result = run_with_progress(parent, "Import scorecard", f"Importing {path.name}…", run)
+    except CancelledError:
+        return False
+    except ScorecardError as error:
+        where = f" (at {error.field})" if error.field else ""
+        show_error(parent, QAGraderError(f"{path.name} is not a valid scorecard{where}: {error.message}"))
+        return False
+    except QAGraderError as error:
+        show_error(parent, error)
+        return False
+    stored = result.scorecard
+    if not result.changed:
+        text = f"'{stored.name}' v{stored.version} is already in the workspace with the same questions."
+    elif result.new_version:
+        text = (f"Imported '{stored.name}' as v{stored.version}: the previous version has evaluations, "
+                f"which keep it.")
+    else:
+        text = f"Imported scorecard '{stored.name}' (v{stored.version})."
+    QMessageBox.information(parent, "Import scorecard", text)
+    return result.changed
+
+
+def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None = None) -> bool:
+    """Ask for an evaluations CSV (the wide export shape), import it in a worker, and show the
+    result, or every problem with the option to import only the good rows. Returns True when
+    anything was written."""
+    from qagrader.core.evaluation_import import import_evaluations
+
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(parent, "Import evaluations", str(Path.home()),
+                                              "CSV files (*.csv *.txt);;All files (*)")
+        if not path:
+            return False
+    path = Path(path)
+    skip = False
+    while True:
+        def run(progress, cancelled, skip=skip):
+            worker = ws.reopen()
+            try:
+                return import_evaluations(worker, path, skip_bad_rows=skip, progress=progress,
+                                          cancelled=cancelled)
+            finally:
+                worker.close()
+
+        try:
+            report = run_with_progress(parent, "Import evaluations", f"Importing {path.name}…", run)
+        except CancelledError:
+            QMessageBox.information(parent, "Import evaluations", "Import cancelled; nothing was written.")
+            return False
+        except CsvImportError as error:
+            problems = error.problems
+            fatal = any(p.row is None or p.row == 1 for p in problems)
+            rows = len({p.row for p in problems})
+            summary = (f"<b>{path.name}</b> has {len(problems):,} problem{'s' if len(problems) != 1 else ''} "
+                       f"and nothing was imported.")
+            if fatal:
+                summary += " Fix the file's header or columns and try again."
+            dialog = ProblemsDialog("Import evaluations", summary, problems,
+                                    None if fatal else f"Skip {rows:,} bad rows and import the rest", parent)
+            dialog.exec()
+            if dialog.skip and not skip:
+                skip = True
+                continue
+            return False
+        except QAGraderError as error:
+            show_error(parent, error)
+            return False
+        break
+    parts = [f"{report.created:,} new", f"{report.updated:,} updated"]
+    if report.unchanged:
+        parts.append(f"{report.unchanged:,} unchanged")
+    text = f"Imported evaluations from {path.name}: {', '.join(parts)}."
+    if report.interactions_created:
+        text += f" {report.interactions_created:,} interactions were created for them."
+    if report.skipped_rows:
+        text += f" Skipped {len(report.skipped_rows):,} rows with problems."
+    if report.rescored:
+        text += (f" {report.rescored:,} scores in the file differed from this scorecard's rules "
+                 f"and were recalculated.")
+    QMessageBox.information(parent, "Import evaluations", text)
+    return bool(report.created or report.updated)

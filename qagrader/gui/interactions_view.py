@@ -1,0 +1,514 @@
+"""The Interactions browser: filters, a lazy table, double-click (or Enter) to grade.
+
+The model holds only the ordered ids of the matching interactions (filtered and sorted in SQL
+by `core.browse`, on a worker thread) and fetches the rows it paints a page at a time. A first
+page is queried with LIMIT next to the full id list, so the first rows show quickly even on a
+million interactions; the rest is appended when it arrives.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagrader.core.browse import BrowseFilters, BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
+from qagrader.core.workspace import Workspace
+from qagrader.gui.grading import settings
+from qagrader.gui.grading.queue import QueueSpec
+from qagrader.gui.messages import user_message
+from qagrader.gui.workers import Task, TaskSlot
+
+PAGE = 200
+FIRST_PAGE_PRIORITY = 10
+CACHED_PAGES = 40
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("external_id", "ID"), ("channel", "Channel"), ("agent", "Agent"), ("team", "Team"),
+    ("brand", "Brand"), ("date", "Date"), ("csat", "CSAT"), ("state", "Graded"),
+    ("score", "Score"), ("subject", "Subject"),
+)
+COLUMN_INDEX = {name: i for i, (name, _title) in enumerate(COLUMNS)}
+STATE_TEXT = {"ungraded": "Ungraded", "draft": "Draft", "submitted": "Submitted"}
+NO_DATE = QDate(2000, 1, 1)
+
+
+def _load_ids(path: str, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
+              progress=None, cancelled=None) -> array:
+    """Worker-thread body: the ids, on a connection of its own."""
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        return browse_ids(conn, filters, column, descending, limit=limit, cancelled=cancelled)
+    finally:
+        conn.close()
+
+
+def _load_choices(path: str, progress=None, cancelled=None) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        return filter_choices(conn)
+    finally:
+        conn.close()
+
+
+class InteractionsModel(QAbstractTableModel):
+    """Ids in display order; rows fetched on demand in pages and kept in a small cache."""
+
+    loaded = Signal(int)  # the complete id list is in: number of rows
+    loading = Signal()
+    failed = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self.ids = array("q")
+        self.complete = True
+        self.filters = BrowseFilters()
+        self.sort_column, self.descending = "date", True
+        self._pages: OrderedDict[int, dict[int, BrowseRow]] = OrderedDict()
+        self._generation = 0
+        self.shown_generation = 0  # the query whose rows are on screen (first page or all)
+        self._first_slot, self._all_slot = TaskSlot(), TaskSlot()
+
+    def set_workspace(self, ws: Workspace | None) -> None:
+        self._first_slot.cancel()
+        self._all_slot.cancel()
+        self.ws = ws
+        self.beginResetModel()
+        self.ids = array("q")
+        self._pages.clear()
+        self.endResetModel()
+
+    # ------------------------------------------------------------ loading
+
+    def query(self, filters: BrowseFilters | None = None, sort_column: str | None = None,
+              descending: bool | None = None, *, refresh: bool = False) -> None:
+        """Load the ids for new filters/order in the background; the current rows stay until
+        then. A new query shows a first page as soon as it is ready; a `refresh` (same query,
+        rows re-read) waits for the full list so that the scroll position is kept."""
+        if filters is not None:
+            self.filters = filters
+        if sort_column is not None:
+            self.sort_column = sort_column
+        if descending is not None:
+            self.descending = descending
+        if self.ws is None:
+            return
+        self._generation += 1
+        self._refreshing = refresh
+        generation, path = self._generation, str(self.ws.path)
+        args = (path, self.filters, self.sort_column, self.descending)
+        self.complete = False
+        self.loading.emit()
+        if not refresh:
+            first = Task(lambda progress, cancelled: _load_ids(*args, PAGE, progress, cancelled))
+            first.signals.finished.connect(lambda ids: self._first_page(generation, ids))
+            first.signals.failed.connect(lambda error: self._failed(generation, error))
+            self._first_slot.cancel()
+            self._first_slot.current = first  # ahead of other background work in the pool:
+            QThreadPool.globalInstance().start(first, FIRST_PAGE_PRIORITY)  # it is what the user waits for
+        everything = Task(lambda progress, cancelled: _load_ids(*args, None, progress, cancelled))
+        everything.signals.finished.connect(lambda ids: self._all_ids(generation, ids))
+        everything.signals.failed.connect(lambda error: self._failed(generation, error))
+        self._all_slot.start(everything)
+
+    def _first_page(self, generation: int, ids: array) -> None:
+        if generation != self._generation or self.complete:
+            return
+        self._replace(ids)
+        self.shown_generation = generation
+
+    def _all_ids(self, generation: int, ids: array) -> None:
+        if generation != self._generation:
+            return
+        self.complete = True
+        shown = len(self.ids)
+        if self._refreshing and ids == self.ids:
+            self._pages.clear()  # same rows: re-read their state and score where they are
+            if shown:
+                self.dataChanged.emit(self.index(0, 0), self.index(shown - 1, len(COLUMNS) - 1))
+        elif not self._refreshing and 0 < shown <= len(ids) and ids[:shown] == self.ids:
+            if len(ids) > shown:  # the first page is on screen: append the rest below it
+                self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+                self.ids = ids
+                self.endInsertRows()
+        else:
+            self._replace(ids)
+        self._refreshing = False
+        self.shown_generation = generation
+        self.loaded.emit(len(self.ids))
+
+    _refreshing = False
+
+    def _replace(self, ids: array) -> None:
+        self.beginResetModel()
+        self.ids = ids
+        self._pages.clear()
+        self.endResetModel()
+
+    def _failed(self, generation: int, error: Exception) -> None:
+        if generation == self._generation:
+            self.complete = True
+            self.failed.emit(error)
+
+    def reload(self) -> None:
+        """Query again with the same filters and order; rows are re-read (graded state, score)."""
+        self.query(refresh=True)
+
+    # ------------------------------------------------------------ rows
+
+    def row(self, index: int) -> BrowseRow | None:
+        if not 0 <= index < len(self.ids) or self.ws is None:
+            return None
+        page = index // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = fetch_rows(self.ws.conn, self.ids[page * PAGE:(page + 1) * PAGE])
+            self._pages[page] = rows
+            if len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(int(self.ids[index]))
+
+    def id_at(self, index: int) -> int | None:
+        return int(self.ids[index]) if 0 <= index < len(self.ids) else None
+
+    def row_of(self, interaction_id: int) -> int | None:
+        try:
+            return self.ids.index(interaction_id)
+        except ValueError:
+            return None
+
+    # ------------------------------------------------------------ Qt model API
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole):
+            return None
+        name = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if name in ("csat", "score"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        row = self.row(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if name == "state" and row.state == "ungraded":
+                return QPalette().color(QPalette.ColorRole.PlaceholderText)
+            if name == "state" and row.state == "draft":
+                return QColor("#b7791f")
+            if name == "score" and row.score is not None and row.score < 60:
+                return QColor("#c62828")
+            return None
+        text = _cell(row, name)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if name == "state" and row.grader:
+                return f"{text} by {row.grader}"
+            return text if name == "subject" and text else None
+        return text
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.query(sort_column=COLUMNS[column][0], descending=order == Qt.SortOrder.DescendingOrder)
+
+
+def _cell(row: BrowseRow, name: str) -> str:
+    if name == "date":
+        return (row.occurred_at or "").replace("T", " ")[:16]
+    if name == "channel":
+        return row.channel.capitalize()
+    if name == "csat":
+        return row.csat_raw or ""
+    if name == "state":
+        return STATE_TEXT.get(row.state, row.state)
+    if name == "score":
+        return "" if row.score is None else f"{row.score:.1f}"
+    value = getattr(row, name)
+    return "" if value is None else str(value)
+
+
+class _Table(QTableView):
+    """Enter opens the current row, like a double-click."""
+
+    open_row = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_row.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class InteractionsView(QWidget):
+    """Find interactions and open one for grading."""
+
+    open_interaction = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self._choices_slot = TaskSlot()
+        self.model = InteractionsModel(self)
+        self.model.loading.connect(lambda: self.count.setText("Loading…"))
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(lambda error: self.count.setText(user_message(error)))
+        self.model.modelReset.connect(self._update_count)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search subject and transcript…")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView),
+                              QLineEdit.ActionPosition.LeadingPosition)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_filters)
+        self.channel = self._combo("All channels")
+        self.agent = self._combo("All agents")
+        self.team = self._combo("All teams")
+        self.brand = self._combo("All brands")
+        self.scorecard = self._combo("All scorecards")
+        self.graded = QComboBox()
+        for value, label in (("any", "Any state"), ("ungraded", "Ungraded"), ("draft", "Draft"),
+                             ("submitted", "Submitted")):
+            self.graded.addItem(label, value)
+        self.graded.currentIndexChanged.connect(self.apply_filters)
+        self.date_from, self.date_to = self._date(), self._date()
+        clear = QPushButton("Clear filters")
+        clear.clicked.connect(self.clear_filters)
+        self.count = QLabel("")
+        self.count.setObjectName("muted")
+        self.count.setMinimumWidth(150)
+        self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.table = _Table()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for name, width in (("external_id", 110), ("channel", 80), ("agent", 150), ("team", 130),
+                            ("brand", 130), ("date", 140), ("csat", 60), ("state", 100), ("score", 70)):
+            self.table.setColumnWidth(COLUMN_INDEX[name], width)
+        saved = QSettings().value("interactions/header")
+        if saved is not None:
+            header.restoreState(saved)
+        header.sectionResized.connect(self._save_header)
+        self.table.setSortingEnabled(True)
+        header.setSortIndicator(COLUMN_INDEX["date"], Qt.SortOrder.DescendingOrder)
+        self.table.doubleClicked.connect(lambda index: self._open(index.row()))
+        self.table.open_row.connect(self._open)
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.search, 1)
+        row1.addWidget(self.graded)
+        row1.addWidget(self.scorecard)
+        row1.addWidget(clear)
+        row2 = QHBoxLayout()
+        for widget in (self.channel, self.agent, self.team, self.brand):
+            row2.addWidget(widget)
+        row2.addSpacing(8)
+        row2.addWidget(QLabel("From"))
+        row2.addWidget(self.date_from)
+        row2.addWidget(QLabel("to"))
+        row2.addWidget(self.date_to)
+        row2.addStretch(1)
+        row2.addWidget(self.count)
+        hint = QLabel("Double-click a row or press Enter to grade it. Click a column title to sort.")
+        hint.setObjectName("muted")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(hint)
+        self.setStyleSheet("QLabel#muted { color: palette(placeholder-text); }")
+
+    def _combo(self, all_label: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(all_label, None)
+        combo.setMaxVisibleItems(20)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMinimumContentsLength(10)
+        combo.currentIndexChanged.connect(self.apply_filters)
+        return combo
+
+    def _date(self) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(NO_DATE)
+        edit.setSpecialValueText("any date")
+        edit.setDate(NO_DATE)
+        edit.dateChanged.connect(self.apply_filters)
+        return edit
+
+    # ------------------------------------------------------------ screen API
+
+    def set_workspace(self, ws: Workspace | None) -> None:
+        self.ws = ws
+        self._choices_version = None
+        self.model.set_workspace(ws)
+        self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
+        if ws is None:
+            self._choices_slot.cancel()
+            return
+        self.model.query(self.filters())  # first: the rows are what the user waits for
+        self._fill_choices()
+
+    def refresh(self) -> None:
+        """Re-read choices and rows (graded state and scores change while grading)."""
+        self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
+        if self.ws is None:
+            return
+        self._fill_choices()
+        self.model.filters = self.filters()
+        current = self.model.id_at(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None
+        self._reselect = current
+        self.model.reload()
+
+    def focus_default(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def filters(self) -> BrowseFilters:
+        def date(edit: QDateEdit) -> str | None:
+            return None if edit.date() == NO_DATE else edit.date().toString("yyyy-MM-dd")
+
+        return BrowseFilters(
+            channel=self.channel.currentData(), agent=self.agent.currentData(),
+            team=self.team.currentData(), brand=self.brand.currentData(),
+            date_from=date(self.date_from), date_to=date(self.date_to),
+            graded=self.graded.currentData(), search=self.search.text().strip(),
+            scorecard=self.scorecard.currentData(),
+        )
+
+    def queue_spec(self) -> QueueSpec:
+        """The filters and order the grading queue follows."""
+        model = self.model
+        filters = self.filters()
+        ids = model.ids if model.complete and model.filters == filters else None
+        return QueueSpec(filters, model.sort_column, model.descending, ids)
+
+    def apply_filters(self, *_args) -> None:
+        self._debounce.stop()
+        if self.ws is not None and not self._filling:
+            self.model.query(self.filters())
+
+    def clear_filters(self) -> None:
+        self._filling = True
+        for combo in (self.channel, self.agent, self.team, self.brand, self.scorecard, self.graded):
+            combo.setCurrentIndex(0)
+        self.date_from.setDate(NO_DATE)
+        self.date_to.setDate(NO_DATE)
+        self.search.clear()
+        self._filling = False
+        self.apply_filters()
+
+    def select_interaction(self, interaction_id: int) -> None:
+        row = self.model.row_of(interaction_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    # ------------------------------------------------------------ internals
+
+    _filling = False
+    _reselect: int | None = None
+    _choices_version: tuple | None = None
+
+    def _fill_choices(self) -> None:
+        """Fill the filter lists (in the background: listing brands reads every interaction)."""
+        if self.ws is None:
+            return
+        self._set_choices(self.scorecard, [s.name for s in self.ws.scorecards.list(include_archived=True)])
+        version = (str(self.ws.path), *choices_version(self.ws.conn))
+        if version == self._choices_version:
+            return
+        self._choices_version = version
+        task = Task(lambda progress, cancelled, path=str(self.ws.path): _load_choices(path))
+        task.signals.finished.connect(self._choices_ready)
+        self._choices_slot.start(task)
+
+    def _choices_ready(self, choices: dict[str, list[str]]) -> None:
+        self._set_choices(self.channel, choices["channels"])
+        self._set_choices(self.agent, choices["agents"])
+        self._set_choices(self.team, choices["teams"])
+        self._set_choices(self.brand, choices["brands"])
+
+    def _set_choices(self, combo: QComboBox, values: list[str]) -> None:
+        """Replace a filter list's values, keeping the current choice (without re-querying)."""
+        if [combo.itemData(i) for i in range(1, combo.count())] == values:
+            return
+        current = combo.currentData()
+        self._filling = True
+        try:
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value in values:
+                combo.addItem(value.capitalize() if combo is self.channel else value, value)
+            index = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(index, 0))
+        finally:
+            self._filling = False
+        if current is not None and combo.findData(current) < 0:
+            self.apply_filters()  # the chosen value is gone (renamed, merged): show everything
+
+    def _open(self, row: int) -> None:
+        interaction_id = self.model.id_at(row)
+        if interaction_id is not None:
+            self.open_interaction.emit(interaction_id)
+
+    def _loaded(self, count: int) -> None:
+        self._update_count()
+        if self._reselect is not None and not self.table.currentIndex().isValid():
+            self.select_interaction(self._reselect)
+        self._reselect = None
+
+    def _update_count(self) -> None:
+        n = len(self.model.ids)
+        if not self.model.complete:
+            self.count.setText(f"{n:,}+ interactions, loading…" if n else "Loading…")
+        else:
+            self.count.setText(f"{n:,} interaction{'s' if n != 1 else ''}")
+
+    def _save_header(self, *_args) -> None:
+        QSettings().setValue("interactions/header", self.table.horizontalHeader().saveState())

@@ -1,0 +1,560 @@
+"""The main window: a sidebar of screens, the File menu, preferences and the status bar.
+
+Every screen is a QWidget with `set_workspace(ws)` and `refresh()`. Grade and Interactions are
+built at start; the others are built the first time they are shown, which keeps start-up fast
+(the Analysis screen pulls in matplotlib) and lets screens that other people are still writing
+be missing without breaking the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+    QHBoxLayout,
+)
+
+from qagrader.core.errors import QAGraderError
+from qagrader.core.workspace import Workspace
+from qagrader.gui.grading import GradingView, settings
+from qagrader.gui.interactions_view import InteractionsView
+from qagrader.gui.messages import log_path, show_error
+from qagrader.gui.workers import Task, TaskSlot
+
+log = logging.getLogger(__name__)
+WORKSPACE_FILTER = "QA Grader workspaces (*.qagrader *.db *.sqlite);;All files (*)"
+RECENT_KEY, LAST_KEY, MAX_RECENT = "workspace/recent", "workspace/last", 8
+BACKGROUND_SCREENS = ("grade", "interactions", "analysis")
+
+
+class Placeholder(QWidget):
+    """A screen that is not built yet: says what it will show."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        heading = QLabel(title)
+        heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        body = QLabel(text)
+        body.setWordWrap(True)
+        body.setMaximumWidth(640)
+        body.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 32, 32, 32)
+        layout.addWidget(heading)
+        layout.addSpacing(8)
+        layout.addWidget(body)
+        layout.addStretch(1)
+
+    def set_workspace(self, ws: Workspace | None) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+
+ANALYSIS_TEXT = (
+    "Coming soon: which skills go with customer satisfaction, and where each agent's gaps are."
+    "<ul><li>Skill–CSAT correlations (Spearman, 95% CI, n) pooled and per channel and brand, with "
+    "sign flips flagged</li><li>Key drivers: each skill's share of the explained CSAT variance</li>"
+    "<li>Importance–performance map: what to concentrate on</li><li>CSAT when a skill was passed vs "
+    "failed</li><li>Agent and team skill profiles and trends over time</li></ul>"
+    "Results will read as <i>associated with</i>, never <i>causes</i>, with sample sizes everywhere.")
+CALIBRATION_TEXT = (
+    "Coming soon: graders grade the same interactions and compare."
+    "<ul><li>Calibration sessions: pick interactions, every grader grades them blind</li>"
+    "<li>Agreement per question: percent agreement beside Krippendorff's alpha</li>"
+    "<li>Where graders disagree most, with their answers side by side</li></ul>")
+
+
+@dataclass
+class Screen:
+    key: str
+    title: str
+    icon: QStyle.StandardPixmap
+    theme_icon: str
+    factory: Callable[[], QWidget]
+    widget: QWidget | None = None
+
+
+def _lazy(module: str, name: str, title: str, text: str) -> Callable[[], QWidget]:
+    def build() -> QWidget:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as error:
+            log.info("%s.%s not available yet: %s", module, name, error)
+            return Placeholder(title, text)
+        return cls()
+    return build
+
+
+class MainWindow(QMainWindow):
+    """The QA Grader window."""
+
+    workspace_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self._copy_slot = TaskSlot()
+        self.setWindowTitle("QA Grader")
+        self.setMinimumSize(1024, 640)
+        self.grading = GradingView()
+        self.interactions = InteractionsView()
+        self.grading.set_queue_source(self.interactions.queue_spec)
+        self._status_timer = QTimer(self)  # counts after a burst of autosaves, not after each
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(300)
+        self._status_timer.timeout.connect(self.update_status)
+        self.grading.evaluation_changed.connect(self._status_timer.start)
+        self.interactions.open_interaction.connect(self.grade_interaction)
+        sp = QStyle.StandardPixmap
+        self.screens = [
+            Screen("grade", "Grade", sp.SP_DialogApplyButton, "document-edit", lambda: self.grading),
+            Screen("interactions", "Interactions", sp.SP_FileDialogListView, "view-list-details",
+                   lambda: self.interactions),
+            Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties",
+                   _lazy("qagrader.gui.scorecard_editor", "ScorecardsView", "Scorecards",
+                         "Coming soon: create and edit scorecards.")),
+            Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users",
+                   _lazy("qagrader.gui.agents_view", "AgentsView", "Agents & teams",
+                         "Coming soon: rename, move and merge agents.")),
+            Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line",
+                   _lazy("qagrader.gui.analysis_tab", "AnalysisTab", "Analysis", ANALYSIS_TEXT)),
+            Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh",
+                   lambda: Placeholder("Calibration", CALIBRATION_TEXT)),
+        ]
+        self._build()
+        self._build_menus()
+        self._restore_window()
+
+    # ------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setSpacing(1)
+        self.stack = QStackedWidget()
+        for number, screen in enumerate(self.screens, start=1):
+            icon = QIcon.fromTheme(screen.theme_icon, self.style().standardIcon(screen.icon))
+            item = QListWidgetItem(icon, screen.title)
+            item.setToolTip(f"{screen.title} (Ctrl+{number})")
+            item.setSizeHint(QSize(160, 36))
+            self.sidebar.addItem(item)
+            host = QWidget()
+            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(host)
+            if screen.key in ("grade", "interactions"):  # built now: the queue needs both
+                screen.widget = screen.factory()
+                host.layout().addWidget(screen.widget)
+        self.sidebar.currentRowChanged.connect(self._screen_changed)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setStyleSheet(
+            "QListWidget#sidebar { border: none; border-right: 1px solid palette(mid);"
+            " background: palette(window); padding-top: 8px; font-size: 10.5pt; }"
+            "QListWidget#sidebar::item { padding-left: 10px; border-radius: 4px; margin: 0 6px; }"
+            "QListWidget#sidebar::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }")
+        self.path_label = QLabel("")
+        self.counts_label = QLabel("")
+        self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+    def _build_menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        self._action(file, "&New workspace…", self.new_workspace, QKeySequence.StandardKey.New)
+        self._action(file, "&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file, "Save a &copy…", self.save_copy, QKeySequence.StandardKey.SaveAs)
+        file.addSeparator()
+        imports = file.addMenu("&Import")
+        self._action(imports, "&Interactions CSV…", self.import_interactions)
+        self._action(imports, "&Scorecard JSON…", self.import_scorecard)
+        self._action(imports, "&Evaluations CSV…", self.import_evaluations)
+        self._action(file, "&Export…", self.export, "Ctrl+Shift+E")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = self.menuBar().addMenu("&Edit")
+        preferences = QKeySequence(QKeySequence.StandardKey.Preferences)
+        self._action(edit, "&Preferences…", self.edit_preferences,
+                     preferences if not preferences.isEmpty() else "Ctrl+,")
+        go = self.menuBar().addMenu("&Go")
+        for number, screen in enumerate(self.screens, start=1):
+            self._action(go, screen.title.replace("&", "&&"), lambda _=False, key=screen.key: self.show_screen(key),
+                         f"Ctrl+{number}")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, "Show the &log file location", self.show_log)
+        self._action(help_menu, "&About QA Grader", self.about)
+
+    def _action(self, menu, text: str, slot: Callable, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # ------------------------------------------------------------ screens
+
+    def screen(self, key: str) -> QWidget:
+        """The widget of screen `key`, built on first use."""
+        index = next(i for i, s in enumerate(self.screens) if s.key == key)
+        return self._ensure(index)
+
+    def _ensure(self, index: int) -> QWidget:
+        screen = self.screens[index]
+        if screen.widget is None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                screen.widget = screen.factory()
+            except Exception as error:  # a broken screen must not take the window down
+                log.exception("Cannot build screen %s", screen.key)
+                screen.widget = Placeholder(screen.title, f"This screen could not be opened: {error}")
+            finally:
+                QApplication.restoreOverrideCursor()
+            self.stack.widget(index).layout().addWidget(screen.widget)
+            if self.ws is not None:
+                screen.widget.set_workspace(self.ws)
+        return screen.widget
+
+    def show_screen(self, key: str) -> None:
+        index = next(i for i, s in enumerate(self.screens) if s.key == key)
+        if self.sidebar.currentRow() == index:
+            self._screen_changed(index)
+        else:
+            self.sidebar.setCurrentRow(index)
+
+    def current_screen(self) -> str:
+        row = self.sidebar.currentRow()
+        return self.screens[row].key if row >= 0 else ""
+
+    def _screen_changed(self, index: int) -> None:
+        if index < 0:
+            return
+        if self.screens[index].key != "grade":
+            self.grading.flush()
+        widget = self._ensure(index)
+        self.stack.setCurrentIndex(index)
+        QSettings().setValue("window/screen", self.screens[index].key)
+        if self.ws is not None:
+            try:
+                widget.refresh()
+            except QAGraderError as error:
+                show_error(self, error)
+        self.update_status()
+        focus = getattr(widget, "focus_default", None)
+        if callable(focus):
+            focus()
+
+    def grade_interaction(self, interaction_id: int) -> None:
+        self.show_screen("grade")
+        self.grading.open_interaction(interaction_id)
+
+    def refresh_all(self) -> None:
+        """After an import or another change that touches every screen."""
+        for screen in self.screens:
+            if screen.widget is not None and self.ws is not None:
+                screen.widget.refresh()
+        self.update_status()
+
+    # ------------------------------------------------------------ workspace
+
+    def confirm_close(self) -> bool:
+        """Ask screens with unsaved edits (e.g. the scorecard editor) what to do with them;
+        False when the user chose Cancel."""
+        self.grading.flush()
+        for screen in self.screens:
+            confirm = getattr(screen.widget, "confirm_close", None)
+            if callable(confirm) and not confirm():
+                self.show_screen(screen.key)
+                return False
+        return True
+
+    def open_workspace(self, path: str | Path, *, create: bool = True) -> bool:
+        """Open (or create) the workspace at `path`; errors are shown, the old one stays open."""
+        if self.ws is not None and not self.confirm_close():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ws = Workspace.open(path, create=create)
+        except QAGraderError as error:
+            QApplication.restoreOverrideCursor()
+            show_error(self, error)
+            return False
+        QApplication.restoreOverrideCursor()
+        self.grading.flush()
+        old, self.ws = self.ws, ws
+        for screen in self.screens:
+            if screen.widget is not None:
+                screen.widget.set_workspace(ws)
+        if old is not None:
+            old.close()
+        self._remember(ws.path)
+        self.setWindowTitle(f"{ws.path.name} — QA Grader")
+        self.update_status()
+        self.workspace_changed.emit(ws)
+        return True
+
+    def start(self) -> None:
+        """After the first workspace is open: resume a draft, else the last screen."""
+        if self.ws is not None and self.grading.restore_last_draft():
+            self.show_screen("grade")
+            return
+        key = str(QSettings().value("window/screen", "grade"))
+        self.show_screen(key if any(s.key == key for s in self.screens) else "grade")
+
+    def new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace", str(Path.home() / "workspace.qagrader"),
+                                              WORKSPACE_FILTER)
+        if path:
+            if not Path(path).suffix:
+                path += ".qagrader"
+            self.open_workspace(path)
+
+    def choose_workspace(self) -> None:
+        start = str(self.ws.path.parent) if self.ws else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", start, WORKSPACE_FILTER)
+        if path:
+            self.open_workspace(path, create=False)
+
+    def save_copy(self) -> None:
+        if self.ws is None:
+            return
+        suggestion = self.ws.path.with_name(f"{self.ws.path.stem} copy{self.ws.path.suffix}")
+        target, _ = QFileDialog.getSaveFileName(self, "Save a copy of the workspace", str(suggestion),
+                                                WORKSPACE_FILTER)
+        if not target:
+            return
+        source = self.ws.path
+
+        def copy(progress, cancelled) -> Path:
+            with Workspace.open(source, create=False) as ws:
+                return ws.backup_to(target)
+
+        task = Task(copy)
+        task.signals.finished.connect(lambda path: self.statusBar().showMessage(f"Saved a copy to {path}", 8000))
+        task.signals.failed.connect(lambda error: show_error(self, error))
+        self.statusBar().showMessage("Saving a copy…")
+        self._copy_slot.start(task)
+
+    def _remember(self, path: Path) -> None:
+        settings_ = QSettings()
+        text = str(Path(path).resolve())
+        recent = [p for p in _as_list(settings_.value(RECENT_KEY)) if p != text]
+        settings_.setValue(RECENT_KEY, [text, *recent][:MAX_RECENT])
+        settings_.setValue(LAST_KEY, text)
+        settings_.sync()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = _as_list(QSettings().value(RECENT_KEY))
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_workspace(p, create=False))
+        if not recent:
+            self.recent_menu.addAction("No recent workspaces").setEnabled(False)
+
+    def update_status(self) -> None:
+        if self.ws is None:
+            self.path_label.setText("No workspace open")
+            self.counts_label.setText("")
+            return
+        self.path_label.setText(str(self.ws.path))
+        c = self.ws.counts()
+        self.counts_label.setText(
+            f"{c['interactions']:,} interactions  ·  {c['submitted']:,} graded  ·  {c['drafts']:,} drafts"
+            f"  ·  {c['agents']:,} agents  ·  {c['scorecards']:,} scorecards")
+
+    # ------------------------------------------------------------ import / export
+
+    def import_interactions(self) -> None:
+        if self.ws is None:
+            return
+        try:
+            from qagrader.gui.import_wizard import InteractionImportWizard
+        except ImportError:
+            self._coming_soon("Importing interactions")
+            return
+        wizard = InteractionImportWizard(self.ws, self)
+        wizard.imported.connect(lambda *_: self.refresh_all())
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.open()
+
+    def import_scorecard(self) -> None:
+        self._import_with("import_scorecard_file", "Importing scorecards")
+
+    def import_evaluations(self) -> None:
+        self._import_with("import_evaluations_file", "Importing evaluations")
+
+    def _import_with(self, name: str, what: str) -> None:
+        if self.ws is None:
+            return
+        try:
+            function = getattr(importlib.import_module("qagrader.gui.import_wizard"), name)
+        except (ImportError, AttributeError):
+            self._coming_soon(what)
+            return
+        try:
+            if function(self, self.ws):
+                self.refresh_all()
+        except QAGraderError as error:
+            show_error(self, error)
+
+    def export(self) -> None:
+        if self.ws is None:
+            return
+        try:
+            from qagrader.gui.export_dialog import ExportDialog
+        except ImportError:
+            self._coming_soon("Exporting")
+            return
+        self.grading.flush()
+        dialog = ExportDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _coming_soon(self, what: str) -> None:
+        show_error(self, f"{what} is coming soon in this version of QA Grader.")
+
+    # ------------------------------------------------------------ preferences and help
+
+    def edit_preferences(self) -> None:
+        from qagrader.gui.grading.settings import PreferencesDialog
+
+        dialog = PreferencesDialog(self)
+        dialog.accepted.connect(self._preferences_changed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _preferences_changed(self) -> None:
+        self.grading.refresh()
+        self.interactions.refresh()
+
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        text = QLabel(shortcuts_html())
+        text.setTextFormat(Qt.TextFormat.RichText)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_log(self) -> None:
+        show_error(self, f"Problems are logged to {log_path()}")
+
+    def about(self) -> None:
+        from qagrader import __version__ as version
+
+        QMessageBox.about(self, "About QA Grader",
+                          f"<b>QA Grader</b> {version}<br>Offline quality grading of customer-service "
+                          f"interactions, with CSAT analysis.<br>Grader: {settings.grader_name() or '–'}")
+
+    # ------------------------------------------------------------ window state
+
+    def _restore_window(self) -> None:
+        saved = QSettings()
+        geometry = saved.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = saved.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_close():
+            event.ignore()
+            return
+        saved = QSettings()
+        saved.setValue("window/geometry", self.saveGeometry())
+        saved.setValue("window/state", self.saveState())
+        saved.sync()
+        self._detach_screens()
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = None
+        super().closeEvent(event)
+
+    def _detach_screens(self) -> None:
+        """Let the screens that work in the background drop the workspace (which cancels that
+        work) before the connection closes, so no late result reaches a closed window."""
+        for screen in self.screens:
+            if screen.widget is None or screen.key not in BACKGROUND_SCREENS:
+                continue
+            try:
+                screen.widget.set_workspace(None)
+            except Exception:  # a screen that cannot be emptied must not block closing
+                log.exception("Screen %s could not let go of the workspace", screen.key)
+
+
+SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Grade", (
+        ("1–9, Y, N", "answer the focused question and move to the next"),
+        ("A", "N/A (where the question allows it)"),
+        ("← →", "step through the answers"),
+        ("↑ ↓  Enter", "previous / next question"),
+        ("C", "comment on the question (Esc or Enter goes back)"),
+        ("G or ?", "show the guideline"),
+        ("Backspace", "clear the answer"),
+        ("Ctrl+S", "save now (drafts are also saved on every change)"),
+        ("Ctrl+Enter", "submit and open the next interaction of the queue"),
+        ("Ctrl+E", "edit a submitted evaluation"),
+        ("Alt+→ / Alt+←", "skip to the next / back to the previous interaction"),
+    )),
+    ("Everywhere", (
+        ("Ctrl+1 … Ctrl+6", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration"),
+        ("Ctrl+O / Ctrl+N", "open / create a workspace"),
+        ("Ctrl+Shift+S", "save a copy of the workspace"),
+        ("Ctrl+,", "preferences (grader name, blind grading)"),
+    )),
+)
+
+
+def shortcuts_html() -> str:
+    rows = []
+    for title, keys in SHORTCUTS:
+        rows.append(f"<tr><td colspan='2' style='padding-top:8px'><b>{title}</b></td></tr>")
+        rows.extend(f"<tr><td style='padding-right:18px'><code>{k}</code></td><td>{what}</td></tr>"
+                    for k, what in keys)
+    return "<table cellspacing='2'>" + "".join(rows) + "</table>"
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]  # type: ignore[union-attr]

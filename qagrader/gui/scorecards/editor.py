@@ -1,0 +1,452 @@
+"""The scorecard editor: structure tree, the form of the selected item, and a live preview."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
+    QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from qagrader.core.errors import QAGraderError, ScorecardError
+from qagrader.core.scorecard import Scorecard, scorecard_from_dict
+from qagrader.core.scorecards import SaveResult, StoredScorecard
+
+from . import draft as drafts
+from .forms import CardForm, QuestionForm, SectionForm
+from .style import error_color, ok_color
+from .preview import ScorecardPreview
+
+ROLE = Qt.ItemDataRole.UserRole
+
+
+class ScorecardEditor(QWidget):
+    """Edits one scorecard draft. `load()` a stored scorecard or a new draft; `save()` validates
+    with `scorecard_from_dict` and stores through `ws.scorecards.save`."""
+
+    saved = Signal(object)  # SaveResult
+    dirty_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = None
+        self.stored: StoredScorecard | None = None
+        self.family_uuid: str | None = None
+        self.used_by = 0  # evaluations on the latest version
+        self.draft: drafts.Draft = drafts.new_draft()
+        self._original: drafts.Draft = copy.deepcopy(self.draft)
+        self._dirty = False
+        self._build()
+        self._validate_timer = QTimer(self, singleShot=True, interval=200)
+        self._validate_timer.timeout.connect(self.refresh_preview)
+        shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.save)
+        self.setEnabled(False)
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        header.addWidget(self.title, 1)
+        self.dirty_label = QLabel("● Unsaved changes")
+        self.dirty_label.setStyleSheet("color: #b26a00; font-weight: bold;")
+        self.dirty_label.hide()
+        header.addWidget(self.dirty_label)
+        style = self.style()
+        self.discard_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton),
+                                          "Discard changes")
+        self.discard_button.clicked.connect(self.discard)
+        self.save_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save")
+        self.save_button.setToolTip("Save the scorecard (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        header.addWidget(self.discard_button)
+        header.addWidget(self.save_button)
+        layout.addLayout(header)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.structure = left = QWidget()  # placed by the owner (the Scorecards screen)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        tools = QHBoxLayout()
+        tools.setSpacing(2)
+        self.add_section_button = self._tool(tools, "Section", QStyle.StandardPixmap.SP_FileDialogNewFolder,
+                                             "Add a section", self.add_section)
+        self.add_question_button = self._tool(tools, "Question", QStyle.StandardPixmap.SP_FileIcon,
+                                              "Add a question to the selected section", self.add_question)
+        tools.addStretch(1)
+        self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowUp, "Move up", lambda: self.move_selected(-1))
+        self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowDown, "Move down", lambda: self.move_selected(1))
+        self.remove_button = self._tool(tools, "", QStyle.StandardPixmap.SP_TrashIcon,
+                                        "Remove the selected section or question", self.remove_selected)
+        left_layout.addLayout(tools)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.currentItemChanged.connect(self._show_form)
+        left_layout.addWidget(self.tree, 1)
+
+        self.card_form = CardForm()
+        self.section_form = SectionForm()
+        self.question_form = QuestionForm()
+        self.forms = QStackedWidget()
+        for form in (self.card_form, self.section_form, self.question_form):
+            form.changed.connect(self._form_changed)
+            self.forms.addWidget(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.forms)
+        self.splitter.addWidget(scroll)
+        self.preview = ScorecardPreview()
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([500, 400])
+        layout.addWidget(self.splitter, 1)
+
+    def _tool(self, row: QHBoxLayout, text: str, icon: QStyle.StandardPixmap, tip: str, slot) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(self.style().standardIcon(icon))
+        if text:
+            button.setText(text)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        return button
+
+    # ------------------------------------------------------------------ loading
+
+    def set_workspace(self, ws) -> None:
+        self.ws = ws
+
+    def load(self, stored: StoredScorecard | None, draft: drafts.Draft | None = None,
+             used_by: int = 0) -> None:
+        """Edit `stored` (its latest version), or a new `draft` when `stored` is None."""
+        self.stored = stored
+        self.family_uuid = stored.family_uuid if stored else None
+        self.used_by = used_by
+        self.draft = draft if draft is not None else drafts.from_card(stored.card)  # type: ignore[union-attr]
+        self._original = copy.deepcopy(self.draft)
+        if stored is None:
+            self._original = {}  # a new scorecard is unsaved until saved
+        self.setEnabled(True)
+        self._update_skills()
+        self._rebuild_tree(("card",))
+        self._set_message("")
+        self._update_dirty()
+        self.refresh_preview()
+
+    def clear(self) -> None:
+        self.stored = None
+        self.family_uuid = None
+        self.draft = drafts.new_draft()
+        self._original = copy.deepcopy(self.draft)
+        self.tree.clear()
+        self.preview.set_card(None)
+        self.title.setText("<i>Select a scorecard, or create one with New.</i>")
+        self._update_dirty()
+        self.setEnabled(False)
+
+    def _update_skills(self) -> None:
+        skills: list[str] = []
+        if self.ws is not None:
+            for stored in self.ws.scorecards.list(include_archived=True):
+                skills.extend(stored.card.skills)
+        skills.extend(q.get("skill") for s in self.draft.get("sections", []) for q in s.get("questions", [])
+                      if q.get("skill"))
+        self.question_form.set_skills(skills)
+
+    def _update_title(self) -> None:
+        name = self.draft.get("name") or "Untitled"
+        if self.stored is None:
+            detail = "new scorecard, not saved yet"
+        else:
+            detail = f"v{self.stored.version}"
+            if self.stored.archived:
+                detail += " · archived"
+            if self.used_by:
+                uses = "s use" if self.used_by != 1 else " uses"
+                detail += (f" · {self.used_by} evaluation{uses} this version; "
+                           f"saving changes creates v{self.stored.version + 1}")
+        self.title.setText(f"<span style='font-size:large'><b>{_escape(name)}</b></span>"
+                           f"&nbsp;&nbsp;<span style='color:gray'>{_escape(detail)}</span>")
+
+    # ------------------------------------------------------------------ tree
+
+    def _rebuild_tree(self, select: tuple) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        root = QTreeWidgetItem([self.draft.get("name") or "Untitled"])
+        root.setData(0, ROLE, ("card",))
+        root.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
+        self.tree.addTopLevelItem(root)
+        chosen = root
+        for i, section in enumerate(self.draft.get("sections", [])):
+            item = QTreeWidgetItem(root, [self._section_text(section)])
+            item.setData(0, ROLE, ("section", i))
+            item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
+            if select == ("section", i):
+                chosen = item
+            for j, question in enumerate(section.get("questions", [])):
+                child = QTreeWidgetItem(item, [self._question_text(question)])
+                child.setToolTip(0, self._question_text(question))
+                child.setData(0, ROLE, ("question", i, j))
+                if select == ("question", i, j):
+                    chosen = child
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        self.tree.setCurrentItem(chosen)
+        self._show_form(chosen)
+
+    @staticmethod
+    def _section_text(section: dict[str, Any]) -> str:
+        return (section.get("name") or "Untitled section") + ("  (bonus)" if section.get("bonus") else "")
+
+    @staticmethod
+    def _question_text(question: dict[str, Any]) -> str:
+        return f"{question.get('key') or '?'} — {question.get('text') or ''}"
+
+    def selected(self) -> tuple:
+        item = self.tree.currentItem()
+        return item.data(0, ROLE) if item is not None else ("card",)
+
+    def item_for(self, where: tuple) -> QTreeWidgetItem | None:
+        root = self.tree.topLevelItem(0)
+        if root is None or where[0] == "card":
+            return root
+        section = root.child(where[1]) if where[1] < root.childCount() else None
+        if section is None or where[0] == "section":
+            return section
+        return section.child(where[2]) if where[2] < section.childCount() else None
+
+    def select(self, where: tuple) -> None:
+        item = self.item_for(where)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def _show_form(self, item: QTreeWidgetItem | None, _previous=None) -> None:
+        where = item.data(0, ROLE) if item is not None else ("card",)
+        for form in (self.card_form, self.section_form, self.question_form):
+            form.clear_errors()
+        if where[0] == "card":
+            self.card_form.load(self.draft)
+            self.forms.setCurrentWidget(self.card_form)
+        elif where[0] == "section":
+            self.section_form.load(self.draft["sections"][where[1]])
+            self.forms.setCurrentWidget(self.section_form)
+        else:
+            self.question_form.load(self.draft["sections"][where[1]]["questions"][where[2]])
+            self.forms.setCurrentWidget(self.question_form)
+        self.add_question_button.setEnabled(where[0] != "card")
+        self.remove_button.setEnabled(where[0] != "card")
+
+    # ------------------------------------------------------------------ structure edits
+
+    def add_section(self) -> None:
+        sections = self.draft.setdefault("sections", [])
+        where = self.selected()
+        index = where[1] + 1 if where[0] != "card" else len(sections)
+        sections.insert(index, drafts.new_section(f"Section {len(sections) + 1}",
+                                                  [drafts.new_question(drafts.unique_key(self.draft))]))
+        self._structure_changed(("section", index))
+
+    def add_question(self) -> None:
+        where = self.selected()
+        if where[0] == "card":
+            return
+        questions = self.draft["sections"][where[1]].setdefault("questions", [])
+        index = where[2] + 1 if where[0] == "question" else len(questions)
+        questions.insert(index, drafts.new_question(drafts.unique_key(self.draft)))
+        self._structure_changed(("question", where[1], index))
+
+    def remove_selected(self) -> None:
+        where = self.selected()
+        if where[0] == "section":
+            del self.draft["sections"][where[1]]
+            self._structure_changed(("section", where[1] - 1) if where[1] else ("card",))
+        elif where[0] == "question":
+            questions = self.draft["sections"][where[1]]["questions"]
+            del questions[where[2]]
+            self._structure_changed(("question", where[1], where[2] - 1) if where[2] else ("section", where[1]))
+
+    def move_selected(self, step: int) -> None:
+        where = self.selected()
+        if where[0] == "section":
+            items, index = self.draft["sections"], where[1]
+            target_where: tuple = ("section", index + step)
+        elif where[0] == "question":
+            items, index = self.draft["sections"][where[1]]["questions"], where[2]
+            target_where = ("question", where[1], index + step)
+        else:
+            return
+        target = index + step
+        if not 0 <= target < len(items):
+            return
+        items[index], items[target] = items[target], items[index]
+        self._structure_changed(target_where)
+
+    def _structure_changed(self, select: tuple) -> None:
+        self._rebuild_tree(select)
+        self._changed()
+
+    # ------------------------------------------------------------------ edits
+
+    def _form_changed(self) -> None:
+        item = self.tree.currentItem()
+        where = self.selected()
+        if item is not None:
+            if where[0] == "card":
+                item.setText(0, self.draft.get("name") or "Untitled")
+            elif where[0] == "section":
+                item.setText(0, self._section_text(self.draft["sections"][where[1]]))
+            else:
+                item.setText(0, self._question_text(self.draft["sections"][where[1]]["questions"][where[2]]))
+        self._changed()
+
+    def _changed(self) -> None:
+        self._set_message("")
+        for form in (self.card_form, self.section_form, self.question_form):
+            form.clear_errors()
+        self._update_dirty()
+        self._validate_timer.start()
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _update_dirty(self) -> None:
+        dirty = _canonical(self.draft) != _canonical(self._original)
+        self.dirty_label.setVisible(dirty)
+        self.save_button.setEnabled(dirty)
+        self.discard_button.setEnabled(dirty)
+        self._update_title()
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    def refresh_preview(self) -> Scorecard | None:
+        """Validate the draft and render it; an invalid draft keeps the last good preview."""
+        try:
+            card = scorecard_from_dict(self.draft)
+        except ScorecardError as error:
+            self.preview.set_note(f"Preview shows the last valid state. {self._describe(error)}")
+            return None
+        self.preview.set_note("")
+        self.preview.set_card(card)
+        return card
+
+    def discard(self) -> None:
+        """Throw away unsaved edits."""
+        if self.stored is None and not self._original:
+            self.draft = drafts.new_draft()
+        else:
+            self.draft = copy.deepcopy(self._original)
+        self._rebuild_tree(("card",))
+        self._set_message("")
+        self._update_dirty()
+        self.refresh_preview()
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self) -> SaveResult | None:
+        """Validate and save; a validation error is shown next to its field."""
+        if self.ws is None:
+            return None
+        self._validate_timer.stop()
+        try:
+            card = scorecard_from_dict(self.draft)
+        except ScorecardError as error:
+            self.show_validation_error(error)
+            return None
+        previous = self.stored
+        if self.family_uuid is None and card.name.lower() in (
+                s.name.lower() for s in self.ws.scorecards.list(include_archived=True)):
+            # without a family the core would treat a known name as an edit of that scorecard
+            self.show_validation_error(ScorecardError(
+                "name", f"a scorecard named '{card.name}' already exists; choose another name"))
+            return None
+        try:
+            result = self.ws.scorecards.save(card, self.family_uuid)
+        except QAGraderError as error:
+            self.show_validation_error(ScorecardError("name", str(error)) if "name" in str(error) else error)
+            return None
+        self.stored = result.scorecard
+        self.family_uuid = result.scorecard.family_uuid
+        self.used_by = 0 if result.new_version else self.used_by
+        self.draft = drafts.from_card(result.scorecard.card)
+        self._original = copy.deepcopy(self.draft)
+        where = self.selected()
+        self._rebuild_tree(where if self.item_for(where) else ("card",))
+        self._update_dirty()
+        self.refresh_preview()
+        version = result.scorecard.version
+        if result.new_version and previous is not None:
+            kept = self.ws.scorecards.evaluation_count(previous.id)
+            verb = "keep" if kept != 1 else "keeps"
+            self._set_message(f"v{version} created; {kept} evaluation{'s' if kept != 1 else ''} "
+                              f"{verb} v{previous.version}.", info=True)
+        elif not result.changed:
+            self._set_message("No changes to save.", info=True)
+        else:
+            self._set_message(f"Saved '{result.scorecard.name}' v{version}.", info=True)
+        self.saved.emit(result)
+        return result
+
+    def show_validation_error(self, error: QAGraderError) -> QWidget | None:
+        """Select the item the error names, show the message under its field and focus it."""
+        field = error.field if isinstance(error, ScorecardError) else ""
+        where = drafts.parse_field(field)
+        if where.question is not None:
+            self.select(("question", where.section, where.question))
+            form, name = self.question_form, where.field
+            if where.option is not None:
+                name = f"options[{where.option}].{where.field}"
+        elif where.section is not None:
+            self.select(("section", where.section))
+            form, name = self.section_form, where.field
+        else:
+            self.select(("card",))
+            form, name = self.card_form, where.field or "name"
+        message = error.message if isinstance(error, ScorecardError) else str(error)
+        widget = form.show_error(name, message)
+        if widget is not None:
+            widget.setFocus()
+        self._set_message(f"Cannot save: {self._describe(error)}")
+        return widget
+
+    def _describe(self, error: QAGraderError) -> str:
+        if isinstance(error, ScorecardError) and error.field:
+            return f"{drafts.describe_field(error.field, self.draft)} {error.message}."
+        return str(error)
+
+    def _set_message(self, text: str, info: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        color = ok_color() if info else error_color()
+        self.message.setStyleSheet(f"color: {color}; font-weight: bold; padding: 2px 0;")
+
+
+def _canonical(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,330 @@
+"""The Scorecards screen: the list of scorecards with their actions, beside the editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+    QSplitter, QStyle, QToolBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from qagrader.core.errors import QAGraderError
+from qagrader.core.scorecard import scorecard_to_json
+from qagrader.core.scorecards import StoredScorecard
+
+from qagrader.gui.messages import show_error
+
+from . import draft as drafts
+from .editor import ScorecardEditor
+
+ROLE = Qt.ItemDataRole.UserRole
+
+
+class ScorecardsView(QWidget):
+    """List of scorecards (name, version, status, evaluations) with New / Duplicate /
+    Archive-Restore / Delete / Import / Export, and the editor of the selected one."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = None
+        self._counts: dict[str, int] = {}
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.toolbar = QToolBar("Scorecards")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        icon = style.standardIcon
+        sp = QStyle.StandardPixmap
+
+        def action(text: str, theme: str, fallback: QStyle.StandardPixmap, tip: str, slot) -> QAction:
+            act = QAction(QIcon.fromTheme(theme, icon(fallback)), text, self)
+            act.setToolTip(tip)
+            act.triggered.connect(slot)
+            self.toolbar.addAction(act)
+            return act
+
+        self.new_action = action("New", "document-new", sp.SP_FileIcon, "Create a scorecard", self.new_scorecard)
+        self.duplicate_action = action("Duplicate", "edit-copy", sp.SP_FileDialogNewFolder,
+                                       "Copy the selected scorecard under a new name", self.duplicate)
+        self.archive_action = action("Archive", "folder", sp.SP_DirClosedIcon,
+                                     "Hide from grading (keeps its evaluations) or restore", self.toggle_archived)
+        self.delete_action = action("Delete", "edit-delete", sp.SP_TrashIcon,
+                                    "Delete a scorecard that has never been used", self.delete)
+        self.toolbar.addSeparator()
+        self.import_action = action("Import JSON…", "document-open", sp.SP_DialogOpenButton,
+                                    "Import a scorecard from a JSON file", self.import_json)
+        self.export_json_action = action("Export JSON…", "document-save-as", sp.SP_DialogSaveButton,
+                                         "Save the selected scorecard as JSON", self.export_json)
+        self.export_csv_action = action("Export CSV…", "x-office-spreadsheet", sp.SP_FileDialogListView,
+                                        "Save the questions of the selected scorecard as CSV", self.export_csv)
+        layout.addWidget(self.toolbar)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.editor = ScorecardEditor()
+        self.editor.saved.connect(self._saved)
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.setChildrenCollapsible(False)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QTreeWidget()
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels(["Scorecard", "Version", "Evaluations"])
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setAlternatingRowColors(True)
+        self.list.setSortingEnabled(False)
+        self.list.headerItem().setToolTip(1, "The latest version; older versions keep their evaluations")
+        self.list.headerItem().setToolTip(2, "Evaluations on every version of the scorecard")
+        header = self.list.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.currentItemChanged.connect(self._selection_changed)
+        left_layout.addWidget(self.list, 1)
+        self.show_archived = QCheckBox("Show archived scorecards")
+        self.show_archived.toggled.connect(self.refresh)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.show_archived)
+        bottom.addStretch(1)
+        self.summary = QLabel()
+        self.summary.setEnabled(False)
+        bottom.addWidget(self.summary)
+        left_layout.addLayout(bottom)
+        self.left_splitter.addWidget(left)
+        self.left_splitter.addWidget(self.editor.structure)
+        self.left_splitter.setSizes([260, 440])
+        self.splitter.addWidget(self.left_splitter)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([320, 960])
+        layout.addWidget(self.splitter, 1)
+        self._update_actions()
+
+    # ------------------------------------------------------------------ data
+
+    def set_workspace(self, ws) -> None:
+        self.ws = ws
+        self.editor.set_workspace(ws)
+        self.editor.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the list, keeping the selection (and the editor's unsaved draft)."""
+        if self.ws is None:
+            self.list.blockSignals(True)
+            self.list.clear()
+            self.list.blockSignals(False)
+            return
+        current = self.current()
+        keep = current.family_uuid if current else self.editor.family_uuid
+        self._counts = dict(self.ws.conn.execute(
+            """SELECT s.family_uuid, count(e.id) FROM scorecards s
+               LEFT JOIN evaluations e ON e.scorecard_id = s.id GROUP BY s.family_uuid"""
+        ).fetchall())
+        cards = self.ws.scorecards.list(include_archived=self.show_archived.isChecked())
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for stored in cards:
+            item = QTreeWidgetItem([stored.name + ("  (archived)" if stored.archived else ""),
+                                    f"v{stored.version}", f"{self._counts.get(stored.family_uuid, 0):,}"])
+            item.setData(0, ROLE, stored)
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if stored.archived:
+                item.setToolTip(0, "Archived: hidden from grading; its evaluations are kept")
+                for column in range(3):
+                    item.setForeground(column, self.palette().placeholderText())
+            self.list.addTopLevelItem(item)
+            if stored.family_uuid == keep:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        elif self.editor.stored is not None and not self.editor.is_dirty:
+            self.editor.clear()
+        self.summary.setText(f"{len(cards)} scorecard{'s' if len(cards) != 1 else ''}")
+        self._update_actions()
+
+    def current(self) -> StoredScorecard | None:
+        item = self.list.currentItem()
+        return item.data(0, ROLE) if item is not None else None
+
+    def select(self, name: str) -> None:
+        """Select (and edit) the scorecard called `name`."""
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item.data(0, ROLE).name.lower() == name.lower():
+                self.list.setCurrentItem(item)
+                return
+
+    def _load(self, stored: StoredScorecard) -> None:
+        self.editor.load(stored, used_by=self.ws.scorecards.evaluation_count(stored.id))
+
+    def _selection_changed(self, item: QTreeWidgetItem | None, previous: QTreeWidgetItem | None) -> None:
+        if item is not None:
+            stored = item.data(0, ROLE)
+            if self.editor.stored is not None and self.editor.stored.id == stored.id:
+                self.editor.stored = stored  # same version: keep the draft, refresh what it shows
+                self.editor.used_by = self.ws.scorecards.evaluation_count(stored.id)
+                self.editor._update_title()
+            elif self._confirm_leave():
+                self._load(stored)
+            else:
+                self.list.blockSignals(True)
+                self.list.setCurrentItem(previous)
+                self.list.blockSignals(False)
+                return
+        self._update_actions()
+
+    def confirm_close(self) -> bool:
+        """For the main window's close: True when there are no unsaved edits, or the user saved
+        or discarded them; False when they chose Cancel."""
+        return self._confirm_leave()
+
+    def _confirm_leave(self) -> bool:
+        """Ask what to do with unsaved edits; True when it is fine to load something else."""
+        if not self.editor.is_dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"Save your changes to '{self.editor.draft.get('name') or 'Untitled'}' first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.editor.save() is not None
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _update_actions(self) -> None:
+        stored = self.current()
+        has = stored is not None and self.ws is not None
+        used = self._counts.get(stored.family_uuid, 0) if stored else 0
+        for act in (self.duplicate_action, self.archive_action, self.export_json_action, self.export_csv_action):
+            act.setEnabled(has)
+        self.delete_action.setEnabled(has and used == 0)
+        self.delete_action.setToolTip(
+            f"'{stored.name}' has {used} evaluations: archive it instead" if has and used
+            else "Delete a scorecard that has never been used")
+        self.archive_action.setText("Restore" if stored and stored.archived else "Archive")
+        self.new_action.setEnabled(self.ws is not None)
+        self.import_action.setEnabled(self.ws is not None)
+
+    def _saved(self, _result) -> None:
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    def new_scorecard(self) -> None:
+        if not self._confirm_leave():
+            return
+        self.list.blockSignals(True)
+        self.list.setCurrentItem(None)
+        self.list.clearSelection()
+        self.list.blockSignals(False)
+        self.editor.load(None, drafts.new_draft(self._free_name("New scorecard")))
+        self._update_actions()
+        self.editor.card_form.name.setFocus()
+        self.editor.card_form.name.selectAll()
+
+    def duplicate(self) -> None:
+        stored = self.current()
+        if stored is None or not self._confirm_leave():
+            return
+        copy_draft = drafts.from_card(stored.card)
+        copy_draft["name"] = self._free_name(f"{stored.name} (copy)")
+        self.list.blockSignals(True)
+        self.list.setCurrentItem(None)
+        self.list.blockSignals(False)
+        self.editor.load(None, copy_draft)
+        self._update_actions()
+
+    def _free_name(self, stem: str) -> str:
+        names = {s.name.lower() for s in self.ws.scorecards.list(include_archived=True)}
+        name, n = stem, 2
+        while name.lower() in names:
+            name, n = f"{stem} {n}", n + 1
+        return name
+
+    def toggle_archived(self) -> None:
+        stored = self.current()
+        if stored is None:
+            return
+        try:
+            self.ws.scorecards.set_archived(stored.name, not stored.archived)
+        except QAGraderError as error:
+            show_error(self, error)
+        if stored.archived is False and not self.show_archived.isChecked():
+            self.editor.clear()
+        self.refresh()
+
+    def delete(self) -> None:
+        stored = self.current()
+        if stored is None:
+            return
+        answer = QMessageBox.question(self, "Delete scorecard",
+                                      f"Delete '{stored.name}' and all its versions? This cannot be undone.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.ws.scorecards.delete(stored.name)
+        except QAGraderError as error:
+            show_error(self, error)
+            return
+        self.editor.clear()
+        self.refresh()
+
+    def import_json(self) -> None:
+        from qagrader.gui.import_wizard import import_scorecard_file
+
+        if import_scorecard_file(self, self.ws):
+            self.refresh()
+
+    def export_json(self) -> None:
+        stored = self.current()
+        if stored is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export scorecard as JSON",
+                                              str(Path.home() / f"{_file_stem(stored.name)}.json"),
+                                              "Scorecard JSON (*.json)")
+        if not path:
+            return
+        try:
+            Path(path).write_text(scorecard_to_json(stored.card), encoding="utf-8")
+        except OSError as error:
+            show_error(self, QAGraderError(f"Cannot write {path}: {error.strerror or error}"))
+            return
+        self.editor._set_message(f"Exported '{stored.name}' v{stored.version} to {path}", info=True)
+
+    def export_csv(self) -> None:
+        stored = self.current()
+        if stored is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export scorecard questions as CSV",
+                                              str(Path.home() / f"{_file_stem(stored.name)}.csv"),
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            from qagrader.core.export import export_scorecard_csv
+
+            export_scorecard_csv(stored.card, Path(path))
+        except ImportError:
+            show_error(self, QAGraderError("Scorecard CSV export is not available in this build."))
+            return
+        except OSError as error:
+            show_error(self, QAGraderError(f"Cannot write {path}: {error.strerror or error}"))
+            return
+        except QAGraderError as error:
+            show_error(self, error)
+            return
+        self.editor._set_message(f"Exported the questions of '{stored.name}' to {path}", info=True)
+
+
+def _file_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip() or "scorecard"

@@ -1,0 +1,180 @@
+"""Render each main screen of a demo workspace to PNG files, offscreen.
+
+    .venv/bin/python scripts/screenshots.py OUT_DIR [--size 1440x900] [--theme light|dark]
+
+Builds a demo workspace in a temporary folder (`qagrader.core.demo.build_demo`) and writes
+grade.png (an interaction half graded), interactions.png, scorecards.png, agents.png,
+import-wizard.png (the column mapping page with the shared call-centre CSV, drawn over the
+window as the user sees it) and analysis.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_HOME = tempfile.mkdtemp(prefix="qagrader-shots-")
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):  # never touch the user's settings
+    os.environ[_name] = os.path.join(_HOME, _name.lower())
+
+CALL_CENTRE = ROOT.parent / "shared" / "data" / "call-center-5000.csv"
+GRADER = "Priya Raman"
+
+
+def spin(app, seconds: float, until=None) -> None:
+    """Process events for `seconds`, or until `until()` is true."""
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        if until is not None and until():
+            return
+        time.sleep(0.01)
+
+
+def fallback_csv(folder: Path) -> Path:
+    """A small export with foreign column names, when the shared file is missing."""
+    path = folder / "helpdesk-export.csv"
+    lines = ["Ticket ID,Channel,Assignee,Group,Created at,Satisfaction,Subject"]
+    for i in range(1, 201):
+        lines.append(f"T-{i:04d},{('Email', 'Chat', 'Inbound call')[i % 3]},{('Ann', 'Bob', 'Cy')[i % 3]},"
+                     f"{('Billing', 'Support')[i % 2]},2024-03-{i % 28 + 1:02d} 10:{i % 60:02d},{i % 5 + 1},"
+                     f"Question {i}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Render the main screens to PNG files.")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    out = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+
+    import qagrader.gui.app  # noqa: F401  (first: guards CPython 3.11 against PySide6 6.12)
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from qagrader.core.demo import build_demo
+    from qagrader.gui.app import apply_theme
+
+    app = QApplication.instance() or QApplication(["qagrader"])
+    app.setOrganizationName("QA Grader")
+    app.setApplicationName("QA Grader")
+    apply_theme(app, args.theme)
+    QSettings().setValue("grading/grader", GRADER)
+
+    from qagrader.gui.main_window import MainWindow
+
+    folder = Path(tempfile.mkdtemp(prefix="qagrader-demo-"))
+    summary = build_demo(folder / "demo.qagrader")
+    print(summary)
+    window = MainWindow()
+    window.resize(width, height)
+    window.open_workspace(folder / "demo.qagrader")
+    window.show()
+    window.activateWindow()
+    spin(app, 2, window.isActiveWindow)
+    print("window active:", window.isActiveWindow())
+    window.start()
+
+    def save(name: str, pixmap=None) -> None:
+        path = out / f"{name}.png"
+        (pixmap or window.grab()).save(str(path))
+        print("wrote", path)
+
+    # Grade: the next call of the queue, half answered with the keyboard, one comment.
+    window.show_screen("interactions")
+    spin(app, 10, lambda: window.interactions.model.complete)
+    window.show_screen("grade")
+    grading = window.grading
+    grading.open_next()
+    questions = grading.form.questions
+    for question in questions[: len(questions) // 2]:
+        first = "y" if question.question.type == "yes_no" else (
+            question.question.labels[-1] if question.question.type == "scale" else "1")
+        QTest.keyClick(question, first)
+    questions[2].comment.setFocus()
+    QTest.keyClicks(questions[2].comment, "Used the name from the account, well done")
+    QTest.keyClick(questions[2].comment, Qt.Key.Key_Escape)
+    grading.form.focus_first_unanswered()
+    spin(app, 0.6)
+    save("grade")
+
+    window.show_screen("interactions")
+    view = window.interactions
+    spin(app, 10, lambda: view.model.complete and view.agent.count() > 1)
+    view.table.selectRow(3)
+    spin(app, 0.2)
+    save("interactions")
+
+    for key, select in (("scorecards", "Phone QA"), ("agents", None)):
+        window.show_screen(key)
+        if select and hasattr(window.screen(key), "select"):
+            window.screen(key).select(select)
+        spin(app, 1.0)
+        save(key)
+
+    window.show_screen("analysis")
+    spin(app, 8.0, lambda: _analysis_settled(window))
+    spin(app, 0.5)
+    save("analysis")
+
+    save("import-wizard", wizard_over_window(app, window, CALL_CENTRE if CALL_CENTRE.exists()
+                                             else fallback_csv(folder), QPainter, QColor))
+    window.close()
+    return 0
+
+
+def _analysis_settled(window) -> bool:
+    """True once the analysis screen has nothing left to compute (a placeholder never has)."""
+    from qagrader.gui.main_window import Placeholder
+
+    widget = window.screen("analysis")
+    if isinstance(widget, Placeholder):
+        return True
+    busy = getattr(widget, "busy", None)
+    if callable(busy):
+        busy = busy()
+    return busy is False  # unknown: wait the full time
+
+
+def wizard_over_window(app, window, csv: Path, QPainter, QColor):
+    """The import wizard on its column-mapping page, drawn over the dimmed main window."""
+    window.show_screen("interactions")
+    try:
+        from qagrader.gui.import_wizard import InteractionImportWizard
+    except ImportError:
+        return window.grab()
+    wizard = InteractionImportWizard(window.ws, window)
+    wizard.resize(min(1000, window.width() - 120), min(720, window.height() - 100))
+    wizard.show()
+    if hasattr(wizard, "set_file"):
+        wizard.set_file(csv)
+        spin(app, 15, lambda: getattr(wizard, "preview", None) is not None)
+    for _ in range(2):  # file -> preview -> mapping
+        wizard.next()
+        spin(app, 1.0)
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.fillRect(shot.rect(), QColor(0, 0, 0, 90))
+    dialog = wizard.grab()
+    painter.drawPixmap((shot.width() - dialog.width()) // 2, (shot.height() - dialog.height()) // 2, dialog)
+    painter.end()
+    wizard.reject()
+    return shot
+
+
+if __name__ == "__main__":
+    sys.exit(main())

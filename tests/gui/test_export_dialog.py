@@ -1,0 +1,114 @@
+"""The export dialog writes the same files as the core export, off the GUI thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from qagrader.core.export import export_evaluations, export_scorecard_csv
+from qagrader.core.interaction_import import import_interactions
+from qagrader.core.scorecard import scorecard_from_dict
+from qagrader.core.scoring import Answer
+from qagrader.core.workspace import Workspace
+from qagrader.gui import export_dialog
+from qagrader.gui.export_dialog import ExportDialog
+from tests.samples import EXAMPLE
+
+ANSWERS = [
+    {"empathy": Answer("Yes", comment="Nice, \"warm\" start"), "tone": Answer(4), "wrong_name": Answer("Yes"),
+     "data_leak": Answer("No"), "resolution": Answer("Partial"), "wow": Answer(None, True)},
+    {"empathy": Answer(None, True), "tone": Answer(2), "wrong_name": Answer("No"),
+     "data_leak": Answer("No"), "resolution": Answer("No"), "wow": Answer("Yes")},
+    {"empathy": Answer("No"), "tone": Answer(5), "wrong_name": Answer("Yes"),
+     "data_leak": Answer("Yes"), "resolution": Answer("Yes"), "wow": Answer("No")},
+]
+
+
+@pytest.fixture
+def ws(tmp_path):
+    path = tmp_path / "chats.csv"
+    path.write_text("id,channel,agent,team,csat\n" + "".join(
+        f"C{i},chat,=Agent {i % 2},Team é,{1 + i % 5}\n" for i in range(8)), encoding="utf-8")
+    workspace = Workspace.open(tmp_path / "ws.qagr")
+    import_interactions(workspace, path)
+    card = workspace.scorecards.save(scorecard_from_dict(EXAMPLE)).scorecard
+    for interaction_id in range(1, 8):
+        evaluation = workspace.evaluations.start(interaction_id, card.id, "Sam")
+        comment = "overall" if interaction_id == 2 else None
+        workspace.evaluations.save(evaluation.id, ANSWERS[interaction_id % 3], comment)
+        if interaction_id <= 5:
+            workspace.evaluations.submit(evaluation.id)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def dialog(qtbot, ws):
+    dlg = ExportDialog(ws)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def run_export(qtbot, dlg: ExportDialog, out: Path) -> None:
+    dlg.set_path(out)
+    qtbot.mouseClick(dlg.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.last_path == out, timeout=10_000)
+
+
+def test_wide_export_matches_the_core_export(qtbot, dialog, ws, tmp_path):
+    assert dialog.wide_radio.isChecked()
+    assert dialog.status_filter.currentText() == "Submitted only"
+    assert dialog.excel_bom.isChecked()
+    assert Path(dialog.path_edit.text()).name.startswith("evaluations-wide-")
+
+    out = tmp_path / "mine.csv"
+    run_export(qtbot, dialog, out)
+    assert dialog.result.text() == f"Exported 5 evaluations to <b>{out}</b>"
+    assert not dialog.open_folder.isHidden()
+    expected = tmp_path / "core.csv"
+    export_evaluations(ws, expected, shape="wide", status="submitted", excel_bom=True)
+    assert out.read_bytes() == expected.read_bytes()
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert QSettings().value("export/last_folder") == str(tmp_path)
+
+
+def test_long_export_with_filters(qtbot, dialog, ws, tmp_path):
+    dialog.long_radio.setChecked(True)
+    dialog.scorecard_filter.setCurrentIndex(dialog.scorecard_filter.findData("Chat QA"))
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData("draft"))
+    dialog.excel_bom.setChecked(False)
+    out = tmp_path / "long.csv"
+    run_export(qtbot, dialog, out)
+    expected = tmp_path / "core-long.csv"
+    rows = export_evaluations(ws, expected, shape="long", scorecard="Chat QA", status="draft")
+    assert out.read_bytes() == expected.read_bytes()
+    assert dialog.result.text() == f"Exported {rows} answers to <b>{out}</b>"
+
+
+def test_scorecard_as_json_and_csv(qtbot, dialog, ws, tmp_path):
+    dialog.scorecard_radio.setChecked(True)
+    assert dialog.pages.currentIndex() == 1
+    assert dialog.path_edit.text().endswith("chat-qa.json")
+    out = tmp_path / "card.json"
+    run_export(qtbot, dialog, out)
+    assert out.read_text(encoding="utf-8") == ws.scorecards.export_json("Chat QA")
+    assert dialog.result.text() == f"Exported scorecard 'Chat QA' to <b>{out}</b>"
+
+    dialog.csv_radio.setChecked(True)
+    assert dialog.path_edit.text() == str(tmp_path / "card.csv")  # the suffix follows the format
+    run_export(qtbot, dialog, tmp_path / "card.csv")
+    expected = tmp_path / "core-card.csv"
+    export_scorecard_csv(ws.scorecards.get("Chat QA").card, expected)
+    assert (tmp_path / "card.csv").read_bytes() == expected.read_bytes()
+
+
+def test_missing_folder_is_explained(qtbot, dialog, tmp_path, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(export_dialog, "show_error", lambda parent, error: shown.append(str(error)))
+    dialog.set_path(tmp_path / "nowhere" / "x.csv")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert shown == [f"The folder {tmp_path / 'nowhere'} does not exist."]
+    assert not (tmp_path / "nowhere").exists()

@@ -1,0 +1,188 @@
+"""The main window: screens, File menu, remembered settings, status bar, errors."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from qagrader.core.workspace import Workspace
+from qagrader.gui import messages
+from qagrader.gui.grading import GradingView
+from qagrader.gui.interactions_view import InteractionsView
+from qagrader.gui.main_window import LAST_KEY, RECENT_KEY, MainWindow, Placeholder
+
+from .conftest import make_workspace
+
+
+@pytest.fixture
+def window(qtbot, workspace):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(workspace.path)
+    win.show()
+    yield win
+    win.close()
+
+
+def message_boxes():
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def close_boxes():
+    for box in message_boxes():
+        box.close()
+
+
+def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
+    assert window.windowTitle() == "fixture.qagrader — QA Grader"
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
+        "Grade", "Interactions", "Scorecards", "Agents & teams", "Analysis", "Calibration"]
+    assert window.path_label.text() == str(workspace.path)
+    assert window.counts_label.text() == ("30 interactions  ·  0 graded  ·  0 drafts  ·  3 agents  ·  "
+                                          "2 scorecards")
+    window.start()
+    assert window.current_screen() == "grade"
+    assert isinstance(window.stack.currentWidget().layout().itemAt(0).widget(), GradingView)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_screen() == "interactions"
+    assert isinstance(window.screen("interactions"), InteractionsView)
+    for number, key in ((3, "scorecards"), (4, "agents"), (5, "analysis"), (6, "calibration")):
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
+        assert window.current_screen() == key
+        widget = window.screen(key)
+        assert window.stack.currentWidget().isAncestorOf(widget)
+        assert hasattr(widget, "set_workspace") and hasattr(widget, "refresh")
+    assert isinstance(window.screen("calibration"), Placeholder)
+
+
+def test_missing_screen_module_shows_a_placeholder(qtbot, window, monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def fake(name, *args):
+        if name == "qagrader.gui.analysis_tab":
+            raise ImportError("not written yet")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", fake)
+    window.screens[4].widget = None
+    window.show_screen("analysis")
+    page = window.screen("analysis")
+    assert isinstance(page, Placeholder)
+    texts = " ".join(label.text() for label in page.findChildren(type(window.path_label)))
+    assert "Key drivers" in texts and "associated with" in texts
+
+
+def test_settings_remember_workspace_recent_list_and_geometry(qtbot, window, workspace, tmp_path):
+    other = make_workspace(tmp_path / "other.qagrader", n=3)
+    other.close()
+    assert window.open_workspace(tmp_path / "other.qagrader")
+    assert window.counts_label.text().startswith("3 interactions")
+    settings = QSettings()
+    assert settings.value(LAST_KEY) == str((tmp_path / "other.qagrader").resolve())
+    assert settings.value(RECENT_KEY)[:2] == [str((tmp_path / "other.qagrader").resolve()),
+                                              str(workspace.path.resolve())]
+    window.resize(1111, 777)
+    window.show_screen("interactions")
+    window.close()
+    assert settings.value("window/geometry") is not None
+    again = MainWindow()
+    qtbot.addWidget(again)
+    # Restored (Qt fits it to the small offscreen screen), not the 1280x800 first-run default.
+    assert (again.width(), again.height()) != (1280, 800)
+    again.open_workspace(settings.value(LAST_KEY))
+    again.start()
+    assert again.current_screen() == "interactions"
+    again.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in again.recent_menu.actions()][:2] == settings.value(RECENT_KEY)[:2]
+    again.close()
+
+
+def test_a_file_that_is_not_a_workspace_is_refused_with_a_message(qtbot, window, workspace, tmp_path):
+    bogus = tmp_path / "notes.db"
+    conn = sqlite3.connect(bogus)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    assert not window.open_workspace(bogus, create=False)
+    boxes = message_boxes()
+    assert boxes and "not a QA Grader workspace" in boxes[0].text()
+    assert window.ws.path == workspace.path  # the open workspace stays
+    close_boxes()
+
+
+def test_save_a_copy_runs_in_the_background(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "copy.qagrader"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_copy()
+    qtbot.waitUntil(lambda: "Saved a copy" in window.statusBar().currentMessage(), timeout=5000)
+    with Workspace.open(target, create=False) as copy:
+        assert copy.counts()["interactions"] == 30
+
+
+def test_import_menu_runs_the_import_and_refreshes(qtbot, window, monkeypatch):
+    import json
+
+    from qagrader.gui import import_wizard
+
+    from .conftest import SUPPORT_CARD
+
+    def fake_import(parent, ws):
+        ws.scorecards.import_json(json.dumps({**SUPPORT_CARD, "name": "Imported QA"}))
+        return True
+
+    monkeypatch.setattr(import_wizard, "import_scorecard_file", fake_import)
+    file_menu = window.menuBar().actions()[0].menu()
+    import_menu = next(a.menu() for a in file_menu.actions() if a.text() == "&Import")
+    assert [a.text() for a in import_menu.actions()] == ["&Interactions CSV…", "&Scorecard JSON…",
+                                                         "&Evaluations CSV…"]
+    import_menu.actions()[1].trigger()
+    assert window.counts_label.text().endswith("3 scorecards")
+
+
+def test_unexpected_errors_are_logged_and_shown_short(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.setattr(messages, "_log_path", None)
+    path = messages.setup_logging(folder=tmp_path)
+    try:
+        try:
+            {}["missing"]
+        except KeyError as error:
+            messages.excepthook(KeyError, error, error.__traceback__)
+        boxes = message_boxes()
+        assert boxes
+        text = boxes[0].text()
+        assert text.startswith("Something went wrong (KeyError: 'missing'). Your work is saved.")
+        assert "Traceback" not in text and str(path) in text
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        logged = path.read_text()
+        assert "Traceback" in logged and "KeyError" in logged
+        close_boxes()
+        messages.show_error(window, messages.QAGraderError("row 5: bad date"))
+        assert message_boxes()[0].text() == "row 5: bad date"
+        close_boxes()
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "baseFilename", "").startswith(str(tmp_path)):
+                root.removeHandler(handler)
+                handler.close()
+
+
+def test_preferences_change_grader_name_and_blind_grading(qtbot, window):
+    from qagrader.gui.grading import settings
+    from qagrader.gui.grading.settings import PreferencesDialog
+
+    dialog = PreferencesDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.name.text() == "Tester" and dialog.blind.isChecked()
+    dialog.name.setText("  Maya  ")
+    dialog.blind.setChecked(False)
+    dialog.accept()
+    assert settings.grader_name() == "Maya"
+    assert not settings.blind_grading()
