@@ -1,0 +1,244 @@
+"""One chart of the Analysis tab: its choosers, the matplotlib canvas with the navigation
+toolbar, a plain-language caption, and the table behind it (shown on demand, exportable)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagrader.gui.messages import show_error
+
+from .table_model import DataFrameModel, Formatter, sortable
+
+if TYPE_CHECKING:  # matplotlib is imported when the first chart is shown (see `import_matplotlib`)
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+    from matplotlib.figure import Figure
+
+FigureBuilder = Callable[[], "Figure"]
+IMAGE_FILTERS = "PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"
+SAVE_SIZE = (10.0, 6.0)  # inches at 100 dpi: the CLI's size
+
+
+def import_matplotlib() -> None:
+    """Import what the charts need. The tab calls it once its first analysis is running, so
+    that the GUI thread imports matplotlib while the worker imports scipy."""
+    import matplotlib.backends.backend_qtagg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
+def hide_figure_caption(figure: "Figure") -> None:
+    """Hide the caption the plot functions put under the chart (the tab shows it as a Qt label,
+    which wraps and scales better); saved files are rebuilt with it."""
+    caption = getattr(figure, "_supxlabel", None)
+    if caption is not None:
+        caption.set_visible(False)
+        caption.set_in_layout(False)
+
+
+@functools.cache
+def toolbar_class() -> type["NavigationToolbar2QT"]:
+    """The chart toolbar class (defined on first use: its base class is matplotlib's)."""
+    from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+
+    class ChartToolbar(NavigationToolbar2QT):
+        """Home, back, forward, pan, zoom and save; save writes a freshly built figure at the
+        CLI's size with its caption, so saved charts match `qagrader analyze`."""
+
+        toolitems = [item for item in NavigationToolbar2QT.toolitems
+                     if item[0] in (None, "Home", "Back", "Forward", "Pan", "Zoom", "Save")]
+
+        def __init__(self, canvas: "FigureCanvasQTAgg", page: "ChartPage"):
+            super().__init__(canvas, page, coordinates=False)
+            self._page = page
+
+        def save_figure(self, *args) -> None:
+            self._page.save_chart()
+
+    return ChartToolbar
+
+
+class ChartPage(QWidget):
+    """Add choosers to `controls`; call `show_chart(builder)`, `set_table(...)`, `set_caption`.
+    "Show table" swaps the chart for the table behind it (and back)."""
+
+    chart_shown = Signal()
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self.canvas: FigureCanvasQTAgg | None = None
+        self.toolbar: NavigationToolbar2QT | None = None
+        self._builder: FigureBuilder | None = None
+        self.export_frame = pd.DataFrame()
+        self.last_dir = Path.home()
+
+        self.controls = QHBoxLayout()
+        self.controls.setSpacing(6)
+        self.table_button = QPushButton("Show table")
+        self.table_button.setCheckable(True)
+        self.table_button.setToolTip("Show the numbers behind this chart (click again for the chart)")
+        self.table_button.toggled.connect(self._toggle_table)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the table behind this chart as a CSV file")
+        self.export_button.clicked.connect(lambda: self.export_csv())
+        header = QHBoxLayout()
+        header.addLayout(self.controls)
+        header.addStretch(1)
+        header.addWidget(self.table_button)
+        header.addWidget(self.export_button)
+
+        self.chart_host = QWidget()
+        self.chart_layout = QVBoxLayout(self.chart_host)
+        self.chart_layout.setContentsMargins(0, 0, 0, 0)
+        self.chart_layout.setSpacing(0)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.caption.setStyleSheet("color: palette(window-text); padding: 2px 4px;")
+
+        self.model = DataFrameModel()
+        self.table = QTableView()
+        self.table.setModel(sortable(self.model))
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.views = QStackedWidget()  # the chart, or the table behind it: each gets the room
+        self.views.addWidget(self.chart_host)
+        self.views.addWidget(self.table)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 4)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.views, 1)
+        layout.addWidget(self.caption)
+
+    # ------------------------------------------------------------------ chart
+
+    def show_chart(self, builder: FigureBuilder) -> "Figure":
+        """Build the figure (quick: from an already computed result) and show it in a new
+        canvas with its toolbar, drawn once when Qt next paints."""
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        self._builder = builder
+        figure = builder()
+        hide_figure_caption(figure)
+        canvas = FigureCanvasQTAgg(figure)
+        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        canvas.setMinimumSize(320, 240)
+        toolbar = toolbar_class()(canvas, self)
+        toolbar.setIconSize(toolbar.iconSize() * 0.85)
+        for old in (self.toolbar, self.canvas):
+            if old is not None:
+                self.chart_layout.removeWidget(old)
+                old.hide()
+                old.deleteLater()
+        self.chart_layout.addWidget(toolbar)
+        self.chart_layout.addWidget(canvas, 1)
+        self.canvas, self.toolbar = canvas, toolbar  # drawn once, when Qt lays it out and shows it
+        self.chart_shown.emit()
+        return figure
+
+    @property
+    def figure(self) -> "Figure | None":
+        return self.canvas.figure if self.canvas is not None else None
+
+    def save_chart(self, path: str | Path | None = None) -> Path | None:
+        """Save the chart (with its caption, at the CLI's size) as PNG, SVG or PDF."""
+        if self._builder is None:
+            return None
+        if path is None:
+            chosen, selected = QFileDialog.getSaveFileName(
+                self, "Save chart", str(self.last_dir / f"{self.name}.png"), IMAGE_FILTERS)
+            if not chosen:
+                return None
+            path = _with_suffix(chosen, selected, {"PNG": ".png", "SVG": ".svg", "PDF": ".pdf"})
+        path = Path(path)
+        try:
+            figure = self._builder()
+            figure.set_size_inches(*SAVE_SIZE)
+            figure.savefig(path, dpi=100)
+        except (OSError, ValueError) as error:
+            show_error(self, f"Cannot save the chart to {path}: {error}")
+            return None
+        self.last_dir = path.parent
+        return path
+
+    # ------------------------------------------------------------------ caption and table
+
+    def set_caption(self, html: str) -> None:
+        self.caption.setText(html)
+
+    def set_table(self, frame: pd.DataFrame, *, export: pd.DataFrame | None = None,
+                  formatters: dict[str, Formatter] | None = None,
+                  muted_rows: Iterable[int] = ()) -> None:
+        """Show `frame` in the table; "Export CSV…" writes `export` (default: `frame`)."""
+        self.export_frame = frame if export is None else export
+        self.model.set_frame(frame, formatters, muted_rows)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.model().sort(-1)
+        if self.views.currentWidget() is self.table:
+            self.table.resizeColumnsToContents()
+        self.export_button.setEnabled(not frame.empty)
+
+    def _toggle_table(self, on: bool) -> None:
+        self.views.setCurrentWidget(self.table if on else self.chart_host)
+        self.table_button.setText("Show chart" if on else "Show table")
+        if on:
+            self.table.resizeColumnsToContents()
+
+    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        """Write the table behind the chart as CSV (UTF-8, no index)."""
+        written = save_csv(self, self.export_frame, self.last_dir / f"{self.name}.csv", path)
+        if written is not None:
+            self.last_dir = written.parent
+        return written
+
+
+def save_csv(parent: QWidget, frame: pd.DataFrame, suggested: Path,
+             path: str | Path | None = None) -> Path | None:
+    """Write `frame` as CSV to `path`, or to a file the user chooses; errors are shown."""
+    if path is None:
+        chosen, _ = QFileDialog.getSaveFileName(parent, "Export table as CSV", str(suggested),
+                                                "CSV files (*.csv);;All files (*)")
+        if not chosen:
+            return None
+        path = chosen if Path(chosen).suffix else chosen + ".csv"
+    path = Path(path)
+    try:
+        frame.to_csv(path, index=False)
+    except OSError as error:
+        show_error(parent, f"Cannot write {path}: {error.strerror or error}")
+        return None
+    return path
+
+
+def _with_suffix(path: str, selected_filter: str, suffixes: dict[str, str]) -> str:
+    if Path(path).suffix.lower() in suffixes.values():
+        return path
+    for key, suffix in suffixes.items():
+        if selected_filter.startswith(key):
+            return path + suffix
+    return path + ".png"

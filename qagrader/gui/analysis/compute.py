@@ -1,0 +1,134 @@
+"""The Analysis tab's background work: load the filtered frame and run the analysis.
+
+No Qt here: `compute` runs in a `workers.Task` on its own workspace connection. It imports
+`qagrader.analysis` (pandas, scipy) itself, so that the first opening of the tab imports scipy
+in the worker while the GUI thread imports matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qagrader.analysis import AnalysisResult
+    from qagrader.core.workspace import Workspace
+
+FilterValues = Mapping[str, Any]
+"""Keyword arguments of `AnalysisFilters` (None = no restriction)."""
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filter combos offer: the values present on submitted evaluations."""
+
+    channels: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    agents: tuple[tuple[str, str], ...] = ()  # (agent, team)
+    brands: tuple[str, ...] = ()
+    scorecards: tuple[str, ...] = ()
+    graders: tuple[str, ...] = ()
+    first_day: str | None = None  # ISO date of the earliest evaluation
+    last_day: str | None = None
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """The correlations alone: computed first on the tab's first opening, so that its opening
+    chart appears while the rest of the analysis runs."""
+
+    correlations: "pd.DataFrame"
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What one run produced. `result` is None when nothing matched (or the filter is bad)."""
+
+    filters: FilterValues
+    submitted_total: int            # submitted evaluations in the whole workspace
+    n_evaluations: int              # ... matching the filters
+    n_with_csat: int                # ... of which with a CSAT survey
+    result: "AnalysisResult | FirstLook | None"
+    problem: str = ""               # a filter that cannot be used, in plain words
+    options: FilterOptions | None = field(default=None)
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None and not isinstance(self.result, FirstLook)
+
+
+_SUBMITTED = "e.status = 'submitted' AND e.calibration = 0"
+
+_OPTIONS_QUERY = f"""
+SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, e.grader
+FROM evaluations e
+JOIN interactions i ON i.id = e.interaction_id
+JOIN scorecards s ON s.id = e.scorecard_id
+LEFT JOIN agents a ON a.id = i.agent_id
+LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)
+WHERE {_SUBMITTED}
+"""
+
+
+def _sorted(values: set) -> tuple[str, ...]:
+    return tuple(sorted((str(v) for v in values if v not in (None, "")), key=str.casefold))
+
+
+def load_options(ws: "Workspace") -> FilterOptions:
+    """The filter values present on submitted, non-calibration evaluations."""
+    rows = ws.conn.execute(_OPTIONS_QUERY).fetchall()
+    columns = list(zip(*rows)) if rows else [()] * 6
+    agents = {(a, t or "(no team)") for _, t, a, *_ in rows if a}
+    first, last = ws.conn.execute(
+        "SELECT min(substr(COALESCE(i.occurred_at, e.submitted_at), 1, 10)), "
+        "max(substr(COALESCE(i.occurred_at, e.submitted_at), 1, 10)) "
+        f"FROM evaluations e JOIN interactions i ON i.id = e.interaction_id WHERE {_SUBMITTED}"
+    ).fetchone()
+    return FilterOptions(
+        channels=_sorted(set(columns[0])), teams=_sorted(set(columns[1])),
+        agents=tuple(sorted(agents, key=lambda p: (p[0].casefold(), p[1].casefold()))),
+        brands=_sorted(set(columns[3])), scorecards=_sorted(set(columns[4])),
+        graders=_sorted(set(columns[5])), first_day=first, last_day=last)
+
+
+def submitted_count(ws: "Workspace") -> int:
+    return ws.conn.execute(f"SELECT count(*) FROM evaluations e WHERE {_SUBMITTED}").fetchone()[0]
+
+
+def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
+            progress: Callable[[float], None], cancelled: Callable[[], bool],
+            first_look: Callable[[Computed], None] | None = None) -> Computed:
+    """Load the frame for `filters` from `ws` and run the whole analysis on it; with
+    `first_look`, hand it the correlations as soon as they are known (a few ms), first.
+
+    Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
+    from qagrader.analysis import AnalysisCancelled, AnalysisFilters, load_skill_frame, run_analysis
+    from qagrader.analysis.dataset import FilterError
+
+    def check() -> None:
+        if cancelled():
+            raise AnalysisCancelled("The analysis was cancelled.")
+
+    options = load_options(ws) if with_options else None
+    total = submitted_count(ws)
+    check()
+    progress(0.05)
+    try:
+        frame = load_skill_frame(ws, AnalysisFilters(**filters))
+    except FilterError as error:
+        return Computed(filters, total, 0, 0, None, str(error), options)
+    check()
+    progress(0.2)
+    n_csat = int(frame["csat"].notna().sum())
+    if frame.empty:
+        return Computed(filters, total, 0, 0, None, "", options)
+    if first_look is not None:
+        from qagrader.analysis.correlation import skill_correlations
+
+        first_look(Computed(filters, total, len(frame), n_csat,
+                            FirstLook(skill_correlations(frame)), "", options))
+    result = run_analysis(frame, lambda f: progress(0.2 + 0.8 * f), cancelled)
+    return Computed(filters, total, len(frame), n_csat, result, "", options)

@@ -1,0 +1,251 @@
+"""The chart pages of the Analysis tab. Each builds its figure from the already computed
+result, only when it is visible and something changed (one draw per update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+
+from . import captions
+from .chart_page import ChartPage
+from .compute import Computed
+
+ALL = "all"
+SEP = "\x1f"  # joins (level, team, agent) into one combo data string
+
+
+def entity_key(level: str, team: str = "", agent: str = "") -> str:
+    """Combo data for an importance-performance entity (Qt compares strings reliably)."""
+    return SEP.join((level, team, agent))
+
+
+def add_chooser(page: ChartPage, label: str, tooltip: str) -> QComboBox:
+    """A combo in the page's header, after a label."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setToolTip(tooltip)
+    page.controls.addWidget(QLabel(label))
+    page.controls.addWidget(combo)
+    return combo
+
+
+def refill(combo: QComboBox, items: list[tuple[str, Any]]) -> None:
+    """Replace the items, keeping the current choice when it is still offered (no signal)."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for label, data in items:
+        combo.addItem(label, data)
+    index = combo.findData(current) if current is not None else -1
+    combo.setCurrentIndex(max(index, 0))
+    combo.blockSignals(False)
+
+
+def channel_items(channels: list[str], pooled: str = "All channels (pooled)") -> list[tuple[str, str]]:
+    return [(pooled, ALL)] + [(c, c) for c in channels if c != ALL]
+
+
+class Page(QWidget):
+    """A tab of charts. Subclasses fill `update_choosers` and `draw`."""
+
+    title = ""
+    name = ""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.chart = ChartPage(self.name)
+        self.computed: Computed | None = None
+        self.blind = True
+        self._dirty = False
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.chart)
+
+    def set_computed(self, computed: Computed, blind: bool) -> None:
+        """A new result: refill the choosers; draw now if visible, else when shown."""
+        self.computed, self.blind = computed, blind
+        if computed.result is not None:
+            self.update_choosers(computed)
+        self.redraw()
+
+    def redraw(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.render()
+
+    def render(self) -> None:
+        if not self._dirty or self.computed is None or self.computed.result is None:
+            return
+        self._dirty = False
+        self.draw(self.computed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.render()
+
+    def update_choosers(self, computed: Computed) -> None:
+        pass
+
+    def draw(self, computed: Computed) -> None:
+        raise NotImplementedError
+
+
+class CorrelationPage(Page):
+    """1. Each skill's correlation with CSAT, pooled or on one channel."""
+
+    title, name = "Skills vs CSAT", "correlations"
+
+    def _build(self) -> None:
+        super()._build()
+        self.channel = add_chooser(self.chart, "Channel:", "Pooled over all channels, or one channel")
+        self.channel.currentIndexChanged.connect(self.redraw)
+
+    def set_computed(self, computed: Computed, blind: bool) -> None:
+        """As `Page.set_computed`, but keeps the chart when the correlations did not change
+        (the tab's first opening shows them before the rest of the analysis is done)."""
+        shown = self.computed
+        if (shown is not None and not self._dirty and blind == self.blind
+                and shown.filters == computed.filters
+                and shown.n_evaluations == computed.n_evaluations
+                and shown.n_with_csat == computed.n_with_csat
+                and shown.result.correlations.equals(computed.result.correlations)):
+            self.computed = computed
+            return
+        super().set_computed(computed, blind)
+
+    def update_choosers(self, computed: Computed) -> None:
+        channels = list(dict.fromkeys(computed.result.correlations["channel"]))
+        refill(self.channel, channel_items(channels))
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+
+        table = computed.result.correlations
+        channel = self.channel.currentData() or ALL
+        blind = self.blind
+        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, blind_grading=blind))
+        self.chart.set_table(table, muted_rows=np.flatnonzero(table["too_few"].to_numpy()))
+        self.chart.set_caption(captions.correlations(computed, channel))
+
+
+class ChannelPage(Page):
+    """2. The same correlations, grouped by channel."""
+
+    title, name = "By channel", "correlations_by_channel"
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+
+        table = computed.result.correlations
+        rows = table[table["channel"] != ALL].reset_index(drop=True)
+        self.chart.show_chart(lambda: plots.plot_channel_correlations(table))
+        self.chart.set_table(rows, muted_rows=np.flatnonzero(rows["too_few"].to_numpy()))
+        self.chart.set_caption(captions.channels(computed, table))
+
+
+class DriversPage(Page):
+    """3. Key drivers: each skill's share of R^2."""
+
+    title, name = "Key drivers", "drivers"
+
+    def _build(self) -> None:
+        super()._build()
+        self.channel = add_chooser(self.chart, "Channel:", "All channels together, or one channel")
+        self.channel.currentIndexChanged.connect(self.redraw)
+
+    def update_choosers(self, computed: Computed) -> None:
+        channels = list(dict.fromkeys(computed.result.drivers["channel"]))
+        refill(self.channel, channel_items(channels, "All channels"))
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+
+        table = computed.result.drivers
+        channel = self.channel.currentData() or ALL
+        self.chart.show_chart(lambda: plots.plot_drivers(table, channel))
+        self.chart.set_table(table)
+        self.chart.set_caption(captions.drivers(computed, table, channel))
+
+
+class ImportancePage(Page):
+    """4. Importance-performance quadrant of everyone, a team or an agent."""
+
+    title, name = "Importance–performance", "importance_performance"
+
+    def _build(self) -> None:
+        super()._build()
+        self.entity = add_chooser(self.chart, "For:", "Everyone in the filter, one team or one agent")
+        self.entity.setMaxVisibleItems(24)
+        self.entity.currentIndexChanged.connect(self.redraw)
+
+    def update_choosers(self, computed: Computed) -> None:
+        ipa = computed.result.ipa
+        items = [("Everyone in the filter", entity_key(ALL))]
+        for team in dict.fromkeys(ipa.loc[ipa["level"] == "team", "team"]):
+            items.append((f"Team: {team}", entity_key("team", team)))
+        agents = ipa.loc[ipa["level"] == "agent", ["team", "agent"]].drop_duplicates()
+        for team, agent in sorted(agents.itertuples(index=False), key=lambda p: p[1].casefold()):
+            items.append((f"{agent} ({team})", entity_key("agent", team, agent)))
+        refill(self.entity, items)
+
+    def select(self, level: str, team: str = "", agent: str = "") -> None:
+        index = self.entity.findData(entity_key(level, team, agent))
+        if index >= 0:
+            self.entity.setCurrentIndex(index)
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+
+        ipa = computed.result.ipa
+        level, team, agent = (self.entity.currentData() or entity_key(ALL)).split(SEP)
+        rows = ipa[(ipa["level"] == level) & (ipa["team"] == team) & (ipa["agent"] == agent)]
+        who = {"all": "everyone in the filter", "team": team, "agent": f"{agent} ({team})"}[level]
+        self.chart.show_chart(lambda: plots.plot_importance_performance(ipa, level, team, agent))
+        self.chart.set_table(rows.reset_index(drop=True))
+        self.chart.set_caption(captions.ipa(computed, who))
+
+
+def period_name(trends: pd.DataFrame) -> str:
+    """"week" or "month", from the spacing of the trend periods."""
+    periods = pd.Series(sorted(set(trends["period"].dropna())))
+    if len(periods) < 2:
+        return "period"
+    return "week" if periods.diff().dropna().min() <= pd.Timedelta(days=7) else "month"
+
+
+class TrendsPage(Page):
+    """6. Trend lines of everyone over time."""
+
+    title, name = "Trends", "trends"
+    TOP = "top"
+
+    def _build(self) -> None:
+        super()._build()
+        self.metrics = add_chooser(self.chart, "Skills:", "Which skills to draw (CSAT is always drawn)")
+        self.metrics.setMaxVisibleItems(20)
+        self.metrics.currentIndexChanged.connect(self.redraw)
+
+    def update_choosers(self, computed: Computed) -> None:
+        items: list[tuple[str, Any]] = [("5 most associated with CSAT", self.TOP), ("All skills", "*")]
+        items += [(skill, skill) for skill in computed.result.skills]
+        refill(self.metrics, items)
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+        from qagrader.analysis.report import top_skills
+
+        result = computed.result
+        choice = self.metrics.currentData() or self.TOP
+        skills = (top_skills(result) if choice == self.TOP
+                  else list(result.skills) if choice == "*" else [choice])
+        rows = result.trends[result.trends["level"] == ALL].reset_index(drop=True)
+        self.chart.show_chart(lambda: plots.plot_trends(result.trends, metrics=[*skills, "CSAT"]))
+        self.chart.set_table(rows)
+        self.chart.set_caption(captions.trends(computed, period_name(rows)))

@@ -1,0 +1,315 @@
+"""The Analysis tab: filters on top, warnings, then one sub-tab per chart.
+
+Every filter change (debounced) starts `compute` in a worker through a `TaskSlot`, which
+cancels the older run; the charts on screen stay until the newer result arrives, with a thin
+progress bar when the work takes over half a second. A result from a superseded run is
+dropped even if it finished before it could be cancelled.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagrader.gui.messages import show_error
+from qagrader.gui.workers import Task, TaskSlot
+
+from . import captions
+from .agents_page import AgentsPage
+from .chart_page import import_matplotlib
+from .compute import Computed, compute
+from .filter_bar import FilterBar
+from .pages import ChannelPage, CorrelationPage, DriversPage, ImportancePage, Page, TrendsPage
+
+if TYPE_CHECKING:
+    from qagrader.core.workspace import Workspace
+
+DEBOUNCE_MS = 250
+FIRST_DRAW_WAIT = 0.5
+BUSY_AFTER_MS = 500
+BANNER = ("QLabel {{ background: {bg}; color: #1A1A1A; border: 1px solid {border}; "
+          "border-radius: 4px; padding: 6px 10px; }}")
+
+
+def _banner() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setStyleSheet(BANNER.format(bg="#FFF4CE", border="#E0B400"))
+    label.hide()
+    return label
+
+
+_RUNNING: set[Task] = set()
+
+
+def keep_alive(task: Task) -> Task:
+    """Hold `task` until it ends: a superseded run may still be in the pool, and its signals
+    must outlive it (as `importing.run.keep_alive`, without importing the import wizard)."""
+    _RUNNING.add(task)
+    for signal in (task.signals.finished, task.signals.failed):
+        signal.connect(lambda _value, t=task: _RUNNING.discard(t))
+    task.signals.cancelled.connect(lambda t=task: _RUNNING.discard(t))
+    return task
+
+
+class _Relay(QObject):
+    """Carries a worker's first look to the GUI thread (queued, like `TaskSignals`); the worker
+    then waits (at most `FIRST_DRAW_WAIT` s) until the opening chart is drawn, so that the draw
+    does not compete with the rest of the analysis for the interpreter."""
+
+    ready = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn = threading.Event()
+
+    def hand_over(self, computed: Computed) -> None:
+        """In the worker: show `computed` and wait for its chart."""
+        self.ready.emit(computed)
+        self.drawn.wait(FIRST_DRAW_WAIT)
+
+
+def blind_grading() -> bool:
+    """The grader preference: CSAT hidden while grading (on unless turned off)."""
+    from qagrader.gui.grading.settings import blind_grading as setting
+
+    return setting()
+
+
+class AnalysisTab(QWidget):
+    """Which skills go with CSAT, by channel, and where each agent's gaps are."""
+
+    result_shown = Signal(object)  # the `Computed` now on screen (also for empty states)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self.computed: Computed | None = None
+        self._slot = TaskSlot()
+        self._running_filters: dict | None = None
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.recompute)
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
+        self._busy_timer.timeout.connect(lambda: self.busy.show())
+
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self._debounce.start)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        self.simpson_banner = _banner()
+        self.blind_banner = _banner()
+        self.blind_banner.setText(captions.BLIND_OFF)
+
+        self.pages: list[Page] = [CorrelationPage(), ChannelPage(), DriversPage(), ImportancePage(),
+                                  AgentsPage(), TrendsPage()]
+        self.correlations, self.channels, self.drivers, self.importance, self.agents, self.trends = self.pages
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for page in self.pages:
+            self.tabs.addTab(page, page.title)
+        self.busy = self._busy_widget()
+        self.tabs.setCornerWidget(self.busy, Qt.Corner.TopRightCorner)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setMaximumWidth(720)
+        self.message_reset = QPushButton("Reset filters")
+        self.message_reset.clicked.connect(self.filter_bar.reset)
+        empty = QWidget()
+        box = QVBoxLayout(empty)
+        box.setContentsMargins(32, 28, 32, 32)
+        box.addWidget(self.message)
+        box.addWidget(self.message_reset, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addStretch(1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(line)
+        for banner in (self.blind_banner, self.simpson_banner):
+            wrap = QHBoxLayout()
+            wrap.setContentsMargins(8, 0, 8, 0)
+            wrap.addWidget(banner)
+            layout.addLayout(wrap)
+        layout.addWidget(self.stack, 1)
+        self._show_message(captions.NO_WORKSPACE, reset=False)
+
+    def _busy_widget(self) -> QWidget:
+        widget = QWidget()
+        row = QHBoxLayout(widget)
+        row.setContentsMargins(0, 0, 8, 0)
+        label = QLabel("Updating…")
+        label.setStyleSheet("color: #555555;")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedSize(120, 6)
+        row.addWidget(label)
+        row.addWidget(self.progress)
+        widget.hide()
+        return widget
+
+    # ------------------------------------------------------------------ screen protocol
+
+    def set_workspace(self, ws: "Workspace | None") -> None:
+        """Analyse `ws` (None: nothing open); the filter choices are reloaded from it."""
+        self._release_first_look()
+        self._slot.cancel()
+        self._running_filters = None
+        self.ws = ws
+        self.computed = None
+        if ws is None:
+            self._show_message(captions.NO_WORKSPACE, reset=False)
+            return
+        self.recompute(with_options=True)
+        QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
+
+    def refresh(self) -> None:
+        """The screen is shown again or the data changed: reload (unless a run that started
+        for these very filters is still going) and re-read the blind-grading setting."""
+        if self.ws is None:
+            return
+        if self._running_filters is not None and self._running_filters == self.filter_bar.values():
+            return
+        self.recompute(with_options=True)
+
+    # ------------------------------------------------------------------ running
+
+    def recompute(self, *, with_options: bool = False) -> Task | None:
+        """Start the analysis of the current filters now (cancelling any older run)."""
+        self._debounce.stop()
+        if self.ws is None:
+            return None
+        filters = self.filter_bar.values()
+        source = self.ws
+        relay = _Relay() if self.computed is None else None  # nothing on screen yet
+
+        def run(progress, cancelled) -> Computed:
+            ws = source.reopen()
+            try:
+                return compute(ws, filters, with_options=with_options, progress=progress,
+                               cancelled=cancelled, first_look=relay.hand_over if relay else None)
+            finally:
+                ws.close()
+
+        self._release_first_look()  # the older run is being cancelled: stop its wait
+        task = keep_alive(Task(run))
+        if relay is not None:
+            task.relay = relay  # lives as long as the task
+            relay.ready.connect(lambda c, t=task: self._first_look(t, c))
+        task.signals.progress.connect(lambda f, t=task: self._progress(t, f))
+        task.signals.finished.connect(lambda c, t=task: self._finished(t, c))
+        task.signals.failed.connect(lambda e, t=task: self._failed(t, e))
+        self._running_filters = filters
+        self.progress.setValue(0)
+        self._busy_timer.start()
+        return self._slot.start(task)
+
+    def _release_first_look(self) -> None:
+        relay = getattr(self._slot.current, "relay", None)
+        if relay is not None:
+            relay.drawn.set()
+
+    def is_busy(self) -> bool:
+        return self._running_filters is not None
+
+    def _progress(self, task: Task, fraction: float) -> None:
+        if task is self._slot.current:
+            self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
+
+    def _done(self) -> None:
+        self._running_filters = None
+        self._busy_timer.stop()
+        self.busy.hide()
+
+    def _failed(self, task: Task, error: BaseException) -> None:
+        if task is not self._slot.current:
+            return
+        self._done()
+        show_error(self, error)
+
+    def _first_look(self, task: Task, computed: Computed) -> None:
+        """The opening chart, before the rest of the analysis is done."""
+        relay: _Relay = task.relay
+        if task is not self._slot.current or self.computed is not None:
+            relay.drawn.set()
+            return
+        if computed.options is not None:
+            self.filter_bar.set_options(computed.options)
+        self._show_banners(computed)
+        self.stack.setCurrentIndex(0)
+        self.correlations.set_computed(computed, blind_grading())
+        canvas = self.correlations.chart.canvas
+        if canvas is not None and self.correlations.isVisible():
+            canvas.mpl_connect("draw_event", lambda _event: relay.drawn.set())
+        else:
+            relay.drawn.set()
+
+    def _finished(self, task: Task, computed: Computed) -> None:
+        if task is not self._slot.current:
+            return  # superseded: a newer run is (or was) on its way
+        self._done()
+        if computed.options is not None:
+            self.filter_bar.set_options(computed.options)
+            if self.filter_bar.values() != dict(computed.filters):  # a choice vanished
+                self.recompute()
+                return
+        self.show_computed(computed)
+
+    # ------------------------------------------------------------------ showing
+
+    def show_computed(self, computed: Computed) -> None:
+        """Put `computed` on screen: the charts, or the right empty state."""
+        self.computed = computed
+        if computed.submitted_total == 0:
+            self._show_message(captions.NO_EVALUATIONS, reset=False)
+        elif computed.problem:
+            self._show_message(captions.BAD_FILTER.format(problem=computed.problem), reset=True)
+        elif computed.result is None:
+            self._show_message(captions.NO_MATCH.format(total=computed.submitted_total), reset=True)
+        else:
+            blind = self._show_banners(computed)
+            self.stack.setCurrentIndex(0)
+            for page in self.pages:
+                page.set_computed(computed, blind)
+        self.result_shown.emit(computed)
+
+    def _show_banners(self, computed: Computed) -> bool:
+        """The blind-grading and Simpson warnings; returns the blind-grading setting."""
+        blind = blind_grading()
+        self.blind_banner.setVisible(not blind)
+        simpson = captions.simpson_banner(computed.result.correlations)
+        self.simpson_banner.setText(simpson)
+        self.simpson_banner.setVisible(bool(simpson))
+        return blind
+
+    def _show_message(self, html: str, *, reset: bool) -> None:
+        self.message.setText(html)
+        self.message_reset.setVisible(reset)
+        self.simpson_banner.hide()
+        self.blind_banner.hide()
+        self.stack.setCurrentIndex(1)
+
+    def current_page(self) -> Page:
+        return self.tabs.currentWidget()  # type: ignore[return-value]

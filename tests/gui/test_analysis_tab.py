@@ -1,0 +1,250 @@
+"""The Analysis tab on real workspaces: the demo, an empty one, and a planted Simpson case."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.container import BarContainer
+from PySide6.QtCore import QDate, QSettings, QThreadPool
+
+from qagrader.analysis.synthetic import SCALE5, SkillSpec, SyntheticDesign, make_skill_frame
+from qagrader.core.demo import build_demo
+from qagrader.core.evaluation_import import import_evaluations
+from qagrader.core.workspace import Workspace
+from qagrader.gui.analysis_tab import AnalysisTab
+from tests.gui.conftest import make_workspace
+
+TIMEOUT = 15_000
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.qagrader"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_ws(demo_path):
+    ws = Workspace.open(demo_path, create=False)
+    yield ws
+    ws.close()
+
+
+def open_tab(qtbot, ws: Workspace, size: tuple[int, int] = (1280, 800)) -> AnalysisTab:
+    tab = AnalysisTab()
+    qtbot.addWidget(tab)
+    tab.resize(*size)
+    tab.show()
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        tab.set_workspace(ws)
+    return tab
+
+
+@pytest.fixture
+def tab(qtbot, demo_ws):
+    widget = open_tab(qtbot, demo_ws)
+    yield widget
+    qtbot.waitUntil(lambda: not widget.is_busy(), timeout=TIMEOUT)
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def bars(figure) -> list:
+    containers = [c for c in figure.axes[0].containers if isinstance(c, BarContainer)]
+    return [bar for container in containers for bar in container]
+
+
+def test_opening_on_the_demo_shows_the_correlation_chart(qtbot, tab):
+    result = tab.computed.result
+    page = tab.correlations.chart
+    assert tab.stack.currentIndex() == 0 and tab.tabs.currentWidget() is tab.correlations
+    qtbot.waitUntil(lambda: hasattr(page.canvas, "renderer"), timeout=TIMEOUT)  # drawn
+    assert len(bars(page.figure)) == len(result.skills) == 11
+    labels = [t.get_text() for t in page.figure.axes[0].get_yticklabels()]
+    assert all("n=" in label for label in labels)
+    caption = page.caption.text()
+    assert "<b>n</b>" in caption and "Whiskers" in caption and "associated with" in caption
+    assert "not causation" in caption and f"{tab.computed.n_evaluations:,}" in caption
+    assert not tab.simpson_banner.isVisible() and not tab.blind_banner.isVisible()
+
+
+def test_each_update_draws_the_visible_chart_once(qtbot, demo_ws):
+    widget = AnalysisTab()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    shown: list = []
+    widget.correlations.chart.chart_shown.connect(lambda: shown.append(1))
+    with qtbot.waitSignal(widget.result_shown, timeout=TIMEOUT):
+        widget.set_workspace(demo_ws)  # a first look at the correlations, then the rest
+    assert len(shown) == 1
+    assert widget.drivers.chart.figure is None  # hidden pages wait until they are shown
+    widget.tabs.setCurrentWidget(widget.drivers)
+    assert widget.drivers.chart.figure is not None
+    with qtbot.waitSignal(widget.result_shown, timeout=TIMEOUT):
+        widget.filter_bar.choose("brands", widget.filter_bar.options.brands[0])
+    assert len(shown) == 1  # the correlations page is hidden: drawn when shown again
+    widget.tabs.setCurrentWidget(widget.correlations)
+    assert len(shown) == 2
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def test_the_channel_filter_recomputes_for_that_channel(qtbot, tab):
+    before = tab.computed.result.correlations
+    phone_n = before[before["channel"] == "phone"].set_index("skill")["n"]
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        tab.filter_bar.choose("channels", "phone")
+    assert tab.computed.filters["channels"] == ("phone",)
+    table = tab.correlations.chart.model.frame
+    assert set(table["channel"]) == {"all", "phone"}
+    for channel in ("all", "phone"):
+        n = table[table["channel"] == channel].set_index("skill")["n"]
+        pd.testing.assert_series_equal(n.sort_index(), phone_n.sort_index(), check_names=False)
+    assert f"{tab.computed.n_evaluations:,}" in tab.correlations.chart.caption.text()
+
+
+def test_a_filter_matching_nothing_says_so_and_reset_brings_the_charts_back(qtbot, tab):
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        tab.filter_bar.date_from.setDate(QDate(2031, 1, 1))
+    assert tab.stack.currentIndex() == 1
+    assert "No submitted evaluations match these filters" in tab.message.text()
+    assert tab.message_reset.isVisible()
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        tab.filter_bar.date_to.setDate(QDate(2030, 1, 1))  # before the start: unusable
+    assert "cannot be used" in tab.message.text() and "after the end date" in tab.message.text()
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        tab.message_reset.click()
+    assert tab.stack.currentIndex() == 0 and tab.computed.result is not None
+
+
+def test_a_workspace_without_evaluations_says_how_to_get_some(qtbot, tmp_path):
+    ws = make_workspace(tmp_path / "empty.qagrader")
+    try:
+        widget = open_tab(qtbot, ws)
+        assert widget.stack.currentIndex() == 1
+        text = widget.message.text()
+        assert "No submitted evaluations yet" in text
+        assert "Grade" in text and "import evaluations" in text and "demo" in text
+        assert not widget.message_reset.isVisible()
+    finally:
+        ws.close()
+
+
+def test_choosing_or_clicking_an_agent_shows_their_coaching_priorities(qtbot, tab):
+    result = tab.computed.result
+    tab.tabs.setCurrentWidget(tab.agents)
+    page = tab.agents
+    qtbot.waitUntil(lambda: page.chart.figure is not None and bool(page.rows), timeout=TIMEOUT)
+
+    team, agent = result.agent_matrix.index[5]
+    page.select_agent(team, agent)
+    shown = page.agent.priorities.frame
+    mine = result.priorities[(result.priorities["agent"] == agent)].sort_values("rank")
+    assert len(shown) == len(result.skills)
+    assert list(shown["skill"]) == list(mine["skill"])
+    assert shown["agent (n)"].str.match(r"^[\d.–]+ \(\d").all()
+    assert agent in page.agent.summary.text()
+
+    figure = page.chart.figure  # a click on the row of the 3rd agent of the heatmap
+    x, y = figure.axes[0].transData.transform((0, 2))
+    with qtbot.waitSignal(page.agent_selected, timeout=TIMEOUT) as clicked:
+        MouseEvent("button_press_event", page.chart.canvas, x, y, button=1)._process()
+    assert tuple(clicked.args) == page.rows[2]
+    assert page.agent.current() == page.rows[2]
+    assert set(page.agent.rows()["agent"]) == {page.rows[2][1]}
+
+    page.agent.tabs.setCurrentWidget(page.agent.trend)
+    qtbot.waitUntil(lambda: page.agent.trend.figure is not None, timeout=TIMEOUT)
+    title = page.agent.trend.figure.axes[0].get_title(loc="left")
+    assert page.rows[2][1] in title
+
+
+def test_export_csv_of_the_correlation_table_equals_the_result(tab, tmp_path):
+    path = tab.correlations.chart.export_csv(tmp_path / "correlations.csv")
+    expected = tmp_path / "expected.csv"
+    tab.computed.result.correlations.to_csv(expected, index=False)
+    assert path.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8").startswith(
+        "skill,channel,n,rho,ci_low,ci_high,p_value,q_value,unstable,within_rho,simpson_flag")
+
+
+def test_save_chart_writes_png_svg_pdf_with_the_caption(tab, tmp_path):
+    for suffix in ("png", "svg", "pdf"):
+        path = tab.correlations.chart.save_chart(tmp_path / f"chart.{suffix}")
+        assert path.stat().st_size > 1000
+    assert "not causation" in (tmp_path / "chart.svg").read_text(encoding="utf-8")
+
+
+def test_a_newer_filter_change_cancels_the_older_run(qtbot, tab):
+    shown: list = []
+    tab.result_shown.connect(shown.append)
+    tab.filter_bar.choose("channels", "phone")
+    older = tab.recompute()
+    tab.filter_bar.choose("channels", "email")
+    with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+        newer = tab.recompute()
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=TIMEOUT)
+    qtbot.wait(100)  # let any late signal of the older run arrive
+    assert older.is_cancelled and not newer.is_cancelled
+    assert [c.filters["channels"] for c in shown] == [("email",)]
+    assert set(tab.correlations.chart.model.frame["channel"]) == {"all", "email"}
+
+
+def test_blind_grading_off_shows_a_warning(qtbot, demo_ws):
+    QSettings().setValue("grading/blind", False)
+    widget = open_tab(qtbot, demo_ws)
+    assert widget.blind_banner.isVisible() and "Blind grading is off" in widget.blind_banner.text()
+    texts = [t.get_text() for t in widget.correlations.chart.figure.texts]
+    assert any("could see CSAT" in t for t in texts)  # kept for saved charts
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+SIMPSON = SyntheticDesign(
+    skills=(SkillSpec("empathy", 0.35, (SCALE5,)), SkillSpec("accuracy", 0.3, (SCALE5,))),
+    channel_shift={"phone": (1.2, -1.2), "email": (0.0, 0.0), "chat": (-1.2, 1.2)},
+    n_agents=10, n_brands=3, csat_missing=0.1, na_rate=0.0)
+SIMPSON_CARD = {"name": "Simpson QA", "channels": ["phone", "email", "chat"], "sections": [
+    {"name": "Call", "questions": [
+        {"key": "empathy", "text": "Empathy", "type": "scale", "min": 1, "max": 5, "skill": "Empathy"},
+        {"key": "accuracy", "text": "Accuracy", "type": "scale", "min": 1, "max": 5, "skill": "Accuracy"},
+    ]}]}
+
+
+def simpson_workspace(folder: Path) -> Workspace:
+    """Evaluations imported through the core from a synthetic frame whose pooled correlations
+    have the opposite sign to every within-channel one."""
+    frame = make_skill_frame(1500, SIMPSON, seed=2)
+    ws = Workspace.open(folder / "simpson.qagrader")
+    ws.scorecards.import_json(json.dumps(SIMPSON_CARD))
+    path = folder / "simpson.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["interaction_id", "channel", "agent", "team", "brand", "scorecard",
+                         "grader", "csat", "empathy", "accuracy"])
+        for row in frame.itertuples():
+            csat = "" if np.isnan(row.csat) else int(round(row.csat * 4 + 1))
+            writer.writerow([f"S-{row.evaluation_id}", row.channel, row.agent, row.team, row.brand,
+                             "Simpson QA", row.grader, csat, int(round(row.empathy * 4 + 1)),
+                             int(round(row.accuracy * 4 + 1))])
+    import_evaluations(ws, path)
+    return ws
+
+
+def test_the_simpson_banner_names_the_flagged_skills(qtbot, tmp_path):
+    ws = simpson_workspace(tmp_path)
+    try:
+        widget = open_tab(qtbot, ws)
+        assert widget.simpson_banner.isVisible()
+        text = widget.simpson_banner.text()
+        assert "Simpson" in text and "Empathy" in text and "Accuracy" in text
+        pooled = widget.computed.result.correlations.query("channel == 'all'")
+        assert pooled["simpson_flag"].all()
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    finally:
+        ws.close()
