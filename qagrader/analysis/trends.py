@@ -40,7 +40,7 @@ def skill_trends(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
     """Long table (columns `TREND_COLUMNS`): one row per period x metric (each skill and
     "CSAT"), for `level` "all" and, with `per_agent`, for each agent (`level` "agent")."""
     skills = list(skills_of(frame) if skills is None else skills)
-    dates = frame["occurred_at"].fillna(frame["graded_at"])
+    dates = frame["occurred_at"].fillna(frame["graded_at"].astype(frame["occurred_at"].dtype))
     if freq == "auto":
         freq = choose_freq(dates)
     data = frame[["team", "agent", "csat", *skills]].rename(columns={"csat": CSAT})
