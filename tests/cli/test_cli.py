@@ -83,3 +83,59 @@ def test_db_from_environment(tmp_path, card_file, monkeypatch, capsys):
     monkeypatch.setenv("QAGRADER_DB", str(target))
     assert main(["import", "scorecard", str(card_file)]) == 0
     assert target.exists()
+
+
+@pytest.mark.skipif(not SHARED_CSV.exists(), reason="shared call-centre export not present")
+def test_shared_call_centre_export_imports_with_one_line(db):
+    code, out, err = run("--db", str(db), "import", "interactions", str(SHARED_CSV), "--channel", "phone")
+    assert code == 0, err
+    assert "Imported call-center-5000.csv: 5000 new, 0 updated, 0 skipped." in out
+    with Workspace.open(db) as ws:
+        assert ws.interactions.count() == 5000
+        assert ws.conn.execute("SELECT count(*) FROM interactions WHERE csat_raw IS NULL").fetchone()[0] == 946
+        assert ws.interactions.channels() == ["phone"]
+    code, out, err = run("--db", str(db), "import", "interactions", str(SHARED_CSV), "--channel", "phone")
+    assert "0 new, 5000 updated" in out
+
+
+def test_bad_interaction_csv_is_one_line_and_changes_nothing(db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Ticket ID,Channel,Satisfaction rating\nT1,Phone,5\nT2,Phone,abc\nT3,Fax,4\n", encoding="utf-8")
+    code, out, err = run("--db", str(db), "import", "interactions", str(bad))
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("error: row 3, column 'Satisfaction rating': 'abc'")
+    assert "Run with --dry-run to list all 2 problems." in err
+    with Workspace.open(db) as ws:
+        assert ws.interactions.count() == 0
+    code, out, err = run("--db", str(db), "import", "interactions", str(bad), "--dry-run")
+    assert code == 1 and "Nothing was written." in out
+    assert "row 4, column 'Channel'" in out
+
+
+def test_demo_export_import_round_trip_and_analyze(tmp_path):
+    demo = tmp_path / "demo.qagrader"
+    code, out, err = run("--db", str(demo), "demo", "--interactions", "2000", "--seed", "3")
+    assert code == 0, err
+    wide = tmp_path / "wide.csv"
+    code, out, err = run("--db", str(demo), "export", "evaluations", str(wide), "--scorecard", "Phone QA")
+    assert code == 0, err
+    copy = tmp_path / "copy.qagrader"
+    scorecard = tmp_path / "phone.json"
+    assert run("--db", str(demo), "export", "scorecard", "Phone QA", str(scorecard))[0] == 0
+    assert run("--db", str(copy), "import", "scorecard", str(scorecard))[0] == 0
+    code, out, err = run("--db", str(copy), "import", "evaluations", str(wide))
+    assert code == 0, err
+    again = tmp_path / "again.csv"
+    assert run("--db", str(copy), "export", "evaluations", str(again))[0] == 0
+    assert again.read_bytes() == wide.read_bytes()
+
+    report = tmp_path / "report"
+    code, out, err = run("--db", str(demo), "analyze", "--out", str(report))
+    assert code == 0, err
+    header = (report / "correlations.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("skill,channel,n,rho,ci_low,ci_high,p_value,q_value,unstable,within_rho,simpson_flag")
+    for name in ("effects.csv", "drivers.csv", "agent_priorities.csv", "trends.csv"):
+        assert (report / name).stat().st_size > 0
+    assert len(list(report.glob("*.png"))) == 6
+    code, out, err = run("--db", str(demo), "analyze", "--out", str(report), "--channel", "fax")
+    assert code == 1 and err == "error: No submitted evaluations match these filters; nothing to analyse.\n"
