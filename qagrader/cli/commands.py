@@ -19,16 +19,6 @@ def _open(args: argparse.Namespace) -> Workspace:
     return Workspace.open(default_workspace_path(args.db))
 
 
-def _pairs(values: list[str], what: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        key, sep, target = value.partition("=")
-        if not sep or not key.strip():
-            raise QAGraderError(f"{what} '{value}' must look like NAME=VALUE")
-        pairs[key.strip()] = target.strip()
-    return pairs
-
-
 def gui(args: argparse.Namespace) -> int:
     try:
         from qagrader.gui.app import run
@@ -58,13 +48,14 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def import_interactions(args: argparse.Namespace) -> int:
+    from qagrader.core.interaction_fields import parse_assignments
     from qagrader.core.interaction_import import ImportOptions, import_interactions
 
     options = ImportOptions(
-        mapping=_pairs(args.map, "--map"),
+        mapping=parse_assignments(args.map, "FIELD=COLUMN"),
         default_channel=args.default_channel,
         csat_scale=args.csat_scale,
-        channel_map=_pairs(args.channel_map, "--channel-map"),
+        channel_map=parse_assignments(args.channel_map, "RAW=CHANNEL"),
         date_order=args.date_order,
         dry_run=args.dry_run,
         skip_bad_rows=args.skip_bad_rows,

@@ -72,18 +72,7 @@ class DryRunPage(QWizardPage):
         self.progress.setValue(0)
         self.progress.show()
         self.summary.setText("Checking every row…")
-        options = self.wiz.import_options(dry_run=True)
-        ws, path = self.wiz.ws, self.wiz.preview.path
-
-        def run(progress, cancelled):
-            from qagrader.core.interaction_import import import_interactions
-
-            worker = ws.reopen()
-            try:
-                return import_interactions(worker, path, options, progress, cancelled)
-            finally:
-                worker.close()
-
+        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=True))
         start_task(self._slot, run, self._done, self._failed,
                progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
@@ -183,18 +172,7 @@ class ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.retry_button.hide()
         self.result.setText("Importing…")
-        options = self.wiz.import_options(dry_run=False)
-        ws, path = self.wiz.ws, self.wiz.preview.path
-
-        def run(progress, cancelled):
-            from qagrader.core.interaction_import import import_interactions
-
-            worker = ws.reopen()
-            try:
-                return import_interactions(worker, path, options, progress, cancelled)
-            finally:
-                worker.close()
-
+        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=False))
         start_task(self._slot, run, self._done, self._failed,
                progress=lambda f: self.progress.setValue(int(f * 1000)), cancelled=self._cancelled)
         self.completeChanged.emit()
@@ -241,3 +219,18 @@ class ImportPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return self.finished
+
+
+def _import_task(ws, path, options):
+    """A worker function importing `path` on its own connection (a dry run or the real one)."""
+
+    def run(progress, cancelled):
+        from qagrader.core.interaction_import import import_interactions
+
+        worker = ws.reopen()
+        try:
+            return import_interactions(worker, path, options, progress, cancelled)
+        finally:
+            worker.close()
+
+    return run
