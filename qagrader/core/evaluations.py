@@ -114,9 +114,12 @@ class Evaluations:
         evaluation_id: int,
         answers: Mapping[str, Answer] | None = None,
         overall_comment: str | None = None,
+        *,
+        editor: str | None = None,
     ) -> tuple[Evaluation, ScoreResult]:
         """Replace the answers and/or overall comment and rescore, in one transaction.
-        Saving a submitted evaluation keeps a snapshot of the previous state in its history."""
+        Saving a submitted evaluation keeps a snapshot of the previous state in its history,
+        with who made the edit (`editor`, default: the evaluation's grader)."""
         with self._ws.transaction() as conn:
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
@@ -133,17 +136,19 @@ class Evaluations:
             if current.submitted:
                 conn.execute(
                     "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
-                    (evaluation_id, utc_now(), json.dumps(_snapshot(current))),
+                    (evaluation_id, utc_now(),
+                     json.dumps({**_snapshot(current), "edited_by": (editor or current.grader).strip()})),
                 )
             result = self._write(conn, current, new_answers, comment, current.status)
         return self.get(evaluation_id), result
 
-    def set_answer(self, evaluation_id: int, key: str, answer: Answer) -> tuple[Evaluation, ScoreResult]:
+    def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
+                   editor: str | None = None) -> tuple[Evaluation, ScoreResult]:
         """Change one answer (autosave of a single keystroke or click)."""
         current = self.get(evaluation_id)
         answers = dict(current.answers)
         answers[key] = answer
-        return self.save(evaluation_id, answers)
+        return self.save(evaluation_id, answers, editor=editor)
 
     def submit(self, evaluation_id: int) -> Evaluation:
         """Mark a complete draft as submitted; refuses while any question is unanswered."""
@@ -170,7 +175,8 @@ class Evaluations:
             conn.execute("DELETE FROM evaluations WHERE id = ?", (evaluation_id,))
 
     def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
-        """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot)."""
+        """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The
+        snapshot holds answers, overall_comment, score, auto_failed, updated_at and edited_by."""
         rows = self._ws.conn.execute(
             "SELECT saved_at, snapshot FROM evaluation_history WHERE evaluation_id = ? ORDER BY id",
             (evaluation_id,),

@@ -65,10 +65,11 @@ def test_editing_a_submitted_evaluation_keeps_history(tmp_path):
     ev = ws.evaluations.start(1, ws.scorecards.get("Chat QA").id, "Grace")
     ws.evaluations.save(ev.id, FULL)
     first = ws.evaluations.submit(ev.id)
-    edited, _ = ws.evaluations.set_answer(ev.id, "tone", Answer(5))
+    edited, _ = ws.evaluations.set_answer(ev.id, "tone", Answer(5), editor="Lead Lee")
     assert edited.status == "submitted" and edited.score > first.score
     history = ws.evaluations.history(ev.id)
     assert len(history) == 1 and history[0][1]["score"] == first.score
+    assert history[0][1]["edited_by"] == "Lead Lee"
     assert history[0][1]["answers"]["tone"]["value"] == 4
     with pytest.raises(EvaluationError, match="needs every answer"):
         ws.evaluations.set_answer(ev.id, "tone", Answer())

@@ -123,7 +123,8 @@ class HistoryBox(QGroupBox):
         self.list.addItem(f"Now: {percent(evaluation.score)} — submitted by {evaluation.grader} "
                           f"on {local_time(evaluation.submitted_at)}{edited}")
         for saved_at, snapshot in reversed(history):
-            self.list.addItem(f"Edited {local_time(saved_at)} — before the edit: "
+            by = f" by {snapshot['edited_by']}" if snapshot.get("edited_by") else ""
+            self.list.addItem(f"Edited {local_time(saved_at)}{by} — before the edit: "
                               f"{percent(snapshot.get('score'))}"
                               f"{' (auto-fail)' if snapshot.get('auto_failed') else ''}, "
                               f"saved {local_time(snapshot.get('updated_at'))}")

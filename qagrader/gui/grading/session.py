@@ -115,7 +115,8 @@ class GradingSession(QObject):
         try:
             if self.evaluation is None:
                 self.evaluation = self.ws.evaluations.start(self.interaction_id, self.stored.id, self.grader)
-            self.evaluation, _result = self.ws.evaluations.save(self.evaluation.id, self.answers, self.overall)
+            self.evaluation, _result = self.ws.evaluations.save(
+                self.evaluation.id, self.answers, self.overall, editor=self.grader)
         except Exception as error:  # shown by the view; the answers stay in memory
             self.failed.emit(error)
             return False
