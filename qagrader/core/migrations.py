@@ -136,5 +136,19 @@ def _browse_indexes(db: Database) -> None:
     )
 
 
+@migrations(name="0003_score_index")
+def _score_index(db: Database) -> None:
+    """Submitted scores in order, for the first page of the browser sorted by score (see
+    core/browse.py `_score_first_page`). Partial: drafts, rewritten on every keystroke while
+    grading, and calibration evaluations are not in it."""
+    _run_script(
+        db,
+        """
+        CREATE INDEX evaluations_submitted_score
+            ON evaluations(score, interaction_id) WHERE status = 'submitted' AND calibration = 0;
+        """
+    )
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

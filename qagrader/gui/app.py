@@ -19,25 +19,35 @@ from .messages import install_excepthook, setup_logging
 log = logging.getLogger(__name__)
 
 
-def _import_storage_lean() -> None:
-    """Import sqlite-utils (the workspace's storage layer) without pandas and numpy.
+class _StorageWithoutPandas:
+    """Refuses pandas and numpy to sqlite-utils' `db` module, and to nothing else.
 
-    sqlite-utils imports both only to map their value types to column types when it creates
-    columns from Python values, which QA Grader never does (its schema is SQL migrations; rows
-    are written with plain SQL). Those two imports take longer than the rest of start-up
-    together. Both stay importable: the screens that need them (import, analysis) import them
-    when first used.
+    sqlite-utils (the workspace's storage layer) imports both, when they are installed, only to
+    map their value types to column types when it creates columns from Python values, which QA
+    Grader never does (its schema is SQL migrations; rows are written with plain SQL). Those two
+    imports take several times longer than sqlite-utils itself. The workspace imports
+    sqlite-utils only when it needs it (a migration, a nested transaction), on whichever thread:
+    this finder keeps that import lean wherever it happens, without touching `sys.modules`
+    (another thread may be importing pandas for the analysis at the same moment).
     """
-    if "sqlite_utils.db" in sys.modules:
-        return
-    blocked = [name for name in ("pandas", "numpy") if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail here
-    try:
-        import sqlite_utils.db  # noqa: F401
-    finally:
-        for name in blocked:
-            del sys.modules[name]
+
+    BLOCKED = ("pandas", "numpy")
+
+    def find_spec(self, name, path=None, target=None):  # the meta path finder protocol
+        if name in self.BLOCKED:
+            frame = sys._getframe(1)
+            while frame is not None:  # is it sqlite_utils/db.py's module code asking?
+                if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "sqlite_utils.db":
+                    raise ModuleNotFoundError(f"{name} is not used through sqlite-utils here", name=name)
+                frame = frame.f_back
+        return None  # anything else: the normal finders
+
+
+def _keep_storage_lean() -> None:
+    """From now on, sqlite-utils is imported without pandas and numpy (see
+    `_StorageWithoutPandas`); both stay importable for the screens that need them."""
+    if not any(isinstance(finder, _StorageWithoutPandas) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _StorageWithoutPandas())
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -86,7 +96,7 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
     Opens `db_path` (or `--db`), else the last workspace, else the default one."""
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv)
-    _import_storage_lean()
+    _keep_storage_lean()
     setup_logging()
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(APP_NAME)

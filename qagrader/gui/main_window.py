@@ -1,9 +1,11 @@
 """The main window: a sidebar of screens, the File menu, preferences and the status bar.
 
-Every screen is a QWidget with `set_workspace(ws)` and `refresh()`. Grade and Interactions are
-built at start; the others are built the first time they are shown, which keeps start-up fast
-(the Analysis screen pulls in matplotlib) and lets screens that other people are still writing
-be missing without breaking the app.
+Every screen is a QWidget with `set_workspace(ws)` and `refresh()`. Grade is built at start;
+the others are built the first time they are shown (or, for Interactions, first asked for),
+which keeps start-up fast (the Analysis screen pulls in matplotlib; the browser would start
+its queries) and lets screens that other people are still writing be missing without breaking
+the app. Until the browser exists, the grading queue follows its defaults: no filters, newest
+first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -36,9 +39,12 @@ from PySide6.QtWidgets import (
 from qagrader.core.errors import QAGraderError
 from qagrader.core.workspace import Workspace
 from qagrader.gui.grading import GradingView, settings
-from qagrader.gui.interactions_view import InteractionsView
+from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error
 from qagrader.gui.workers import Task, TaskSlot
+
+if TYPE_CHECKING:
+    from qagrader.gui.interactions_view import InteractionsView
 
 log = logging.getLogger(__name__)
 WORKSPACE_FILTER = "QA Grader workspaces (*.qagrader *.db *.sqlite);;All files (*)"
@@ -118,19 +124,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
-        self.interactions = InteractionsView()
-        self.grading.set_queue_source(self.interactions.queue_spec)
+        self.grading.set_queue_source(self._queue_spec)
         self._status_timer = QTimer(self)  # counts after a burst of autosaves, not after each
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(300)
         self._status_timer.timeout.connect(self.update_status)
         self.grading.evaluation_changed.connect(self._status_timer.start)
-        self.interactions.open_interaction.connect(self.grade_interaction)
         sp = QStyle.StandardPixmap
         self.screens = [
             Screen("grade", "Grade", sp.SP_DialogApplyButton, "document-edit", lambda: self.grading),
             Screen("interactions", "Interactions", sp.SP_FileDialogListView, "view-list-details",
-                   lambda: self.interactions),
+                   self._build_interactions),
             Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties",
                    _lazy("qagrader.gui.scorecard_editor", "ScorecardsView", "Scorecards",
                          "Coming soon: create and edit scorecards.")),
@@ -164,7 +168,7 @@ class MainWindow(QMainWindow):
             host = QWidget()
             QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
             self.stack.addWidget(host)
-            if screen.key in ("grade", "interactions"):  # built now: the queue needs both
+            if screen.key == "grade":  # built now: the window opens on it
                 screen.widget = screen.factory()
                 host.layout().addWidget(screen.widget)
         self.sidebar.currentRowChanged.connect(self._screen_changed)
@@ -224,6 +228,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ screens
 
+    @property
+    def interactions(self) -> "InteractionsView":
+        """The Interactions browser (built on first use)."""
+        return self.screen("interactions")  # type: ignore[return-value]
+
+    def _build_interactions(self) -> QWidget:
+        from qagrader.gui.interactions_view import InteractionsView
+
+        view = InteractionsView()
+        view.open_interaction.connect(self.grade_interaction)
+        return view
+
+    def _queue_spec(self) -> QueueSpec:
+        """The browser's filters and order for the grading queue; its defaults (everything,
+        newest first) while it has not been opened."""
+        view = next(s.widget for s in self.screens if s.key == "interactions")
+        spec = getattr(view, "queue_spec", None)
+        return spec() if callable(spec) else QueueSpec()
+
     def screen(self, key: str) -> QWidget:
         """The widget of screen `key`, built on first use."""
         index = next(i for i, s in enumerate(self.screens) if s.key == key)
@@ -261,10 +284,11 @@ class MainWindow(QMainWindow):
             return
         if self.screens[index].key != "grade":
             self.grading.flush()
+        built_now = self.screens[index].widget is None
         widget = self._ensure(index)
         self.stack.setCurrentIndex(index)
         QSettings().setValue("window/screen", self.screens[index].key)
-        if self.ws is not None:
+        if self.ws is not None and not built_now:  # a screen built just now has just loaded it
             try:
                 widget.refresh()
             except QAGraderError as error:
@@ -455,8 +479,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _preferences_changed(self) -> None:
-        self.grading.refresh()
-        self.interactions.refresh()
+        for screen in self.screens:
+            if screen.key in ("grade", "interactions") and screen.widget is not None:
+                screen.widget.refresh()
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)

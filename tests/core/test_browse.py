@@ -267,3 +267,65 @@ def test_browse_indexes_migration(ws):
         "EXPLAIN QUERY PLAN SELECT i.id FROM interactions i WHERE +i.channel = 'chat' AND i.brand = 'A' "
         "ORDER BY i.occurred_at DESC, i.id DESC"))
     assert "COVERING INDEX interactions_browse" in plan and "TEMP B-TREE" not in plan
+
+
+def test_score_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
+    """Sorted by score, the first page is read from the score index and windows of rows (not
+    from every row's score): it must still be exactly the start of the full list, with
+    several submissions of one interaction (the latest counts, even without a score), all-N/A
+    submissions (no score), calibration evaluations and drafts (ignored), ties, filters."""
+    import random
+
+    import qagrader.core.browse as browse
+
+    rng = random.Random(7)
+    cards = {name: ws.scorecards.get(name).id for name in ("Chat QA", "Any QA")}
+    by_number = dict(ws.conn.execute("SELECT CAST(substr(external_id, 2) AS INTEGER), id FROM interactions"))
+    now = utc_now()
+    rows = []
+    for number in range(1, 61):
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+            status = rng.choice(("submitted", "submitted", "submitted", "draft"))
+            rows.append((new_uuid(), by_number[number], rng.choice(list(cards.values())), rng.choice("ABC"),
+                         status, rng.choice((None, 0.0, 25.0, 50.0, 50.0, 75.0, 100.0)),
+                         int(rng.random() < 0.15), now, now, now if status == "submitted" else None))
+    with ws.transaction() as conn:
+        conn.executemany(
+            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers, score,
+               calibration, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)""",
+            rows)
+    scores = {r.id: r.score for r in fetch_rows(ws.conn, by_number.values()).values()}
+    assert None in scores.values() and len({s for s in scores.values() if s is not None}) > 3
+    all_na = ws.conn.execute("SELECT count(*) FROM evaluations WHERE status = 'submitted' AND calibration = 0 "
+                             "AND score IS NULL").fetchone()[0]
+    assert all_na > 0
+
+    f = BrowseFilters
+    filters = (f(), f(channel="chat"), f(agent="Bob"), f(team="Support", brand="A"), f(graded="submitted"),
+               f(graded="ungraded"), f(graded="draft"), f(graded="submitted", scorecard="Chat QA"),
+               f(graded="ungraded", scorecard="Chat QA"), f(search="refund"), f(date_from="2024-02-01"),
+               f(agent="Nobody"))
+    used = []
+    real = browse._score_first_page
+    monkeypatch.setattr(browse, "_score_first_page", lambda *a: used.append(real(*a) is not None) or real(*a))
+    for window in (1, 4, 15, 1000):
+        monkeypatch.setattr(browse, "SCORE_WINDOW", window)
+        for filters_ in filters:
+            for descending in (True, False):
+                full = list(browse_ids(ws.conn, filters_, "score", descending))
+                expected = sorted(full, key=lambda i: (scores[i] is not None, scores[i] or 0, i), reverse=descending)
+                assert full == expected  # the full query: SQLite's order, NULLs first ascending
+                for limit in (1, 3, 10, 40):
+                    page = browse_ids(ws.conn, filters_, "score", descending, limit=limit)
+                    assert list(page) == full[:limit], (window, filters_, descending, limit)
+    assert any(used) and not all(used)  # both the quick way and the full query were exercised
+
+
+def test_score_index_migration(ws):
+    names = {r[0] for r in ws.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "evaluations_submitted_score" in names
+    # A partial index: the queries that do not ask for it by name keep their plans.
+    plan = " ".join(r[3] for r in ws.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT i.id FROM interactions i WHERE EXISTS (SELECT 1 FROM evaluations e WHERE "
+        "e.interaction_id = i.id AND e.status = 'submitted' AND e.calibration = 0)"))
+    assert "evaluations_submitted_score" not in plan

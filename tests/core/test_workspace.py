@@ -92,3 +92,57 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
                 raise RuntimeError("boom")
         assert ws.interactions.agents() == []
         assert ws.interactions.teams() == []
+
+
+def test_schema_list_matches_the_migrations():
+    from qagrader.core import migrations as m
+    from qagrader.core.workspace import SCHEMA_MIGRATIONS
+
+    assert SCHEMA_MIGRATIONS == m.KNOWN_MIGRATIONS and len(SCHEMA_MIGRATIONS) == SCHEMA_VERSION
+
+
+def _in_fresh_python(code: str) -> str:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_an_up_to_date_workspace_opens_without_loading_sqlite_utils(tmp_path):
+    path = tmp_path / "w.qagrader"
+    with Workspace.open(path) as ws:
+        ws.interactions.ensure_agent("Ana", team="Blue")
+    out = _in_fresh_python(
+        "import sys\n"
+        "from qagrader.core.workspace import Workspace\n"
+        f"ws = Workspace.open({str(path)!r}, create=False)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'qagrader.core.migrations'))))\n"
+        "print(ws.conn.execute('PRAGMA recursive_triggers').fetchone()[0], ws.counts()['agents'])\n"
+        "with ws.transaction():\n"  # a nested transaction: sqlite-utils' savepoint, loaded now
+        "    ws.interactions.ensure_agent('Bo', team='Blue')\n"
+        "print('sqlite_utils' in sys.modules, ws.db.conn is ws.conn, 'teams' in ws.db.table_names())\n")
+    assert out.splitlines() == ["[]", "1 1", "True True True"]
+
+
+def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
+    from qagrader.core.workspace import SCHEMA_MIGRATIONS
+
+    path = tmp_path / "w.qagrader"
+    Workspace.open(path).close()
+    conn = sqlite3.connect(path)  # back to the previous version's schema
+    conn.execute("DROP INDEX evaluations_submitted_score")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (SCHEMA_MIGRATIONS[-1],))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    out = _in_fresh_python(
+        "from qagrader.core.workspace import Workspace\n"
+        f"ws = Workspace.open({str(path)!r}, create=False)\n"
+        "print(ws.conn.execute('PRAGMA user_version').fetchone()[0])\n"
+        "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n")
+    version, indexes = out.splitlines()
+    assert int(version) == SCHEMA_VERSION and "evaluations_submitted_score" in indexes
+    assert len(list(tmp_path.glob("w.before-migration-*.qagrader"))) == 1

@@ -186,3 +186,48 @@ def test_preferences_change_grader_name_and_blind_grading(qtbot, window):
     dialog.accept()
     assert settings.grader_name() == "Maya"
     assert not settings.blind_grading()
+
+
+STARTUP_CHILD = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+sys.path.insert(0, {root!r})
+from tests.gui.conftest import use_settings_folder
+app = QApplication([])
+use_settings_folder(Path({settings!r}))
+
+def shown():
+    window = next(w for w in app.topLevelWidgets() if type(w).__name__ == "MainWindow")
+    print(window.isVisible(), window.current_screen(), window.counts_label.text().split("  ")[0])
+    print(sorted(m for m in ("sqlite_utils", "pandas", "numpy", "qagrader.gui.interactions_view")
+                 if m in sys.modules))
+    with window.ws.transaction():  # nested: sqlite-utils is imported now, without pandas
+        window.ws.interactions.ensure_agent("Zed")
+    print("sqlite_utils" in sys.modules, "pandas" in sys.modules)
+    import pandas  # still there for the screens that need it
+    print(pandas.__name__)
+    app.quit()
+
+QTimer.singleShot(0, shown)
+from qagrader.gui.app import run
+sys.exit(run({db!r}, argv=["qagrader"]))
+"""
+
+
+def test_start_up_loads_neither_storage_extras_nor_the_browser(workspace, isolated_settings):
+    """Opening the window on an up-to-date workspace imports neither sqlite-utils (loaded
+    when first needed, then without pandas) nor the Interactions browser (built when shown)."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    workspace.close()
+    script = STARTUP_CHILD.format(root=str(root), settings=str(isolated_settings), db=str(workspace.path))
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True,
+                         cwd=str(root), timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["True grade 30 interactions", "[]", "True False", "pandas"]
