@@ -12,7 +12,7 @@ import sqlite3
 from array import array
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,9 +120,8 @@ class InteractionsModel(QAbstractTableModel):
             first = Task(lambda progress, cancelled: _load_ids(*args, PAGE, progress, cancelled))
             first.signals.finished.connect(lambda ids: self._first_page(generation, ids))
             first.signals.failed.connect(lambda error: self._failed(generation, error))
-            self._first_slot.cancel()
-            self._first_slot.current = first  # ahead of other background work in the pool:
-            QThreadPool.globalInstance().start(first, FIRST_PAGE_PRIORITY)  # it is what the user waits for
+            # ahead of other background work in the pool: it is what the user waits for
+            self._first_slot.start(first, FIRST_PAGE_PRIORITY)
         everything = Task(lambda progress, cancelled: _load_ids(*args, None, progress, cancelled))
         everything.signals.finished.connect(lambda ids: self._all_ids(generation, ids))
         everything.signals.failed.connect(lambda error: self._failed(generation, error))

@@ -16,6 +16,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
+# Started tasks stay referenced here until their thread is done: a task dropped by its owner
+# (cancelled, or its screen closed) must not be garbage-collected while it still emits.
+_RUNNING: set["Task"] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 class TaskSignals(QObject):
@@ -47,6 +51,13 @@ class Task(QRunnable):
         return self._cancel.is_set()
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
+
+    def _run(self) -> None:
         from qagrader.core.errors import CancelledError
 
         try:
@@ -63,8 +74,10 @@ class Task(QRunnable):
             else:
                 self.signals.finished.emit(result)
 
-    def start(self) -> "Task":
-        QThreadPool.globalInstance().start(self)
+    def start(self, priority: int = 0) -> "Task":
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
+        QThreadPool.globalInstance().start(self, priority)
         return self
 
 
@@ -74,11 +87,11 @@ class TaskSlot:
     def __init__(self) -> None:
         self.current: Task | None = None
 
-    def start(self, task: Task) -> Task:
+    def start(self, task: Task, priority: int = 0) -> Task:
         if self.current is not None:
             self.current.cancel()
         self.current = task
-        return task.start()
+        return task.start(priority)
 
     def cancel(self) -> None:
         if self.current is not None:
