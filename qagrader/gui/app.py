@@ -8,13 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from qagrader.core.paths import APP_NAME, default_workspace_path
 
 from .messages import install_excepthook, setup_logging
+from .workers import Task
 
 log = logging.getLogger(__name__)
 
@@ -120,4 +121,19 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
     window.show()
     window.start()
     log.info("QA Grader started on %s", window.ws.path if window.ws else "no workspace")
+    QTimer.singleShot(PREWARM_DELAY_MS, _prewarm_analysis)
     return app.exec()
+
+
+PREWARM_DELAY_MS = 3000
+
+
+def _prewarm_analysis() -> None:
+    """Import the analysis stack (pandas, scipy.stats, matplotlib: ~1 s) in the background once
+    the app is idle, so that opening the Analysis tab later shows its first chart at once."""
+
+    def load(progress, cancelled) -> None:
+        import qagrader.analysis  # noqa: F401
+        import qagrader.analysis.plots  # noqa: F401
+
+    Task(load).start(priority=-1)
