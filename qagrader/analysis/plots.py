@@ -225,22 +225,44 @@ def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
 QUADRANT_COLOURS = {CONCENTRATE: VERMILLION, KEEP_UP: BLUE, LOW_PRIORITY: "#777777", OVERKILL: GREEN}
 
 
-def _label_points(ax, x: np.ndarray, y: np.ndarray, labels: list[str]) -> None:
-    """Label points just above-right of them (above-left in the right half of the axes), moving
-    apart labels on the same side that would overlap. Call after the limits are set."""
+def _label_points(ax, x: np.ndarray, y: np.ndarray, labels: list[str],
+                  spans: tuple[np.ndarray, np.ndarray] | None = None, fontsize: float = 8.5) -> None:
+    """Label each point beside it where the label's box overlaps no point, whisker (`spans`:
+    each point's horizontal extent) or label placed before it: tried above-right, above-left,
+    below-right, below-left, then further up. Boxes are estimated from the font size and the
+    axes' size; call after the limits are set."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    dx, gap = (x1 - x0) * 0.008, (y1 - y0) * 0.045
-    placed: dict[bool, list[float]] = {True: [], False: []}
+    box = ax.get_position()
+    width_px = box.width * ax.figure.get_figwidth() * ax.figure.dpi
+    height_px = box.height * ax.figure.get_figheight() * ax.figure.dpi
+    char_w = 0.6 * fontsize * ax.figure.dpi / 72 * (x1 - x0) / width_px
+    line_h = 1.3 * fontsize * ax.figure.dpi / 72 * (y1 - y0) / height_px
+    dx = (x1 - x0) * 0.008
+    lows, highs = spans if spans is not None else (x, x)
+    taken = [(np.nanmin([lo, xi]) - dx, np.nanmax([hi, xi]) + dx, yi - line_h * 0.3, yi + line_h * 0.3)
+             for xi, yi, lo, hi in zip(x, y, lows, highs)]
+
+    def free(l: float, r: float, b: float, t: float) -> bool:
+        inside = l >= x0 and r <= x1 and b >= y0 and t <= y1
+        return inside and not any(l < R and r > L and b < T and t > B for L, R, B, T in taken)
+
     for i in np.argsort(y):
-        right = bool(x[i] <= (x0 + x1) / 2)
-        ty = y[i] + gap * 0.2
-        for other in sorted(placed[right]):
-            if abs(other - ty) < gap:
-                ty = other + gap
-        placed[right].append(ty)
-        moved = ty - y[i] > gap * 0.5
+        w = char_w * len(labels[i])
+        candidates = [(right, ty) for ty in (y[i] + line_h * 0.35, y[i] - line_h * 1.35)
+                      for right in (True, False)]
+        candidates += [(right, y[i] + line_h * (0.35 + 0.5 * k)) for k in range(1, 8) for right in (True, False)]
+        chosen = candidates[0]
+        for right, ty in candidates:
+            left_edge = x[i] + dx if right else x[i] - dx - w
+            if free(left_edge, left_edge + w, ty, ty + line_h):
+                chosen = (right, ty)
+                break
+        right, ty = chosen
+        left_edge = x[i] + dx if right else x[i] - dx - w
+        taken.append((left_edge, left_edge + w, ty, ty + line_h))
+        moved = abs(ty - y[i]) > line_h * 1.5
         ax.annotate(labels[i], (x[i], y[i]), xytext=(x[i] + (dx if right else -dx), ty),
-                    textcoords="data", fontsize=8.5, ha="left" if right else "right",
+                    textcoords="data", fontsize=fontsize, ha="left" if right else "right",
                     va="bottom", arrowprops={"arrowstyle": "-", "color": "#AAAAAA", "lw": 0.6}
                     if moved else None)
 
@@ -268,7 +290,7 @@ def plot_importance_performance(ipa: pd.DataFrame, level: str = ALL, team: str =
     y_pad = max(0.02, (y.max() - y.min()) * 0.2)
     ax.set_xlim(max(0, np.nanmin(lo) - x_pad), min(1.02, np.nanmax(hi) + x_pad))
     ax.set_ylim(y.min() - y_pad, y.max() + y_pad)
-    _label_points(ax, x, y, [f"{s} (n={n:,})" for s, n in zip(rows["skill"], rows["n"])])
+    _label_points(ax, x, y, [f"{s} (n={n:,})" for s, n in zip(rows["skill"], rows["n"])], spans=(lo, hi))
     corners = ((0.01, 0.99, "left", "top", CONCENTRATE), (0.99, 0.99, "right", "top", KEEP_UP),
                (0.01, 0.01, "left", "bottom", LOW_PRIORITY), (0.99, 0.01, "right", "bottom", OVERKILL))
     for cx, cy, ha, va, label in corners:
