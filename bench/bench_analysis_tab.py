@@ -27,12 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-SETTINGS = tempfile.mkdtemp(prefix="qagrader-bench-settings-")
-for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-    os.environ[name] = os.path.join(SETTINGS, name.lower())
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gui_env import ROOT, SETTINGS  # noqa: E402,F401  (offscreen Qt, throwaway user folders)
 
 PRELUDE = """
 import json, sys, time

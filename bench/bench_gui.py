@@ -32,14 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-import qagrader.gui.app  # noqa: E402,F401  (before any Qt call: guards CPython 3.11 against PySide6 6.12)
-
-SETTINGS = tempfile.mkdtemp(prefix="qagrader-bench-settings-")
-for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-    os.environ[name] = os.path.join(SETTINGS, name.lower())
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gui_env import ROOT, SETTINGS  # noqa: E402,F401  (offscreen Qt, throwaway user folders)
 
 BARE = """
 import time

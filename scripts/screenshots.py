@@ -60,7 +60,6 @@ def main() -> int:
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
 
-    import qagrader.gui.app  # noqa: F401  (first: guards CPython 3.11 against PySide6 6.12)
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtGui import QColor, QPainter
     from PySide6.QtTest import QTest

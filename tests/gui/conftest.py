@@ -17,7 +17,6 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 
-import qagrader.gui.app  # noqa: E402,F401  (guards CPython 3.11 against PySide6 6.12's refcount bug)
 from qagrader.core.records import new_uuid, utc_now  # noqa: E402
 from qagrader.core.workspace import Workspace  # noqa: E402
 
