@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -106,55 +106,75 @@ class _Where:
     params: tuple
     card_ids: tuple[int, ...] | None
     scan_table: bool  # a text search that no index narrows: read the table in storage order
+    # The same conditions split by cost: `cheap` ones read only columns of interactions (any
+    # index or row answers them); `costly` ones probe evaluations or read transcripts.
+    cheap: tuple[tuple[str, tuple], ...] = ()
+    costly: tuple[tuple[str, tuple], ...] = ()
+    # Every listed row has an evaluation in one of these (status, scorecard ids) sets: when one
+    # is small, the rows are found from it (see `_candidates_first_page`).
+    within: tuple[tuple[str, tuple[int, ...] | None], ...] = ()
 
     def sql(self, extra: Iterable[str] = ()) -> str:
         parts = [*self.clauses, *extra]
         return " WHERE " + " AND ".join(parts) if parts else ""
 
+    def cheap_sql(self, extra: Iterable[str] = (), *, date_index: bool = True) -> tuple[str, list]:
+        """The cheap conditions; without `date_index` the date range cannot pick the index
+        (so that the one giving the display order is read instead)."""
+        parts = [c if date_index or not c.startswith(_DATE) else "+" + c for c, _ in self.cheap] + list(extra)
+        params = [p for _, ps in self.cheap for p in ps]
+        return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+    def adding(self, clause: str, within: tuple[str, tuple[int, ...] | None] | None = None) -> "_Where":
+        """These conditions and a costly `clause` (without parameters)."""
+        from dataclasses import replace
+
+        return replace(self, clauses=(*self.clauses, clause), costly=(*self.costly, (clause, ())),
+                       within=(*self.within, within) if within else self.within)
+
 
 def _where(conn: sqlite3.Connection, f: BrowseFilters, *, probe: bool) -> _Where:
     """SQL conditions for `f`. `probe` prefers per-row EXISTS probes (good when few rows are
     read, e.g. with LIMIT) over list subqueries (good when every row is read)."""
-    clauses: list[str] = []
-    params: list = []
+    cheap: list[tuple[str, tuple]] = []
+    costly: list[tuple[str, tuple]] = []
+    within: list[tuple[str, tuple[int, ...] | None]] = []
     card_ids: tuple[int, ...] | None = None
     if f.channel:
         # "+" keeps SQLite off the channel index: with a handful of channels, reading the
         # covering browse index in display order is much faster than the matching rows.
-        clauses.append("+i.channel = ?")
-        params.append(f.channel.strip().lower())
+        cheap.append(("+i.channel = ?", (f.channel.strip().lower(),)))
     # An agent has few interactions: their index finds them fastest. A team has many: like a
     # channel, reading the covering browse index in display order beats the team index ("+").
     for value, table, column in ((f.agent, "agents", "i.agent_id"), (f.team, "teams", "+i.team_id")):
         if value:
             row = conn.execute(f"SELECT id FROM {table} WHERE name = ?", (value,)).fetchone()
-            clauses.append(f"{column} = ?")
-            params.append(row[0] if row else -1)
+            cheap.append((f"{column} = ?", (row[0] if row else -1,)))
     if f.brand:
-        clauses.append("i.brand = ?")
-        params.append(f.brand)
+        cheap.append(("i.brand = ?", (f.brand,)))
     if f.date_from:
-        clauses.append("i.occurred_at >= ?")
-        params.append(_parse_day(f.date_from, "from").isoformat())
+        cheap.append(("i.occurred_at >= ?", (_parse_day(f.date_from, "from").isoformat(),)))
     if f.date_to:
-        clauses.append("i.occurred_at < ?")
-        params.append((_parse_day(f.date_to, "to") + timedelta(days=1)).isoformat())
+        cheap.append(("i.occurred_at < ?", ((_parse_day(f.date_to, "to") + timedelta(days=1)).isoformat(),)))
     if f.scorecard:
         card_ids, channels = _scorecard_scope(conn, f.scorecard)
         if channels:
-            clauses.append(f"+i.channel IN ({', '.join('?' * len(channels))})")
-            params.extend(channels)
+            cheap.append((f"+i.channel IN ({', '.join('?' * len(channels))})", tuple(channels)))
     if f.graded not in GRADED_STATES:
         raise QAGraderError(f"Unknown graded state {f.graded!r}; use one of {', '.join(GRADED_STATES)}.")
     if f.graded != "any":
-        clauses.append(_graded_clause(f.graded, card_ids, probe))
+        costly.append((_graded_clause(f.graded, card_ids, probe), ()))
+        if f.graded in ("draft", "submitted"):
+            within.append((f.graded, card_ids))
     words = f.search.split()
     for word in words:
-        clauses.append("(i.subject LIKE ? ESCAPE '\\' OR i.transcript LIKE ? ESCAPE '\\')")
-        params.extend([_like(word), _like(word)])
+        costly.append(("(i.subject LIKE ? ESCAPE '\\' OR i.transcript LIKE ? ESCAPE '\\')",
+                       (_like(word), _like(word))))
     # Searching reads transcripts: in table order (no index) unless an index narrows the rows.
     scan_table = bool(words) and not (f.agent or f.date_from or f.date_to)
-    return _Where(tuple(clauses), tuple(params), card_ids, scan_table)
+    every = cheap + costly
+    return _Where(tuple(c for c, _ in every), tuple(p for _, ps in every for p in ps), card_ids, scan_table,
+                  tuple(cheap), tuple(costly), tuple(within))
 
 
 def _graded_clause(state: str, card_ids: Sequence[int] | None, probe: bool) -> str:
@@ -243,36 +263,228 @@ def browse_ids(
     `CancelledError` is raised.
     """
     where = _where(conn, filters, probe=limit is not None)
-    if limit is not None and sort_column == "score":
-        page = _score_first_page(conn, filters, where, descending, int(limit), cancelled)
-        if page is not None:
-            return page
     order = _order_by(sort_column, descending)
-    queries: list[tuple[str, list]] = []
-    if limit is not None and where.scan_table and sort_column in ("date", "id"):
-        # A text search reads every transcript unless it can stop early: first try the newest
-        # (or oldest) WINDOW interactions in display order; if they hold a full page of matches,
-        # that page is the start of the full list.
-        key = "occurred_at" if sort_column == "date" else "id"
-        direction = "DESC" if descending else "ASC"
-        window = (f"i.id IN (SELECT id FROM interactions ORDER BY {key} {direction}, id {direction} "
-                  f"LIMIT {SEARCH_WINDOW})")
-        queries.append(("SELECT i.id FROM interactions i" + where.sql([window]) + order + " LIMIT ?",
-                        [*where.params, int(limit)]))
-    sql = "SELECT i.id" + _from(where) + where.sql() + order
-    params = list(where.params)
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    queries.append((sql, params))
-    for number, (sql, params) in enumerate(queries, start=1):
-        ids = _run_ids(conn, sql, params, cancelled)
-        if number == len(queries) or len(ids) >= (limit or 0):
-            return ids
-    raise AssertionError("unreachable")
+    if limit is None:
+        return _run_ids(conn, "SELECT i.id" + _from(where) + where.sql() + order, list(where.params), cancelled)
+    if cancelled is not None and cancelled():
+        raise CancelledError()
+    with _interruptible(conn, cancelled):
+        page = _first_page(conn, filters, where, sort_column, descending, int(limit), cancelled)
+    if page is not None:
+        if cancelled is not None and cancelled():
+            raise CancelledError()
+        return page
+    return _run_ids(conn, "SELECT i.id" + _from(where) + where.sql() + order + " LIMIT ?",
+                    [*where.params, int(limit)], cancelled)
 
 
-SEARCH_WINDOW = 20_000
+# ------------------------------------------------------------------ the first page
+#
+# The full query works out the sort key of every matching row and sorts them all; with a
+# graded state or a search it also probes evaluations or reads the transcript of every row
+# (a second or more on a million interactions). The first page needs far less. In order:
+#
+# 1. A draft (or submitted) state with few such evaluations: start from those evaluations.
+# 2. Sorted by state: the order is three runs (submitted, draft, ungraded; reversed
+#    ascending), each by id: each run is a first page sorted by id.
+# 3. Sorted by score: `_score_first_page`.
+# 4. Otherwise the rows that pass the cheap filters (columns of interactions) are read in
+#    display order, from an index where one gives that order (agent and team: one agent or
+#    team at a time, in name order, each from its index by id), a chunk at a time, and the
+#    costly conditions (graded state, search) are checked on each chunk only, until a page
+#    is found. When SEARCH_WINDOW rows (SORTED_WINDOW where the order needs a sort) do
+#    not hold a page, the full query runs with LIMIT.
+#
+# Each is the start of the full list: the rows read are a prefix of the display order of the
+# cheap filters' rows (ties by id), so the costly conditions keep that prefix's matches.
+
+SEARCH_WINDOW = 20_000  # rows read in display order for a first page (a search, a graded state)
+SORTED_WINDOW = 4_000  # the same where the display order needs a sort (brand, CSAT, subject)
+CANDIDATES = 20_000  # at most this many evaluations in the graded state: start from them
+NARROW = 30_000  # an agent or a date range with at most this many rows: the plain query is quick
+_DATE = "i.occurred_at"  # how the date range's conditions start
+_ORDERED = ("id", "external_id", "channel", "date")  # an index gives the display order
+# Not in the covering browse index (or ordered by another index): with a long date range, read
+# in display order from their own index (or the table) rather than from the date index.
+_OWN_ORDER = ("id", "external_id", "channel", "subject")
+_GROUPED = {"agent": ("agents", "agent_id"), "team": ("teams", "team_id")}
+
+
+def _first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, column: str, descending: bool,
+                limit: int, cancelled: _Cancelled) -> array | None:
+    """The first `limit` ids in display order, or None when the full query should run."""
+    _sort_key(column)  # an unknown column is refused before anything runs
+    page = _candidates_first_page(conn, where, column, descending, limit)
+    if page is not None:
+        return page
+    if column == "state":
+        return _state_first_page(conn, filters, where, descending, limit, cancelled)
+    if column == "score":
+        return _score_first_page(conn, filters, where, descending, limit, cancelled)
+    narrow = _narrow(conn, filters, where)
+    dates = any(c.startswith(_DATE) for c, _ in where.cheap)
+    if column in _GROUPED and not narrow:
+        chunks = _group_chunks(conn, where, column, descending, limit)
+    elif where.costly or (dates and not narrow and column in _OWN_ORDER):
+        # A long date range: read the display order's index (or the table), not the rows of
+        # the range in date order (one random read each) and sort them.
+        date_index = narrow or column not in _OWN_ORDER
+        chunks = _sql_chunks(conn, where, column, descending, limit, date_index=date_index)
+    else:
+        return None  # the plain query reads the cheap filters' rows in display order already
+    return _filter_chunks(conn, where, chunks, limit)
+
+
+def _candidates_first_page(conn: sqlite3.Connection, where: _Where, column: str, descending: bool,
+                           limit: int) -> array | None:
+    """When every listed row has one of at most CANDIDATES evaluations (say, drafts), the
+    full query run from those evaluations instead of from every interaction."""
+    best: tuple[int, str] | None = None
+    for status, card_ids in where.within:
+        cards = f" AND scorecard_id IN ({', '.join(str(int(c)) for c in card_ids)})" if card_ids else ""
+        source = (f"SELECT interaction_id FROM evaluations WHERE status = '{status}' "
+                  f"AND calibration = 0{cards}")
+        count = conn.execute(f"SELECT count(*) FROM ({source} LIMIT {CANDIDATES + 1})").fetchone()[0]
+        if count <= CANDIDATES and (best is None or count < best[0]):
+            best = (count, source)
+    if best is None:
+        return None
+    if best[0] == 0:
+        return array("q")
+    sql = (f"SELECT i.id FROM (SELECT DISTINCT interaction_id AS id FROM ({best[1]})) AS c "
+           f"CROSS JOIN interactions i ON i.id = c.id" + where.sql() + _order_by(column, descending) + " LIMIT ?")
+    return _fetch_ids(conn, sql, [*where.params, limit])
+
+
+def _state_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, descending: bool,
+                      limit: int, cancelled: _Cancelled) -> array | None:
+    """Sorted by state: submitted, draft, then ungraded interactions (any scorecard; the
+    reverse ascending), each run by id."""
+    states = ["submitted", "draft", "ungraded"]
+    if not descending:
+        states.reverse()
+    if filters.graded != "any" and (not filters.scorecard or filters.graded == "submitted"):
+        states = [filters.graded]  # the other runs are empty
+    ids = array("q")
+    for state in states:
+        run = where.adding(_graded_clause(state, None, probe=True),
+                           (state, None) if state != "ungraded" else None)
+        need = limit - len(ids)
+        found = _first_page(conn, filters, run, "id", descending, need, cancelled)
+        if found is None:
+            found = _fetch_ids(conn, "SELECT i.id" + _from(run) + run.sql() + _order_by("id", descending)
+                               + " LIMIT ?", [*run.params, need])
+        ids.extend(found)
+        if len(ids) >= limit:
+            return ids[:limit]
+    return ids
+
+
+def _narrow(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where) -> bool:
+    """True when an index finds few rows (one agent, a short date range): the plain query
+    reads and sorts them quickly."""
+    if filters.agent:
+        return True
+    dates = [(c, p) for c, p in where.cheap if c.startswith(_DATE)]
+    if not dates:
+        return False
+    sql = (f"SELECT count(*) FROM (SELECT 1 FROM interactions i WHERE {' AND '.join(c for c, _ in dates)} "
+           f"LIMIT {NARROW + 1})")
+    return conn.execute(sql, [p for _, ps in dates for p in ps]).fetchone()[0] <= NARROW
+
+
+# Ids in display order, a chunk at a time (growing from two pages); the generator returns True
+# when it read every row, False when it stopped at its window.
+_Chunks = Generator[array, None, bool]
+
+
+def _sql_chunks(conn: sqlite3.Connection, where: _Where, column: str, descending: bool, limit: int, *,
+                date_index: bool = True) -> _Chunks:
+    """The cheap filters' rows in display order, at most a window of them."""
+    window = SEARCH_WINDOW if column in _ORDERED else SORTED_WINDOW
+    clause, params = where.cheap_sql(date_index=date_index)
+    cursor = conn.execute("SELECT i.id FROM interactions i" + clause + _order_by(column, descending)
+                          + f" LIMIT {int(window)}", params)
+    size, read = 2 * limit, 0
+    try:
+        while True:
+            chunk = array("q", (r[0] for r in cursor.fetchmany(size)))
+            read += len(chunk)
+            if chunk:
+                yield chunk
+            if read >= window:
+                return False  # the window is read (even if nothing follows it: not known)
+            if len(chunk) < size:
+                return True
+            size *= 2
+    finally:
+        cursor.close()  # a statement left open would hold the read snapshot
+
+
+def _group_chunks(conn: sqlite3.Connection, where: _Where, column: str, descending: bool, limit: int) -> _Chunks:
+    """The cheap filters' rows sorted by agent (or team) name: one agent at a time, in the
+    order of the sort key, each agent's rows from its index by id; the rows without one
+    (no agent, or one that no longer exists) first ascending, last descending."""
+    table, fk = _GROUPED[column]
+    named, unnamed = [], []
+    for value, missing in conn.execute(
+        f"""WITH RECURSIVE used(v) AS (
+              SELECT min({fk}) FROM interactions
+              UNION ALL SELECT (SELECT min({fk}) FROM interactions WHERE {fk} > used.v) FROM used
+              WHERE used.v IS NOT NULL)
+            SELECT v, (SELECT name FROM {table} WHERE id = v) IS NULL FROM used WHERE v IS NOT NULL
+            ORDER BY (SELECT name FROM {table} WHERE id = v), v"""):
+        (unnamed if missing else named).append(int(value))
+    nulls = f"i.{fk} IS NULL" + (f" OR i.{fk} IN ({', '.join(map(str, unnamed))})" if unnamed else "")
+    groups = [f"({nulls})"] + [f"i.{fk} = {value}" for value in named]
+    if descending:
+        groups.reverse()
+    direction, after = ("DESC", "<") if descending else ("ASC", ">")
+    read = 0
+    for group in groups:
+        last = None
+        size = 2 * limit
+        while True:
+            extra = [group] + ([f"i.id {after} {int(last)}"] if last is not None else [])
+            clause, params = where.cheap_sql(extra, date_index=False)  # the group's index, not the dates'
+            chunk = _fetch_ids(conn, f"SELECT i.id FROM interactions i{clause} ORDER BY i.id {direction} "
+                                     f"LIMIT {int(size)}", params)
+            read += len(chunk)
+            if chunk:
+                yield chunk
+            if read >= SEARCH_WINDOW:
+                return False
+            if len(chunk) < size:
+                break
+            last, size = chunk[-1], size * 2
+    return True
+
+
+def _filter_chunks(conn: sqlite3.Connection, where: _Where, chunks: _Chunks, limit: int) -> array | None:
+    """The first `limit` ids of `chunks` that meet the costly conditions (checked one chunk at
+    a time, only on its rows), or None when the chunks stop at their window before a page."""
+    import json
+
+    ids = array("q")
+    costly = " AND ".join(c for c, _ in where.costly)
+    params = [p for _, ps in where.costly for p in ps]
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration as stop:
+            return ids if stop.value else None
+        if costly:
+            keep = {r[0] for r in conn.execute(
+                "SELECT i.id FROM interactions i WHERE i.id IN (SELECT value FROM json_each(?)) AND " + costly,
+                [json.dumps(chunk.tolist()), *params])}
+            ids.extend(i for i in chunk if i in keep)
+        else:
+            ids.extend(chunk)
+        if len(ids) >= limit:
+            chunks.close()
+            return ids[:limit]
+
+
 SCORE_WINDOW = 20_000
 SCORE_INDEX = "evaluations_submitted_score"  # migration 0003
 _LATEST = ("NOT EXISTS (SELECT 1 FROM evaluations l WHERE l.interaction_id = s.interaction_id "
@@ -288,10 +500,11 @@ def _score_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _
     interactions with a score, by (score, id), and those without one (never submitted, or an
     all-N/A submission), by id; descending puts the scored ones first, ascending the others.
     Each run is read from its start and only as far as the page needs: the scored one from
-    the index of submitted scores (migration 0003); the unscored one through the newest (or
-    oldest) SCORE_WINDOW interactions, or, when only submitted interactions are listed, from
-    the same index. When a run stops short of a page inside a window that does not reach its
-    end, the page is unknown: None, and the full query runs with LIMIT.
+    the index of submitted scores (migration 0003; see `_scored_run`); the unscored one
+    through the newest (or oldest) SCORE_WINDOW interactions, or, when only submitted
+    interactions are listed, from the same index. When a run stops short of a page inside a
+    window that does not reach its end, the page is unknown: None, and the full query runs
+    with LIMIT.
     """
     direction = "DESC" if descending else "ASC"
     runs = [_scored_run, _unscored_run]
@@ -314,9 +527,19 @@ _Cancelled = Callable[[], bool] | None
 def _scored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, direction: str, need: int,
                 cancelled: _Cancelled) -> tuple[array, bool]:
     """Interactions whose latest submitted evaluation has a score, by (score, id), from the
-    start: at most `need`, read from the best (or worst) SCORE_WINDOW submitted scores."""
+    start: at most `need`, read from the index of submitted scores in order, as far as the page
+    needs (at most every submitted evaluation: a few hundred ms for a filter that few of
+    them meet, such as a channel whose scores are all at the other end). With an index that
+    narrows the rows (an agent, a short date range), from the best (or worst) SCORE_WINDOW
+    scores only: if they do not hold the page, the full query is quicker."""
     if filters.graded in ("ungraded", "draft") and not filters.scorecard:
         return array("q"), True  # nothing submitted: no scores at all
+    if not _narrow(conn, filters, where):
+        sql = (f"SELECT i.id FROM evaluations s INDEXED BY {SCORE_INDEX} CROSS JOIN interactions i "
+               f"ON i.id = s.interaction_id" + where.sql([
+                   "s.status = 'submitted'", "s.calibration = 0", "s.score IS NOT NULL", _LATEST])
+               + f" ORDER BY s.score {direction}, s.interaction_id {direction} LIMIT ?")
+        return _run_ids(conn, sql, [*where.params, need], cancelled), True
     window = (f"SELECT s.id, s.interaction_id, s.score FROM evaluations s INDEXED BY {SCORE_INDEX} "
               f"WHERE s.status = 'submitted' AND s.calibration = 0 AND s.score IS NOT NULL "
               f"ORDER BY s.score {direction}, s.interaction_id {direction} LIMIT {SCORE_WINDOW}")
@@ -363,15 +586,14 @@ def _run_ids(conn: sqlite3.Connection, sql: str, params: list,
     if cancelled is not None and cancelled():
         raise CancelledError()
     with _interruptible(conn, cancelled):
-        try:
-            ids = array("q", (r[0] for r in conn.execute(sql, params)))
-        except sqlite3.OperationalError as error:
-            if cancelled is not None and cancelled():
-                raise CancelledError() from error
-            raise
+        ids = _fetch_ids(conn, sql, params)
     if cancelled is not None and cancelled():
         raise CancelledError()
     return ids
+
+
+def _fetch_ids(conn: sqlite3.Connection, sql: str, params: list) -> array:
+    return array("q", (r[0] for r in conn.execute(sql, params)))
 
 
 def fetch_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, BrowseRow]:
@@ -531,16 +753,26 @@ def _hash_sql(column: str, seed: int) -> str:
 
 
 class _interruptible:
-    """Poll `cancelled()` while SQLite runs a query; a true answer aborts it."""
+    """Poll `cancelled()` while SQLite runs the queries inside the block; a true answer aborts
+    the one running and the block raises `CancelledError`. Nested blocks share the outer one's
+    handler."""
+
+    _active: set[int] = set()  # ids of the connections that have a handler installed
 
     def __init__(self, conn: sqlite3.Connection, cancelled: Callable[[], bool] | None):
-        self.conn, self.cancelled = conn, cancelled
+        self.conn, self.cancelled, self.installed = conn, cancelled, False
 
     def __enter__(self) -> None:
-        if self.cancelled is not None:
+        if self.cancelled is not None and id(self.conn) not in self._active:
             check = self.cancelled
             self.conn.set_progress_handler(lambda: 1 if check() else 0, 20_000)
+            self._active.add(id(self.conn))
+            self.installed = True
 
-    def __exit__(self, *exc: object) -> None:
-        if self.cancelled is not None:
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: object) -> None:
+        if self.installed:
             self.conn.set_progress_handler(None, 0)
+            self._active.discard(id(self.conn))
+            self.installed = False
+        if isinstance(error, sqlite3.OperationalError) and self.cancelled is not None and self.cancelled():
+            raise CancelledError() from error

@@ -329,3 +329,75 @@ def test_score_index_migration(ws):
         "EXPLAIN QUERY PLAN SELECT i.id FROM interactions i WHERE EXISTS (SELECT 1 FROM evaluations e WHERE "
         "e.interaction_id = i.id AND e.status = 'submitted' AND e.calibration = 0)"))
     assert "evaluations_submitted_score" not in plan
+
+
+def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
+    """The first page is found in several quick ways (from few drafts, by state runs, one agent
+    or team at a time in name order, the cheap filters' rows in display order a chunk at a
+    time with the graded state and search checked on each chunk, within windows): for every
+    sort column both ways, graded state and filter, with tiny windows and thresholds, it must
+    be exactly the start of the full list. Random evaluations (drafts, several submissions,
+    calibration), interactions without agent or team (or with one that no longer exists), and
+    an agent whose name sorts differently with and without case."""
+    import random
+
+    import qagrader.core.browse as browse
+
+    rng = random.Random(11)
+    ws.interactions.rename_agent("Cy", "cy")  # BINARY: Ann, Bob, Dee, cy; NOCASE: Ann, Bob, cy, Dee
+    now = utc_now()
+    with ws.transaction() as conn:
+        conn.executemany(
+            """INSERT INTO interactions (uuid, external_id, channel, agent_id, team_id, brand, occurred_at,
+               subject, transcript, created_at, updated_at) VALUES (?, ?, 'chat', NULL, NULL, ?, ?, ?, ?, ?, ?)""",
+            [(new_uuid(), f"Y{k:03d}", "AB"[k % 2], f"2024-01-{k + 3:02d}T12:00:00", f"Lone {k} refund",
+              "Customer: refund", now, now) for k in range(1, 8)])
+    ws.conn.execute("PRAGMA foreign_keys = OFF")  # an agent and a team that no longer exist: no name
+    with ws.transaction() as conn:
+        conn.execute("UPDATE interactions SET agent_id = 999, team_id = 99 WHERE external_id IN ('X010', 'X033')")
+    ws.conn.execute("PRAGMA foreign_keys = ON")
+    cards = {name: ws.scorecards.get(name).id for name in ("Chat QA", "Any QA")}
+    ids = [r[0] for r in ws.conn.execute("SELECT id FROM interactions")]
+    rows = []
+    for interaction in ids:
+        for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+            status = rng.choice(("submitted", "submitted", "draft"))
+            rows.append((new_uuid(), interaction, rng.choice(list(cards.values())), rng.choice("ABC"), status,
+                         rng.choice((None, 25.0, 50.0, 75.0)), int(rng.random() < 0.1), now, now,
+                         now if status == "submitted" else None))
+    with ws.transaction() as conn:
+        conn.executemany(
+            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers, score,
+               calibration, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, 'x', '{}', ?, ?, ?, ?, ?)"""
+            .replace("'x'", "?"), rows)
+    states = {r[0] for r in ws.conn.execute("SELECT status FROM evaluations WHERE calibration = 0")}
+    assert states == {"draft", "submitted"}
+
+    f = BrowseFilters
+    bases = (f(), f(channel="chat"), f(team="Support"), f(brand="A"), f(date_from="2024-01-20", date_to="2024-02-10"),
+             f(search="refund"), f(search="zzz"), f(agent="cy"), f(scorecard="Chat QA"))
+    used = []
+    real = browse._first_page
+    def first_page(*args):
+        page = real(*args)
+        used.append(page is not None)
+        return page
+
+    monkeypatch.setattr(browse, "_first_page", first_page)
+    settings = ({"SEARCH_WINDOW": 5, "SORTED_WINDOW": 3, "CANDIDATES": 0, "NARROW": 0, "SCORE_WINDOW": 4},
+                {"SEARCH_WINDOW": 30, "SORTED_WINDOW": 12, "CANDIDATES": 6, "NARROW": 10, "SCORE_WINDOW": 15},
+                {"SEARCH_WINDOW": 1000, "SORTED_WINDOW": 1000, "CANDIDATES": 1000, "NARROW": 1000,
+                 "SCORE_WINDOW": 1000})
+    for setting in settings:
+        for name, value in setting.items():
+            monkeypatch.setattr(browse, name, value)
+        for base in bases:
+            for graded in ("any", "ungraded", "draft", "submitted"):
+                filters = base.replace(graded=graded)
+                for column in SORT_COLUMNS:
+                    for descending in (True, False):
+                        full = list(browse_ids(ws.conn, filters, column, descending))
+                        for limit in (1, 4, 25):
+                            page = list(browse_ids(ws.conn, filters, column, descending, limit=limit))
+                            assert page == full[:limit], (setting, filters, column, descending, limit)
+    assert any(used) and not all(used)  # both the quick ways and the full query were exercised
