@@ -162,7 +162,7 @@ def test_limit_is_the_start_of_the_full_list(ws):
 
 
 def test_search_first_page_from_the_newest_window_matches_the_full_list(ws, monkeypatch):
-    import qagrader.core.browse as browse
+    import qagrader.core.browse_pages as browse  # the first-page strategies
 
     monkeypatch.setattr(browse, "SEARCH_WINDOW", 12)  # 12 newest rows: 4 hold "refund"
     for search, limit in (("refund", 3), ("refund", 5), ("login", 4), ("nothing", 2)):
@@ -276,7 +276,7 @@ def test_score_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     submissions (no score), calibration evaluations and drafts (ignored), ties, filters."""
     import random
 
-    import qagrader.core.browse as browse
+    import qagrader.core.browse_pages as browse  # the first-page strategies
 
     rng = random.Random(7)
     cards = {name: ws.scorecards.get(name).id for name in ("Chat QA", "Any QA")}
@@ -341,7 +341,7 @@ def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     an agent whose name sorts differently with and without case."""
     import random
 
-    import qagrader.core.browse as browse
+    import qagrader.core.browse_pages as browse  # the first-page strategies
 
     rng = random.Random(11)
     ws.interactions.rename_agent("Cy", "cy")  # BINARY: Ann, Bob, Dee, cy; NOCASE: Ann, Bob, cy, Dee
@@ -377,13 +377,13 @@ def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     bases = (f(), f(channel="chat"), f(team="Support"), f(brand="A"), f(date_from="2024-01-20", date_to="2024-02-10"),
              f(search="refund"), f(search="zzz"), f(agent="cy"), f(scorecard="Chat QA"))
     used = []
-    real = browse._first_page
+    real = browse.first_page
     def first_page(*args):
         page = real(*args)
         used.append(page is not None)
         return page
 
-    monkeypatch.setattr(browse, "_first_page", first_page)
+    monkeypatch.setattr(browse, "first_page", first_page)
     settings = ({"SEARCH_WINDOW": 5, "SORTED_WINDOW": 3, "CANDIDATES": 0, "NARROW": 0, "SCORE_WINDOW": 4},
                 {"SEARCH_WINDOW": 30, "SORTED_WINDOW": 12, "CANDIDATES": 6, "NARROW": 10, "SCORE_WINDOW": 15},
                 {"SEARCH_WINDOW": 1000, "SORTED_WINDOW": 1000, "CANDIDATES": 1000, "NARROW": 1000,
