@@ -19,7 +19,7 @@ from qagrader.core.scorecards import SaveResult, StoredScorecard
 
 from . import draft as drafts
 from .forms import CardForm, QuestionForm, SectionForm
-from .style import error_color, ok_color
+from .style import error_color, ok_color, tool_button
 from .preview import ScorecardPreview
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -121,16 +121,7 @@ class ScorecardEditor(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def _tool(self, row: QHBoxLayout, text: str, icon: QStyle.StandardPixmap, tip: str, slot) -> QToolButton:
-        button = QToolButton()
-        button.setIcon(self.style().standardIcon(icon))
-        if text:
-            button.setText(text)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return button
+        return tool_button(row, text, self.style().standardIcon(icon), tip, slot)
 
     # ------------------------------------------------------------------ loading
 

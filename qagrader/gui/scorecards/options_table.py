@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle,
-    QTableWidget, QToolButton, QVBoxLayout, QWidget,
+    QTableWidget, QVBoxLayout, QWidget,
 )
 
 from .draft import parse_field
-from .style import AUTO_FAIL_LABELS, OPTION_AUTO_FAIL_LABELS, highlight
+from .style import AUTO_FAIL_LABELS, OPTION_AUTO_FAIL_LABELS, highlight, tool_button
 
 
 class OptionsTable(QWidget):
@@ -47,15 +47,7 @@ class OptionsTable(QWidget):
             ("", "Move the selected option up", std(sp.SP_ArrowUp), lambda: self.move(-1)),
             ("", "Move the selected option down", std(sp.SP_ArrowDown), lambda: self.move(1)),
         ):
-            button = QToolButton()
-            button.setIcon(icon)
-            if text:
-                button.setText(text)
-                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setToolTip(tip)
-            button.setAccessibleName(tip)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+            tool_button(buttons, text, icon, tip, slot)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self._loading = False

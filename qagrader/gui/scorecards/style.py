@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QBoxLayout, QToolButton, QWidget
 
 TYPE_LABELS = {"yes_no": "Yes / No", "scale": "Scale (numbers)", "options": "Options (labels with points)"}
 AUTO_FAIL_LABELS = {None: "No auto-fail", "section": "Fails its section", "all": "Fails the whole evaluation"}
@@ -30,3 +32,17 @@ def highlight(widget: QWidget, on: bool) -> None:
     else:
         widget.setStyleSheet("")
     widget.setProperty("validationError", on)
+
+
+def tool_button(row: QBoxLayout, text: str, icon: QIcon, tip: str, slot) -> QToolButton:
+    """A tool button (icon, optional text beside it, tooltip and accessible name) added to `row`."""
+    button = QToolButton()
+    button.setIcon(icon)
+    if text:
+        button.setText(text)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.clicked.connect(slot)
+    row.addWidget(button)
+    return button
