@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import WorkspaceError
+from .storage.changes import Changes
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -45,6 +46,8 @@ class Workspace:
         self.path = path
         self.conn = conn
         self._db: Database | None = None
+        self._pending = Changes()  # recorded by the open transaction
+        self._committed = Changes()  # committed since the last take_changes()
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
@@ -115,14 +118,36 @@ class Workspace:
                 yield self.conn
             return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._pending = Changes()
         try:
             yield self.conn
         except BaseException:
+            self._pending = Changes()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
+            self._committed = self._committed | self._pending
+            self._pending = Changes()
+
+    def record(self, kind: str, ids=None) -> None:
+        """Note, inside a transaction, that records of `kind` (these ids, or any) were written.
+        Reported by `take_changes()` once the transaction commits."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("record() outside a transaction")
+        self._pending = self._pending | Changes.of(kind, ids)
+
+    def take_changes(self) -> Changes:
+        """What the transactions committed on this connection changed since the last call."""
+        taken, self._committed = self._committed, Changes()
+        return taken
+
+    def apply(self, operation, /, *args, **kwargs):
+        """Run `operation(self, *args, **kwargs)`; return `(its value, what it changed)`."""
+        self.take_changes()
+        value = operation(self, *args, **kwargs)
+        return value, self.take_changes()
 
     def counts(self) -> dict[str, int]:
         """Row counts for the status bar."""

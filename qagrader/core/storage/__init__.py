@@ -1,0 +1,1 @@
+"""Storage: the workspace file, its schema, and what each write changed."""
