@@ -24,7 +24,12 @@ def gui(args: argparse.Namespace) -> int:
         from qagrader.gui.app import run
     except ImportError as error:  # PySide6 missing or broken
         raise QAGraderError(f"The desktop app cannot start: {error}") from error
-    return run(default_workspace_path(args.db) if args.db else None)
+    app_argv = [sys.argv[0] if sys.argv else "qagrader"]
+    if args.theme:
+        app_argv += ["--theme", args.theme]
+    if args.smoke:
+        app_argv.append("--smoke")
+    return run(default_workspace_path(args.db) if args.db else None, argv=app_argv)
 
 
 def demo(args: argparse.Namespace) -> int:
