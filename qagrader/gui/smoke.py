@@ -1,6 +1,6 @@
 """`--smoke`: prove that an installation works, then quit.
 
-Opens the main window on a workspace, imports every module of QA Grader (a standalone build that
+Opens the main window (with its icon) on a workspace, imports every module of QA Grader (a standalone build that
 left one out fails here, not when a user first opens that screen), shows every screen, lets the
 background work they start finish, and quits: status 0 when all of that happened without an
 error logged, 1 with one line per problem on stderr otherwise.
@@ -59,6 +59,8 @@ def run_smoke(app: QApplication, window: MainWindow) -> int:
         app.processEvents()
         if not window.isVisible():
             problems.append("the main window is not shown")
+        if window.windowIcon().isNull():
+            problems.append("the window has no icon (resources/icons missing)")
         for screen in window.screens:
             window.show_screen(screen.key)
             app.processEvents()
