@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qagrader.core.errors import CsvImportError, QAGraderError
 from qagrader.core.paths import data_dir, default_workspace_path
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 
 from .progress import ProgressBar
 
@@ -33,7 +33,7 @@ def gui(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from qagrader.core.demo import build_demo
+    from qagrader.core.demo.build import build_demo
 
     path = Path(args.db).expanduser() if args.db else data_dir() / "demo.qagrader"
     if args.replace:
@@ -53,8 +53,8 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def import_interactions(args: argparse.Namespace) -> int:
-    from qagrader.core.interaction_fields import parse_assignments
-    from qagrader.core.interaction_import import ImportOptions, import_interactions
+    from qagrader.core.importing.interaction_fields import parse_assignments
+    from qagrader.core.importing.interactions import ImportOptions, import_interactions
 
     options = ImportOptions(
         mapping=parse_assignments(args.map, "FIELD=COLUMN"),
@@ -106,7 +106,7 @@ def import_scorecard(args: argparse.Namespace) -> int:
 
 
 def import_evaluations(args: argparse.Namespace) -> int:
-    from qagrader.core.evaluation_import import import_evaluations
+    from qagrader.core.importing.evaluations import import_evaluations
 
     with _open(args) as ws:
         try:
@@ -126,7 +126,7 @@ def import_evaluations(args: argparse.Namespace) -> int:
 
 
 def export_evaluations(args: argparse.Namespace) -> int:
-    from qagrader.core.export import export_evaluations
+    from qagrader.core.exporting.csv_export import export_evaluations
 
     with _open(args) as ws:
         if args.scorecard:
@@ -139,7 +139,7 @@ def export_evaluations(args: argparse.Namespace) -> int:
 
 
 def export_scorecard(args: argparse.Namespace) -> int:
-    from qagrader.core.export import export_scorecard_csv
+    from qagrader.core.exporting.csv_export import export_scorecard_csv
 
     suffix = args.out.suffix.lower()
     if suffix not in (".json", ".csv"):

@@ -18,7 +18,7 @@ import pytest
 
 from qagrader import __version__
 from qagrader.cli.main import build_parser, main
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]

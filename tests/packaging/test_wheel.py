@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from qagrader import __version__
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 
 from .conftest import ROOT, copy_sources
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import WorkspaceError
-from .storage.changes import Changes
+from ..errors import WorkspaceError
+from .changes import Changes
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -39,9 +39,9 @@ class Workspace:
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
-        from .evaluations import Evaluations
-        from .interactions import Interactions
-        from .scorecards import Scorecards
+        from ..grading.evaluations import Evaluations
+        from ..interactions.store import Interactions
+        from ..scorecards.store import Scorecards
 
         self.path = path
         self.conn = conn

@@ -28,12 +28,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .errors import CancelledError, NotFound, QAGraderError
-from .scorecard import NA, Question, Scorecard
-from .scoring import answer_fraction, question_possible
+from ..errors import CancelledError, NotFound, QAGraderError
+from ..scorecards.model import NA, Question, Scorecard
+from ..scorecards.scoring import answer_fraction, question_possible
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
