@@ -61,10 +61,13 @@ def run_smoke(app: QApplication, window: MainWindow) -> int:
             problems.append("the main window is not shown")
         if window.windowIcon().isNull():
             problems.append("the window has no icon (resources/icons missing)")
+        first = window.current_screen()
         for screen in window.screens:
             window.show_screen(screen.key)
             app.processEvents()
         _wait_for_background_work(app)
+        if first:  # the app remembers the last screen: leave the user's choice as it was
+            window.show_screen(first)
         window.close()
         app.processEvents()
         _wait_for_background_work(app)
