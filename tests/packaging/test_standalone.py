@@ -4,6 +4,7 @@ offscreen). PyInstaller takes a minute or more: the app is built once for this f
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -16,10 +17,15 @@ from qagrader.core.storage.workspace import Workspace
 
 from .conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_app  # noqa: E402 - the script under test
 
-sys.path.remove(str(ROOT / "scripts"))
+def _load_script(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_app = _load_script(ROOT / "scripts" / "build_app.py")  # the script under test
 
 
 @pytest.fixture(scope="module")
