@@ -132,17 +132,20 @@ def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
 
     path = tmp_path / "w.qagrader"
     Workspace.open(path).close()
-    conn = sqlite3.connect(path)  # back to the previous version's schema
-    conn.execute("DROP INDEX evaluations_submitted_score")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (SCHEMA_MIGRATIONS[-1],))
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn = sqlite3.connect(path)  # back to the schema of two versions ago
+    conn.execute("DROP INDEX evaluations_submitted_score")         # 0003_score_index
+    conn.execute("ALTER TABLE evaluations DROP COLUMN blind")       # 0004_blind_grading
+    conn.executemany("DELETE FROM _sqlite_migrations WHERE name = ?", [(n,) for n in SCHEMA_MIGRATIONS[-2:]])
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 2}")
     conn.commit()
     conn.close()
     out = _in_fresh_python(
         "from qagrader.core.storage.workspace import Workspace\n"
         f"ws = Workspace.open({str(path)!r}, create=False)\n"
         "print(ws.conn.execute('PRAGMA user_version').fetchone()[0])\n"
-        "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n")
-    version, indexes = out.splitlines()
+        "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n"
+        "print([r[1] for r in ws.conn.execute('PRAGMA table_info(evaluations)')])\n")
+    version, indexes, columns = out.splitlines()
     assert int(version) == SCHEMA_VERSION and "evaluations_submitted_score" in indexes
+    assert "'blind'" in columns
     assert len(list(tmp_path.glob("w.before-migration-*.qagrader"))) == 1

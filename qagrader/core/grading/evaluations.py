@@ -83,8 +83,11 @@ class Evaluations:
         ).fetchall()
         return [_evaluation(r) for r in rows]
 
-    def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
-        """The grader's open draft of this interaction on this scorecard, or a new empty one."""
+    def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False,
+              blind: bool | None = None) -> Evaluation:
+        """The grader's open draft of this interaction on this scorecard, or a new empty one.
+        `blind`: whether the grader works with the customer's CSAT hidden (recorded, see
+        `record_blind`; None = not known)."""
         grader = grader.strip()
         if not grader:
             raise EvaluationError("Enter your name as grader before grading.")
@@ -94,6 +97,9 @@ class Evaluations:
             (interaction_id, scorecard_id, grader, int(calibration)),
         ).fetchone()
         if existing:
+            if blind is False:
+                with self._ws.transaction() as conn:
+                    record_blind(conn, existing[0], blind)
             return self.get(existing[0])
         card = self._ws.scorecards.get_by_id(scorecard_id).card
         result = score(card, {})
@@ -107,6 +113,8 @@ class Evaluations:
                 (new_uuid(), interaction_id, scorecard_id, grader, result.total, int(calibration), now, now),
             )
             evaluation_id = cursor.lastrowid
+            if blind is not None:
+                conn.execute("UPDATE evaluations SET blind = ? WHERE id = ?", (int(blind), evaluation_id))
         return self.get(evaluation_id)
 
     def save(
@@ -116,10 +124,12 @@ class Evaluations:
         overall_comment: str | None = None,
         *,
         editor: str | None = None,
+        blind: bool | None = None,
     ) -> tuple[Evaluation, ScoreResult]:
         """Replace the answers and/or overall comment and rescore, in one transaction.
         Saving a submitted evaluation keeps a snapshot of the previous state in its history,
-        with who made the edit (`editor`, default: the evaluation's grader)."""
+        with who made the edit (`editor`, default: the evaluation's grader). `blind=False`
+        records that this change was made with CSAT visible (see `record_blind`)."""
         with self._ws.transaction() as conn:
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
@@ -140,6 +150,7 @@ class Evaluations:
                      json.dumps({**_snapshot(current), "edited_by": (editor or current.grader).strip()})),
                 )
             result = self._write(conn, current, new_answers, comment, current.status)
+            record_blind(conn, evaluation_id, blind)
         return self.get(evaluation_id), result
 
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
@@ -150,8 +161,9 @@ class Evaluations:
         answers[key] = answer
         return self.save(evaluation_id, answers, editor=editor)
 
-    def submit(self, evaluation_id: int) -> Evaluation:
-        """Mark a complete draft as submitted; refuses while any question is unanswered."""
+    def submit(self, evaluation_id: int, *, blind: bool | None = None) -> Evaluation:
+        """Mark a complete draft as submitted; refuses while any question is unanswered.
+        `blind=False` records that CSAT was visible at submission (see `record_blind`)."""
         with self._ws.transaction() as conn:
             current = self.get(evaluation_id)
             if current.submitted:
@@ -165,6 +177,7 @@ class Evaluations:
                     f"(first: '{result.unanswered[0]}'); answer or mark N/A before submitting."
                 )
             self._write(conn, current, dict(current.answers), current.overall_comment, SUBMITTED)
+            record_blind(conn, evaluation_id, blind)
         return self.get(evaluation_id)
 
     def delete_draft(self, evaluation_id: int) -> None:
@@ -196,6 +209,15 @@ class Evaluations:
         )
         write_skill_scores(conn, current.id, result)
         return result
+
+
+def record_blind(conn, evaluation_id: int, blind: bool | None) -> None:
+    """Record whether the grader worked blind to CSAT: an evaluation stays blind (1) only while
+    every change to it is made blind; one change made with CSAT visible makes it 0 for good.
+    None (not known) changes nothing; an evaluation of unknown blindness stays unknown when
+    edited blind (its first grading is still unknown)."""
+    if blind is False:
+        conn.execute("UPDATE evaluations SET blind = 0 WHERE id = ?", (evaluation_id,))
 
 
 def write_skill_scores(conn, evaluation_id: int, result: ScoreResult) -> None:

@@ -74,10 +74,11 @@ def _write_all(ws: "Workspace", created: list[EvaluationRow], changed: list[Eval
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
         insert = """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status,
             answers, overall_comment, score, auto_failed, auto_fail_reasons, calibration,
-            created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+            created_at, updated_at, submitted_at, blind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
         update = """UPDATE evaluations SET scorecard_id = ?, grader = ?, status = ?, answers = ?,
             overall_comment = ?, score = ?, auto_failed = ?, auto_fail_reasons = ?, calibration = ?,
-            updated_at = ?, submitted_at = ? WHERE id = ?"""
+            updated_at = ?, submitted_at = ?, blind = ? WHERE id = ?"""
         total = max(len(created) + len(changed), 1)
         for start in range(0, len(created), _CHUNK):
             chunk = list(enumerate(created[start:start + _CHUNK], first + start))
@@ -107,7 +108,7 @@ def _scored(r: EvaluationRow) -> tuple:
 def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, now: str) -> tuple:
     when = r.graded_at or now
     return (id_, r.uuid, interaction_id, r.card.id, r.grader, r.status, *_scored(r), r.calibration,
-            when, when, when if r.status == "submitted" else None)
+            when, when, when if r.status == "submitted" else None, r.blind)
 
 
 def _update_values(r: EvaluationRow, now: str) -> tuple:
@@ -117,7 +118,7 @@ def _update_values(r: EvaluationRow, now: str) -> tuple:
     else:
         updated_at, submitted_at = r.graded_at or now, None
     return (r.card.id, r.grader, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
-            r.existing[1])  # type: ignore[index]
+            r.blind, r.existing[1])  # type: ignore[index]
 
 
 def _snapshot(existing: tuple) -> str:

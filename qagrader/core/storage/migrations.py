@@ -150,5 +150,13 @@ def _score_index(db: Database) -> None:
     )
 
 
+@migrations(name="0004_blind_grading")
+def _blind_grading(db: Database) -> None:
+    """Whether each evaluation was graded blind to the customer's CSAT: 1 = CSAT hidden from the
+    grader, 0 = visible, NULL = unknown (every evaluation made before this column existed). The
+    analysis warns from it that knowing CSAT may have inflated the correlations."""
+    _run_script(db, "ALTER TABLE evaluations ADD COLUMN blind INTEGER CHECK (blind IS NULL OR blind IN (0, 1))")
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

@@ -27,7 +27,8 @@ BUSY_TIMEOUT_MS = 10_000
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
 # tests/core/test_workspace.py checks that the two agree.
-SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index")
+SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index",
+                                      "0004_blind_grading")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 

@@ -1,0 +1,87 @@
+"""Whether a skill goes with CSAT more strongly in one channel than another: its own test.
+
+For every skill and every pair of channels (a, b): the difference rho_a - rho_b of the two
+channels' Spearman correlations, with a 95% CI and p-value from the delete-one-agent jackknife
+of the difference (the channels are different interactions, but an agent who works both
+channels links them; the jackknife of the difference accounts for that, and with independent
+agents it is the usual independent-samples comparison). q-values are Benjamini-Hochberg over
+this family (every skill x pair); `adj_ci_low`/`adj_ci_high` are the matching
+Benjamini-Yekutieli false-coverage-rate intervals, which exclude 0 exactly when q < 0.05
+(`holds`). Pairs where either channel has fewer than 30 pairs are left empty ("too few").
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .clustered import contrasts, difference_interval, difference_p, fcr_level, spread
+from .correlation import ALPHA, MIN_N, TOO_FEW, Associations
+
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "skill", "channel_a", "channel_b", "rho_a", "rho_b", "difference", "ci_low", "ci_high",
+    "p_value", "q_value",
+)
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "n_a", "n_b", "holds", "adj_ci_low", "adj_ci_high", "adj_level", "n_agents", "interval",
+    "polarity", "note",
+)
+
+
+def channel_differences(found: Associations, *, min_n: int = MIN_N) -> pd.DataFrame:
+    """One row per skill x pair of channels (in channel order): `DIFFERENCE_COLUMNS`, then
+    `EXTRA_COLUMNS`. Empty (no rows) with fewer than two channels."""
+    pairs = list(combinations(range(len(found.channels)), 2))
+    rows = []
+    for skill in found.skills:
+        channel = found.by_skill[skill].channel
+        if not pairs:
+            break
+        difference = contrasts(channel, pairs)
+        spread_ = spread(difference, found.clusters, len(pairs))
+        for k, (a, b) in enumerate(pairs):
+            enough = min(channel.n[a], channel.n[b]) >= min_n
+            rows.append({
+                "skill": skill, "channel_a": found.channels[a], "channel_b": found.channels[b],
+                "rho_a": channel.value[a] if channel.n[a] >= min_n else np.nan,
+                "rho_b": channel.value[b] if channel.n[b] >= min_n else np.nan,
+                "difference": difference.value[k] if enough else np.nan,
+                "se": spread_.se[k] if enough else np.nan, "df": spread_.df[k],
+                "n_a": int(channel.n[a]), "n_b": int(channel.n[b]),
+                "n_agents": int(spread_.n_clusters[k]), "clustered": bool(spread_.clustered[k]),
+                "note": "" if enough else TOO_FEW,
+            })
+    table = pd.DataFrame(rows, columns=[
+        "skill", "channel_a", "channel_b", "rho_a", "rho_b", "difference", "se", "df", "n_a",
+        "n_b", "n_agents", "clustered", "note"])
+    diff, se, df = (table[c].to_numpy(dtype="float64") for c in ("difference", "se", "df"))
+    table["ci_low"], table["ci_high"] = difference_interval(diff, se, df)
+    table["p_value"] = difference_p(diff, se, df)
+    table["q_value"] = np.nan
+    tested = table["p_value"].notna().to_numpy()
+    if tested.any():
+        table.loc[tested, "q_value"] = stats.false_discovery_control(
+            table.loc[tested, "p_value"].to_numpy(), method="bh")
+    level = fcr_level(table["q_value"].to_numpy(), ALPHA)
+    table["adj_ci_low"], table["adj_ci_high"] = difference_interval(diff, se, df, level)
+    table["adj_level"] = np.where(tested, level, np.nan)
+    table["holds"] = (table["q_value"] < ALPHA).to_numpy()
+    table["interval"] = np.where(table["clustered"], "agent clusters", "independent (too few agents)")
+    table["polarity"] = table["skill"].map(found.polarity).fillna("positive")
+    return table[[*DIFFERENCE_COLUMNS, *EXTRA_COLUMNS]]
+
+
+def differing_skills(differences: pd.DataFrame) -> list[tuple[str, str, str, float]]:
+    """(skill, stronger channel, weaker channel, difference) for every difference that holds,
+    largest first: the stronger channel is the one whose correlation is further from 0 in the
+    skill's direction."""
+    held = differences[differences["holds"]]
+    out = []
+    for row in held.itertuples(index=False):
+        first_stronger = abs(row.rho_a) > abs(row.rho_b)
+        strong, weak = (row.channel_a, row.channel_b) if first_stronger else (row.channel_b, row.channel_a)
+        out.append((row.skill, strong, weak, float(row.difference)))
+    return sorted(out, key=lambda item: -abs(item[3]))
