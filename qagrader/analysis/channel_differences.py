@@ -12,6 +12,7 @@ Benjamini-Yekutieli false-coverage-rate intervals, which exclude 0 exactly when 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -74,14 +75,36 @@ def channel_differences(found: Associations, *, min_n: int = MIN_N) -> pd.DataFr
     return table[[*DIFFERENCE_COLUMNS, *EXTRA_COLUMNS]]
 
 
-def differing_skills(differences: pd.DataFrame) -> list[tuple[str, str, str, float]]:
-    """(skill, stronger channel, weaker channel, difference) for every difference that holds,
-    largest first: the stronger channel is the one whose correlation is further from 0 in the
-    skill's direction."""
+@dataclass(frozen=True)
+class Difference:
+    """A channel difference that holds, in words: `high` is the channel whose correlation is
+    higher (further right on a chart), `low` the other; `opposite` when their signs differ."""
+
+    skill: str
+    high: str
+    low: str
+    difference: float          # rho_high - rho_low (> 0)
+    opposite: bool
+    high_rho_negative: bool    # both negative (same signs): the low one is the stronger
+
+    @property
+    def stronger(self) -> str:
+        """The channel where the association is stronger (same signs), i.e. further from 0."""
+        return self.low if self.high_rho_negative else self.high
+
+    @property
+    def weaker(self) -> str:
+        return self.high if self.stronger == self.low else self.low
+
+
+def differing_skills(differences: pd.DataFrame) -> list[Difference]:
+    """Every difference that holds, largest first."""
     held = differences[differences["holds"]]
     out = []
     for row in held.itertuples(index=False):
-        first_stronger = abs(row.rho_a) > abs(row.rho_b)
-        strong, weak = (row.channel_a, row.channel_b) if first_stronger else (row.channel_b, row.channel_a)
-        out.append((row.skill, strong, weak, float(row.difference)))
-    return sorted(out, key=lambda item: -abs(item[3]))
+        first_high = row.rho_a >= row.rho_b
+        high, low = (row.channel_a, row.channel_b) if first_high else (row.channel_b, row.channel_a)
+        rho_high, rho_low = (row.rho_a, row.rho_b) if first_high else (row.rho_b, row.rho_a)
+        out.append(Difference(row.skill, high, low, float(rho_high - rho_low),
+                              bool(np.sign(rho_high) * np.sign(rho_low) < 0), bool(rho_high < 0)))
+    return sorted(out, key=lambda d: -d.difference)

@@ -17,8 +17,9 @@ Per agent x skill, on the interactions graded on the skill:
   skill's population-wide effect on CSAT (with minus without, see `effects`). Positive means
   reaching the team's level goes with higher CSAT: an association, not a promise.
 
-`rank` (1 = coach first) orders only the gaps whose interval excludes 0 and whose priority is
-positive; every other row has no rank. Without CSAT there is no effect, so no ranks at all.
+`rank` (1 = coach first) orders only the gaps whose interval excludes 0, on skills whose effect
+on CSAT holds (its 95% interval excludes 0: `effect_holds`), and whose priority is positive;
+every other row has no rank. Without CSAT there is no effect, so no ranks at all.
 Agents with fewer than `MIN_EVALUATIONS` interactions are marked `few_evaluations`.
 """
 
@@ -39,7 +40,7 @@ TEAM, EVERYONE = "rest of team", "everyone else"
 GAP_COLUMNS: tuple[str, ...] = (
     "team", "agent", "evaluations", "few_evaluations", "rank", "skill", "polarity", "n", "rate",
     "shrunk_rate", "team_n", "team_rate", "compared_with", "gap", "gap_ci_low", "gap_ci_high",
-    "effect", "priority", "priority_points",
+    "effect", "effect_holds", "priority", "priority_points",
 )
 
 
@@ -125,9 +126,10 @@ def skill_gaps(frame: pd.DataFrame, effects: pd.DataFrame | None = None,
     table["polarity"] = table["skill"].map(polarity).fillna("positive")
     table["evaluations"] = np.repeat(sizes.to_numpy(), len(skills))
     table["few_evaluations"] = table["evaluations"] < min_evaluations
-    effect = _effects(effects, skills)
+    effect, holds = _effects(effects, skills)
     width, _ = csat_points(frame)
     table["effect"] = table["skill"].map(effect).astype("float64")
+    table["effect_holds"] = table["skill"].map(lambda s: holds.get(s, False)).astype(bool)
     table["priority"] = (table["team_rate"] - table["shrunk_rate"]) * table["effect"]
     table["priority_points"] = table["priority"] * width
     for column in ("n", "team_n", "evaluations"):
@@ -137,18 +139,23 @@ def skill_gaps(frame: pd.DataFrame, effects: pd.DataFrame | None = None,
     return _ranked(table)
 
 
-def _effects(effects: pd.DataFrame | None, skills: list[str]) -> dict[str, float]:
-    """Each skill's pooled CSAT effect (with minus without, 0..1)."""
+def _effects(effects: pd.DataFrame | None, skills: list[str]) -> tuple[dict[str, float], dict[str, bool]]:
+    """Each skill's pooled CSAT effect (with minus without, 0..1) and whether its 95% interval
+    excludes 0."""
     if effects is None or effects.empty:
-        return {}
-    pooled = effects[effects["channel"] == ALL].set_index("skill")["csat_diff"]
-    return {s: float(pooled[s]) for s in skills if s in pooled.index and np.isfinite(pooled[s])}
+        return {}, {}
+    pooled = effects[effects["channel"] == ALL].set_index("skill")
+    known = [s for s in skills if s in pooled.index and np.isfinite(pooled.loc[s, "csat_diff"])]
+    holds = {s: bool(pooled.loc[s, "csat_diff_ci_low"] > 0 or pooled.loc[s, "csat_diff_ci_high"] < 0)
+             for s in known}
+    return {s: float(pooled.loc[s, "csat_diff"]) for s in known}, holds
 
 
 def _ranked(table: pd.DataFrame) -> pd.DataFrame:
-    """Rank, within each entity, the gaps that hold (interval excludes 0) with a positive
-    priority, largest priority first; the rest follow unranked."""
-    holds = ((table["gap_ci_low"] > 0) | (table["gap_ci_high"] < 0)) & (table["priority"] > 0)
+    """Rank, within each entity, the gaps that hold (interval excludes 0) on skills whose effect
+    holds, with a positive priority, largest priority first; the rest follow unranked."""
+    holds = (((table["gap_ci_low"] > 0) | (table["gap_ci_high"] < 0)) & table["effect_holds"]
+             & (table["priority"] > 0))
     keys = ["team", "agent"]
     order = table.assign(_holds=holds, _key=table["priority"].where(holds))
     order = order.sort_values([*keys, "_holds", "_key"], ascending=[True, True, False, False],

@@ -69,6 +69,11 @@ def _missing_text(n: int, note: str = "") -> str:
     return note if note and note not in ("unstable",) else "no variation"
 
 
+def _signed(value: float) -> str:
+    """+0.12 / -0.12, and 0.00 (never -0.00) for what rounds to zero."""
+    return "0.00" if round(value, 2) == 0 else f"{value:+.2f}"
+
+
 def _n_label(n: int, unstable: bool) -> str:
     return f"n={n:,}" + (", unstable" if unstable and n >= MIN_N else "")
 
@@ -148,7 +153,7 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
             continue
         points = [r, low[yi], high[yi], within[yi]]
         edge = np.nanmax(points) + pad if r >= 0 else np.nanmin(points) - pad
-        ax.text(edge, yi, f"{r:+.2f}", va="center", ha="left" if r >= 0 else "right",
+        ax.text(edge, yi, _signed(r), va="center", ha="left" if r >= 0 else "right",
                 fontsize=8 if many else 8.5, color="#222222")
     ax.set_xlim(left - pad * 4, right + pad * 4)
     ax.axvline(0, color="#444444", linewidth=0.8)
@@ -256,12 +261,9 @@ def _difference_marks(differences: pd.DataFrame | None) -> dict[str, str]:
         return {}
     order = list(dict.fromkeys([*differences["channel_a"], *differences["channel_b"]]))
     marks: dict[str, dict[str, list[str]]] = {}
-    for skill, strong, weak, _ in differing_skills(differences):
-        marks.setdefault(skill, {}).setdefault(strong, []).append(weak)
-    for found in marks.values():
-        for weak in found.values():
-            weak.sort(key=order.index)
-    return {s: "; ".join(f"{strong} > {', '.join(weak)}" for strong, weak in v.items())
+    for found in differing_skills(differences):  # "high > low": the bars' order on the chart
+        marks.setdefault(found.skill, {}).setdefault(found.high, []).append(found.low)
+    return {s: "; ".join(f"{high} > {', '.join(sorted(low, key=order.index))}" for high, low in v.items())
             for s, v in marks.items()}
 
 
@@ -313,7 +315,7 @@ def plot_effects(effects: pd.DataFrame, channel: str = ALL) -> Figure:
                     fontsize=8.5, style="italic", color="#555555")
             continue
         edge = max(d, high[yi]) + pad if d >= 0 else min(d, low[yi]) - pad
-        ax.text(edge, yi, f"{d:+.2f}", va="center", ha="left" if d >= 0 else "right", fontsize=8.5)
+        ax.text(edge, yi, _signed(d), va="center", ha="left" if d >= 0 else "right", fontsize=8.5)
     ax.set_xlim(left - pad * 5, right + pad * 5)
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_xlabel(f"CSAT with the skill minus without ({words})")
@@ -535,7 +537,7 @@ def plot_importance_performance(ipa: pd.DataFrame, level: str = ALL, team: str =
                       "better →), 95% CI")
     else:
         ax.set_xlabel("Share of interactions where the skill was met (or the behaviour avoided), %, 95% CI")
-    ax.set_ylabel("Importance: CSAT gained per interaction\nwhen met / avoided (all filtered interactions)")
+    ax.set_ylabel("Importance: CSAT gained per interaction when\nmet / avoided (CSAT 0 to 1, all filtered interactions)")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(f"Importance-performance: {name}", loc="left", fontsize=13)
     _caption(fig,
@@ -552,14 +554,16 @@ def plot_importance_performance(ipa: pd.DataFrame, level: str = ALL, team: str =
 
 def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
                        polarity: Mapping[str, str] | None = None, *, sort_by: str | None = None,
-                       max_agents: int = 30) -> Figure:
+                       max_agents: int = 30, figsize: tuple[float, float] = FIGSIZE) -> Figure:
     """Agents x skills: each cell the agent's (shrunk) rate minus the rest of their team's, in
     percentage points, with n; colours say better (purple) or worse (orange) than the team, in
-    the skill's good direction (for a behaviour to avoid, happening more often is worse)."""
+    the skill's good direction (for a behaviour to avoid, happening more often is worse).
+    `figsize` (inches at 100 dpi) is the size the chart will be shown at: cells write their
+    number and n when both fit, the number alone when only it fits."""
     data = matrix.sort_values(sort_by, kind="stable") if sort_by else matrix
     total = len(data)
     data = data.iloc[:max_agents]
-    fig = _figure()
+    fig = _figure(figsize)
     ax = fig.add_subplot()
     if data.empty:
         return _empty(fig, ax, "No agents in the filter.")
@@ -577,14 +581,20 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
     ax.set_xticks(np.arange(data.shape[1]), [skill_label(c, polarity.get(c)) for c in data.columns],
                   rotation=30, ha="right", fontsize=9)
     n = counts.reindex(index=data.index, columns=data.columns).to_numpy(float) if counts is not None else None
-    if len(data) <= 30 and data.shape[1] <= 14:  # room for a number (and n) in each cell
+    # room per cell: the axes take about 55% of the width and 60% of the height
+    cell_w = figsize[0] * 100 * 0.55 / data.shape[1]
+    cell_h = figsize[1] * 100 * 0.6 / len(data)
+    fontsize = 7.0 if cell_h >= 11 else 6.0
+    char_w = fontsize * 0.62  # px per character at 100 dpi
+    with_n = n is not None and cell_w >= 9 * char_w
+    if cell_w >= 3.5 * char_w and cell_h >= 8:
         for (i, j), v in np.ndenumerate(values):
             if not np.isfinite(v):
                 continue
             text = f"{v:+.0f}" if round(v) else "0"
-            if n is not None and np.isfinite(n[i, j]):
+            if with_n and np.isfinite(n[i, j]):
                 text += f" ({int(n[i, j])})"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7 if data.shape[1] <= 10 else 6.5,
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
                     color="white" if abs(better[i, j]) > limit * 0.6 else "#222222")
     if isinstance(data.index, pd.MultiIndex):  # a line between teams
         teams = data.index.get_level_values(0)
@@ -594,12 +604,13 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
     colorbar.set_label("worse than the team  ←  →  better (percentage points)")
     ax.set_title("Each agent against the rest of their team", loc="left", fontsize=13)
     shown = f"Showing {len(data)} of {total} agents; filter by team to see others. " if total > len(data) else ""
+    where_n = ("In brackets: n, the agent's interactions graded on the skill. " if with_n else
+               "n per cell: in the table behind the chart (Show table), or widen the chart. ")
     _caption(fig,
              shown + "Numbers: the agent's rate of meeting the skill (for a behaviour to avoid: "
              "of it happening) minus the rest of the team's, in percentage points, the agent's "
-             "rate shrunk towards the team's when they have few interactions. In brackets: n, the "
-             "agent's interactions graded on the skill. Purple: better than the team; orange: "
-             "worse. Blank: not graded.")
+             "rate shrunk towards the team's when they have few interactions. " + where_n +
+             "Purple: better than the team; orange: worse. Blank: not graded.")
     return fig
 
 
@@ -632,9 +643,9 @@ def plot_trends(trends: pd.DataFrame, *, agent: str = "", team: str = "",
         label = metric if is_csat else skill_label(metric, polarity.get(metric))
         ax.plot(line["period"], line["mean"], style, color=colour, linewidth=2.4 if is_csat else 1.5,
                 label=label)
-        if "ci_low" in line:
+        if "ci_low" in line and (is_csat or len(skills) <= 2):  # more bands would hide the lines
             ax.fill_between(line["period"], line["ci_low"].clip(0, 1), line["ci_high"].clip(0, 1),
-                            color=colour, alpha=0.08 if is_csat else 0.10, linewidth=0)
+                            color=colour, alpha=0.10 if is_csat else 0.14, linewidth=0)
         few = line["n"] < MIN_N
         ax.scatter(line["period"][~few], line["mean"][~few], color=colour, s=14, zorder=3)
         ax.scatter(line["period"][few], line["mean"][few], facecolors="white", edgecolors=colour,
@@ -649,8 +660,9 @@ def plot_trends(trends: pd.DataFrame, *, agent: str = "", team: str = "",
     ax.tick_params(axis="x", labelrotation=30)
     _caption(fig,
              "Lines: mean skill score per period; dashed black: mean CSAT (normalised to 0..1). "
-             "Shaded: 95% interval of each period's mean: a change smaller than the bands is "
-             "within week-to-week noise. Hollow points rest on fewer than 30 interactions. A "
-             "change over time is associated with whatever else changed at the same time."
+             "Shaded: 95% interval of each period's mean (for CSAT, and for the skills when one "
+             "or two are drawn): a change smaller than the band is within period-to-period noise. "
+             "Hollow points rest on fewer than 30 interactions. A change over time is associated "
+             "with whatever else changed at the same time."
              + (f" {hidden} more skill(s) not drawn; every skill is in the trends table." if hidden else ""))
     return fig

@@ -125,15 +125,21 @@ def channel_sentence(differences: pd.DataFrame, polarity: dict[str, str] | None 
                 "difference is within noise after correcting for testing many pairs).")
     polarity = polarity or {}
     order = list(dict.fromkeys([*differences["channel_a"], *differences["channel_b"]]))
-    by_skill: dict[str, dict[str, list[str]]] = {}
-    for skill, strong, weak, _ in held:
-        by_skill.setdefault(skill, {}).setdefault(strong, []).append(weak)
-    for found in by_skill.values():
-        for weak in found.values():
-            weak.sort(key=order.index)
-    parts = [f"{skill_label(s, polarity.get(s))}: stronger on "
-             + "; ".join(f"{strong} than on {' and '.join(weak)}" for strong, weak in v.items())
-             for s, v in by_skill.items()]
+    by_skill: dict[str, dict[tuple[str, str], list[str]]] = {}
+    for found in held:
+        if found.opposite:  # e.g. positive on chat, negative on phone
+            key, other = ("positive on", found.high), found.low
+        else:
+            key, other = ("stronger on", found.stronger), found.weaker
+        by_skill.setdefault(found.skill, {}).setdefault(key, []).append(other)
+    parts = []
+    for skill, groups in by_skill.items():
+        words = []
+        for (how, channel), others in groups.items():
+            others = sorted(others, key=order.index)
+            words.append(f"stronger on {channel} than on {' and '.join(others)}" if how == "stronger on"
+                         else f"positive on {channel}, negative on {' and '.join(others)}")
+        parts.append(f"{skill_label(skill, polarity.get(skill))}: " + "; ".join(words))
     same = [s for s in dict.fromkeys(tested["skill"]) if s not in by_skill]
     text = "Associations that differ by channel (the difference holds after correcting for testing " \
            "every pair): " + "; ".join(parts) + "."

@@ -35,7 +35,8 @@ def test_columns_pairs_and_the_studys_pattern():
     assert not table[table["skill"] == "accuracy"]["holds"].any()
     assert table["q_value"].to_numpy() == pytest.approx(
         stats.false_discovery_control(table["p_value"].to_numpy(), method="bh"))
-    assert (differing_skills(table)[0][:2]) == ("empathy", "phone")
+    first = differing_skills(table)[0]
+    assert (first.skill, first.high, first.stronger, first.opposite) == ("empathy", "phone", "phone", False)
     sentence = channel_sentence(table)
     assert "empathy: stronger on phone than on email and chat" in sentence
     assert "Similar in every channel: accuracy" in sentence
@@ -71,3 +72,14 @@ def test_one_channel_gives_an_empty_table_and_too_few_is_marked():
     table = channel_differences(associations(frame))
     chat = table[(table["channel_b"] == "chat")]
     assert (chat["note"] == "too few").all() and chat["difference"].isna().all()
+
+
+def test_differences_are_worded_by_sign():
+    table = pd.DataFrame({
+        "skill": ["rapport", "negative tone", "empathy"], "channel_a": ["phone"] * 3,
+        "channel_b": ["chat", "email", "email"], "rho_a": [-0.08, -0.30, 0.40], "rho_b": [0.07, -0.10, 0.10],
+        "difference": [-0.15, -0.20, 0.30], "holds": [True, True, True]})
+    sentence = channel_sentence(table, {"negative tone": "negative"})
+    assert "rapport: positive on chat, negative on phone" in sentence
+    assert "negative tone (happened): stronger on phone than on email" in sentence  # more negative
+    assert "empathy: stronger on phone than on email" in sentence

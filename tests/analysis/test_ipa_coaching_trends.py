@@ -104,6 +104,7 @@ def test_only_gaps_that_hold_are_ranked_and_none_without_csat():
     table = coaching_priorities(frame, effects_table(frame))
     ranked = table[table["rank"].notna()]
     assert ((ranked["gap_ci_low"] > 0) | (ranked["gap_ci_high"] < 0)).all() and (ranked["priority"] > 0).all()
+    assert ranked["effect_holds"].all() and not table[~table["effect_holds"]]["rank"].notna().any()
     for _, rows in ranked.groupby("agent"):
         assert list(rows.sort_values("rank")["priority"]) == sorted(rows["priority"], reverse=True)
     no_csat = frame.assign(csat=np.nan, satisfied=np.nan)

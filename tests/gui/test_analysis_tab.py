@@ -151,7 +151,7 @@ def test_choosing_or_clicking_an_agent_shows_their_coaching_priorities(qtbot, ta
     mine = result.priorities[(result.priorities["agent"] == agent)].sort_values("rank", na_position="last")
     assert len(shown) == len(result.skills)
     assert [s.replace(" (happened)", "") for s in shown["skill"]] == list(mine["skill"])
-    assert list(shown["rank"]) == [str(int(r)) if pd.notna(r) else "–" for r in mine["rank"]]
+    assert list(shown["#"]) == [str(int(r)) if pd.notna(r) else "–" for r in mine["rank"]]
     assert shown["agent (n)"].str.match(r"^[\d%–]+ \(\d").all()
     assert agent in page.agent.summary.text()
 

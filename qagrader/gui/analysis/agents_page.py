@@ -41,13 +41,14 @@ TREND_SKILLS = 4  # the agent's top coaching priorities drawn in their trend
 
 def _rate_n(rate: float, n: int, few: bool = False) -> str:
     text = f"– ({int(n):,}" if pd.isna(rate) else f"{rate:.0%} ({int(n):,}"
-    return text + (", too few)" if few else ")")
+    return text + (", few)" if few else ")")
 
 
 def _gap(row: pd.Series) -> str:
     if pd.isna(row["gap"]):
         return "–"
-    return f"{row['gap'] * 100:+.0f} [{row['gap_ci_low'] * 100:+.0f}, {row['gap_ci_high'] * 100:+.0f}]"
+    half = (row["gap_ci_high"] - row["gap_ci_low"]) / 2 * 100
+    return f"{row['gap'] * 100:+.0f} ±{half:.0f}"
 
 
 def _gain(value: float) -> str:
@@ -59,18 +60,19 @@ def _gain(value: float) -> str:
 def priorities_view(rows: pd.DataFrame, min_evaluations: int) -> pd.DataFrame:
     """The coaching table as shown: ranked skills first (rank 1 = coach first), then the gaps
     that do not hold; rates with the n behind them, the gap (agent - rest of team, percentage
-    points) with its 95% interval, and the expected CSAT gain in survey points."""
+    points) with the half-width of its 95% interval, and the expected CSAT gain in survey
+    points."""
     from qagrader.analysis.summary import skill_label
 
     few = rows["few_evaluations"].to_numpy(bool) | (rows["n"].to_numpy() < min_evaluations)
     order = rows.assign(_few=few).sort_values(["rank"], kind="stable", na_position="last")
     gain = order["priority_points"].where(order["priority_points"].notna(), order["priority"])
     return pd.DataFrame({
-        "rank": [str(int(r)) if pd.notna(r) else "–" for r in order["rank"]],
+        "#": [str(int(r)) if pd.notna(r) else "–" for r in order["rank"]],
         "skill": [skill_label(s, p) for s, p in zip(order["skill"], order["polarity"])],
         "agent (n)": [_rate_n(r, n, f) for r, n, f in zip(order["shrunk_rate"], order["n"], order["_few"])],
         "team (n)": [_rate_n(r, n) for r, n in zip(order["team_rate"], order["team_n"])],
-        "gap [95% CI]": [_gap(row) for _, row in order.iterrows()],
+        "gap": [_gap(row) for _, row in order.iterrows()],
         "CSAT gain": [_gain(v) for v in gain],
         "too_few": order["_few"].to_numpy() | order["rank"].isna().to_numpy(),
     })
@@ -113,7 +115,7 @@ class AgentsPage(Page):
     def showEvent(self, event) -> None:
         if not self._sized and self.width() > 0:  # the heatmap gets the larger share
             self._sized = True
-            self.splitter.setSizes([int(self.width() * 0.62), int(self.width() * 0.38)])
+            self.splitter.setSizes([int(self.width() * 0.56), int(self.width() * 0.44)])
         super().showEvent(event)
 
     def update_choosers(self, computed: Computed) -> None:
@@ -132,8 +134,10 @@ class AgentsPage(Page):
         matrix, counts, polarity = result.agent_matrix, result.agent_counts, result.polarity
         sort_by = self.sort.currentData() or None
         self.rows = heatmap_rows(matrix, sort_by)
+        host = self.chart.chart_host
+        size = (host.width() / 100, max(host.height() - 40, 100) / 100) if host.width() > 100 else plots.FIGSIZE
         self.chart.show_chart(lambda: plots.plot_agent_heatmap(matrix, counts, polarity, sort_by=sort_by,
-                                                               max_agents=MAX_AGENTS))
+                                                               max_agents=MAX_AGENTS, figsize=size))
         self.chart.canvas.mpl_connect("button_press_event", self._clicked)
         self._marker = None
         self._mark(self.agent.current())
@@ -225,14 +229,15 @@ class _AgentPanel(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save this agent's coaching priorities as a CSV file")
         self.export_button.clicked.connect(lambda: self.export_priorities())
-        note = QLabel("Rank 1 = coach first; only gaps whose 95% interval excludes 0 and whose "
-                      "closing goes with higher CSAT are ranked (the rest are grey). Agent, team: "
-                      "share of interactions meeting the skill (for a behaviour to avoid: where it "
-                      "happened), the agent's pulled towards the team when they have few, with n. "
-                      "Gap: agent − rest of team, percentage points. CSAT gain: expected CSAT "
-                      "points if the agent reached the team's level (an association).")
+        note = QLabel("# 1 = coach first; only gaps that hold (95% interval excluding 0) on skills "
+                      "whose effect on CSAT holds, and whose closing goes with higher CSAT, are "
+                      "ranked (the rest are grey). Agent, team: share of interactions meeting the "
+                      "skill (for a behaviour to avoid: where it happened) with n; the agent's is "
+                      "pulled towards the team when they have few. Gap: agent − rest of team, "
+                      "percentage points ± the 95% interval. CSAT gain: expected CSAT points if "
+                      "the agent reached the team's level (an association).")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555555;")
+        note.setStyleSheet("font-size: 11px;")  # the theme's text colour: readable light and dark
         priorities_page = QWidget()
         box = QVBoxLayout(priorities_page)
         box.setContentsMargins(4, 4, 4, 4)

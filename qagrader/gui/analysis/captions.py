@@ -21,7 +21,7 @@ WHISKERS = ("<b>Whiskers</b>: where the true value plausibly lies, widened for t
             "and channel at once (Benjamini–Yekutieli), so a whisker clears zero exactly when its "
             "bar is coloured.")
 POLARITY = ("<b>“(happened)”</b>: a behaviour to avoid, measured as how often it happened: a "
-            "negative bar means it goes with <i>lower</i> CSAT.")
+            "negative association means it goes with <i>lower</i> CSAT.")
 NO_EVALUATIONS = (
     "<h3>No submitted evaluations yet</h3>"
     "<p>The analysis needs graded interactions. To get some:</p><ul>"
@@ -170,8 +170,9 @@ def heatmap(computed: Computed, shown: int, total: int) -> str:
     more = f" Showing {shown} of {total} agents; filter by team to see the others." if shown < total else ""
     return lines(
         "Each cell: the agent's rate of meeting the skill minus the rest of their team's, in "
-        "percentage points (for a behaviour to avoid: how much more often it happened), with n, "
-        "the agent's interactions graded on it, in brackets. Agents with few interactions are "
+        "percentage points (for a behaviour to avoid: how much more often it happened); n, the "
+        "agent's interactions graded on it, in brackets where the cells have room and always in "
+        "the table (Show table). Agents with few interactions are "
         "pulled towards their team (empirical Bayes), so small samples do not look extreme. "
         "Purple: better than the team; orange: worse. <b>Click an agent's row</b> (or choose one "
         "on the right) for their coaching priorities and trend." + more,
@@ -181,8 +182,9 @@ def heatmap(computed: Computed, shown: int, total: int) -> str:
 def trends(computed: Computed, period: str) -> str:
     return lines(
         f"Lines: mean skill score per {period}; dashed black: mean CSAT (scaled 0 to 1). Shaded: "
-        "the 95% interval of each point: a change within the bands is week-to-week noise. Hollow "
-        "points rest on fewer than 30 interactions. A change over time is <i>associated with</i> "
+        "the 95% interval of each point (CSAT's, and a skill's when you choose one or two): a "
+        f"change within the band is {period}-to-{period} noise. Hollow points rest on fewer than "
+        "30 interactions. A change over time is <i>associated with</i> "
         "whatever else changed at the same time (new agents, a new product, a new scorecard): "
         "it does not show what caused it.", analysed(computed))
 
@@ -202,8 +204,8 @@ def agent_summary(rows: pd.DataFrame, agent: str, team: str) -> str:
         return text + " No CSAT in the selection, so no priorities: the gaps below are not ranked."
     ranked = rows[rows["rank"].notna()].sort_values("rank")
     if ranked.empty:
-        return text + (" No skill associated with CSAT is clearly below the rest of the team (every "
-                       "gap's interval includes zero, or closing it would not raise CSAT).")
+        return text + (" No skill that clearly goes with CSAT is clearly below the rest of the team "
+                       "(every such gap's interval includes zero).")
     first = ranked.head(3)
     named = ", ".join(f"<b>{escape(skill_label(s, p))}</b> (+{g:.2f})"
                       for s, p, g in zip(first["skill"], first["polarity"], first["priority_points"].fillna(first["priority"])))

@@ -163,7 +163,7 @@ class AnalysisTab(QWidget):
         row = QHBoxLayout(widget)
         row.setContentsMargins(0, 0, 8, 0)
         label = QLabel("Updating…")
-        label.setStyleSheet("color: #555555;")
+        label.setEnabled(False)  # the theme's dimmed text: readable light and dark
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
