@@ -97,6 +97,7 @@ _FROM = """
 FROM evaluations e
 JOIN interactions i ON i.id = e.interaction_id
 JOIN scorecards s ON s.id = e.scorecard_id
+JOIN graders g ON g.id = e.grader_id
 LEFT JOIN agents a ON a.id = i.agent_id
 LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)
 """
@@ -125,7 +126,7 @@ def _where(filters: AnalysisFilters) -> tuple[str, list[Any]]:
     one_of("t.name", filters.teams)
     one_of("a.name", filters.agents)
     one_of("i.brand", filters.brands)
-    one_of("e.grader", filters.graders)
+    one_of("g.name", filters.graders)
     if filters.scorecards:
         marks = ", ".join("?" * len(filters.scorecards))
         clauses.append(
@@ -157,7 +158,7 @@ def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
         ", (SELECT score FROM evaluation_skills WHERE evaluation_id = e.id AND skill = ?)"
         for _ in names)
     query = f"""
-        SELECT e.id, i.channel, i.brand, t.name, a.name, e.grader, s.name,
+        SELECT e.id, i.channel, i.brand, t.name, a.name, g.name, s.name,
                i.occurred_at, e.submitted_at, i.csat_norm, i.satisfied{lookups}
         {_FROM} WHERE {where} ORDER BY e.id"""
     skills = [f"{n} (skill)" if n in META_COLUMNS else str(n) for n in names]

@@ -27,19 +27,21 @@ BUSY_TIMEOUT_MS = 10_000
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
 # tests/core/test_workspace.py checks that the two agree.
-SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index")
+SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
+                                     "0005_merge_log")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
 class Workspace:
     """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
 
-    Managers: `scorecards`, `interactions`, `evaluations`. Writes go through `transaction()`.
+    Managers: `scorecards`, `interactions`, `evaluations`, `graders`. Writes go through `transaction()`.
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         from ..grading.evaluations import Evaluations
+        from ..grading.graders import Graders
         from ..interactions.store import Interactions
         from ..scorecards.store import Scorecards
 
@@ -51,6 +53,7 @@ class Workspace:
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
+        self.graders = Graders(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Workspace":
