@@ -70,7 +70,7 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-            current = _check_compatible(conn, path)
+            current = check_compatible(conn, path)
         except sqlite3.DatabaseError as error:
             raise WorkspaceError(f"{path} is not a QA Grader workspace ({error}).") from error
         except WorkspaceError:
@@ -197,7 +197,7 @@ class Workspace:
         return backup
 
 
-def _check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
+def check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
     """Refuse, without writing anything, files that are not ours or are from a newer version.
 
     True when the file already has this version's schema, so that nothing can be pending. That
