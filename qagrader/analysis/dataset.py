@@ -196,3 +196,24 @@ def is_yes_no(values: pd.Series | np.ndarray) -> bool:
 def yes_no_skills(frame: pd.DataFrame, skills: Iterable[str] | None = None) -> list[str]:
     """The skills scored pass/fail: all graded values are 0 or 1."""
     return [s for s in (skills_of(frame) if skills is None else skills) if is_yes_no(frame[s])]
+
+
+SCORE_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "channel", "team", "agent", "grader",
+                                  "scorecard", "occurred_at", "graded_at", "score")
+
+
+def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> pd.DataFrame:
+    """One row per submitted, non-calibration evaluation with a QA score (`SCORE_COLUMNS`,
+    score 0..100+), for QA-score profiles: the unit is the evaluation, as a QA score is."""
+    where, params = _where(filters or AnalysisFilters())
+    rows = ws.conn.execute(
+        f"""SELECT e.id, e.interaction_id, i.channel, t.name, a.name, g.name, s.name, i.occurred_at,
+                   e.submitted_at, e.score {_FROM} WHERE {where} AND e.score IS NOT NULL ORDER BY e.id""",
+        params).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS), nrows=len(rows))
+    frame["team"] = frame["team"].fillna("(no team)").astype(str)
+    frame["agent"] = frame["agent"].fillna("(no agent)").astype(str)
+    for column in ("occurred_at", "graded_at"):
+        frame[column] = _timestamps(frame[column])
+    frame["score"] = pd.to_numeric(frame["score"]).astype("float64")
+    return frame
