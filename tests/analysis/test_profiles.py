@@ -84,7 +84,7 @@ def test_grader_difference_finds_a_known_leniency():
     table = grader_comparison(frame).set_index("grader")
     lenient = table.loc["G1"]  # the true difference from the other two graders is +6
     assert 0 < lenient["ci_low"] <= 6.0 <= lenient["ci_high"]
-    assert table.loc["G0", "difference"] < 0 and table.loc["G1", "n"] == 200
+    assert table.loc["G0", "difference"] < 0 and table["n"].sum() == len(frame)
     weeks = grader_weeks(frame)
     assert weeks.to_numpy().sum() == len(frame) and set(weeks.index) == {"G0", "G1", "G2"}
 
