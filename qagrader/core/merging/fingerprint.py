@@ -26,6 +26,8 @@ def fingerprint(conn: sqlite3.Connection, schema: str = "main") -> str:
             for index in step.json_columns:
                 if values[index] is not None:
                     values[index] = json.loads(values[index])
-            digest.update(json.dumps(values, sort_keys=True, ensure_ascii=False, default=str).encode())
+            for index in step.json_columns:
+                values[index] = json.dumps(values[index], sort_keys=True)
+            digest.update(repr(values).encode())  # repr of str, int, float and None is exact
             digest.update(b"\n")
     return digest.hexdigest()

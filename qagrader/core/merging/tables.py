@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid as uuidlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
@@ -243,10 +244,14 @@ def merge_interactions(ctx: MergeContext) -> None:
             ctx.report.conflicts.append(Conflict("interaction", external_id,
                                                  f"{'; '.join(what)}: kept {kept} (the later import)"))
     columns = ", ".join(_CONTENT)
-    conn.executemany(
-        f"""INSERT INTO main.interactions (id, uuid, external_id, agent_id, team_id, {columns}, created_at, updated_at)
-            SELECT ?, ?, external_id, ?, ?, {columns}, created_at, updated_at FROM other.interactions WHERE id = ?""",
-        [(i, u, a, t, o) for i, u, a, t, o in inserts])
+    with _id_map(conn, "merge_new_interactions", ("local_id", "uuid", "agent_id", "team_id", "other_id"),
+                 inserts) as table:
+        conn.execute(
+            f"""INSERT INTO main.interactions (id, uuid, external_id, agent_id, team_id, {columns}, created_at,
+                updated_at)
+                SELECT m.local_id, m.uuid, o.external_id, m.agent_id, m.team_id, {', '.join(f'o.{c}' for c in _CONTENT)},
+                       o.created_at, o.updated_at
+                FROM {table} m JOIN other.interactions o ON o.id = m.other_id ORDER BY m.local_id""")
     conn.executemany(
         f"""UPDATE main.interactions SET ({columns}, updated_at) =
             (SELECT {columns}, updated_at FROM other.interactions WHERE id = ?), agent_id = ?, team_id = ?
@@ -305,9 +310,10 @@ def merge_evaluations(ctx: MergeContext) -> None:
     conn.executemany(
         f"""INSERT INTO main.evaluations (id, uuid, interaction_id, scorecard_id, grader_id, {columns},
             created_at, updated_at) VALUES ({', '.join('?' * (7 + width))})""", [r[:-1] for r in inserts])
-    conn.executemany("INSERT INTO main.evaluation_skills (evaluation_id, skill, score) "
-                     "SELECT ?, skill, score FROM other.evaluation_skills WHERE evaluation_id = ?",
-                     [(r[0], r[-1]) for r in inserts])
+    with _id_map(conn, "merge_new_evaluations", ("local_id", "other_id"), [(r[0], r[-1]) for r in inserts]) as table:
+        conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
+                         SELECT m.local_id, k.skill, k.score FROM {table} m
+                         JOIN other.evaluation_skills k ON k.evaluation_id = m.other_id""")
     conn.executemany("UPDATE main.evaluations SET updated_at = ? WHERE id = ?", newer_stamp)
 
     last_editor = _last_editors(ctx, differing)
@@ -351,6 +357,18 @@ def merge_evaluations(ctx: MergeContext) -> None:
     _record(ctx, EVALUATIONS, touched + [r[1] for r in newer_stamp])
     if inserts:
         _record(ctx, INTERACTIONS, sorted({r[2] for r in inserts}))
+
+
+@contextmanager
+def _id_map(conn, name: str, columns: tuple[str, ...], rows: list[tuple]) -> Iterator[str]:
+    """A temporary table of `rows` (the first column: the new local id), so that one INSERT ...
+    SELECT copies them all (much faster than one sub-select per row)."""
+    conn.execute(f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
+    conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+    try:
+        yield f"temp.{name}"
+    finally:
+        conn.execute(f"DROP TABLE temp.{name}")
 
 
 def _same_version(theirs: tuple, ours: tuple) -> bool:
