@@ -198,8 +198,8 @@ def yes_no_skills(frame: pd.DataFrame, skills: Iterable[str] | None = None) -> l
     return [s for s in (skills_of(frame) if skills is None else skills) if is_yes_no(frame[s])]
 
 
-SCORE_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "channel", "team", "agent", "grader",
-                                  "scorecard", "occurred_at", "graded_at", "score")
+SCORE_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "external_id", "channel", "team", "agent",
+                                  "grader", "scorecard", "occurred_at", "graded_at", "score")
 
 
 def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> pd.DataFrame:
@@ -207,7 +207,7 @@ def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
     score 0..100+), for QA-score profiles: the unit is the evaluation, as a QA score is."""
     where, params = _where(filters or AnalysisFilters())
     rows = ws.conn.execute(
-        f"""SELECT e.id, e.interaction_id, i.channel, t.name, a.name, g.name, s.name, i.occurred_at,
+        f"""SELECT e.id, e.interaction_id, i.external_id, i.channel, t.name, a.name, g.name, s.name, i.occurred_at,
                    e.submitted_at, e.score {_FROM} WHERE {where} AND e.score IS NOT NULL ORDER BY e.id""",
         params).fetchall()
     frame = pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS), nrows=len(rows))

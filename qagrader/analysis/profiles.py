@@ -223,3 +223,78 @@ def grader_comparison(scores: pd.DataFrame) -> pd.DataFrame:
                      float(mine.mean()) - others_mean, low, high))
     return pd.DataFrame(rows, columns=["grader", "n", "mean", "others_n", "others_mean", "difference",
                                        "ci_low", "ci_high"])
+
+
+# ------------------------------------------------------------------ what the lead's screen shows
+
+RECENT = 15
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything the profile of one agent (or, with agent None, one team) shows."""
+
+    team: str
+    agent: str | None
+    score: ScoreSummary
+    team_score: ScoreSummary
+    trend: pd.DataFrame  # score_trend of the agent (or team)
+    team_trend: pd.DataFrame  # score_trend of the team (for an agent's profile)
+    skills: pd.DataFrame  # skill_comparison
+    priorities: pd.DataFrame  # agent_priorities (empty for a team)
+    recent: pd.DataFrame  # the latest evaluations: evaluation_id, interaction_id, external_id, graded_at,
+    # grader, scorecard, score
+
+
+def load_profile(ws, filters, team: str, agent: str | None = None, freq: str = "auto") -> Profile:
+    """The profile of `agent` in `team` (or of `team`) for the evaluations `filters` select."""
+    from .dataset import load_score_frame, load_skill_frame
+
+    scores = load_score_frame(ws, filters)
+    frame = load_skill_frame(ws, filters)
+    team_scores = scores[scores["team"] == team]
+    own = team_scores if agent is None else team_scores[team_scores["agent"] == agent]
+    dates = scores["occurred_at"].fillna(scores["graded_at"])
+    freq = choose_freq(dates) if freq == "auto" else freq
+    recent = own.sort_values("graded_at", ascending=False).head(RECENT)
+    return Profile(
+        team=team, agent=agent,
+        score=team_score(own) if agent is None else agent_score(own), team_score=team_score(team_scores),
+        trend=score_trend(own, freq), team_trend=score_trend(team_scores, freq),
+        skills=skill_comparison(frame, team, agent),
+        priorities=agent_priorities(frame, team, agent) if agent is not None else pd.DataFrame(),
+        recent=recent[["evaluation_id", "interaction_id", "external_id", "graded_at", "grader", "scorecard", "score"]],
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The team overview: agents and teams by QA score, and the month's top agent and team."""
+
+    agents: pd.DataFrame  # agent_table
+    teams: pd.DataFrame  # team_table
+    top: TopOfMonth
+    months: list[pd.Timestamp]
+
+
+def load_overview(ws, filters, month: pd.Timestamp | None = None) -> Overview:
+    from .dataset import load_score_frame
+
+    scores = load_score_frame(ws, filters)
+    months = sorted(period_start(scores["occurred_at"].fillna(scores["graded_at"]), "M").dropna().unique(),
+                    reverse=True)
+    return Overview(agent_table(scores), team_table(scores), top_of_month(scores, month),
+                    [pd.Timestamp(m) for m in months])
+
+
+@dataclass(frozen=True)
+class GraderView:
+    weeks: pd.DataFrame  # grader_weeks
+    comparison: pd.DataFrame  # grader_comparison
+
+
+def load_graders(ws, filters) -> GraderView:
+    from .dataset import load_score_frame
+
+    scores = load_score_frame(ws, filters)
+    return GraderView(grader_weeks(scores), grader_comparison(scores))

@@ -397,6 +397,7 @@ def test_the_team_folder_with_three_graders(lead, tmp_path):
     assert lead.counts()["submitted"] == 5
     assert lead.graders.names() == ["Lee Park", "Priya Raman", "Sam Whitfield", "Tom Becker"]
     assert len(merge_log(lead)) == 3
+    assert len(list(tmp_path.glob("lead.before-merge-*"))) == 1  # one backup, before the first file
     again = merge_folder(lead, folder, dry_run=True)
     assert again.new_count == 0 and "nothing new" in again.summary()
 

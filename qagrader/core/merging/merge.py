@@ -81,9 +81,10 @@ class FolderReport:
 
 def merge_workspace(ws: "Workspace", other: str | os.PathLike, *, dry_run: bool = False,
                     merged_by: str | None = None, progress: Progress | None = None,
-                    cancelled: Cancelled | None = None) -> MergeReport:
+                    cancelled: Cancelled | None = None, backup: bool = True) -> MergeReport:
     """Bring into `ws` what the workspace file `other` holds that `ws` lacks or holds an older
-    copy of (rules in `steps` and `tables`). `merged_by` (a grader name) is kept in the merge log."""
+    copy of (rules in `steps` and `tables`). `merged_by` (a grader name) is kept in the merge log.
+    `backup=False` skips the backup (a team-folder merge takes one before its first file)."""
     other_path = Path(other).expanduser()
     _refuse_self(ws, other_path)
     report = MergeReport(source=str(other_path), dry_run=dry_run)
@@ -111,7 +112,8 @@ def merge_workspace(ws: "Workspace", other: str | os.PathLike, *, dry_run: bool 
                         check(0.2 + 0.7 * number / len(MERGE_STEPS))
                     if dry_run or not report.changed:
                         raise _RollBack
-                    report.backup = str(_backup(ws))
+                    if backup:
+                        report.backup = str(_backup(ws))
                     _log(ws, report, merged_by)
             except _RollBack:
                 pass
@@ -140,13 +142,16 @@ def merge_folder(ws: "Workspace", folder: str | os.PathLike, *, dry_run: bool = 
 def _merge_files(ws: "Workspace", folder: Path, files: list[Path], merged_by: str | None,
                  progress: Progress | None, cancelled: Cancelled | None) -> FolderReport:
     report = FolderReport(str(folder))
+    backed_up = False
     for number, file in enumerate(files):
         def part(fraction: float, number: int = number) -> None:
             if progress is not None:
                 progress((number + fraction) / max(len(files), 1))
         try:
-            report.reports.append(merge_workspace(ws, file, merged_by=merged_by, progress=part,
-                                                  cancelled=cancelled))
+            merged = merge_workspace(ws, file, merged_by=merged_by, progress=part, cancelled=cancelled,
+                                     backup=not backed_up)
+            backed_up = backed_up or merged.backup is not None
+            report.reports.append(merged)
         except CancelledError:
             raise
         except QAGraderError as error:
