@@ -9,6 +9,7 @@ nothing writes nothing (no backup, no log entry). The other file is never opened
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from ..errors import CancelledError, QAGraderError, WorkspaceError
 from ..grading.graders import ensure_graders, grader_key
 from ..storage.changes import MERGES
 from ..storage.records import new_uuid, utc_now
-from .fingerprint import fingerprint
+from . import tables  # noqa: F401  (registers the core tables' steps)
 from .report import MergeReport
 from .source import is_workspace_file, private_copy
 from .steps import MERGE_STEPS, MergeContext
@@ -102,7 +103,7 @@ def merge_workspace(ws: "Workspace", other: str | os.PathLike, *, dry_run: bool 
             raise WorkspaceError("Cannot merge while another change is being written; try again.")
         ws.conn.execute("ATTACH DATABASE ? AS other", (str(copy),))
         try:
-            report.source_fingerprint = fingerprint(ws.conn, "other")
+            report.source_fingerprint = _digest(copy)
             check(0.2)
             try:
                 with ws.transaction():
@@ -204,6 +205,12 @@ def _dry_run_folder(ws: "Workspace", folder: Path, progress: Progress | None,
         item.dry_run = True
         item.backup = None
     return report
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of the (migrated) copy merged: which version of the other file the log speaks of."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _refuse_self(ws: "Workspace", other: Path) -> None:

@@ -35,7 +35,7 @@ class MergeReport:
     updated: dict[str, int] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # decisions that are not conflicts (renames)
-    source_fingerprint: str = ""
+    source_fingerprint: str = ""  # SHA-256 of the file merged (after migration)
     backup: str | None = None  # the copy of this workspace taken before the merge
 
     def add(self, kind: str, count: int = 1) -> None:

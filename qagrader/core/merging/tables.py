@@ -320,18 +320,15 @@ def merge_evaluations(ctx: MergeContext) -> None:
     history_added = _merge_history(ctx)
     ancestors = _history_versions(ctx, [d[1] for d in differing])
     updated: list[int] = []
+    updates: list[tuple] = []
+    skill_sources: list[tuple[int, int]] = []
     conflict_entries: list[tuple] = []
+    conflicts: list[tuple[int, str, str, int]] = []
     for other_id, local_id, uuid, placed, theirs, ours, o_updated, l_updated in differing:
         theirs_win = _wins(theirs, o_updated, ours, l_updated)
         if theirs_win:
-            conn.execute(
-                f"""UPDATE main.evaluations SET interaction_id = ?, scorecard_id = ?, grader_id = ?,
-                    {', '.join(f'{c} = ?' for c in _EVALUATION_VALUES)}, updated_at = ? WHERE id = ?""",
-                (*placed, *theirs, o_updated, local_id))
-            conn.execute("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", (local_id,))
-            conn.execute("INSERT INTO main.evaluation_skills (evaluation_id, skill, score) "
-                         "SELECT ?, skill, score FROM other.evaluation_skills WHERE evaluation_id = ?",
-                         (local_id, other_id))
+            updates.append((*placed, *theirs, o_updated, local_id))
+            skill_sources.append((local_id, other_id))
             updated.append(local_id)
         loser, loser_at, winner_at = (ours, l_updated, o_updated) if theirs_win else (theirs, o_updated, l_updated)
         both_submitted = theirs[0] == ours[0] == "submitted"
@@ -340,10 +337,22 @@ def merge_evaluations(ctx: MergeContext) -> None:
         maker = last_editor[("main" if theirs_win else "other", local_id if theirs_win else other_id)]
         entry = _conflict_entry(uuid, loser, loser_at, winner_at)
         conflict_entries.append((entry[0], local_id, winner_at, entry[1], maker))
+        conflicts.append((local_id, winner_at, loser_at, maker))
+    conn.executemany(
+        f"""UPDATE main.evaluations SET interaction_id = ?, scorecard_id = ?, grader_id = ?,
+            {', '.join(f'{c} = ?' for c in _EVALUATION_VALUES)}, updated_at = ? WHERE id = ?""", updates)
+    conn.executemany("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", [(i,) for i, _ in skill_sources])
+    with _id_map(conn, "merge_updated_evaluations", ("local_id", "other_id"), skill_sources) as table:
+        conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
+                         SELECT m.local_id, k.skill, k.score FROM {table} m
+                         JOIN other.evaluation_skills k ON k.evaluation_id = m.other_id""")
+    described = _describe(ctx, [c[0] for c in conflicts])
+    names = dict(conn.execute("SELECT id, name FROM main.graders"))
+    for local_id, winner_at, loser_at, maker in conflicts:
         ctx.report.conflicts.append(Conflict(
-            "evaluation", _describe(ctx, local_id),
+            "evaluation", described[local_id],
             f"changed in both workspaces; kept the later version ({winner_at[:16].replace('T', ' ')} UTC), "
-            f"the other ({loser_at[:16].replace('T', ' ')} UTC, by {_grader_name(ctx, maker)}) is in its history"))
+            f"the other ({loser_at[:16].replace('T', ' ')} UTC, by {names.get(maker, 'unknown')}) is in its history"))
     existing = {r[0] for r in conn.execute(
         "SELECT uuid FROM main.evaluation_history WHERE uuid IN (SELECT value FROM json_each(?))",
         (json.dumps([e[0] for e in conflict_entries]),))}
@@ -444,18 +453,14 @@ def _history_versions(ctx: MergeContext, evaluation_ids: list[int]) -> dict[int,
     return out
 
 
-def _describe(ctx: MergeContext, evaluation_id: int) -> str:
-    row = ctx.conn.execute("""SELECT i.external_id, s.name, s.version, g.name FROM main.evaluations e
-                              JOIN main.interactions i ON i.id = e.interaction_id
-                              JOIN main.scorecards s ON s.id = e.scorecard_id
-                              JOIN main.graders g ON g.id = e.grader_id WHERE e.id = ?""",
-                           (evaluation_id,)).fetchone()
-    return f"of interaction {row[0]} on '{row[1]}' v{row[2]} by {row[3]}"
-
-
-def _grader_name(ctx: MergeContext, grader_id: int) -> str:
-    row = ctx.conn.execute("SELECT name FROM main.graders WHERE id = ?", (grader_id,)).fetchone()
-    return row[0] if row else "unknown"
+def _describe(ctx: MergeContext, evaluation_ids: list[int]) -> dict[int, str]:
+    """How the report names each evaluation: its interaction, scorecard version and grader."""
+    rows = ctx.conn.execute("""SELECT e.id, i.external_id, s.name, s.version, g.name FROM main.evaluations e
+                               JOIN main.interactions i ON i.id = e.interaction_id
+                               JOIN main.scorecards s ON s.id = e.scorecard_id
+                               JOIN main.graders g ON g.id = e.grader_id
+                               WHERE e.id IN (SELECT value FROM json_each(?))""", (json.dumps(evaluation_ids),))
+    return {id_: f"of interaction {ext} on '{card}' v{version} by {grader}" for id_, ext, card, version, grader in rows}
 
 
 # ---------------------------------------------------------------------------- fingerprints
