@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("")
             return
         self.path_label.setText(str(self.ws.path))
-        self.grader_label.setText(f"Grading as {settings.grader_name() or '–'}")
+        self.grader_label.setText(f" ·  Grading as {settings.grader_name() or '–'}")
         c = self.ws.counts()
         self.counts_label.setText(
             f"{c['interactions']:,} interactions  ·  {c['submitted']:,} graded  ·  {c['drafts']:,} drafts"
