@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QHBoxLayout,
+    QPushButton,
 )
 
 from qagrader.core.errors import QAGraderError
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.ws: Workspace | None = None
         self._copy_slot = TaskSlot()
         self._grader_slot = TaskSlot()
+        self._team_slot = TaskSlot()
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
@@ -189,6 +191,12 @@ class MainWindow(QMainWindow):
         self.grader_label = QLabel("")
         self.grader_label.setToolTip("Who is grading: change it in Preferences (Ctrl+,)")
         self.statusBar().addWidget(self.path_label, 1)
+        self.team_button = QPushButton("")
+        self.team_button.setFlat(True)
+        self.team_button.setToolTip("New work from the team folder: open File > Team folder…")
+        self.team_button.clicked.connect(self.open_team_folder)
+        self.team_button.hide()
+        self.statusBar().addPermanentWidget(self.team_button)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.grader_label)
 
@@ -359,6 +367,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{ws.path.name} — QA Grader")
         self.update_status()
         self.workspace_changed.emit(ws)
+        self.count_team_work()
         return True
 
     def start(self) -> None:
@@ -431,12 +440,38 @@ class MainWindow(QMainWindow):
 
         self.grading.flush()
         dialog = TeamFolderDialog(self.ws, self)
-        dialog.merged.connect(lambda _report: self.refresh_all())
+        dialog.merged.connect(lambda _report: (self.refresh_all(), self.team_button.hide()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         if team_folder() is not None and team_folder().is_dir():
             dialog.preview()
         return dialog
+
+    def count_team_work(self) -> Task | None:
+        """Count, in the background, what the remembered team folder holds that this workspace
+        lacks, and offer "Bring in the team's work (N new)" in the status bar when it is not 0."""
+        from qagrader.gui.team.merge_dialog import team_folder
+
+        folder = team_folder()
+        self.team_button.hide()
+        if self.ws is None or folder is None or not folder.is_dir():
+            return None
+        from qagrader.core.merging.merge import merge_folder
+
+        path = self.ws.path
+
+        def count(progress, cancelled):
+            with Workspace.open(path, create=False) as ws:
+                return merge_folder(ws, folder, dry_run=True, cancelled=cancelled)
+
+        def counted(report) -> None:
+            if self.ws is not None and self.ws.path == path and report.new_count:
+                self.team_button.setText(f"Bring in the team's work ({report.new_count:,} new)")
+                self.team_button.show()
+        task = Task(count)
+        task.signals.finished.connect(counted)
+        task.signals.failed.connect(lambda error: log.info("Team folder not counted: %s", error))
+        return self._team_slot.start(task, priority=-1)
 
     def publish_to_team_folder(self):
         """File > Publish to team folder: a copy of this workspace, written atomically."""
@@ -622,6 +657,7 @@ class MainWindow(QMainWindow):
         saved.setValue("window/geometry", self.saveGeometry())
         saved.setValue("window/state", self.saveState())
         saved.sync()
+        self._team_slot.cancel()
         self._detach_screens()
         if self.ws is not None:
             self.ws.close()

@@ -67,6 +67,13 @@ def copy_of(ws: Workspace, path: Path) -> Workspace:
     return Workspace.open(path)
 
 
+def clock_past(stamp: str) -> None:
+    """Wait until `utc_now()` is later than `stamp` (timestamps have microseconds: at most a
+    few microseconds), so that the next change is unambiguously the later one."""
+    while utc_now() <= stamp:
+        pass
+
+
 def digests(path: Path) -> dict[str, str | None]:
     out = {}
     for suffix in ("", "-wal", "-shm"):
@@ -181,7 +188,7 @@ def test_an_evaluation_changed_on_both_sides_keeps_the_later_and_files_the_other
     evaluation = grade(lead, "T1", "Priya Raman")
     laptop = copy_of(lead, tmp_path / "laptop.qagrader")
     lead.evaluations.save(evaluation.id, {**ALL_YES, "empathy": Answer("No")}, editor="Lee Park")
-    time.sleep(0.002)  # two edits in the same microsecond would tie (tie-break tested below)
+    clock_past(lead.evaluations.get(evaluation.id).updated_at)  # so that the laptop's edit is the later one
     laptop.evaluations.save(evaluation.id, {**ALL_YES, "tone": Answer(3)}, editor="Priya Raman")
     laptop_version = laptop.evaluations.get(evaluation.id)
     laptop.close()
@@ -228,7 +235,7 @@ def test_a_draft_submitted_elsewhere_comes_in_submitted(lead, tmp_path):
 
 def test_an_interaction_imported_differently_takes_the_later_import_and_is_reported(lead, tmp_path):
     laptop = copy_of(lead, tmp_path / "laptop.qagrader")
-    time.sleep(0.002)
+    clock_past(utc_now())
     with laptop.transaction() as conn:  # a later import corrected the survey answer
         conn.execute("UPDATE interactions SET csat_raw = '2', csat_norm = 0.25, satisfied = 0, updated_at = ? "
                      "WHERE external_id = 'T2'", (utc_now(),))
@@ -414,3 +421,46 @@ def test_publishing_replaces_the_copy_atomically(lead, tmp_path):
         assert copy_.counts()["submitted"] == 1
     with pytest.raises(QAGraderError, match="does not exist"):
         publish(lead, tmp_path / "nowhere", "Lee Park")
+
+
+def test_an_older_workspace_file_is_merged_from_a_migrated_copy(lead, tmp_path):
+    from sqlite_utils import Database
+
+    from qagrader.core.storage.migrations import migrations
+    from qagrader.core.storage.workspace import APPLICATION_ID
+
+    old = tmp_path / "old.qagrader"
+    db = Database(old)
+    migrations.apply(db, stop_before="0004_graders")  # a workspace from before graders were people
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 3")
+    card = lead.scorecards.get("Simple QA")
+    db.conn.execute("INSERT INTO scorecards (id, uuid, family_uuid, name, version, definition, created_at, "
+                    "updated_at) VALUES (1, ?, ?, ?, 1, ?, 'x', 'x')",
+                    (card.uuid, card.family_uuid, card.name, lead.conn.execute(
+                        "SELECT definition FROM scorecards WHERE id = ?", (card.id,)).fetchone()[0]))
+    db.conn.execute("INSERT INTO interactions (id, uuid, external_id, channel, csat_raw, created_at, updated_at) "
+                    "VALUES (1, 'u-old', 'T1', 'phone', '5', 'x', 'x')")
+    db.conn.execute("INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers, "
+                    "created_at, updated_at, submitted_at) VALUES ('e-old', 1, 1, 'Old Grader', 'submitted', ?, "
+                    "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')",
+                    (json.dumps({k: a.to_json() for k, a in ALL_YES.items()}),))
+    db.conn.commit()
+    db.close()
+    before = digests(old)
+    report = merge_workspace(lead, old)
+    assert report.added == {"graders": 1, "evaluations": 1} and digests(old) == before
+    assert answers_of(lead)["e-old"][3] == "Old Grader"
+    assert not list(tmp_path.glob("old.before-migration-*"))  # the file itself was not migrated
+
+
+def test_a_later_rename_of_a_grader_or_team_comes_along(lead, tmp_path):
+    grade(lead, "T1", "Priya Ramen")
+    laptop = copy_of(lead, tmp_path / "laptop.qagrader")
+    clock_past(utc_now())
+    laptop.graders.rename(laptop.graders.find("Priya Ramen"), "Priya Raman")
+    laptop.interactions.rename_team("Phone", "Phone Support")
+    laptop.close()
+    report = merge_workspace(lead, tmp_path / "laptop.qagrader")
+    assert report.updated == {"graders": 1, "teams": 1}
+    assert lead.graders.names() == ["Priya Raman"] and lead.interactions.teams() == ["Phone Support"]

@@ -92,15 +92,21 @@ def test_team_folder_counts_what_is_new_brings_it_in_and_publishes(qtbot, window
             from qagrader.core.merging.team_folder import publish
             publish(laptop, folder, grader)
     set_team_folder(folder)
+    window.count_team_work()  # the status bar offers the team's work, with a count
+    qtbot.waitUntil(window.team_button.isVisible, timeout=15000)
+    assert window.team_button.text() == "Bring in the team's work (6 new)"
     dialog = window.open_team_folder()
     qtbot.waitUntil(dialog.run_button.isEnabled, timeout=15000)
     assert dialog.headline.text().startswith(f"Would bring in: 3 workspace files in {folder}: 6 new")
     with qtbot.waitSignal(dialog.merged, timeout=15000):
         dialog.run_button.click()
-    assert window.ws.counts()["submitted"] == 3
+    assert window.ws.counts()["submitted"] == 3 and not window.team_button.isVisible()
     with qtbot.waitSignal(dialog.published, timeout=10000):
         dialog.publish_button.click()
     assert (folder / "Tester.qagrader").is_file()
+    dialog.show_history()
+    assert dialog.headline.text() == "Merge history: 3 merges"
+    assert "by Tester: " in dialog.report.toPlainText()
     _shoot(dialog, "team-folder")
 
 

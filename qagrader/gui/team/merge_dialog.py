@@ -155,6 +155,10 @@ class TeamFolderDialog(_ReportDialog):
         row.addWidget(self.folder, 1)
         row.addWidget(choose)
         row.addWidget(self.publish_button)
+        history = QPushButton("Merge history")
+        history.setToolTip("The merges kept in this workspace's merge log, newest first")
+        history.clicked.connect(self.show_history)
+        row.addWidget(history)
         self.body.insertLayout(0, row)
         self.note = QLabel("Every workspace file in the folder (except this one) is merged, one at a time. "
                            "Scorecards and interactions travel from the lead to the graders this way, and "
@@ -188,6 +192,18 @@ class TeamFolderDialog(_ReportDialog):
                 return merge_folder(ws, folder, dry_run=dry_run, merged_by=grader, progress=progress,
                                     cancelled=cancelled)
         return merge
+
+    def show_history(self) -> None:
+        """The workspace's merge log, newest first."""
+        from qagrader.core.merging.merge import merge_log
+
+        entries = merge_log(self.ws)
+        lines = []
+        for merged_at, source, by, report in entries:
+            lines.append(f"{merged_at[:16].replace('T', ' ')} UTC, by {by or 'unknown'}: {source}")
+            lines.extend("    " + line for line in report.lines()[1:])
+        self.headline.setText(f"Merge history: {len(entries)} merge{'s' if len(entries) != 1 else ''}")
+        self.report.setPlainText("\n".join(lines) or "No merges yet.")
 
     def publish(self) -> Task:
         task = publish_task(self.ws.path, Path(self.folder.text()), settings.grader_name())
