@@ -23,10 +23,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._stats import wilson_ci
+from ._stats import mean_ci, wilson_ci
 from .coaching import skill_gaps
 from .correlation import ALL
-from .dataset import good_direction, polarity_of, skills_of
+from .dataset import good_direction, polarity_of, skills_of, yes_no_skills
 
 CONCENTRATE = "Concentrate here"
 KEEP_UP = "Keep up the good work"
@@ -51,6 +51,36 @@ def skill_importance(effects: pd.DataFrame, frame: pd.DataFrame | None = None) -
         "skill": pooled["skill"].to_numpy(), "importance": pooled["csat_diff"].to_numpy(float) * sign,
         "importance_ci_low": np.minimum(low, high), "importance_ci_high": np.maximum(low, high),
     })
+
+
+def performance(frame: pd.DataFrame, skills: Sequence[str] | None = None,
+                level: str = "agent") -> pd.DataFrame:
+    """Descriptive performance per entity x skill: n graded, the pass rate (yes/no skills; for a
+    behaviour to avoid, how often it happened) with a 95% Wilson interval or the mean score
+    with a 95% t interval, as long rows with `level`, `team`, `agent` ("" where not
+    applicable), `skill`, `kind` ("pass rate" / "mean score"). (The quadrant chart compares each
+    skill with its own reference instead: `importance_performance`.)"""
+    skills = list(skills_of(frame) if skills is None else skills)
+    binary = set(yes_no_skills(frame, skills))
+    keys = {"all": [], "team": ["team"], "agent": ["team", "agent"]}[level]
+    scores = frame[keys + skills].assign(_all=0)
+    stats = scores.groupby(keys or "_all", dropna=False)[skills].agg(["count", "sum", "mean", "std"])
+    stats.columns.names = ["skill", "stat"]
+    long = stats.stack("skill", future_stack=True).reset_index().drop(columns="_all", errors="ignore")
+    long.columns.name = None
+    for key in ("team", "agent"):
+        if key not in long:
+            long[key] = ""
+    long["level"] = level
+    long["kind"] = np.where(long["skill"].isin(binary), "pass rate", "mean score")
+    is_rate = (long["kind"] == "pass rate").to_numpy()
+    w_low, w_high = wilson_ci(long["sum"], long["count"])
+    t_low, t_high = mean_ci(long["mean"], long["std"], long["count"])
+    long["ci_low"] = np.where(is_rate, w_low, t_low)
+    long["ci_high"] = np.where(is_rate, w_high, t_high)
+    long = long.rename(columns={"count": "n", "mean": "performance"})
+    long["n"] = long["n"].astype("int64")
+    return long[["level", "team", "agent", "skill", "kind", "n", "performance", "ci_low", "ci_high"]]
 
 
 def quadrant(performance_: np.ndarray, importance: np.ndarray, x_cut: np.ndarray,

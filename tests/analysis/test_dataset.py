@@ -13,6 +13,7 @@ import pytest
 from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, is_yes_no, load_skill_frame,
                                        per_interaction, polarity_of, skill_polarity, skills_of,
                                        yes_no_skills)
+from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
 
@@ -61,9 +62,10 @@ def ws(tmp_path):
                 (f"u-{ext}", ext, channel, ids[agent], ids.get(team), brand, when, csat, sat, NOW, NOW)).lastrowid
         for n, (ext, card, grader, status, calibration, submitted, skills) in enumerate(EVALUATIONS):
             evaluation = conn.execute(
-                "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers,"
+                "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,"
                 " calibration, created_at, updated_at, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (f"e{n}", ids[ext], ids[card], grader, status, json.dumps({}), calibration, NOW, NOW,
+                (f"e{n}", ids[ext], ids[card], ensure_graders(workspace, [grader])[grader_key(grader)], status, json.dumps({}),
+                 calibration, NOW, NOW,
                  submitted)).lastrowid
             conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",
                              [(evaluation, skill, score) for skill, score in skills.items()])
@@ -132,12 +134,13 @@ def test_yes_no_detection():
     assert yes_no_skills(frame) == ["a"]
 
 
-def _grade(conn, interaction: int, scorecard: int, grader: str, skills: dict, *, blind=None,
+def _grade(ws, conn, interaction: int, scorecard: int, grader: str, skills: dict, *, blind=None,
            calibration: int = 0, status: str = "submitted") -> None:
+    grader_id = ensure_graders(ws, [grader])[grader_key(grader)]
     evaluation = conn.execute(
-        "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers,"
+        "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,"
         " calibration, created_at, updated_at, submitted_at, blind) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (f"x-{interaction}-{grader}-{calibration}", interaction, scorecard, grader, status, "{}",
+        (f"x-{interaction}-{grader}-{calibration}", interaction, scorecard, grader_id, status, "{}",
          calibration, NOW, NOW, "2025-05-0%dT10:00:00Z" % (1 + len(grader) % 9), blind)).lastrowid
     conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",
                      [(evaluation, skill, score) for skill, score in skills.items()])
@@ -147,9 +150,9 @@ def test_several_grades_of_one_interaction_count_once_with_their_mean(ws):
     i1 = ws.conn.execute("SELECT id FROM interactions WHERE external_id = 'i1'").fetchone()[0]
     card = ws.conn.execute("SELECT id FROM scorecards WHERE name = 'Phone QA'").fetchone()[0]
     with ws.transaction() as conn:  # a second opinion, a re-grade by the lead, a calibration
-        _grade(conn, i1, card, "lead", {"Empathy": 0.0, "Tone": 0.25}, blind=0)
-        _grade(conn, i1, card, "zoe", {"Empathy": 0.5}, blind=1)
-        _grade(conn, i1, card, "cal", {"Empathy": 0.0}, calibration=1)
+        _grade(ws, conn, i1, card, "lead", {"Empathy": 0.0, "Tone": 0.25}, blind=0)
+        _grade(ws, conn, i1, card, "zoe", {"Empathy": 0.5}, blind=1)
+        _grade(ws, conn, i1, card, "cal", {"Empathy": 0.0}, calibration=1)
     frame = load_skill_frame(ws)
     assert len(frame) == 4 and frame["interaction_id"].is_unique   # n counts interactions
     row = frame[frame["interaction_id"] == i1].iloc[0]

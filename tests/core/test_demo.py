@@ -97,7 +97,7 @@ def test_counts_meet_the_minimums(demo):
     assert conn.execute("SELECT count(*) FROM teams").fetchone()[0] >= 3
     assert conn.execute("SELECT count(*) FROM agents").fetchone()[0] >= 20
     assert 2 <= len(ws.interactions.brands()) <= 3
-    graders = {r[0] for r in conn.execute("SELECT DISTINCT grader FROM evaluations")}
+    graders = {r[0] for r in conn.execute("SELECT DISTINCT grader_id FROM evaluations")}
     assert 3 <= len(graders) <= 4
     assert len(ws.scorecards.list()) == 3
     counts = ws.counts()
@@ -238,8 +238,8 @@ def test_graders_differ_in_leniency_and_some_interactions_have_a_second_opinion(
 
     ws, _, _ = demo
     mean_score = dict(ws.conn.execute(
-        "SELECT grader, avg(es.score) FROM evaluations e JOIN evaluation_skills es ON es.evaluation_id = e.id "
-        "WHERE e.status = 'submitted' AND e.calibration = 0 GROUP BY grader"))
+        "SELECT g.name, avg(es.score) FROM evaluations e JOIN evaluation_skills es ON es.evaluation_id = e.id "
+        "JOIN graders g ON g.id = e.grader_id WHERE e.status = 'submitted' AND e.calibration = 0 GROUP BY g.name"))
     lenient = sorted(GRADER_STYLE, key=lambda g: GRADER_STYLE[g][0])
     assert mean_score[lenient[-1]] > mean_score[lenient[0]] + 0.02  # the lenient grade higher
     twice = ws.conn.execute(

@@ -205,7 +205,8 @@ def test_grades_made_with_csat_visible_raise_a_warning_from_the_data(qtbot, demo
     path.write_bytes(demo_path.read_bytes())
     with Workspace.open(path, create=False) as ws:
         with ws.transaction() as conn:
-            conn.execute("UPDATE evaluations SET blind = 0 WHERE grader = 'Sam Whitfield'")
+            conn.execute("UPDATE evaluations SET blind = 0 WHERE grader_id = "
+                         "(SELECT id FROM graders WHERE name = 'Sam Whitfield')")
         visible = ws.conn.execute("SELECT count(DISTINCT interaction_id) FROM evaluations WHERE blind = 0 "
                                   "AND status = 'submitted' AND calibration = 0").fetchone()[0]
         widget = open_tab(qtbot, ws)
