@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .clustered import contrasts, difference_interval, difference_p, fcr_level, spread
+from .clustered import cluster_sums, contrast, difference_interval, difference_p, fcr_level, spread_of
 from .correlation import ALPHA, MIN_N, TOO_FEW, Associations
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
@@ -41,8 +41,8 @@ def channel_differences(found: Associations, *, min_n: int = MIN_N) -> pd.DataFr
         channel = found.by_skill[skill].channel
         if not pairs:
             break
-        difference = contrasts(channel, pairs)
-        spread_ = spread(difference, found.clusters, len(pairs))
+        difference = contrast(cluster_sums(channel, found.clusters, len(channel.value)), pairs)
+        spread_ = spread_of(difference)
         for k, (a, b) in enumerate(pairs):
             enough = min(channel.n[a], channel.n[b]) >= min_n
             rows.append({

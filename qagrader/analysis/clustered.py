@@ -77,9 +77,9 @@ def value_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
     return position[codes], len(uniques)
 
 
-Replicates = Callable[["Clusters"], tuple[np.ndarray, np.ndarray]]
-"""clusters -> (codes of the clusters present in the rows used, sorted; the estimates without
-each of them, shape (present clusters, output groups))."""
+Replicates = Callable[[int, np.ndarray], np.ndarray]
+"""(number of clusters present, each used row's index among them) -> the estimates without each
+of them, shape (present clusters, output groups)."""
 
 
 @dataclass(frozen=True)
@@ -229,71 +229,99 @@ def spearman_codes(xc: np.ndarray, x_width: int, yc: np.ndarray, y_width: int, r
                        stratum_out, n_out)
     rho, influence = cells.influence()
 
-    def replicates(clusters: Clusters) -> tuple[np.ndarray, np.ndarray]:
-        present, cluster = _present(clusters.codes[rows], clusters.count)
+    def replicates(count: int, cluster: np.ndarray) -> np.ndarray:
         n_cells = len(cells.weight)
-        per_cluster = np.bincount(cluster * n_cells + cells.cell, minlength=len(present) * n_cells)
-        return present, cells.correlate(cells.weight[None, :] - per_cluster.reshape(len(present), n_cells))
+        per_cluster = np.bincount(cluster * n_cells + cells.cell, minlength=count * n_cells)
+        return cells.correlate(cells.weight[None, :] - per_cluster.reshape(count, n_cells))
 
     n = np.bincount(cells.out, cells.weight, minlength=n_out).astype(np.int64)
     return Estimate(rho, n, rows, cells.out[cells.cell], influence[cells.cell], replicates,
                     len(cells.weight))
 
 
-def means(y: np.ndarray, groups: np.ndarray, n_groups: int) -> Estimate:
-    """Mean of y per group (rows with y known and a group >= 0)."""
+@dataclass(frozen=True)
+class ClusterSums:
+    """What the spread of estimates per output group needs, per cluster present: the sum of the
+    rows' influence values, whether the cluster has rows in the group, and the estimates without
+    the cluster (when known); per group: the sum of squared influence values and the rows."""
+
+    value: np.ndarray          # (groups,)
+    n: np.ndarray              # (groups,) rows
+    influence: np.ndarray      # (clusters, groups)
+    member: np.ndarray         # (clusters, groups) bool
+    squares: np.ndarray        # (groups,)
+    replicates: np.ndarray | None = None   # (clusters, groups); the estimate itself where not a member
+
+
+def cluster_sums(estimate: Estimate, clusters: Clusters, n_out: int,
+                 membership: tuple[np.ndarray, np.ndarray] | None = None) -> ClusterSums:
+    """The `ClusterSums` of `estimate` (exact delete-one-cluster replicates when agents x cells
+    is at most `JACKKNIFE_SIZE`). `membership` = `present(clusters, estimate.rows)`, when several
+    estimates share their rows."""
+    rows, out, influence = estimate.rows, estimate.out, estimate.influence
+    present_codes, cluster = membership or present(clusters, rows)
+    count = len(present_codes)
+    key = cluster * n_out + out
+    size = count * n_out
+    sums = np.bincount(key, influence, minlength=size).reshape(count, n_out)
+    member = np.bincount(key, minlength=size).reshape(count, n_out) > 0
+    squares = np.bincount(out, influence**2, minlength=n_out)
+    replicates = None
+    if estimate.replicates is not None and count * max(estimate.size, 1) <= JACKKNIFE_SIZE:
+        replicates = np.where(member, estimate.replicates(count, cluster), estimate.value[None, :])
+    return ClusterSums(estimate.value, estimate.n.astype("float64"), sums, member, squares, replicates)
+
+
+def present(clusters: Clusters, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The clusters present among `rows` (sorted codes) and each row's index among them."""
+    return _present(clusters.codes[rows], clusters.count)
+
+
+def mean_sums(y: np.ndarray, groups: np.ndarray, n_groups: int, clusters: Clusters,
+              combine: Sequence[Sequence[int]] = ()) -> ClusterSums:
+    """The mean of y per group (rows with y known and a group >= 0) as `ClusterSums`, from
+    per-cluster sums only (one pass over the rows). `combine` adds groups made of several
+    groups (e.g. "all channels" from each channel's rows), after the `n_groups` ones."""
     y = np.asarray(y, dtype="float64")
-    rows = np.flatnonzero(~np.isnan(y) & (np.asarray(groups) >= 0))
-    out = np.asarray(groups)[rows].astype(np.int64)
-    values = y[rows]
-    n = np.bincount(out, minlength=n_groups)
-    total = np.bincount(out, values, minlength=n_groups)
+    rows = ~np.isnan(y) & (np.asarray(groups) >= 0)
+    present, cluster = _present(clusters.codes[rows], clusters.count)
+    values, group = y[rows], np.asarray(groups)[rows].astype(np.int64)
+    key = cluster * n_groups + group
+    size = len(present) * n_groups
+    counts = np.bincount(key, minlength=size).reshape(len(present), n_groups).astype("float64")
+    totals = np.bincount(key, values, minlength=size).reshape(len(present), n_groups)
+    squares = np.bincount(group, values**2, minlength=n_groups)
+    if combine:
+        counts = np.column_stack([counts] + [counts[:, list(c)].sum(axis=1) for c in combine])
+        totals = np.column_stack([totals] + [totals[:, list(c)].sum(axis=1) for c in combine])
+        squares = np.r_[squares, [squares[list(c)].sum() for c in combine]]
+    n, total = counts.sum(axis=0), totals.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
-
-    def replicates(clusters: Clusters) -> tuple[np.ndarray, np.ndarray]:
-        present, cluster = _present(clusters.codes[rows], clusters.count)
-        key = cluster * n_groups + out
-        size = len(present) * n_groups
-        own_n = np.bincount(key, minlength=size).reshape(len(present), n_groups)
-        own_sum = np.bincount(key, values, minlength=size).reshape(len(present), n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return present, (total - own_sum) / (n - own_n)
-
-    with np.errstate(invalid="ignore"):
-        influence = values - mean[out]
-    return Estimate(mean, n, rows, out, influence, replicates, n_groups)
+        replicates = (total - totals) / (n - counts)
+        influence = totals - mean * counts          # sum over the cluster of (y - mean)
+        centred = squares - total**2 / n            # sum over the group of (y - mean)^2
+    member = counts > 0
+    replicates = np.where(member, replicates, mean[None, :])
+    return ClusterSums(mean, n, np.nan_to_num(influence), member, np.nan_to_num(centred), replicates)
 
 
-def contrasts(estimate: Estimate, pairs: Sequence[tuple[int, int]]) -> Estimate:
-    """Differences estimate[a] - estimate[b] for each pair (a, b) of output groups, as a new
-    estimate whose output groups are the pairs (a row may serve several pairs)."""
-    parts_rows, parts_out, parts_influence = [], [], []
-    for index, (first, second) in enumerate(pairs):
-        for group, sign in ((first, 1.0), (second, -1.0)):
-            mine = estimate.out == group
-            parts_rows.append(estimate.rows[mine])
-            parts_out.append(np.full(int(mine.sum()), index, dtype=np.int64))
-            # each group's influence is scaled to its own n; the pair's n is the sum
-            n_pair = estimate.n[first] + estimate.n[second]
-            scale = n_pair / estimate.n[group] if estimate.n[group] else 0.0
-            parts_influence.append(sign * scale * estimate.influence[mine])
-    firsts = np.array([a for a, _ in pairs], dtype=np.int64)
-    seconds = np.array([b for _, b in pairs], dtype=np.int64)
-    base = estimate.replicates
-
-    def replicates(clusters: Clusters) -> tuple[np.ndarray, np.ndarray]:
-        present, values = base(clusters)
-        return present, values[:, firsts] - values[:, seconds]
-
-    def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.array([], dtype=dtype)
-
-    return Estimate(
-        estimate.value[firsts] - estimate.value[seconds], estimate.n[firsts] + estimate.n[seconds],
-        joined(parts_rows, np.int64), joined(parts_out, np.int64),
-        joined(parts_influence, "float64"), replicates if base is not None else None,
-        estimate.size)
+def contrast(sums: ClusterSums, pairs: Sequence[tuple[int, int]]) -> ClusterSums:
+    """Differences estimate[a] - estimate[b] for each pair (a, b) of groups, as `ClusterSums`
+    whose groups are the pairs."""
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    n = sums.n[a] + sums.n[b]
+    with np.errstate(invalid="ignore", divide="ignore"):  # each side's influence scaled to the pair's n
+        scale_a = np.where(sums.n[a] > 0, n / sums.n[a], 0.0)
+        scale_b = np.where(sums.n[b] > 0, n / sums.n[b], 0.0)
+    replicates = None
+    if sums.replicates is not None:
+        replicates = sums.replicates[:, a] - sums.replicates[:, b]
+    return ClusterSums(
+        sums.value[a] - sums.value[b], n, scale_a * sums.influence[:, a] - scale_b * sums.influence[:, b],
+        sums.member[:, a] | sums.member[:, b], scale_a**2 * sums.squares[a] + scale_b**2 * sums.squares[b],
+        replicates)
 
 
 # ------------------------------------------------------------------ spread and intervals
@@ -317,35 +345,27 @@ def spread(estimate: Estimate, clusters: Clusters, n_out: int,
     """Standard errors of `estimate` by the delete-one-agent jackknife (exact when agents x
     cells <= `JACKKNIFE_SIZE`, else linearised; see the module docstring), with independent
     rows where an output group has fewer than `min_clusters` agents."""
-    rows, out, influence = estimate.rows, estimate.out, estimate.influence
-    present, cluster = _present(clusters.codes[rows], clusters.count)
-    key = cluster * n_out + out
-    size = len(present) * n_out
-    sums = np.bincount(key, influence, minlength=size).reshape(len(present), n_out)
-    member = np.bincount(key, minlength=size).reshape(len(present), n_out) > 0
-    n_clusters = member.sum(axis=0)
-    n = estimate.n.astype("float64")
+    return spread_of(cluster_sums(estimate, clusters, n_out), min_clusters)
+
+
+def spread_of(sums: ClusterSums, min_clusters: int = MIN_CLUSTERS) -> Spread:
+    """`spread` from `ClusterSums`: the exact jackknife where every member cluster's replicate
+    is defined, else its linearisation; independent rows with too few clusters."""
+    n = sums.n
+    g = sums.member.sum(axis=0).astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        g = n_clusters.astype("float64")
-        linear = (sums**2).sum(axis=0) / n**2 * g / (g - 1)
-        rows_var = np.bincount(out, influence**2, minlength=n_out) / n**2 * n / (n - 1)
-    var = linear
-    if estimate.replicates is not None and len(present) * max(estimate.size, 1) <= JACKKNIFE_SIZE:
-        codes_back, values = estimate.replicates(clusters)
-        replicate = np.full((len(present), n_out), np.nan)
-        found = np.searchsorted(codes_back, present)
-        known = (found < len(codes_back)) & (codes_back[np.minimum(found, len(codes_back) - 1)] == present)
-        replicate[known] = values[found[known]]
-        replicate[~member] = np.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
+        var = (sums.influence**2).sum(axis=0) / n**2 * g / (g - 1)
+        if sums.replicates is not None:
+            replicate = np.where(sums.member, sums.replicates, np.nan)
             counted = np.isfinite(replicate).sum(axis=0)
             centre = np.nansum(replicate, axis=0) / counted
             jackknife = (g - 1) / g * np.nansum((replicate - centre) ** 2, axis=0)
-        var = np.where(counted == n_clusters, jackknife, linear)
-    clustered = n_clusters >= min_clusters
+            var = np.where(counted == g, jackknife, var)
+        rows_var = sums.squares / n**2 * n / (n - 1)
+    clustered = g >= min_clusters
     var = np.where(clustered, var, rows_var)
-    df = np.where(clustered, n_clusters, n) - 1.0
-    return Spread(np.sqrt(var), df, n_clusters, clustered)
+    df = np.where(clustered, g, n) - 1.0
+    return Spread(np.sqrt(var), df, g.astype(np.int64), clustered)
 
 
 def _present(codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:

@@ -35,11 +35,13 @@ from .clustered import (
     Clusters,
     Estimate,
     Spread,
+    cluster_sums,
     correlation_interval,
     correlation_p,
     fcr_level,
+    present,
     spearman_codes,
-    spread,
+    spread_of,
     value_codes,
 )
 from .dataset import NO_AGENT, polarity_of, skills_of
@@ -140,9 +142,14 @@ def associations(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
             "" if np.isfinite(v) or (i and not (channel_codes[rows] == g).any()) or not len(rows)
             else _why_undefined(x[rows] if i == 0 else x[rows][channel_codes[rows] == g])
             for i, (g, v) in enumerate(zip(groups, values)))
+        members = present(clusters, rows)  # the same rows for the three estimates
+
+        def spread(estimate: Estimate, n_out: int) -> Spread:
+            return spread_of(cluster_sums(estimate, clusters, n_out, members))
+
         by_skill[skill] = Association(
-            pooled, spread(pooled, clusters, 1), channel, spread(channel, clusters, max(n_channels, 1)),
-            within, spread(within, clusters, 1), degenerate)
+            pooled, spread(pooled, 1), channel, spread(channel, max(n_channels, 1)),
+            within, spread(within, 1), degenerate)
     polarity = polarity_of(frame)
     return Associations(tuple(skills), tuple(channels), by_skill, clusters,
                         {s: polarity.get(s, "positive") for s in skills})

@@ -276,7 +276,7 @@ def csat_points(frame: pd.DataFrame) -> tuple[float, str]:
     """The width of the selection's CSAT scale in its own points and the scale's name, when
     every surveyed interaction uses one scale; (NaN, "mixed") or (NaN, "") otherwise."""
     scales = frame.loc[frame["csat"].notna(), "csat_scale"] if "csat_scale" in frame else pd.Series([], dtype=str)
-    names = [s for s in dict.fromkeys(scales) if s]
+    names = [s for s in pd.unique(scales.to_numpy(dtype=object)) if isinstance(s, str) and s]
     if len(names) == 1 and names[0] in CSAT_POINTS:
         return CSAT_POINTS[names[0]], names[0]
     return np.nan, "mixed" if len(names) > 1 else ""

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._stats import wilson_ci
-from .clustered import contrasts, difference_interval, difference_p, means, spread
+from .clustered import contrast, difference_interval, difference_p, mean_sums, spread_of
 from .correlation import ALL, MIN_N, TOO_FEW, agent_clusters, channels_of
 from .dataset import NEGATIVE, csat_points, polarity_of, skills_of
 
@@ -73,36 +73,38 @@ def effects_table(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
     csat = frame["csat"].to_numpy(dtype="float64")
     satisfied = frame["satisfied"].to_numpy(dtype="float64")
     width, scale = csat_points(frame)
-    pairs = [(2 * g + 1, 2 * g) for g in range(n_labels)]      # (with, without) per label
+    n_channels = n_labels - 1
+    # groups: 2 * channel + side (side 1 = with); "all" = every channel's group of that side
+    combine = [[2 * c for c in range(n_channels)], [2 * c + 1 for c in range(n_channels)]]
+    pairs = [(2 * n_channels + 1, 2 * n_channels)] + [(2 * c + 1, 2 * c) for c in range(n_channels)]
     parts = []
     for skill in skills:
         value = frame[skill].to_numpy(dtype="float64")
         graded = ~np.isnan(value)
-        with_ = (value > 0.5).astype(np.int64)
-        # each row counts for `all` (label 0) and for its channel: stack the two views
-        label = np.r_[np.zeros(len(frame), dtype=np.int64), channel]
-        side = np.r_[with_, with_]
-        code = np.where(np.r_[graded, graded], 2 * label + side, -1)
-        stacked_clusters = type(clusters)(np.r_[clusters.codes, clusters.codes], clusters.count)
-        counts = np.bincount(code[code >= 0], minlength=2 * n_labels).reshape(n_labels, 2)
+        group = np.where(graded, 2 * (channel - 1) + (value > 0.5), -1)
+        counts = np.bincount(group[graded], minlength=2 * n_channels).reshape(n_channels, 2)
+        counts = np.vstack([counts.sum(axis=0), counts])  # all, then each channel
         n_with, n_without = counts[:, 1], counts[:, 0]
-        csat_means = means(np.r_[csat, csat], code, 2 * n_labels)
-        csat_diff = contrasts(csat_means, pairs)
-        csat_spread = spread(csat_diff, stacked_clusters, n_labels)
-        sat_means = means(np.r_[satisfied, satisfied], code, 2 * n_labels)
-        sat_diff = contrasts(sat_means, pairs)
-        sat_spread = spread(sat_diff, stacked_clusters, n_labels)
-        surveyed = csat_means.n.reshape(n_labels, 2)
-        csat_varies = _varies(np.r_[csat, csat], code, n_labels)
+        csat_means = mean_sums(csat, group, 2 * n_channels, clusters, combine)
+        csat_diff = contrast(csat_means, pairs)
+        csat_spread = spread_of(csat_diff)
+        sat_means = mean_sums(satisfied, group, 2 * n_channels, clusters, combine)
+        sat_diff = contrast(sat_means, pairs)
+        sat_spread = spread_of(sat_diff)
+        order = [2 * n_channels, 2 * n_channels + 1] + list(range(2 * n_channels))  # all first
+        surveyed = csat_means.n[order].reshape(n_labels, 2)
+        mean_with, mean_without = csat_means.value[order][1::2], csat_means.value[order][0::2]
+        sat_with, sat_without = sat_means.value[order][1::2], sat_means.value[order][0::2]
+        csat_varies = _varies(csat, group, n_channels)
         fails = n_without if polarity.get(skill) != NEGATIVE else n_with
         parts.append(pd.DataFrame({
             "skill": skill, "channel": labels,
             "compares": HAPPENED if polarity.get(skill) == NEGATIVE else MET,
             "n": n_with + n_without, "n_with": n_with, "n_without": n_without, "n_fail": fails,
-            "n_surveyed_with": surveyed[:, 1], "n_surveyed_without": surveyed[:, 0],
-            "csat_with": csat_means.value[1::2], "csat_without": csat_means.value[0::2],
+            "n_surveyed_with": surveyed[:, 1].astype(np.int64), "n_surveyed_without": surveyed[:, 0].astype(np.int64),
+            "csat_with": mean_with, "csat_without": mean_without,
             "csat_diff": csat_diff.value, "se": csat_spread.se, "df": csat_spread.df,
-            "satisfied_with": sat_means.value[1::2], "satisfied_without": sat_means.value[0::2],
+            "satisfied_with": sat_with, "satisfied_without": sat_without,
             "satisfied_diff": sat_diff.value, "sat_se": sat_spread.se, "sat_df": sat_spread.df,
             "n_agents": csat_spread.n_clusters, "clustered": csat_spread.clustered,
             "csat_varies": csat_varies,
@@ -135,15 +137,17 @@ def effects_table(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
     return table[list(EFFECT_COLUMNS)]
 
 
-def _varies(values: np.ndarray, code: np.ndarray, n_labels: int) -> np.ndarray:
-    """Per label (codes 2*label + side): whether the known values differ within it."""
-    known = (code >= 0) & ~np.isnan(values)
-    label, y = code[known] // 2, values[known]
-    n = np.bincount(label, minlength=n_labels)
+def _varies(values: np.ndarray, group: np.ndarray, n_channels: int) -> np.ndarray:
+    """Whether the known values differ among the rows of each label (all, then each channel;
+    groups are 2 * channel + side)."""
+    known = (group >= 0) & ~np.isnan(values)
+    channel, y = group[known] // 2, values[known]
+    n = np.bincount(channel, minlength=n_channels).astype("float64")
+    first, second = np.bincount(channel, y, minlength=n_channels), np.bincount(channel, y * y, minlength=n_channels)
+    n, first, second = np.r_[n.sum(), n], np.r_[first.sum(), first], np.r_[second.sum(), second]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(label, y, minlength=n_labels) / n
-        spread_ = np.bincount(label, (y - mean[label]) ** 2, minlength=n_labels)
-    return spread_ > 1e-12
+        variance = second / n - (first / n) ** 2
+    return np.nan_to_num(variance) > 1e-12
 
 
 def quarter_levels(values: np.ndarray) -> np.ndarray:
@@ -172,20 +176,22 @@ def dose_response(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
             continue
         index = np.searchsorted(present, level)
         n_levels = len(present)
-        label = np.r_[np.zeros(len(frame), dtype=np.int64), channel]
-        known = np.r_[~np.isnan(level), ~np.isnan(level)]
-        code = np.where(known, label * n_levels + np.r_[index, index], -1)
-        stacked_clusters = type(clusters)(np.r_[clusters.codes, clusters.codes], clusters.count)
-        size = len(labels) * n_levels
-        estimate = means(np.r_[csat, csat], code, size)
-        spread_ = spread(estimate, stacked_clusters, size)
-        sat = means(np.r_[satisfied, satisfied], code, size)
+        n_channels = len(labels) - 1
+        group = np.where(np.isnan(level), -1, (channel - 1) * n_levels + index)
+        combine = [[c * n_levels + k for c in range(n_channels)] for k in range(n_levels)]  # all channels
+        estimate = mean_sums(csat, group, n_channels * n_levels, clusters, combine)
+        spread_ = spread_of(estimate)
+        sat = mean_sums(satisfied, group, n_channels * n_levels, clusters, combine)
+        order = list(range(n_channels * n_levels, (n_channels + 1) * n_levels)) + list(range(n_channels * n_levels))
         low, high = difference_interval(estimate.value, spread_.se, spread_.df)
+        graded = np.bincount(group[group >= 0], minlength=n_channels * n_levels)
+        graded = np.r_[graded.reshape(n_channels, n_levels).sum(axis=0), graded]
         parts.append(pd.DataFrame({
             "skill": skill, "channel": np.repeat(labels, n_levels), "level": np.tile(present, len(labels)),
-            "n": np.bincount(code[code >= 0], minlength=size), "n_surveyed": estimate.n,
-            "csat_mean": estimate.value, "ci_low": low, "ci_high": high,
-            "satisfied_rate": sat.value, "n_agents": spread_.n_clusters, "clustered": spread_.clustered,
+            "n": graded, "n_surveyed": estimate.n[order].astype(np.int64),
+            "csat_mean": estimate.value[order], "ci_low": low[order], "ci_high": high[order],
+            "satisfied_rate": sat.value[order], "n_agents": spread_.n_clusters[order],
+            "clustered": spread_.clustered[order],
         }))
     if not parts:
         return pd.DataFrame(columns=list(DOSE_COLUMNS))

@@ -13,8 +13,9 @@ import pytest
 from scipy import stats
 
 import qagrader.analysis.clustered as clustered
-from qagrader.analysis.clustered import (Clusters, contrasts, correlation_interval, correlation_p,
-                                         difference_interval, fcr_level, means, spearman, spread)
+from qagrader.analysis.clustered import (Clusters, cluster_sums, contrast, correlation_interval,
+                                         correlation_p, difference_interval, fcr_level, mean_sums,
+                                         spearman, spread, spread_of)
 
 REPLICATIONS = 1000
 
@@ -99,8 +100,9 @@ def test_mean_differences_equal_welch_with_independent_interactions_and_brute_fo
     rng = np.random.default_rng(6)
     y = rng.normal(size=400) + np.r_[np.zeros(150), np.ones(250) * 0.3]
     side = np.r_[np.zeros(150, dtype=np.int64), np.ones(250, dtype=np.int64)]
-    difference = contrasts(means(y, side, 2), [(1, 0)])
-    found = spread(difference, Clusters.independent(len(y)), 1)
+    independent = Clusters.independent(len(y))
+    difference = contrast(mean_sums(y, side, 2, independent), [(1, 0)])
+    found = spread_of(difference)
     welch = stats.ttest_ind(y[side == 1], y[side == 0], equal_var=False)
     assert difference.value[0] == pytest.approx(y[side == 1].mean() - y[side == 0].mean())
     # each interaction its own cluster: the jackknife of a mean difference is Welch's SE up to
@@ -110,9 +112,29 @@ def test_mean_differences_equal_welch_with_independent_interactions_and_brute_fo
     low, high = difference_interval(difference.value, found.se, found.df)
     assert (low[0], high[0]) == pytest.approx((ci.low, ci.high), rel=5e-3)
     agent = rng.integers(0, 15, len(y))
-    clustered_se = spread(difference, Clusters.of(agent), 1).se[0]
+    clustered_se = spread_of(contrast(mean_sums(y, side, 2, Clusters.of(agent)), [(1, 0)])).se[0]
     brute = _brute_jackknife(lambda keep: y[keep & (side == 1)].mean() - y[keep & (side == 0)].mean(), agent)
     assert clustered_se == pytest.approx(brute, rel=1e-9)
+
+
+def test_a_difference_of_rhos_is_the_jackknife_of_the_difference():
+    x, y, agent = _agents_data(np.random.default_rng(8), 20, 60)
+    channel = np.random.default_rng(9).integers(0, 2, len(x))
+    found = spread_of(contrast(cluster_sums(spearman(x, y, strata=channel, n_strata=2), Clusters.of(agent), 2),
+                               [(0, 1)]))
+    brute = _brute_jackknife(lambda keep: stats.spearmanr(x[keep & (channel == 0)], y[keep & (channel == 0)]).statistic
+                             - stats.spearmanr(x[keep & (channel == 1)], y[keep & (channel == 1)]).statistic, agent)
+    assert found.se[0] == pytest.approx(brute, rel=1e-9)
+
+
+def test_means_combined_over_groups_equal_the_means_of_the_union():
+    rng = np.random.default_rng(10)
+    y, group, agent = rng.normal(size=500), rng.integers(0, 3, 500), rng.integers(0, 12, 500)
+    sums = mean_sums(y, group, 3, Clusters.of(agent), combine=[[0, 2]])
+    union = (group == 0) | (group == 2)
+    assert sums.value[3] == pytest.approx(y[union].mean()) and sums.n[3] == union.sum()
+    brute = _brute_jackknife(lambda keep: y[keep & union].mean(), agent)
+    assert spread_of(sums).se[3] == pytest.approx(brute, rel=1e-9)
 
 
 def test_too_few_agents_fall_back_to_independent_interactions():
@@ -175,8 +197,9 @@ def test_coverage_of_a_channel_difference_with_agents_in_both_channels():
     hits = 0
     for _ in range(REPLICATIONS):
         x, y, channel, agent = draw(rng)
-        difference = contrasts(spearman(x, y, strata=channel, n_strata=2), [(0, 1)])
-        found = spread(difference, Clusters.of(agent), 1)
+        difference = contrast(cluster_sums(spearman(x, y, strata=channel, n_strata=2), Clusters.of(agent), 2),
+                              [(0, 1)])
+        found = spread_of(difference)
         low, high = difference_interval(difference.value, found.se, found.df)
         hits += low[0] <= truth <= high[0]
     assert 0.93 <= hits / REPLICATIONS <= 0.97, hits / REPLICATIONS
