@@ -17,9 +17,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .clustered import cluster_sums, contrast, difference_interval, difference_p, fcr_level, spread_of
+from .clustered import cluster_sums, contrast, difference_interval, difference_p, family_columns, spread_of
 from .correlation import ALPHA, MIN_N, TOO_FEW, Associations
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
@@ -59,16 +58,8 @@ def channel_differences(found: Associations, *, min_n: int = MIN_N) -> pd.DataFr
         "skill", "channel_a", "channel_b", "rho_a", "rho_b", "difference", "se", "df", "n_a",
         "n_b", "n_agents", "clustered", "note"])
     diff, se, df = (table[c].to_numpy(dtype="float64") for c in ("difference", "se", "df"))
-    table["ci_low"], table["ci_high"] = difference_interval(diff, se, df)
-    table["p_value"] = difference_p(diff, se, df)
-    table["q_value"] = np.nan
-    tested = table["p_value"].notna().to_numpy()
-    if tested.any():
-        table.loc[tested, "q_value"] = stats.false_discovery_control(
-            table.loc[tested, "p_value"].to_numpy(), method="bh")
-    level = fcr_level(table["q_value"].to_numpy(), ALPHA)
-    table["adj_ci_low"], table["adj_ci_high"] = difference_interval(diff, se, df, level)
-    table["adj_level"] = np.where(tested, level, np.nan)
+    for column, values in family_columns(diff, se, df, difference_interval, difference_p, ALPHA).items():
+        table[column] = values
     table["holds"] = (table["q_value"] < ALPHA).to_numpy()
     table["interval"] = np.where(table["clustered"], "agent clusters", "independent (too few agents)")
     table["polarity"] = table["skill"].map(found.polarity).fillna("positive")

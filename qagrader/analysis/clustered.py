@@ -435,3 +435,23 @@ def fcr_level(q_values: np.ndarray, alpha: float = 0.05) -> float:
         return 1 - alpha
     found = int((q < alpha).sum())
     return 1 - max(found, 1) * alpha / tested
+
+
+Interval = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+def family_columns(value: np.ndarray, se: np.ndarray, df: np.ndarray, interval: Interval,
+                   p_value: Callable[..., np.ndarray], alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """The inference columns of one family of tests (one table): 95% interval, p,
+    Benjamini-Hochberg q over the tested cells, and the Benjamini-Yekutieli intervals at the
+    family's level (`fcr_level`), which exclude 0 exactly when q < alpha."""
+    ci_low, ci_high = interval(value, se, df)
+    p = p_value(value, se, df)
+    q = np.full(len(p), np.nan)
+    tested = np.isfinite(p)
+    if tested.any():
+        q[tested] = stats.false_discovery_control(p[tested], method="bh")
+    level = fcr_level(q, alpha)
+    adj_low, adj_high = interval(value, se, df, level)
+    return {"ci_low": ci_low, "ci_high": ci_high, "p_value": p, "q_value": q, "adj_ci_low": adj_low,
+            "adj_ci_high": adj_high, "adj_level": np.where(tested, level, np.nan)}

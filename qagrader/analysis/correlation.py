@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .clustered import (
     Clusters,
@@ -38,7 +37,7 @@ from .clustered import (
     cluster_sums,
     correlation_interval,
     correlation_p,
-    fcr_level,
+    family_columns,
     present,
     spearman_codes,
     spread_of,
@@ -204,16 +203,8 @@ def correlation_table(found: Associations, *, min_n: int = MIN_N,
     too_few = table["n"].to_numpy() < min_n
     table.loc[too_few, ["rho", "se", "within_rho", "within_se"]] = np.nan
     rho, se, df = (table[c].to_numpy(dtype="float64") for c in ("rho", "se", "df"))
-    table["ci_low"], table["ci_high"] = correlation_interval(rho, se, df)
-    table["p_value"] = correlation_p(rho, se, df)
-    table["q_value"] = np.nan
-    tested = table["p_value"].notna().to_numpy()
-    if tested.any():
-        table.loc[tested, "q_value"] = stats.false_discovery_control(
-            table.loc[tested, "p_value"].to_numpy(), method="bh")
-    level = fcr_level(table["q_value"].to_numpy(), ALPHA)
-    table["adj_ci_low"], table["adj_ci_high"] = correlation_interval(rho, se, df, level)
-    table["adj_level"] = np.where(tested, level, np.nan)
+    for column, values in family_columns(rho, se, df, correlation_interval, correlation_p, ALPHA).items():
+        table[column] = values
     table["unstable"] = table["n"].to_numpy() < stable_n
 
     pooled = (table["channel"] == ALL).to_numpy()

@@ -49,6 +49,18 @@ def channel_items(channels: list[str], pooled: str = "All channels (pooled)") ->
     return [(pooled, ALL)] + [(c, c) for c in channels if c != ALL]
 
 
+def channel_chooser(page: "Page", tooltip: str = "All channels together, or one channel") -> QComboBox:
+    """A "Channel:" combo in the page's header that redraws the page."""
+    combo = add_chooser(page.chart, "Channel:", tooltip)
+    combo.currentIndexChanged.connect(page.redraw)
+    return combo
+
+
+def refill_channels(combo: QComboBox, table: pd.DataFrame, pooled: str = "All channels") -> None:
+    """Offer the channels of `table` (its `channel` column), the pooled rows first."""
+    refill(combo, channel_items(list(dict.fromkeys(table["channel"])), pooled))
+
+
 class Page(QWidget):
     """A tab of charts. Subclasses fill `update_choosers` and `draw`."""
 
@@ -103,8 +115,7 @@ class CorrelationPage(Page):
 
     def _build(self) -> None:
         super()._build()
-        self.channel = add_chooser(self.chart, "Channel:", "Pooled over all channels, or one channel")
-        self.channel.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self, "Pooled over all channels, or one channel")
 
     def set_computed(self, computed: Computed) -> None:
         """As `Page.set_computed`, but keeps the chart when the correlations did not change
@@ -120,8 +131,7 @@ class CorrelationPage(Page):
         super().set_computed(computed)
 
     def update_choosers(self, computed: Computed) -> None:
-        channels = list(dict.fromkeys(computed.result.correlations["channel"]))
-        refill(self.channel, channel_items(channels))
+        refill_channels(self.channel, computed.result.correlations, "All channels (pooled)")
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
@@ -161,12 +171,10 @@ class EffectsPage(Page):
                                 "CSAT at each score level of the skills scored on a scale")
         refill(self.kind, list(self.KINDS))
         self.kind.currentIndexChanged.connect(self.redraw)
-        self.channel = add_chooser(self.chart, "Channel:", "All channels together, or one channel")
-        self.channel.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self)
 
     def update_choosers(self, computed: Computed) -> None:
-        channels = list(dict.fromkeys(computed.result.effects["channel"]))
-        refill(self.channel, channel_items(channels, "All channels"))
+        refill_channels(self.channel, computed.result.effects)
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
@@ -192,12 +200,10 @@ class DriversPage(Page):
 
     def _build(self) -> None:
         super()._build()
-        self.channel = add_chooser(self.chart, "Channel:", "All channels together, or one channel")
-        self.channel.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self)
 
     def update_choosers(self, computed: Computed) -> None:
-        channels = list(dict.fromkeys(computed.result.drivers["channel"]))
-        refill(self.channel, channel_items(channels, "All channels"))
+        refill_channels(self.channel, computed.result.drivers)
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
