@@ -252,3 +252,28 @@ def test_negative_polarity_keeps_the_studys_sign():
     assert frame["negative tone"].mean() == pytest.approx(0.1, abs=0.03)  # occurrence, not pass rate
     row = _cell(skill_correlations(frame), "negative tone", "all")
     assert row["rho"] < -0.1 and row["ci_high"] < 0 and row["polarity"] == "negative"
+
+
+def test_an_interaction_graded_three_times_counts_once():
+    """300 interactions each graded by three graders (grades differ a little): one row per
+    interaction, n counts interactions, and the interval is as wide as for single grades."""
+    from qagrader.analysis.dataset import per_interaction
+
+    frame = make_skill_frame(300, PLANTED, seed=21)
+    rng = np.random.default_rng(22)
+    grades = []
+    for grader in range(3):
+        copy = frame.copy()
+        noise = rng.random(len(copy)) < 0.1
+        copy.loc[noise, "negative"] = 1 - copy.loc[noise, "negative"]  # graders disagree now and then
+        grades.append(copy.assign(grader=f"g{grader}"))
+    stacked = pd.concat(grades, ignore_index=True)
+    stacked.attrs = frame.attrs
+    naive = _cell(skill_correlations(stacked), "negative", "all")
+    once = per_interaction(stacked)
+    assert len(once) == 300 and (once["n_grades"] == 3).all()
+    row = _cell(skill_correlations(once), "negative", "all")
+    single = _cell(skill_correlations(frame), "negative", "all")
+    assert naive["n"] == 3 * row["n"] and row["n"] == single["n"]
+    width = lambda r: r["ci_high"] - r["ci_low"]  # noqa: E731
+    assert width(row) == pytest.approx(width(single), rel=0.25)

@@ -184,3 +184,22 @@ def test_trend_chart_draws_only_the_chosen_metrics_and_says_so(result):
     agent = plots.plot_trends(result.trends, agent="Agent 001", team="Team 1")
     assert "Agent 001" in agent.axes[0].get_title(loc="left")
     assert len(agent.axes[0].get_lines()) == len(result.skills) + 1
+
+
+@pytest.mark.parametrize("case", ["constant CSAT", "no CSAT", "five interactions", "one agent"])
+def test_degenerate_selections_run_without_a_warning(frame, case, tmp_path):
+    import warnings
+
+    data = {"constant CSAT": frame.assign(csat=np.where(frame["csat"].isna(), np.nan, 0.75)),
+            "no CSAT": frame.assign(csat=np.nan, satisfied=np.nan),
+            "five interactions": frame.iloc[:5], "one agent": frame.assign(agent="Agent 001")}[case]
+    data.attrs = frame.attrs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_analysis(data)
+        write_report(result, tmp_path)
+    pooled = result.correlations.query("channel == 'all'")
+    assert pooled[["ci_low", "ci_high"]].isna().all().all() or case == "one agent"
+    if case == "one agent":  # too few agents to cluster: said, and intervals still there
+        assert (pooled["interval"] == "independent (too few agents)").all()
+        assert "Only 1 agent" in (tmp_path / "summary.txt").read_text()
