@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/bench_analysis.py [--n 265000] [--repeat 5] [--no-
 from __future__ import annotations
 
 import argparse
+import json
 import gc
 import resource
 import sys
@@ -71,8 +72,14 @@ def build_workspace(frame: pd.DataFrame, path: Path) -> float:
         conn.executemany(
             "INSERT INTO agents (id, uuid, name, team_id, created_at, updated_at) VALUES (?,?,?,?,?,?)",
             [(i, f"agent-{i}", a, teams[agent_team[a]], now, now) for a, i in agents.items()])
+        polarity = frame.attrs.get("polarity", {})
+        card = {"name": "Support QA", "sections": [{"name": "Skills", "questions": [
+            {"key": f"q{i}", "text": skill, "skill": skill, "type": "yes_no",
+             **({"polarity": "negative"} if polarity.get(skill) == "negative" else {})}
+            for i, skill in enumerate(skills)]}]}
         conn.execute("INSERT INTO scorecards (id, uuid, family_uuid, name, version, definition, created_at,"
-                     " updated_at) VALUES (1, 'card', 'family', 'Support QA', 1, '{}', ?, ?)", (now, now))
+                     " updated_at) VALUES (1, 'card', 'family', 'Support QA', 1, ?, ?, ?)",
+                     (json.dumps(card), now, now))
         ids = frame["interaction_id"].tolist()
         occurred = frame["occurred_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
         graded = frame["graded_at"].dt.strftime("%Y-%m-%dT%H:%M:%S.000000Z").tolist()
@@ -90,11 +97,12 @@ def build_workspace(frame: pd.DataFrame, path: Path) -> float:
             " created_at, updated_at, submitted_at, blind) VALUES (?,?,?,1,?,'submitted','{}',?,?,?,1)",
             zip(ids, map(str, ids), ids, frame["grader"].map(graders).tolist(), [now] * len(ids), [now] * len(ids),
                 graded))
-        for skill in skills:
+        for skill in skills:  # stored as earned fractions: a behaviour to avoid is 1 - occurrence
             known = frame[skill].notna().to_numpy()
+            earned = 1 - frame[skill] if polarity.get(skill) == "negative" else frame[skill]
             conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",
                              zip(frame["interaction_id"][known].tolist(), [skill] * int(known.sum()),
-                                 frame[skill][known].tolist()))
+                                 earned[known].tolist()))
     return time.perf_counter() - start
 
 
@@ -151,11 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"load_skill_frame from SQLite ({len(loaded):,} rows): {load * 1000:8.1f} ms"
                   f"   ({load / full:.2f}x the analysis)")
             assert len(loaded) == len(frame)
-            stored = frame[skills].copy()  # the loader reports behaviours to avoid as occurrence,
-            for skill, polarity in frame.attrs["polarity"].items():  # the scorecard here says nothing
-                if polarity == "negative":
-                    stored[skill] = 1 - stored[skill]
-            np.testing.assert_allclose(loaded[skills].to_numpy(), stored.to_numpy(), equal_nan=True)
+            np.testing.assert_allclose(loaded[skills].to_numpy(), frame[skills].to_numpy(), equal_nan=True)
     return 0
 
 
