@@ -10,14 +10,15 @@ to LMG in practice. `method` names the one used.
 
 These are shares of an *association*: which skills go with CSAT, not what drives it.
 
-Uncertainty: a bootstrap that resamples agents (their interactions go together), from per-agent
-sums of the complete rows, so a replicate costs a weighted sum, not a pass over the data. With
-fewer than 10 agents the bootstrap resamples interactions instead (in random groups of equal
-size, which for independent rows is the same thing). `share_ci_low`/`share_ci_high` and
-`r2_ci_low`/`r2_ci_high` are 95% percentile intervals (from 100 replicates up; with fewer,
-estimate +- 1.96 bootstrap standard errors). The number of replicates shrinks with the number
-of skills (2^k subsets each) to keep the cost bounded (`replicates` says how many); the seed
-is fixed, so the same data give the same intervals.
+Uncertainty: the delete-a-group jackknife over agents (their interactions go together; Kott
+2001): the agents are dealt into at most `JACKKNIFE_GROUPS` groups, each group is left out in
+turn, and the spread of the shares recomputed without it gives their standard error, from
+per-group sums of the complete rows (a replicate costs a subtraction, not a pass over the
+data, and 2^k regressions: a bootstrap's hundreds of replicates took a second per analysis of
+11 skills). With fewer than 10 agents the groups are random groups of interactions instead.
+`share_ci_low`/`share_ci_high` and `r2_ci_low`/`r2_ci_high` are 95% intervals, estimate +- t
+(groups - 1 degrees of freedom) x SE; `replicates` says how many groups. The dealing uses a
+fixed seed, so the same data give the same intervals.
 
 A skill is included when it is graded on at least half of the surveyed interactions, so that a
 skill used by one scorecard only does not empty the complete rows.
@@ -32,18 +33,18 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from ._stats import Z95
+from scipy import stats
+
 from .clustered import MIN_CLUSTERS
 from .correlation import ALL, MIN_N, agent_clusters, channels_of
 from .dataset import polarity_of, skills_of
 
 MAX_LMG_SKILLS = 15
 MIN_COVERAGE = 0.5
-MAX_REPLICATES = 200
-MIN_REPLICATES = 20
-SUBSET_BUDGET = 600_000
-"""Replicates x 2^k subsets per group of rows: keeps the bootstrap of many skills bounded."""
-IID_GROUPS = 500
+JACKKNIFE_GROUPS = 30
+"""Most groups of agents left out in turn (each costs 2^k regressions)."""
+SUBSET_BUDGET = 150_000
+"""Replicates x 2^k subsets computed at once (bounded memory)."""
 SEED = 20_250_101
 LMG, RELATIVE_WEIGHTS = "LMG (Shapley)", "relative weights (Johnson)"
 TOO_FEW_ROWS = "too few complete rows"
@@ -193,49 +194,47 @@ def _drivers_for(frame: pd.DataFrame, skills: list[str], target: str, min_n: int
     data = data[:, np.flatnonzero(varies)]
     corr = np.corrcoef(data, rowvar=False)[None]
     shares, r2, method = _fit(corr, max_lmg)
-    low, high, replicates, n_agents, clustered = _bootstrap(data, groups, len(used), max_lmg, method)
+    low, high, replicates, n_agents, clustered = _jackknife(data, groups, len(used), max_lmg)
     return {"shares": dict(zip(used, shares[0])), "r2": float(r2[0]), "n": len(data),
             "method": method, "low": dict(zip(used, low[:-1])), "high": dict(zip(used, high[:-1])),
             "r2_low": low[-1], "r2_high": high[-1], "replicates": replicates,
             "n_agents": n_agents, "clustered": clustered}
 
 
-def _bootstrap(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int, method: str):
-    """Bootstrap standard errors of the shares and R^2 (resampling agents, or random groups of
-    rows with too few agents): intervals estimate +- 1.96 SE for shares then R^2."""
+def _jackknife(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int):
+    """Delete-a-group jackknife intervals of the shares and R^2 (see the module docstring):
+    (low, high, number of groups, agents, clustered)."""
     present, cluster = np.unique(groups, return_inverse=True)
     n_agents = len(present)
     clustered = n_agents >= MIN_CLUSTERS
     rng = np.random.default_rng(SEED)
-    if not clustered:  # independent rows: random groups of rows are independent too
-        cluster = rng.permutation(len(data)) % min(IID_GROUPS, len(data))
-    n_groups = int(cluster.max()) + 1
+    if clustered:  # deal the agents into groups
+        count = min(JACKKNIFE_GROUPS, n_agents)
+        group = (rng.permutation(n_agents) % count)[cluster]
+    else:  # independent rows: random groups of rows are independent too
+        count = min(JACKKNIFE_GROUPS, len(data))
+        group = rng.permutation(len(data)) % count
     p = data.shape[1]
-    counts = np.bincount(cluster, minlength=n_groups).astype("float64")
-    order = np.argsort(cluster, kind="stable")
-    pieces = np.split(data[order], np.cumsum(counts.astype(np.int64))[:-1])
+    order = np.argsort(group, kind="stable")
+    sizes = np.bincount(group, minlength=count)
+    pieces = np.split(data[order], np.cumsum(sizes)[:-1])
     sums = np.array([piece.sum(axis=0) for piece in pieces])
-    products = np.array([piece.T @ piece for piece in pieces]).reshape(n_groups, p * p)
-    cost = 2**k if method == LMG else k**3
-    replicates = int(np.clip(SUBSET_BUDGET // max(cost, 1), MIN_REPLICATES, MAX_REPLICATES))
-    weights = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=replicates).astype("float64")
-    n = weights @ counts
-    corr = _correlations(n, weights @ sums, (weights @ products).reshape(replicates, p, p))
-    corr = corr[np.isfinite(corr).all(axis=(1, 2))]
-    chunk = max(1, SUBSET_BUDGET // 4 // max(cost, 1))  # bounded memory for the subset recursion
-    estimates = []
-    for start in range(0, len(corr), chunk):
-        shares, r2, _ = _fit(corr[start:start + chunk], max_lmg)
-        estimates.append(np.column_stack([shares, r2]))
-    values = np.vstack(estimates) if estimates else np.full((0, k + 1), np.nan)
-    centre = _fit(_correlations(np.array([counts.sum()]), sums.sum(0)[None],
-                                products.sum(0).reshape(1, p, p)), max_lmg)
-    point = np.r_[centre[0][0], centre[1][0]]
-    if len(values) >= 100:  # percentile intervals
-        low, high = np.percentile(values, [2.5, 97.5], axis=0)
-        return low, high, len(values), n_agents, clustered
-    se = values.std(axis=0, ddof=1) if len(values) > 1 else np.full(k + 1, np.nan)
-    return point - Z95 * se, point + Z95 * se, len(values), n_agents, clustered
+    products = np.array([piece.T @ piece for piece in pieces])
+    n = sizes.sum() - sizes.astype("float64")
+    corr = _correlations(n, sums.sum(axis=0) - sums, products.sum(axis=0) - products)
+    usable = np.isfinite(corr).all(axis=(1, 2)) & (n > p + 1)
+    corr = corr[usable]
+    chunk = max(1, SUBSET_BUDGET // max(2**k if k <= max_lmg else k**3, 1))
+    values = np.vstack([np.column_stack(_fit(corr[start:start + chunk], max_lmg)[:2])
+                        for start in range(0, len(corr), chunk)]) if len(corr) else np.full((0, k + 1), np.nan)
+    g = len(values)
+    point = np.column_stack(_fit(_correlations(np.array([sizes.sum()], dtype="float64"), sums.sum(axis=0)[None],
+                                               products.sum(axis=0)[None]), max_lmg)[:2])[0]
+    if g < 2:
+        return np.full(k + 1, np.nan), np.full(k + 1, np.nan), g, n_agents, clustered
+    se = np.sqrt((g - 1) / g * ((values - values.mean(axis=0)) ** 2).sum(axis=0))
+    half = stats.t.ppf(0.975, g - 1) * se
+    return point - half, point + half, g, n_agents, clustered
 
 
 def key_drivers(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,

@@ -387,7 +387,7 @@ def plot_dose_response(dose: pd.DataFrame, channel: str = ALL,
 
 
 def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
-    """Horizontal bars of each skill's share of R^2 with 95% bootstrap whiskers; R^2, n and the
+    """Horizontal bars of each skill's share of R^2 with 95% jackknife whiskers; R^2, n and the
     method actually used in the title and caption."""
     rows = drivers[drivers["channel"] == channel]
     fig = _figure()
@@ -417,7 +417,7 @@ def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
                 f" {pct:.0f}% of R²  ({raw:.3f})", va="center", fontsize=8.5)
     ax.set_yticks(y, _labels(shown), fontsize=9)
     ax.set_xlim(0, max(top * 1.3, 1))
-    ax.set_xlabel("Share of the explained variance (% of R²), 95% bootstrap interval")
+    ax.set_xlabel("Share of the explained variance (% of R²), 95% interval")
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
@@ -436,7 +436,8 @@ def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
     replicates = int(shown["replicates"].iloc[0]) if "replicates" in shown else 0
     _caption(fig,
              f"Method: {method}: {how}. Skills that move together split the credit. Whiskers: 95% "
-             f"bootstrap interval ({replicates} resamples of agents). Computed on interactions with "
+             f"interval, leaving out one of {replicates} groups of agents at a time (delete-a-group "
+             "jackknife). Computed on interactions with "
              "CSAT and every included skill graded.",
              ("Not included (graded on too few surveyed interactions, or never varying): "
               + ", ".join(_labels(rows[rows["share"].isna()])) + ".")

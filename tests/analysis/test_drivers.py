@@ -95,9 +95,9 @@ def test_sparse_skill_is_left_out_and_too_few_rows_reported():
     assert tiny["share"].isna().all() and (tiny["method"] == "too few complete rows").all()
 
 
-def test_bootstrap_intervals_match_the_spread_between_samples():
+def test_jackknife_intervals_match_the_spread_between_samples():
     """A simulation with a known answer: the R^2 and shares of 30 independent samples vary as
-    much as one sample's bootstrap (resampling agents) says, and the intervals hold the
+    much as one sample's jackknife (leaving out groups of agents) says, and the intervals hold the
     large-sample values."""
     design = SyntheticDesign(skills=DESIGN.skills, n_agents=30, agent_csat_sd=0.3)
     truth = key_drivers(make_skill_frame(300_000, design, seed=999)).query("channel == 'all'").set_index("skill")
@@ -107,6 +107,6 @@ def test_bootstrap_intervals_match_the_spread_between_samples():
         r2.append(pooled["r2"].iloc[0])
         widths.append((pooled["r2_ci_high"].iloc[0] - pooled["r2_ci_low"].iloc[0]) / (2 * 1.96))
         held += pooled.loc["strong", "share_ci_low"] <= truth.loc["strong", "share"] <= pooled.loc["strong", "share_ci_high"]
-        assert pooled["replicates"].iloc[0] == 200 and pooled["interval"].iloc[0] == "agent clusters"
+        assert pooled["replicates"].iloc[0] == 30 and pooled["interval"].iloc[0] == "agent clusters"
     assert np.mean(widths) / np.std(r2, ddof=1) == pytest.approx(1.0, abs=0.35)
     assert held >= 25

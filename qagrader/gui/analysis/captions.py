@@ -141,7 +141,8 @@ def drivers(computed: Computed, table: pd.DataFrame, channel: str) -> str:
             "move together split the credit." if name.startswith("LMG") else
             "with more than 15 skills the exact Shapley split (2^k regressions) is replaced by "
             "Johnson's relative weights, which also add up to R² and come close to it.")
-            + f" Whiskers: 95% bootstrap intervals ({int(rows['replicates'].iloc[0])} resamples of agents).")
+            + " Whiskers: 95% intervals from leaving out one group of agents at a time "
+            f"({int(rows['replicates'].iloc[0])} groups; delete-a-group jackknife).")
     return lines(join(fit, method),
                  "These are shares of an <i>association</i> (“key drivers” in the survey "
                  "trade): they say which skills go with CSAT, not what would move it.",
