@@ -5,7 +5,7 @@ Prints, measured in the same run:
 - the correlation step (pooled, per channel and within channel x brand, each with its
   agent-clustered interval) vs the plain pandas baseline
   `df.groupby("channel")[cols].corr(method="spearman")` on the same frame (ratio <= 2);
-- key drivers alone (LMG shares with their agent bootstrap; issue 12's target <= 0.3 s);
+- key drivers alone (LMG shares with their agent jackknife; issue 12's target <= 0.3 s);
 - the full analysis `run_analysis` (target < 2 s) and its peak memory (target < 1 GB);
 - writing the report (CSV + 8 PNG charts), for information;
 - loading the frame from a SQLite workspace (`load_skill_frame`), measured separately.
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pandas baseline groupby(channel).corr(spearman): {baseline * 1000:8.1f} ms")
     print(f"correlation step (all + per channel + within):   {correlation * 1000:8.1f} ms"
           f"   ratio {correlation / baseline:.2f}x (target <= 2)")
-    print(f"key drivers (LMG + agent bootstrap, 4 groups):   {drivers * 1000:8.1f} ms"
+    print(f"key drivers (LMG + agent jackknife, 4 groups):  {drivers * 1000:8.1f} ms"
           f"   ratio {drivers / baseline:.2f}x the baseline (target <= 0.3 s)")
     print(f"full analysis run_analysis:                      {full * 1000:8.1f} ms"
           f"   {full / 2:.2f} of the 2 s budget, {full / baseline:.2f}x the baseline")
