@@ -42,6 +42,7 @@ from qagrader.core.interaction_fields import (
     parse_csat, parse_dates, resolve_mapping,
 )
 from qagrader.core.records import utc_now
+from qagrader.core.storage.files import atomic_file, check_output
 
 if TYPE_CHECKING:
     from qagrader.core.workspace import Workspace
@@ -173,6 +174,8 @@ def import_interactions(
         report(fraction)
 
     lookup = _check_options(options)
+    if options.skip_bad_rows and not options.dry_run:  # refuse a bad rejects file before reading
+        check_output(rejects_target(path, options.rejects_path), inputs=(path,))
     table = read_table(path, on_chunk=lambda f: check(f * _READ_SHARE))
     mapping = resolve_mapping(table.headers, options.mapping)
     _check_mapping(table, mapping, options)
@@ -328,7 +331,7 @@ def _nullable(series: pd.Series) -> np.ndarray:
 
 def _write_rejects(table: CsvTable, rows: _Rows, target: Path | None) -> Path:
     """The bad rows, original columns plus ``problem``, in the source's delimiter (UTF-8 BOM)."""
-    target = Path(target) if target else table.path.with_name(f"{table.path.stem}.rejects.csv")
+    target = rejects_target(table.path, target)
     by_row: dict[int, list[str]] = {}
     for p in rows.problems:
         if p.row is not None:
@@ -337,11 +340,16 @@ def _write_rejects(table: CsvTable, rows: _Rows, target: Path | None) -> Path:
     frame = table.frame.iloc[positions].copy()
     column = "problem" if "problem" not in frame.columns else "import problem"
     frame[column] = ["; ".join(by_row[p]) for p in positions]
-    try:
-        frame.to_csv(target, index=False, sep=table.format.delimiter, encoding="utf-8-sig")
-    except OSError as exc:
-        raise MappingError(f"cannot write the rejected rows to {target}: {exc}") from exc
+    with atomic_file(target, "w", encoding="utf-8-sig", newline="", inputs=(table.path,)) as handle:
+        frame.to_csv(handle, index=False, sep=table.format.delimiter)
     return target
+
+
+def rejects_target(source: Path | str, rejects_path: Path | str | None) -> Path:
+    """Where the rejected rows of `source` go: `rejects_path`, else ``<name>.rejects.csv``
+    beside it."""
+    source = Path(source)
+    return Path(rejects_path) if rejects_path else source.with_name(f"{source.stem}.rejects.csv")
 
 
 # ---------------------------------------------------------------------------------- writing
