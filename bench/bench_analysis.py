@@ -53,7 +53,7 @@ def peak_traced(fn: Callable[[], object]) -> int:
 
 def build_workspace(frame: pd.DataFrame, path: Path) -> float:
     """Write `frame` into a new workspace file (same schema as the app); seconds taken."""
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
 
     start = time.perf_counter()
     now = "2025-01-01T00:00:00Z"
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             path = args.db or Path(tmp) / "bench.qagrader"
             if not path.exists():
                 print(f"building workspace {path} ... {build_workspace(frame, path):.1f} s")
-            from qagrader.core.workspace import Workspace
+            from qagrader.core.storage.workspace import Workspace
 
             with Workspace.open(path) as ws:
                 loaded = load_skill_frame(ws)

@@ -68,7 +68,7 @@ app.exec()
 """
 
 TAB = PRELUDE + """
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 ws = Workspace.open(DB_PATH, create=False)
 started = time.perf_counter()
 from qagrader.gui.analysis_tab import AnalysisTab
@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     db = args.db
     if db is None:
-        from qagrader.core.demo import build_demo
+        from qagrader.core.demo.build import build_demo
 
         db = Path(tempfile.mkdtemp(prefix="qagrader-bench-demo-")) / "demo.qagrader"
         print(f"Building the demo workspace: {build_demo(db)}")

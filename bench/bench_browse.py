@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qagrader.core.browse import GRADED_STATES, SORT_COLUMNS, BrowseFilters, browse_ids  # noqa: E402
-from qagrader.core.workspace import Workspace  # noqa: E402
+from qagrader.core.browsing.sql import GRADED_STATES, SORT_COLUMNS, BrowseFilters
+from qagrader.core.browsing.browser import browse_ids
+from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
 TARGET_MS = 500
 DRAFT_PREFIX = "bench-browse-draft-"

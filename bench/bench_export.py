@@ -29,11 +29,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qagrader.core.evaluation_import import import_evaluations  # noqa: E402
-from qagrader.core.export import export_evaluations  # noqa: E402
-from qagrader.core.records import new_uuid  # noqa: E402
-from qagrader.core.scoring import Answer, score  # noqa: E402
-from qagrader.core.workspace import Workspace  # noqa: E402
+from qagrader.core.importing.evaluations import import_evaluations  # noqa: E402
+from qagrader.core.exporting.csv_export import export_evaluations  # noqa: E402
+from qagrader.core.storage.records import new_uuid  # noqa: E402
+from qagrader.core.scorecards.scoring import Answer, score  # noqa: E402
+from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
 SKILLS = ("Empathy", "Authenticity", "Friendly tone", "Negative tone", "Wrong customer name",
           "Rapport & personalization", "Etiquette", "Accuracy")

@@ -85,7 +85,7 @@ def spawn_seconds(code: str) -> float:
 
 
 def bench_launch(repeat: int) -> dict:
-    from qagrader.core.demo import GRADERS, build_demo
+    from qagrader.core.demo.build import GRADERS, build_demo
 
     folder = Path(tempfile.mkdtemp(prefix="qagrader-bench-demo-"))
     db = folder / "demo.qagrader"
@@ -108,9 +108,9 @@ def bench_launch(repeat: int) -> dict:
 def build_big(path: Path, n: int, n_evaluations: int) -> None:
     """N interactions (3 channels, 200 agents in 8 teams, 3 brands, one year, ~300-character
     transcripts) and M submitted evaluations on the sample scorecards."""
-    from qagrader.core.demo import load_sample_scorecards
-    from qagrader.core.scoring import score
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.demo.build import load_sample_scorecards
+    from qagrader.core.scorecards.scoring import score
+    from qagrader.core.storage.workspace import Workspace
 
     started = time.perf_counter()
     rng = random.Random(1)
@@ -122,7 +122,7 @@ def build_big(path: Path, n: int, n_evaluations: int) -> None:
     for channel, card in cards.items():
         values = {q.key: {"value": q.labels[0] if q.type != "scale" else int(q.labels[-1]), "na": False,
                           "comment": ""} for q in card.questions}
-        from qagrader.core.scoring import Answer
+        from qagrader.core.scorecards.scoring import Answer
 
         result = score(card, {k: Answer.from_json(v) for k, v in values.items()})
         answers[channel] = (json.dumps(values), result.total)
@@ -171,7 +171,7 @@ def bench_browser(db: Path) -> dict:
     from PySide6.QtCore import QDate
     from PySide6.QtWidgets import QApplication
 
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
     from qagrader.gui.interactions_view import COLUMN_INDEX, InteractionsView
 
     app = QApplication.instance() or QApplication([])
@@ -261,7 +261,7 @@ def bench_submit(db: Path, rounds: int = 30) -> dict:
     grading = window.grading
     count = window.ws.counts()["submitted"]
     assert grading.open_next()
-    from qagrader.core.browse import next_in_queue
+    from qagrader.core.grading.queue import next_in_queue
 
     times, core = [], []
     for _ in range(rounds):

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qagrader.core.interaction_import import ImportOptions, import_interactions  # noqa: E402
-from qagrader.core.workspace import Workspace  # noqa: E402
+from qagrader.core.importing.interactions import ImportOptions, import_interactions  # noqa: E402
+from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
 WORDS = ("order refund delivery parcel account password invoice thanks please sorry "
          "customer agent address card payment delayed tracking return exchange size "

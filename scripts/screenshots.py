@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py OUT_DIR [--size 1440x900] [--theme light|dark]
 
-Builds a demo workspace in a temporary folder (`qagrader.core.demo.build_demo`) and writes
+Builds a demo workspace in a temporary folder (`qagrader.core.demo.build.build_demo`) and writes
 grade.png (an interaction half graded), interactions.png, scorecards.png, agents.png,
 import-wizard.png (the column mapping page with the shared call-centre CSV, drawn over the
 window as the user sees it) and analysis.png.
@@ -65,7 +65,7 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from qagrader.core.demo import build_demo
+    from qagrader.core.demo.build import build_demo
     from qagrader.gui.app import apply_theme
 
     app = QApplication.instance() or QApplication(["qagrader"])

@@ -18,7 +18,7 @@ import pandas as pd
 from qagrader.core.errors import QAGraderError
 
 if TYPE_CHECKING:  # the core is only needed for its connection
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
 
 
 class FilterError(QAGraderError, ValueError):

@@ -15,7 +15,7 @@ from qagrader.core.paths import data_dir, default_workspace_path
 from qagrader.core.storage.files import (
     OutputError, check_folder, check_output, remove_stale_temps, temp_path, write_file,
 )
-from qagrader.core.workspace import Workspace, remove_workspace_files
+from qagrader.core.storage.workspace import Workspace, remove_workspace_files
 
 from .progress import ProgressBar
 
@@ -54,7 +54,7 @@ def gui(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from qagrader.core.demo import build_demo
+    from qagrader.core.demo.build import build_demo
 
     path = Path(args.db).expanduser() if args.db else data_dir() / "demo.qagrader"
     if path.exists() and args.open and not args.replace:
@@ -99,8 +99,8 @@ def _build_demo_then_replace(path: Path, args: argparse.Namespace, build_demo) -
 
 
 def import_interactions(args: argparse.Namespace) -> int:
-    from qagrader.core.interaction_fields import parse_assignments
-    from qagrader.core.interaction_import import ImportOptions, import_interactions
+    from qagrader.core.importing.interaction_fields import parse_assignments
+    from qagrader.core.importing.interactions import ImportOptions, import_interactions
 
     options = ImportOptions(
         mapping=parse_assignments(args.map, "FIELD=COLUMN"),
@@ -152,7 +152,7 @@ def import_scorecard(args: argparse.Namespace) -> int:
 
 
 def import_evaluations(args: argparse.Namespace) -> int:
-    from qagrader.core.evaluation_import import import_evaluations
+    from qagrader.core.importing.evaluations import import_evaluations
 
     with _open_or_create(args) as ws:
         try:
@@ -169,7 +169,7 @@ def import_evaluations(args: argparse.Namespace) -> int:
 
 
 def export_evaluations(args: argparse.Namespace) -> int:
-    from qagrader.core.export import export_evaluations
+    from qagrader.core.exporting.csv_export import export_evaluations
 
     with _open(args) as ws:
         if args.scorecard:
@@ -182,7 +182,7 @@ def export_evaluations(args: argparse.Namespace) -> int:
 
 
 def export_scorecard(args: argparse.Namespace) -> int:
-    from qagrader.core.export import export_scorecard_csv
+    from qagrader.core.exporting.csv_export import export_scorecard_csv
 
     suffix = args.out.suffix.lower()
     if suffix not in (".json", ".csv"):

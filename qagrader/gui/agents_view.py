@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.interactions import Agent
+from qagrader.core.interactions.store import Agent
 from qagrader.gui.importing.run import keep_alive
 from qagrader.gui.messages import show_error
 from qagrader.gui.workers import Task, TaskSlot

@@ -212,7 +212,7 @@ class ExportDialog(QDialog):
             bom = self.excel_bom.isChecked()
 
             def run(progress, cancelled):
-                from qagrader.core.export import export_evaluations
+                from qagrader.core.exporting.csv_export import export_evaluations
 
                 worker = ws.reopen()
                 try:
@@ -224,7 +224,7 @@ class ExportDialog(QDialog):
             name = self.scorecard_choice.currentData()
 
             def run(progress, cancelled):
-                from qagrader.core.export import export_scorecard
+                from qagrader.core.exporting.csv_export import export_scorecard
 
                 worker = ws.reopen()
                 try:

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.browse import BrowseFilters, BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
-from qagrader.core.workspace import Workspace
+from qagrader.core.browsing.sql import BrowseFilters
+from qagrader.core.browsing.browser import BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import user_message

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import GradingView, settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error

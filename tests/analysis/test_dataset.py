@@ -12,7 +12,7 @@ import pytest
 from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, is_yes_no, load_skill_frame,
                                        skills_of, yes_no_skills)
 from qagrader.core.errors import QAGraderError
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 
 NOW = "2025-06-01T00:00:00Z"
 

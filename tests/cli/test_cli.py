@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qagrader.cli.main import main
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]

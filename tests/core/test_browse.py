@@ -1,4 +1,4 @@
-"""core.browse: the browser's ids (filtered and sorted in SQL), rows, the grading queue and
+"""core.browsing and core.grading.queue: the browser's ids (filtered and sorted in SQL), rows, the grading queue and
 the random sample per agent per week."""
 
 from __future__ import annotations
@@ -8,19 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from qagrader.core.browse import (
-    SORT_COLUMNS,
-    BrowseFilters,
-    browse_ids,
-    fetch_rows,
-    graded_state,
-    next_in_queue,
-    sample_queue,
-)
+from qagrader.core.browsing.sql import SORT_COLUMNS, BrowseFilters
+from qagrader.core.browsing.browser import browse_ids, fetch_rows, graded_state
+from qagrader.core.grading.queue import next_in_queue, sample_queue
 from qagrader.core.errors import CancelledError, QAGraderError
-from qagrader.core.records import new_uuid, utc_now
-from qagrader.core.scoring import Answer
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.records import new_uuid, utc_now
+from qagrader.core.scorecards.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
 
 CARD = {"name": "Chat QA", "channels": ["chat"], "sections": [{"name": "S", "questions": [
     {"key": "q", "text": "Question", "type": "scale", "min": 0, "max": 4}]}]}
@@ -162,9 +156,9 @@ def test_limit_is_the_start_of_the_full_list(ws):
 
 
 def test_search_first_page_from_the_newest_window_matches_the_full_list(ws, monkeypatch):
-    import qagrader.core.browse_pages as browse  # the first-page strategies
+    import qagrader.core.browsing.first_page as pages  # the first-page strategies
 
-    monkeypatch.setattr(browse, "SEARCH_WINDOW", 12)  # 12 newest rows: 4 hold "refund"
+    monkeypatch.setattr(pages, "SEARCH_WINDOW", 12)  # 12 newest rows: 4 hold "refund"
     for search, limit in (("refund", 3), ("refund", 5), ("login", 4), ("nothing", 2)):
         for descending in (True, False):
             f = BrowseFilters(search=search)
@@ -196,10 +190,10 @@ def test_cancelled_query_stops_with_cancelled_error(ws, monkeypatch):
     big = BrowseFilters(search="e")
     ws.conn.execute("CREATE TEMP TABLE spin AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL "
                     "SELECT x + 1 FROM n WHERE x < 200000) SELECT x FROM n")
-    import qagrader.core.browse as browse
+    import qagrader.core.browsing.browser as browser
 
-    slow = browse._order_by  # make the query slow enough for SQLite's progress handler to run
-    monkeypatch.setattr(browse, "_order_by", lambda c, d: " AND (SELECT count(*) FROM spin) > 0" + slow(c, d))
+    slow = browser.order_by  # make the query slow enough for SQLite's progress handler to run
+    monkeypatch.setattr(browser, "order_by", lambda c, d: " AND (SELECT count(*) FROM spin) > 0" + slow(c, d))
     with pytest.raises(CancelledError):
         browse_ids(ws.conn, big, cancelled=cancel_while_running)
     monkeypatch.undo()
@@ -276,7 +270,7 @@ def test_score_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     submissions (no score), calibration evaluations and drafts (ignored), ties, filters."""
     import random
 
-    import qagrader.core.browse_pages as browse  # the first-page strategies
+    import qagrader.core.browsing.first_page as pages  # the first-page strategies
 
     rng = random.Random(7)
     cards = {name: ws.scorecards.get(name).id for name in ("Chat QA", "Any QA")}
@@ -306,10 +300,10 @@ def test_score_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
                f(graded="ungraded", scorecard="Chat QA"), f(search="refund"), f(date_from="2024-02-01"),
                f(agent="Nobody"))
     used = []
-    real = browse._score_first_page
-    monkeypatch.setattr(browse, "_score_first_page", lambda *a: used.append(real(*a) is not None) or real(*a))
+    real = pages._score_first_page
+    monkeypatch.setattr(pages, "_score_first_page", lambda *a: used.append(real(*a) is not None) or real(*a))
     for window in (1, 4, 15, 1000):
-        monkeypatch.setattr(browse, "SCORE_WINDOW", window)
+        monkeypatch.setattr(pages, "SCORE_WINDOW", window)
         for filters_ in filters:
             for descending in (True, False):
                 full = list(browse_ids(ws.conn, filters_, "score", descending))
@@ -341,7 +335,7 @@ def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     an agent whose name sorts differently with and without case."""
     import random
 
-    import qagrader.core.browse_pages as browse  # the first-page strategies
+    import qagrader.core.browsing.first_page as pages  # the first-page strategies
 
     rng = random.Random(11)
     ws.interactions.rename_agent("Cy", "cy")  # BINARY: Ann, Bob, Dee, cy; NOCASE: Ann, Bob, cy, Dee
@@ -377,20 +371,22 @@ def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
     bases = (f(), f(channel="chat"), f(team="Support"), f(brand="A"), f(date_from="2024-01-20", date_to="2024-02-10"),
              f(search="refund"), f(search="zzz"), f(agent="cy"), f(scorecard="Chat QA"))
     used = []
-    real = browse.first_page
+    import qagrader.core.browsing.browser as browser
+
+    real = pages.first_page
     def first_page(*args):
         page = real(*args)
         used.append(page is not None)
         return page
 
-    monkeypatch.setattr(browse, "first_page", first_page)
+    monkeypatch.setattr(browser, "first_page", first_page)
     settings = ({"SEARCH_WINDOW": 5, "SORTED_WINDOW": 3, "CANDIDATES": 0, "NARROW": 0, "SCORE_WINDOW": 4},
                 {"SEARCH_WINDOW": 30, "SORTED_WINDOW": 12, "CANDIDATES": 6, "NARROW": 10, "SCORE_WINDOW": 15},
                 {"SEARCH_WINDOW": 1000, "SORTED_WINDOW": 1000, "CANDIDATES": 1000, "NARROW": 1000,
                  "SCORE_WINDOW": 1000})
     for setting in settings:
         for name, value in setting.items():
-            monkeypatch.setattr(browse, name, value)
+            monkeypatch.setattr(pages, name, value)
         for base in bases:
             for graded in ("any", "ungraded", "draft", "submitted"):
                 filters = base.replace(graded=graded)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qagrader.core.storage.changes import EVALUATIONS, INTERACTIONS, KINDS, Changes
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 
 
 def test_union_keeps_ids_and_any():

@@ -7,11 +7,12 @@ import json
 import pytest
 from scipy.stats import spearmanr
 
-from qagrader.core.demo import NEGATIVE, build_demo, load_sample_scorecards, scorecards_dir
+from qagrader.core.demo.text import NEGATIVE
+from qagrader.core.demo.build import build_demo, load_sample_scorecards, scorecards_dir
 from qagrader.core.errors import CancelledError, QAGraderError
-from qagrader.core.scorecard import scorecard_from_json, scorecard_to_dict
-from qagrader.core.scoring import Answer, score
-from qagrader.core.workspace import Workspace
+from qagrader.core.scorecards.model import scorecard_from_json, scorecard_to_dict
+from qagrader.core.scorecards.scoring import Answer, score
+from qagrader.core.storage.workspace import Workspace
 
 STUDY_SKILLS = {"Empathy", "Authenticity", "Friendly tone", "Negative tone", "Wrong customer name",
                 "Rapport & personalization", "Etiquette", "Accuracy"}

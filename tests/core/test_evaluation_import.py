@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from qagrader.core.errors import CancelledError, CsvImportError
-from qagrader.core.evaluation_import import import_evaluations
-from qagrader.core.export import export_evaluations
-from qagrader.core.workspace import Workspace
+from qagrader.core.importing.evaluations import import_evaluations
+from qagrader.core.exporting.csv_export import export_evaluations
+from qagrader.core.storage.workspace import Workspace
 from tests.core.test_export import EXAMPLE, build_workspace, empty_workspace
 
 

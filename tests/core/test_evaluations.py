@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from qagrader.core.errors import EvaluationError
-from qagrader.core.scoring import Answer
-from qagrader.core.workspace import Workspace
+from qagrader.core.scorecards.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +116,8 @@ def test_new_scorecard_version_keeps_old_grades(tmp_path):
 
 WRITER = """
 import sys
-from qagrader.core.workspace import Workspace
-from qagrader.core.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
+from qagrader.core.scorecards.scoring import Answer
 ws = Workspace.open(sys.argv[1])
 card = ws.scorecards.get("Chat QA").id
 for i in range(int(sys.argv[3])):
@@ -142,8 +142,8 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path):
 
 SAVER = """
 import sys
-from qagrader.core.workspace import Workspace
-from qagrader.core.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
+from qagrader.core.scorecards.scoring import Answer
 ws = Workspace.open(sys.argv[1])
 card = ws.scorecards.get("Chat QA").id
 ev = ws.evaluations.start(1, card, "Grace")

@@ -12,14 +12,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qagrader.core.errors import CancelledError, NotFound, QAGraderError
-from qagrader.core.evaluation_import import import_evaluations
-from qagrader.core.export import (
-    FORMULA_TRIGGERS, LONG_COLUMNS, SCORECARD_COLUMNS, WIDE_COLUMNS, export_evaluations,
-    export_scorecard, export_scorecard_csv, format_number, neutralise_cell, restore_cell,
+from qagrader.core.importing.evaluations import import_evaluations
+from qagrader.core.exporting.csv_export import (
+    FORMULA_TRIGGERS,
+    LONG_COLUMNS,
+    SCORECARD_COLUMNS,
+    WIDE_COLUMNS,
+    export_evaluations,
+    export_scorecard,
+    export_scorecard_csv,
+    format_number,
+    neutralise_cell,
+    restore_cell,
 )
-from qagrader.core.scorecard import scorecard_from_dict
-from qagrader.core.scoring import Answer, score
-from qagrader.core.workspace import Workspace
+from qagrader.core.scorecards.model import scorecard_from_dict
+from qagrader.core.scorecards.scoring import Answer, score
+from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 # A second scorecard: section weights, N/A counted as a pass, a section auto-fail on a yes/no,

@@ -18,14 +18,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qagrader.core.csv_source import CsvSourceError, read_table
+from qagrader.core.importing.csv_source import CsvSourceError, read_table
 from qagrader.core.errors import CancelledError, CsvImportError, QAGraderError
-from qagrader.core.interaction_fields import guess_mapping
-from qagrader.core.interaction_import import (
-    ImportCancelled, ImportFailed, ImportOptions, ImportProblem, MappingError,
-    import_interactions, preview,
+from qagrader.core.importing.interaction_fields import guess_mapping
+from qagrader.core.importing.interactions import (
+    ImportCancelled,
+    ImportFailed,
+    ImportOptions,
+    ImportProblem,
+    MappingError,
+    import_interactions,
+    preview,
 )
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_CENTER = ROOT.parent / "shared" / "data" / "call-center-5000.csv"
@@ -545,8 +550,8 @@ def test_cancel_while_reading(populated: Workspace, tmp_path: Path) -> None:
 KILLED_IMPORT = """
 import sys
 sys.path.insert(0, sys.argv[3])
-from qagrader.core.interaction_import import import_interactions
-from qagrader.core.workspace import Workspace
+from qagrader.core.importing.interactions import import_interactions
+from qagrader.core.storage.workspace import Workspace
 
 ws = Workspace.open(sys.argv[1])
 def progress(fraction):
@@ -620,7 +625,7 @@ def test_round_trip_through_csv(records, encoding: str, delimiter: str) -> None:
 
 
 def test_parse_assignments_for_command_lines() -> None:
-    from qagrader.core.interaction_import import parse_assignments
+    from qagrader.core.importing.interactions import parse_assignments
     assert parse_assignments(["Inbound=phone", " Web form = email ", "subject="]) == {
         "Inbound": "phone", "Web form": "email", "subject": ""}
     with pytest.raises(MappingError) as raised:

@@ -8,7 +8,12 @@ import json
 import pytest
 
 from qagrader.core.errors import ScorecardError
-from qagrader.core.scorecard import scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
+from qagrader.core.scorecards.model import (
+    scorecard_from_dict,
+    scorecard_from_json,
+    scorecard_to_dict,
+    scorecard_to_json,
+)
 
 from tests.samples import EXAMPLE
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qagrader.core.scorecard import Scorecard, Section, scorecard_from_dict
-from qagrader.core.scoring import Answer, answer_fraction, score
+from qagrader.core.scorecards.model import Scorecard, Section, scorecard_from_dict
+from qagrader.core.scorecards.scoring import Answer, answer_fraction, score
 from tests.samples import EXAMPLE
 
 def card(**changes) -> Scorecard:

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from qagrader.core.errors import WorkspaceError
-from qagrader.core.migrations import SCHEMA_VERSION
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.migrations import SCHEMA_VERSION
+from qagrader.core.storage.workspace import Workspace
 
 
 def digest(path) -> str:
@@ -63,7 +63,7 @@ def test_not_a_database_is_refused(tmp_path):
 
 
 def test_backup_is_written_before_a_pending_migration(tmp_path, monkeypatch):
-    from qagrader.core import migrations as m
+    from qagrader.core.storage import migrations as m
 
     path = tmp_path / "w.qagrader"
     Workspace.open(path).close()
@@ -95,8 +95,8 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
 
 
 def test_schema_list_matches_the_migrations():
-    from qagrader.core import migrations as m
-    from qagrader.core.workspace import SCHEMA_MIGRATIONS
+    from qagrader.core.storage import migrations as m
+    from qagrader.core.storage.workspace import SCHEMA_MIGRATIONS
 
     assert SCHEMA_MIGRATIONS == m.KNOWN_MIGRATIONS and len(SCHEMA_MIGRATIONS) == SCHEMA_VERSION
 
@@ -117,9 +117,9 @@ def test_an_up_to_date_workspace_opens_without_loading_sqlite_utils(tmp_path):
         ws.interactions.ensure_agent("Ana", team="Blue")
     out = _in_fresh_python(
         "import sys\n"
-        "from qagrader.core.workspace import Workspace\n"
+        "from qagrader.core.storage.workspace import Workspace\n"
         f"ws = Workspace.open({str(path)!r}, create=False)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'qagrader.core.migrations'))))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'qagrader.core.storage.migrations'))))\n"
         "print(ws.conn.execute('PRAGMA recursive_triggers').fetchone()[0], ws.counts()['agents'])\n"
         "with ws.transaction():\n"  # a nested transaction: sqlite-utils' savepoint, loaded now
         "    ws.interactions.ensure_agent('Bo', team='Blue')\n"
@@ -128,7 +128,7 @@ def test_an_up_to_date_workspace_opens_without_loading_sqlite_utils(tmp_path):
 
 
 def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
-    from qagrader.core.workspace import SCHEMA_MIGRATIONS
+    from qagrader.core.storage.workspace import SCHEMA_MIGRATIONS
 
     path = tmp_path / "w.qagrader"
     Workspace.open(path).close()
@@ -139,7 +139,7 @@ def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
     conn.commit()
     conn.close()
     out = _in_fresh_python(
-        "from qagrader.core.workspace import Workspace\n"
+        "from qagrader.core.storage.workspace import Workspace\n"
         f"ws = Workspace.open({str(path)!r}, create=False)\n"
         "print(ws.conn.execute('PRAGMA user_version').fetchone()[0])\n"
         "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n")

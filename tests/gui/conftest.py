@@ -17,8 +17,8 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 
-from qagrader.core.records import new_uuid, utc_now  # noqa: E402
-from qagrader.core.workspace import Workspace  # noqa: E402
+from qagrader.core.storage.records import new_uuid, utc_now  # noqa: E402
+from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
 GRADER = "Tester"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from qagrader.core.interaction_import import import_interactions
-from qagrader.core.workspace import Workspace
+from qagrader.core.importing.interactions import import_interactions
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import agents_view
 from qagrader.gui.agents_view import AgentsView, MergeDialog
 
@@ -24,7 +24,7 @@ def ws(tmp_path):
     path = tmp_path / "tickets.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     workspace = Workspace.open(tmp_path / "ws.qagr")
-    from qagrader.core.interaction_import import ImportOptions
+    from qagrader.core.importing.interactions import ImportOptions
 
     import_interactions(workspace, path, ImportOptions(default_channel="email"))
     yield workspace

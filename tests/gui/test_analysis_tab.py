@@ -14,9 +14,9 @@ from matplotlib.container import BarContainer
 from PySide6.QtCore import QDate, QSettings, QThreadPool
 
 from qagrader.analysis.synthetic import SCALE5, SkillSpec, SyntheticDesign, make_skill_frame
-from qagrader.core.demo import build_demo
-from qagrader.core.evaluation_import import import_evaluations
-from qagrader.core.workspace import Workspace
+from qagrader.core.demo.build import build_demo
+from qagrader.core.importing.evaluations import import_evaluations
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.analysis_tab import AnalysisTab
 from tests.gui.conftest import make_workspace
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from qagrader.core.export import export_evaluations, export_scorecard_csv
-from qagrader.core.interaction_import import import_interactions
-from qagrader.core.scorecard import scorecard_from_dict
-from qagrader.core.scoring import Answer
-from qagrader.core.workspace import Workspace
+from qagrader.core.exporting.csv_export import export_evaluations, export_scorecard_csv
+from qagrader.core.importing.interactions import import_interactions
+from qagrader.core.scorecards.model import scorecard_from_dict
+from qagrader.core.scorecards.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import export_dialog
 from qagrader.gui.export_dialog import ExportDialog
 from tests.samples import EXAMPLE

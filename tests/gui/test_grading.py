@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from qagrader.core.scoring import Answer, score
+from qagrader.core.scorecards.scoring import Answer, score
 from qagrader.gui.main_window import MainWindow
 
 from .conftest import GRADER, interaction_id

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
 
-from qagrader.core.scorecard import scorecard_from_dict
-from qagrader.core.scoring import Answer
-from qagrader.core.workspace import Workspace
+from qagrader.core.scorecards.model import scorecard_from_dict
+from qagrader.core.scorecards.scoring import Answer
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.import_wizard import InteractionImportWizard, import_evaluations_file, import_scorecard_file
 from qagrader.gui.importing import file_imports
 from qagrader.gui.importing.source_pages import NOT_MAPPED
@@ -260,7 +260,7 @@ def _graded_workspace(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "interactions.csv"
     path.write_text("id,channel,agent,csat\n" + "".join(f"C{i},chat,Agent {i % 3},{1 + i % 5}\n" for i in range(6)),
                     encoding="utf-8")
-    from qagrader.core.interaction_import import import_interactions
+    from qagrader.core.importing.interactions import import_interactions
 
     import_interactions(ws, path)
     card = ws.scorecards.save(scorecard_from_dict(EXAMPLE)).scorecard
@@ -273,7 +273,7 @@ def _graded_workspace(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_import_evaluations_file_round_trip(qtbot, ws, tmp_path, messages):
-    from qagrader.core.export import export_evaluations
+    from qagrader.core.exporting.csv_export import export_evaluations
 
     _graded_workspace(ws, tmp_path)
     exported = tmp_path / "evaluations.csv"

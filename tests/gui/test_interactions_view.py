@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from qagrader.core.scoring import Answer
+from qagrader.core.scorecards.scoring import Answer
 from qagrader.gui import interactions_view
 from qagrader.gui.interactions_view import COLUMN_INDEX, InteractionsView
 from qagrader.gui.main_window import MainWindow

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from qagrader.core.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import messages
 from qagrader.gui.grading import GradingView
 from qagrader.gui.interactions_view import InteractionsView

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
 
-from qagrader.core.interaction_import import import_interactions
-from qagrader.core.scorecard import scorecard_from_dict, scorecard_to_json
-from qagrader.core.scoring import Answer, score
-from qagrader.core.workspace import Workspace
+from qagrader.core.importing.interactions import import_interactions
+from qagrader.core.scorecards.model import scorecard_from_dict, scorecard_to_json
+from qagrader.core.scorecards.scoring import Answer, score
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.scorecard_editor import ScorecardsView
 from tests.samples import EXAMPLE
 

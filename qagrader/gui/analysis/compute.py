@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qagrader.analysis import AnalysisResult
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
 
 FilterValues = Mapping[str, Any]
 """Keyword arguments of `AnalysisFilters` (None = no restriction)."""

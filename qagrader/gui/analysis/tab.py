@@ -35,7 +35,7 @@ from .filter_bar import FilterBar
 from .pages import ChannelPage, CorrelationPage, DriversPage, ImportancePage, Page, TrendsPage
 
 if TYPE_CHECKING:
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
 
 DEBOUNCE_MS = 250
 FIRST_DRAW_WAIT = 0.5

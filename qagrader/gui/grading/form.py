@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.scorecard import Scorecard
-from qagrader.core.scoring import Answer, ScoreResult
+from qagrader.core.scorecards.model import Scorecard
+from qagrader.core.scorecards.scoring import Answer, ScoreResult
 
 from .question import QuestionWidget
 

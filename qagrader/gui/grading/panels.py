@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.evaluations import Evaluation
-from qagrader.core.interactions import Interaction
+from qagrader.core.grading.evaluations import Evaluation
+from qagrader.core.interactions.store import Interaction
 
 from .form import percent
 

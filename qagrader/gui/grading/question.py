@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.scorecard import NO, YES, Question
-from qagrader.core.scoring import Answer
+from qagrader.core.scorecards.model import NO, YES, Question
+from qagrader.core.scorecards.scoring import Answer
 
 NA_ID = -1
 

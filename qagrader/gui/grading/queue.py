@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qagrader.core.browse import BrowseFilters, next_in_queue, sample_queue
-from qagrader.core.workspace import Workspace
+from qagrader.core.browsing.sql import BrowseFilters
+from qagrader.core.grading.queue import next_in_queue, sample_queue
+from qagrader.core.storage.workspace import Workspace
 
 FILTERS, SAMPLE = "filters", "sample"
 

@@ -16,10 +16,10 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from qagrader.core.evaluations import Evaluation
-from qagrader.core.scorecards import StoredScorecard
-from qagrader.core.scoring import Answer, ScoreResult, score
-from qagrader.core.workspace import Workspace
+from qagrader.core.grading.evaluations import Evaluation
+from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.scorecards.scoring import Answer, ScoreResult, score
+from qagrader.core.storage.workspace import Workspace
 
 log = logging.getLogger(__name__)
 COMMENT_DELAY_MS = 400

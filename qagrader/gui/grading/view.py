@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import NotFound, QAGraderError
-from qagrader.core.evaluations import Evaluation
-from qagrader.core.interactions import Interaction
-from qagrader.core.scorecards import StoredScorecard
-from qagrader.core.workspace import Workspace
+from qagrader.core.grading.evaluations import Evaluation
+from qagrader.core.interactions.store import Interaction
+from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.messages import show_error, user_message
 from qagrader.gui.workers import Task, TaskSlot
 

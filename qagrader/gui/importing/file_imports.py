@@ -57,7 +57,7 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
     """Ask for an evaluations CSV (the wide export shape), import it in a worker, and show the
     result, or every problem with the option to import only the good rows. Returns True when
     anything was written."""
-    from qagrader.core.evaluation_import import import_evaluations
+    from qagrader.core.importing.evaluations import import_evaluations
 
     if path is None:
         path, _ = QFileDialog.getOpenFileName(parent, "Import evaluations", str(Path.home()),

@@ -23,8 +23,9 @@ UNMAPPED_CHANNEL = "(not recognised)"
 
 def scan(path: Path, mapping: dict[str, str]) -> dict[str, Any]:
     """Whole-file facts the options page needs: row count, distinct raw channel and CSAT values."""
-    from qagrader.core.csv_source import read_table
-    from qagrader.core.interaction_fields import CHANNEL_SYNONYMS, normalise_name
+    from qagrader.core.importing.csv_source import read_table
+    from qagrader.core.interactions.channels import CHANNEL_SYNONYMS
+    from qagrader.core.importing.interaction_fields import normalise_name
 
     table = read_table(path)
     out: dict[str, Any] = {"rows": table.rows, "channels": [], "csat": [], "suggested_scale": None}
@@ -42,7 +43,7 @@ def scan(path: Path, mapping: dict[str, str]) -> dict[str, Any]:
 
 def suggest_scale(values: list[str]) -> str | None:
     """The CSAT scale the values found fit best."""
-    from qagrader.core.interaction_fields import BINARY_TOKENS, normalise_name
+    from qagrader.core.importing.interaction_fields import BINARY_TOKENS, normalise_name
 
     if not values:
         return None
@@ -139,7 +140,7 @@ class OptionsPage(QWizardPage):
         self.facts: dict[str, Any] | None = None
 
     def initializePage(self) -> None:
-        from qagrader.core.interaction_fields import CHANNELS
+        from qagrader.core.interactions.channels import CHANNELS
 
         wiz = self.wiz
         has_channel = "channel" in wiz.mapping
@@ -166,7 +167,7 @@ class OptionsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _scanned(self, facts: dict[str, Any]) -> None:
-        from qagrader.core.interaction_fields import CHANNELS
+        from qagrader.core.interactions.channels import CHANNELS
 
         self.facts = facts
         self.status.setText(f"{facts['rows']:,} rows in the file.")

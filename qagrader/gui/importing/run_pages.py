@@ -225,7 +225,7 @@ def _import_task(ws, path, options):
     """A worker function importing `path` on its own connection (a dry run or the real one)."""
 
     def run(progress, cancelled):
-        from qagrader.core.interaction_import import import_interactions
+        from qagrader.core.importing.interactions import import_interactions
 
         worker = ws.reopen()
         try:

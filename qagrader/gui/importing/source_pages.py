@@ -125,7 +125,7 @@ class FilePage(QWizardPage):
         self.status.setText("Reading the first rows…")
 
         def read(progress, cancelled):
-            from qagrader.core.interaction_import import preview
+            from qagrader.core.importing.interactions import preview
 
             return preview(path, PREVIEW_ROWS)
 
@@ -285,12 +285,12 @@ class MappingPage(QWizardPage):
 
 
 def _encoding_name(encoding: str) -> str:
-    from qagrader.core.csv_source import ENCODING_NAMES
+    from qagrader.core.importing.csv_source import ENCODING_NAMES
 
     return ENCODING_NAMES.get(encoding, encoding)
 
 
 def _delimiter_name(delimiter: str) -> str:
-    from qagrader.core.csv_source import DELIMITER_NAMES
+    from qagrader.core.importing.csv_source import DELIMITER_NAMES
 
     return DELIMITER_NAMES.get(delimiter, repr(delimiter)).capitalize()

@@ -53,8 +53,8 @@ class InteractionImportWizard(QWizard):
         return path.with_name(f"{path.stem}.rejects.csv")
 
     def import_options(self, dry_run: bool) -> Any:
-        from qagrader.core.interaction_fields import MAPPABLE
-        from qagrader.core.interaction_import import ImportOptions
+        from qagrader.core.importing.interaction_fields import MAPPABLE
+        from qagrader.core.importing.interactions import ImportOptions
 
         chosen = self.options_page.options()
         skip = self.dry_run_page.skip.isChecked() and not dry_run

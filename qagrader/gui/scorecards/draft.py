@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qagrader.core.scorecard import Scorecard, scorecard_to_dict
+from qagrader.core.scorecards.model import Scorecard, scorecard_to_dict
 
 Draft = dict[str, Any]
 

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError, ScorecardError
-from qagrader.core.scorecard import Scorecard, scorecard_from_dict
-from qagrader.core.scorecards import SaveResult, StoredScorecard
+from qagrader.core.scorecards.model import Scorecard, scorecard_from_dict
+from qagrader.core.scorecards.store import SaveResult, StoredScorecard
 
 from . import draft as drafts
 from .forms import CardForm, QuestionForm, SectionForm

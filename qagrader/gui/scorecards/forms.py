@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from qagrader.core.interactions import CHANNELS
+from qagrader.core.interactions.channels import CHANNELS
 
 from .draft import parse_field, set_type
 from .options_table import OptionsTable

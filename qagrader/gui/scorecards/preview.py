@@ -8,8 +8,8 @@ from PySide6.QtWidgets import (
     QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
-from qagrader.core.scorecard import NA, Question, Scorecard
-from qagrader.core.scoring import Answer, ScoreResult, score
+from qagrader.core.scorecards.model import NA, Question, Scorecard
+from qagrader.core.scorecards.scoring import Answer, ScoreResult, score
 
 from .style import error_color
 
@@ -27,7 +27,7 @@ QToolButton:checked {
 
 class ScorecardPreview(QWidget):
     """Renders a `Scorecard` with answer buttons; the total, section scores and auto-fail
-    banner update on every click through `qagrader.core.scoring.score`."""
+    banner update on every click through `qagrader.core.scorecards.scoring.score`."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

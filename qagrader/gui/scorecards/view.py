@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.scorecard import scorecard_to_json
-from qagrader.core.scorecards import StoredScorecard
+from qagrader.core.scorecards.model import scorecard_to_json
+from qagrader.core.scorecards.store import StoredScorecard
 from qagrader.core.storage.files import write_file
 
 from qagrader.gui.messages import show_error
@@ -312,7 +312,7 @@ class ScorecardsView(QWidget):
         if not path:
             return
         try:
-            from qagrader.core.export import export_scorecard_csv
+            from qagrader.core.exporting.csv_export import export_scorecard_csv
 
             export_scorecard_csv(stored.card, Path(path))
         except ImportError:

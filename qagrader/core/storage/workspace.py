@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
-from .faults import busy_message, damaged_message, describe_database_error, is_busy, is_damage
-from .storage.changes import Changes
-from .storage.files import (
+from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
+from ..faults import busy_message, damaged_message, describe_database_error, is_busy, is_damage
+from .changes import Changes
+from .files import (
     OutputError, backup_name, check_folder, copy_database, protect, remove_stale_temps, unprotect,
 )
 
@@ -50,9 +50,9 @@ class Workspace:
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, busy_timeout_s: float | None = None):
-        from .evaluations import Evaluations
-        from .interactions import Interactions
-        from .scorecards import Scorecards
+        from ..grading.evaluations import Evaluations
+        from ..interactions.store import Interactions
+        from ..scorecards.store import Scorecards
 
         self.path = path
         self.conn = conn

@@ -1,5 +1,5 @@
 """The browser's first page, fast: strategies that find the first rows of the display order
-without working out the whole list (`browse.browse_ids` with a `limit`).
+without working out the whole list (`browser.browse_ids` with a `limit`).
 
 The full query works out the sort key of every matching row and sorts them all; with a
 graded state or a search it also probes evaluations or reads the transcript of every row
@@ -26,16 +26,16 @@ import sqlite3
 from array import array
 from collections.abc import Callable, Generator
 
-from .browse import (
-    _DATE,
+from .sql import (
+    DATE,
     BrowseFilters,
-    _fetch_ids,
-    _from,
-    _graded_clause,
-    _order_by,
-    _run_ids,
-    _sort_key,
-    _Where,
+    Where,
+    fetch_ids,
+    from_clause,
+    graded_clause,
+    order_by,
+    run_ids,
+    sort_key,
 )
 
 SEARCH_WINDOW = 20_000  # rows read in display order for a first page (a search, a graded state)
@@ -49,10 +49,10 @@ _OWN_ORDER = ("id", "external_id", "channel", "subject")
 _GROUPED = {"agent": ("agents", "agent_id"), "team": ("teams", "team_id")}
 
 
-def first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, column: str, descending: bool,
+def first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: Where, column: str, descending: bool,
                 limit: int, cancelled: _Cancelled) -> array | None:
     """The first `limit` ids in display order, or None when the full query should run."""
-    _sort_key(column)  # an unknown column is refused before anything runs
+    sort_key(column)  # an unknown column is refused before anything runs
     page = _candidates_first_page(conn, where, column, descending, limit)
     if page is not None:
         return page
@@ -61,7 +61,7 @@ def first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, 
     if column == "score":
         return _score_first_page(conn, filters, where, descending, limit, cancelled)
     narrow = _narrow(conn, filters, where)
-    dates = any(c.startswith(_DATE) for c, _ in where.cheap)
+    dates = any(c.startswith(DATE) for c, _ in where.cheap)
     if column in _GROUPED and not narrow:
         chunks = _group_chunks(conn, where, column, descending, limit)
     elif where.costly or (dates and not narrow and column in _OWN_ORDER):
@@ -74,7 +74,7 @@ def first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, 
     return _filter_chunks(conn, where, chunks, limit)
 
 
-def _candidates_first_page(conn: sqlite3.Connection, where: _Where, column: str, descending: bool,
+def _candidates_first_page(conn: sqlite3.Connection, where: Where, column: str, descending: bool,
                            limit: int) -> array | None:
     """When every listed row has one of at most CANDIDATES evaluations (say, drafts), the
     full query run from those evaluations instead of from every interaction."""
@@ -91,11 +91,11 @@ def _candidates_first_page(conn: sqlite3.Connection, where: _Where, column: str,
     if best[0] == 0:
         return array("q")
     sql = (f"SELECT i.id FROM (SELECT DISTINCT interaction_id AS id FROM ({best[1]})) AS c "
-           f"CROSS JOIN interactions i ON i.id = c.id" + where.sql() + _order_by(column, descending) + " LIMIT ?")
-    return _fetch_ids(conn, sql, [*where.params, limit])
+           f"CROSS JOIN interactions i ON i.id = c.id" + where.sql() + order_by(column, descending) + " LIMIT ?")
+    return fetch_ids(conn, sql, [*where.params, limit])
 
 
-def _state_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, descending: bool,
+def _state_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: Where, descending: bool,
                       limit: int, cancelled: _Cancelled) -> array | None:
     """Sorted by state: submitted, draft, then ungraded interactions (any scorecard; the
     reverse ascending), each run by id."""
@@ -106,12 +106,12 @@ def _state_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _
         states = [filters.graded]  # the other runs are empty
     ids = array("q")
     for state in states:
-        run = where.adding(_graded_clause(state, None, probe=True),
+        run = where.adding(graded_clause(state, None, probe=True),
                            (state, None) if state != "ungraded" else None)
         need = limit - len(ids)
         found = first_page(conn, filters, run, "id", descending, need, cancelled)
         if found is None:
-            found = _fetch_ids(conn, "SELECT i.id" + _from(run) + run.sql() + _order_by("id", descending)
+            found = fetch_ids(conn, "SELECT i.id" + from_clause(run) + run.sql() + order_by("id", descending)
                                + " LIMIT ?", [*run.params, need])
         ids.extend(found)
         if len(ids) >= limit:
@@ -119,12 +119,12 @@ def _state_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _
     return ids
 
 
-def _narrow(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where) -> bool:
+def _narrow(conn: sqlite3.Connection, filters: BrowseFilters, where: Where) -> bool:
     """True when an index finds few rows (one agent, a short date range): the plain query
     reads and sorts them quickly."""
     if filters.agent:
         return True
-    dates = [(c, p) for c, p in where.cheap if c.startswith(_DATE)]
+    dates = [(c, p) for c, p in where.cheap if c.startswith(DATE)]
     if not dates:
         return False
     sql = (f"SELECT count(*) FROM (SELECT 1 FROM interactions i WHERE {' AND '.join(c for c, _ in dates)} "
@@ -137,12 +137,12 @@ def _narrow(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where) -> 
 _Chunks = Generator[array, None, bool]
 
 
-def _sql_chunks(conn: sqlite3.Connection, where: _Where, column: str, descending: bool, limit: int, *,
+def _sql_chunks(conn: sqlite3.Connection, where: Where, column: str, descending: bool, limit: int, *,
                 date_index: bool = True) -> _Chunks:
     """The cheap filters' rows in display order, at most a window of them."""
     window = SEARCH_WINDOW if column in _ORDERED else SORTED_WINDOW
     clause, params = where.cheap_sql(date_index=date_index)
-    cursor = conn.execute("SELECT i.id FROM interactions i" + clause + _order_by(column, descending)
+    cursor = conn.execute("SELECT i.id FROM interactions i" + clause + order_by(column, descending)
                           + f" LIMIT {int(window)}", params)
     size, read = 2 * limit, 0
     try:
@@ -160,7 +160,7 @@ def _sql_chunks(conn: sqlite3.Connection, where: _Where, column: str, descending
         cursor.close()  # a statement left open would hold the read snapshot
 
 
-def _group_chunks(conn: sqlite3.Connection, where: _Where, column: str, descending: bool, limit: int) -> _Chunks:
+def _group_chunks(conn: sqlite3.Connection, where: Where, column: str, descending: bool, limit: int) -> _Chunks:
     """The cheap filters' rows sorted by agent (or team) name: one agent at a time, in the
     order of the sort key, each agent's rows from its index by id; the rows without one
     (no agent, or one that no longer exists) first ascending, last descending."""
@@ -186,7 +186,7 @@ def _group_chunks(conn: sqlite3.Connection, where: _Where, column: str, descendi
         while True:
             extra = [group] + ([f"i.id {after} {int(last)}"] if last is not None else [])
             clause, params = where.cheap_sql(extra, date_index=False)  # the group's index, not the dates'
-            chunk = _fetch_ids(conn, f"SELECT i.id FROM interactions i{clause} ORDER BY i.id {direction} "
+            chunk = fetch_ids(conn, f"SELECT i.id FROM interactions i{clause} ORDER BY i.id {direction} "
                                      f"LIMIT {int(size)}", params)
             read += len(chunk)
             if chunk:
@@ -199,7 +199,7 @@ def _group_chunks(conn: sqlite3.Connection, where: _Where, column: str, descendi
     return True
 
 
-def _filter_chunks(conn: sqlite3.Connection, where: _Where, chunks: _Chunks, limit: int) -> array | None:
+def _filter_chunks(conn: sqlite3.Connection, where: Where, chunks: _Chunks, limit: int) -> array | None:
     """The first `limit` ids of `chunks` that meet the costly conditions (checked one chunk at
     a time, only on its rows), or None when the chunks stop at their window before a page."""
     import json
@@ -230,7 +230,7 @@ _LATEST = ("NOT EXISTS (SELECT 1 FROM evaluations l WHERE l.interaction_id = s.i
            "AND l.status = 'submitted' AND l.calibration = 0 AND l.id > s.id)")
 
 
-def _score_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, descending: bool,
+def _score_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: Where, descending: bool,
                       limit: int, cancelled: Callable[[], bool] | None) -> array | None:
     """The first `limit` ids in score order, or None when the quick ways below cannot tell.
 
@@ -263,7 +263,7 @@ def _score_first_page(conn: sqlite3.Connection, filters: BrowseFilters, where: _
 _Cancelled = Callable[[], bool] | None
 
 
-def _scored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, direction: str, need: int,
+def _scored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: Where, direction: str, need: int,
                 cancelled: _Cancelled) -> tuple[array, bool]:
     """Interactions whose latest submitted evaluation has a score, by (score, id), from the
     start: at most `need`, read from the index of submitted scores in order, as far as the page
@@ -278,13 +278,13 @@ def _scored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where,
                f"ON i.id = s.interaction_id" + where.sql([
                    "s.status = 'submitted'", "s.calibration = 0", "s.score IS NOT NULL", _LATEST])
                + f" ORDER BY s.score {direction}, s.interaction_id {direction} LIMIT ?")
-        return _run_ids(conn, sql, [*where.params, need], cancelled), True
+        return run_ids(conn, sql, [*where.params, need], cancelled), True
     window = (f"SELECT s.id, s.interaction_id, s.score FROM evaluations s INDEXED BY {SCORE_INDEX} "
               f"WHERE s.status = 'submitted' AND s.calibration = 0 AND s.score IS NOT NULL "
               f"ORDER BY s.score {direction}, s.interaction_id {direction} LIMIT {SCORE_WINDOW}")
     sql = (f"SELECT i.id FROM ({window}) AS s JOIN interactions i ON i.id = s.interaction_id"
            + where.sql([_LATEST]) + f" ORDER BY s.score {direction}, s.interaction_id {direction} LIMIT ?")
-    found = _run_ids(conn, sql, [*where.params, need], cancelled)
+    found = run_ids(conn, sql, [*where.params, need], cancelled)
     if len(found) >= need:
         return found, True
     total = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM evaluations INDEXED BY {SCORE_INDEX} "
@@ -293,7 +293,7 @@ def _scored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where,
     return found, total < SCORE_WINDOW
 
 
-def _unscored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Where, direction: str, need: int,
+def _unscored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: Where, direction: str, need: int,
                   cancelled: _Cancelled) -> tuple[array, bool]:
     """Interactions without a score, by id, from the start: at most `need`."""
     if filters.graded == "submitted" and not filters.scorecard:
@@ -303,7 +303,7 @@ def _unscored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Wher
                f"ON i.id = s.interaction_id" + where.sql([
                    "s.status = 'submitted'", "s.calibration = 0", "s.score IS NULL", _LATEST])
                + f" ORDER BY i.id {direction} LIMIT ?")
-        return _run_ids(conn, sql, [*where.params, need], cancelled), True
+        return run_ids(conn, sql, [*where.params, need], cancelled), True
     low, high = conn.execute(  # two subqueries: each reads one end of the table
         "SELECT (SELECT min(id) FROM interactions), (SELECT max(id) FROM interactions)").fetchone()
     if low is None:
@@ -314,7 +314,7 @@ def _unscored_run(conn: sqlite3.Connection, filters: BrowseFilters, where: _Wher
     else:
         bound, complete = min(high, low + SCORE_WINDOW - 1), low + SCORE_WINDOW - 1 >= high
         window = f"i.id <= {int(bound)}"
-    sql = ("SELECT i.id" + _from(where) + where.sql([f"{_sort_key('score')} IS NULL", window])
+    sql = ("SELECT i.id" + from_clause(where) + where.sql([f"{sort_key('score')} IS NULL", window])
            + f" ORDER BY i.id {direction} LIMIT ?")
-    found = _run_ids(conn, sql, [*where.params, need], cancelled)
+    found = run_ids(conn, sql, [*where.params, need], cancelled)
     return found, len(found) >= need or complete

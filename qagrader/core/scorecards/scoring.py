@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EvaluationError
-from .scorecard import NO, YES, Question, Scorecard
+from ..errors import EvaluationError
+from .model import NO, YES, Question, Scorecard
 
 
 @dataclass(frozen=True)

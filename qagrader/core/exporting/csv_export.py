@@ -26,13 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import CancelledError, NotFound, QAGraderError
-from .scorecard import NA, Question, Scorecard
-from .scoring import answer_fraction, question_possible
-from .storage.files import atomic_file, write_file
+from ..errors import CancelledError, NotFound, QAGraderError
+from ..scorecards.model import NA, Question, Scorecard
+from ..scorecards.scoring import answer_fraction, question_possible
+from ..storage.files import atomic_file, write_file
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from qagrader.core.channels import CHANNEL_SYNONYMS, CHANNELS  # noqa: F401  (re-exported)
+from qagrader.core.interactions.channels import CHANNEL_SYNONYMS, CHANNELS
 from qagrader.core.errors import QAGraderError
 
 FIELDS: tuple[str, ...] = (

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import NotFound, QAGraderError
-from .channels import CHANNELS  # noqa: F401  (re-exported: the known channels)
-from .records import new_uuid, utc_now
+from ..errors import NotFound, QAGraderError
+from ..storage.records import new_uuid, utc_now
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 
 

@@ -7,18 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import NotFound, QAGraderError
-from .records import new_uuid, utc_now
-from .scorecard import (
-    Scorecard,
-    scorecard_from_dict,
-    scorecard_from_json,
-    scorecard_to_dict,
-    scorecard_to_json,
-)
+from ..errors import NotFound, QAGraderError
+from ..storage.records import new_uuid, utc_now
+from .model import Scorecard, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from .errors import ScorecardError
+from ..errors import ScorecardError
 
 QuestionType = Literal["yes_no", "scale", "options"]
 AutoFail = Literal["section", "all"]

@@ -19,7 +19,7 @@ zero; empathy and etiquette much stronger on the phone; accuracy equal on every 
 
 Everything (uuids and timestamps included) derives from the seed and fixed dates, so one seed
 always gives the same database content. Names, subjects, transcripts and grader comments are in
-`demo_text`.
+`text`; one generated interaction is a `cases.Case`.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .demo_text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
-from .demo_text import NEGATIVE  # noqa: F401 - re-exported: the demo's negative-tone lines
-from .errors import CancelledError, QAGraderError
-from .scorecard import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
-from .scoring import Answer, ScoreResult, score
+from ..errors import CancelledError, QAGraderError
+from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
+from ..scorecards.scoring import Answer, score
+from .cases import Case
+from .text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 CHANNELS: tuple[str, ...] = ("phone", "email", "chat")
 DEMO_END = date(2026, 10, 30)  # a Friday; fixed so that a seed always gives the same workspace
@@ -120,7 +120,7 @@ BRANDS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
      ("wireless headphones", "smart speaker", "fast charger", "4K monitor", "robot vacuum")),
 )
 # topic: share of the channel's interactions (phone, email, chat) and the topic's CSAT term;
-# the topics' text is `demo_text.TOPIC_TEXT`.
+# the topics' text is `text.TOPIC_TEXT`.
 TOPICS: dict[str, dict[str, Any]] = {
     "late": {"w": (0.20, 0.16, 0.22), "csat": -0.15},
     "damaged": {"w": (0.10, 0.16, 0.06), "csat": -0.20},
@@ -166,7 +166,7 @@ class DemoSummary:
 def scorecards_dir() -> Path:
     """The folder of the sample scorecards: `resources/scorecards` of a source checkout (or
     `qagrader/resources/scorecards` when packaged inside the package)."""
-    candidates = [Path(__file__).resolve().parents[2] / "resources" / "scorecards"]
+    candidates = [Path(__file__).resolve().parents[3] / "resources" / "scorecards"]
     try:
         candidates.append(Path(str(importlib_resources.files("qagrader") / "resources" / "scorecards")))
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - unusual loaders
@@ -186,26 +186,6 @@ def load_sample_scorecards() -> dict[str, Scorecard]:
 
 # ---------------------------------------------------------------- the build
 
-@dataclass
-class Case:
-    """One generated interaction, its answers and its score."""
-
-    id: int
-    channel: str
-    agent: int
-    team: str
-    brand: int
-    topic: str
-    occurred: datetime
-    customer: tuple[str, str]
-    wrong_first: str
-    occasion: int | None
-    answers: dict[str, Answer]
-    result: ScoreResult
-    status: str | None = None  # "submitted", "draft" or None = not graded
-    csat: int | None = None
-
-
 def build_demo(
     ws_or_path: "Workspace | str | Path",
     *,
@@ -219,7 +199,7 @@ def build_demo(
     transaction. Refuses a workspace that already holds interactions, agents or teams, or a
     different scorecard under a sample scorecard's name. Raises `CancelledError` (nothing
     written) when `cancelled()` becomes true."""
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
     if interactions < 1:
         raise QAGraderError("The demo needs at least 1 interaction.")

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import EvaluationError, NotFound
-from .records import new_uuid, utc_now
-from .scorecard import Scorecard
-from .scoring import Answer, ScoreResult, normalize_value, score
+from ..errors import EvaluationError, NotFound
+from ..storage.records import new_uuid, utc_now
+from ..scorecards.model import Scorecard
+from ..scorecards.scoring import Answer, ScoreResult, normalize_value, score
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 DRAFT, SUBMITTED = "draft", "submitted"
 

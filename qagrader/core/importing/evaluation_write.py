@@ -1,9 +1,9 @@
-"""The write step of `evaluation_import`: checked, scored rows into the database in one transaction.
+"""The write step of the evaluation import (`evaluations`): checked, scored rows into the database in one transaction.
 
 New interactions are inserted, with their agents and teams created by name (a new agent joins
 the first team named with it); new evaluations are inserted and changed ones updated, keeping a
 submitted one's previous state in ``evaluation_history``; ``evaluation_skills`` follow the
-recomputed scores. The rows come from `evaluation_import.import_evaluations`.
+recomputed scores. The rows come from `evaluations.import_evaluations`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from .records import new_uuid, utc_now
+from ..storage.records import new_uuid, utc_now
 
 if TYPE_CHECKING:
-    from .evaluation_import import _Row
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
+    from .evaluation_rows import EvaluationRow
 
 _CHUNK = 5_000
 _WRITE_CACHE_KIB = -256 * 1024  # SQLite page cache while writing (negative = KiB): 256 MB at most
@@ -31,7 +31,7 @@ def select_in(conn, sql: str, values: Iterable[str]) -> list[tuple]:
     return out
 
 
-def write_evaluations(ws: "Workspace", created: list[_Row], changed: list[_Row],
+def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
                       interactions: dict[str, tuple], check: Callable[[float], None],
                       progress_from: float) -> None:
     """Insert `created`, update `changed` and create the new `interactions` (``{external_id:
@@ -48,7 +48,7 @@ def write_evaluations(ws: "Workspace", created: list[_Row], changed: list[_Row],
         ws.conn.execute(f"PRAGMA cache_size = {cache_size}")
 
 
-def _write_all(ws: "Workspace", created: list[_Row], changed: list[_Row],
+def _write_all(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
                interactions: dict[str, tuple], check: Callable[[float], None], now: str,
                progress_from: float) -> None:
     with ws.transaction() as conn:
@@ -98,19 +98,19 @@ def _write_all(ws: "Workspace", created: list[_Row], changed: list[_Row],
             check(progress_from + (1 - progress_from) * (len(created) + start + len(rows)) / total)
 
 
-def _scored(r: _Row) -> tuple:
+def _scored(r: EvaluationRow) -> tuple:
     result = r.result
     assert result is not None
     return (r.answers.json, r.comment, result.total, int(result.auto_failed), r.reasons)
 
 
-def _insert_values(id_: int, r: _Row, interaction_id: int, now: str) -> tuple:
+def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, now: str) -> tuple:
     when = r.graded_at or now
     return (id_, r.uuid, interaction_id, r.card.id, r.grader, r.status, *_scored(r), r.calibration,
             when, when, when if r.status == "submitted" else None)
 
 
-def _update_values(r: _Row, now: str) -> tuple:
+def _update_values(r: EvaluationRow, now: str) -> tuple:
     old_submitted_at = r.existing[12]  # type: ignore[index]
     if r.status == "submitted":
         updated_at, submitted_at = now, r.graded_at or old_submitted_at or now
@@ -127,7 +127,7 @@ def _snapshot(existing: tuple) -> str:
                        "auto_failed": bool(existing[10]), "updated_at": existing[11]})
 
 
-def _skills(conn, rows: list[tuple[int, _Row]]) -> None:
+def _skills(conn, rows: list[tuple[int, EvaluationRow]]) -> None:
     conn.executemany(
         "INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
         [(i, skill, value) for i, r in rows for skill, value in r.result.skills.items()])  # type: ignore[union-attr]

@@ -115,7 +115,7 @@ def _initial(db: Database) -> None:
 
 @migrations(name="0002_browse_indexes")
 def _browse_indexes(db: Database) -> None:
-    """Covering indexes for the interactions browser and the grading queue (see core/browse.py).
+    """Covering indexes for the interactions browser and the grading queue (see core/browsing/).
 
     Each new index starts with the columns of the one it replaces, so every query that used the
     old one can use the new one; writes keep the same number of indexes to maintain.
@@ -139,8 +139,8 @@ def _browse_indexes(db: Database) -> None:
 @migrations(name="0003_score_index")
 def _score_index(db: Database) -> None:
     """Submitted scores in order, for the first page of the browser sorted by score (see
-    core/browse.py `_score_first_page`). Partial: drafts, rewritten on every keystroke while
-    grading, and calibration evaluations are not in it."""
+    core/browsing/first_page.py). Partial: drafts, rewritten on every keystroke while grading,
+    and calibration evaluations are not in it."""
     _run_script(
         db,
         """

@@ -1,11 +1,11 @@
 """Import evaluations from the wide CSV (ours, or grades kept in a spreadsheet or another tool).
 
-The file has the columns of `export.WIDE_COLUMNS` (only ``interaction_id``, ``scorecard`` and
+The file has the columns of `csv_export.WIDE_COLUMNS` (only ``interaction_id``, ``scorecard`` and
 ``grader`` are required; ``brand`` is also accepted) plus one column per question key and
 optional ``<key>.comment`` columns. Rules:
 
 - Cells are read as text (UTF-8 with or without BOM, cp1252; comma, semicolon or tab) and the
-  export's formula neutralisation is undone (`export.restore_cell`).
+  export's formula neutralisation is undone (`csv_export.restore_cell`).
 - The scorecard (``scorecard`` by name, ``version``; a blank version means the latest) must be
   in the workspace already. Answers are checked with `validate_answers`: a label, a scale
   number, ``N/A`` or blank (unanswered). A ``submitted`` row (the default for a blank status)
@@ -41,17 +41,19 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
+from ..exporting.csv_export import COMMENT_SUFFIX, WIDE_COLUMNS, restore_cell
+from ..grading.evaluations import validate_answers
+from ..interactions.channels import CHANNEL_SYNONYMS
+from ..scorecards.scoring import Answer, ScoreResult, score
+from ..scorecards.store import StoredScorecard
 from .csv_source import CsvSourceError, CsvTable, read_table
-from .errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
-from .evaluation_import_write import select_in, write_evaluations
-from .evaluations import validate_answers
-from .export import COMMENT_SUFFIX, WIDE_COLUMNS, restore_cell
-from .interaction_fields import CHANNEL_SYNONYMS, CSAT_SCALES, normalise_name, parse_csat, parse_dates
-from .scorecards import StoredScorecard
-from .scoring import Answer, ScoreResult, score
+from .evaluation_rows import CheckedAnswers, EvaluationRow
+from .evaluation_write import select_in, write_evaluations
+from .interaction_fields import CSAT_SCALES, normalise_name, parse_csat, parse_dates
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..storage.workspace import Workspace
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
@@ -84,24 +86,6 @@ class EvaluationImportReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-@dataclass
-class _Row:
-    line: int
-    uuid: str
-    external_id: str
-    card: StoredScorecard
-    grader: str
-    status: str
-    calibration: int
-    graded_at: str | None
-    answers: "_Answers"
-    comment: str
-    file_score: float | None
-    result: ScoreResult | None = None
-    reasons: str = "[]"  # auto-fail reasons as JSON
-    existing: tuple | None = None
 
 
 @dataclass
@@ -143,7 +127,7 @@ def import_evaluations(
     problems = _Problems()
     cells = _restored(table)
     _check_header(table, problems)
-    rows: list[_Row] = []
+    rows: list[EvaluationRow] = []
     if not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in problems.items):
         rows = _parse_rows(ws, cells, len(table.frame), problems)
     check(_READ + 0.1)
@@ -210,14 +194,14 @@ def _check_header(table: CsvTable, problems: _Problems) -> None:
 
 
 def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
-                problems: _Problems) -> list[_Row]:
+                problems: _Problems) -> list[EvaluationRow]:
     blank = [""] * n
     col = lambda name: cells.get(name, blank)  # noqa: E731
     cards = _scorecards(ws, col("scorecard"), col("version"), problems)
     keys = _question_columns(cells, cards, problems)
     answers = _answers(cells, cards, keys, problems)
     graded = _graded_at(col("graded_at"), problems)
-    rows: list[_Row] = []
+    rows: list[EvaluationRow] = []
     first_line: dict[str, int] = {}
     sizes = {c.id: len(c.card.questions) for c in {c.id: c for c in cards if c is not None}.values()}
     ids, ext, graders, statuses = col("evaluation_id"), col("interaction_id"), col("grader"), col("status")
@@ -251,7 +235,7 @@ def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
             problems.add(line, "evaluation_id", f"evaluation '{ids[i].strip() or evaluation_id}' "
                          f"appears twice (also on row {first_line[evaluation_id]})")
         first_line.setdefault(evaluation_id, line)
-        rows.append(_Row(line, evaluation_id, external_id, card, grader, status,
+        rows.append(EvaluationRow(line, evaluation_id, external_id, card, grader, status,
                          int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score))
     return rows
 
@@ -309,11 +293,11 @@ def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecar
 
 
 def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
-             columns: Mapping[str, str], problems: _Problems) -> list[_Answers | None]:
+             columns: Mapping[str, str], problems: _Problems) -> list[CheckedAnswers | None]:
     """Per row: validated answers of the row's scorecard, or None when a cell is bad."""
     checked: dict[tuple[int, str, str], _Cell | str] = {}
     plans: dict[int, tuple[list, list]] = {}
-    out: list[_Answers | None] = []
+    out: list[CheckedAnswers | None] = []
     for i, stored in enumerate(cards):
         if stored is None:
             out.append(None)
@@ -357,7 +341,7 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
                 problems.add(i + 2, column, f"'{columns[column]}' is not a question of "
                              f"scorecard '{stored.label}'")
                 ok = False
-        out.append(_Answers(answers, "{" + ", ".join(fragments) + "}", tuple(signature)) if ok else None)
+        out.append(CheckedAnswers(answers, "{" + ", ".join(fragments) + "}", tuple(signature)) if ok else None)
     return out
 
 
@@ -367,13 +351,6 @@ class _Cell:
 
     answer: Answer
     fragment: str
-
-
-@dataclass(frozen=True)
-class _Answers:
-    answers: dict[str, Answer]
-    json: str
-    signature: tuple[int, ...]  # identifies the answer values (comments aside), for score caching
 
 
 _BLANK = _Cell(Answer(), "")
@@ -446,7 +423,7 @@ def _number(text: str) -> float | None:
 
 # ----------------------------------------------------------------- interactions and matching
 
-def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows: list[_Row],
+def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows: list[EvaluationRow],
                   problems: _Problems) -> dict[str, tuple]:
     """New interactions to create, from the first row naming each: ``{external_id: values}``
     with values (channel, agent, team, brand, csat_raw, csat_scale, csat_norm, satisfied)."""
@@ -508,7 +485,7 @@ def _csat(raw: str, scale: str) -> tuple | CsvProblem:
     return (raw, scale, float(values["csat_norm"][0]), int(values["satisfied"][0]))
 
 
-def _existing(ws: "Workspace", rows: list[_Row], problems: _Problems) -> None:
+def _existing(ws: "Workspace", rows: list[EvaluationRow], problems: _Problems) -> None:
     """Attach the stored evaluation to rows whose evaluation_id exists; check it may change."""
     sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, e.grader, e.status, e.answers,
              e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at
@@ -529,7 +506,7 @@ def _existing(ws: "Workspace", rows: list[_Row], problems: _Problems) -> None:
 
 
 
-def _score(rows: list[_Row]) -> int:
+def _score(rows: list[EvaluationRow]) -> int:
     """Score the rows to write (cached by scorecard and answer values); returns how many
     differ from the file's score."""
     cache: dict[tuple, tuple[ScoreResult, str]] = {}
@@ -552,7 +529,7 @@ def _differs(total: float | None, file_score: float | None) -> bool:
     return abs(round(total, 2) - file_score) > 0.006
 
 
-def _changed(r: _Row) -> bool:
+def _changed(r: EvaluationRow) -> bool:
     (_u, _id, _ext, scorecard_id, grader, status, answers, comment, calibration, _s, _a,
      updated_at, submitted_at) = r.existing  # type: ignore[misc]
     when = submitted_at if status == "submitted" else updated_at

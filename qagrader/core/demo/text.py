@@ -2,19 +2,17 @@
 subject lines and transcripts that reflect each interaction's graded behaviour.
 
 Everything draws from the generator's seeded text source (`random.Random`), in a fixed order, so
-one seed always gives the same text. The numbers behind the demo are in `demo`.
+one seed always gives the same text. The numbers behind the demo are in `build`.
 """
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .scorecard import NO, YES
-from .scoring import Answer
-
-if TYPE_CHECKING:
-    from .demo import Case
+from ..scorecards.model import NO, YES
+from ..scorecards.scoring import Answer
+from .cases import Case
 
 FIRST_NAMES = ("Daniel", "Sarah", "Michael", "Laura", "David", "Emma", "Chris", "Rachel", "Paul", "Sophie",
                "Mark", "Lucy", "Andrew", "Jessica", "Peter", "Helen", "Ahmed", "Nadia", "Kevin", "Claire",

@@ -18,7 +18,7 @@ everything in one transaction:
   import with :class:`ImportCancelled` and rolls everything back.
 - CSAT: blank = no survey (all CSAT columns NULL, never 0); ``csat_norm`` in 0..1; satisfied =
   top two boxes on 1-5 (4-5), 1-10 and 0-10 (9-10), ``>= 80`` on 0-100, positive on binary
-  (full rule in :mod:`qagrader.core.interaction_fields`).
+  (full rule in :mod:`qagrader.core.importing.interaction_fields`).
 """
 
 from __future__ import annotations
@@ -34,18 +34,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from qagrader.core.csv_source import CsvFormat, CsvTable, read_table
+from qagrader.core.importing.csv_source import CsvFormat, CsvTable, read_table
 from qagrader.core.errors import CancelledError, CsvImportError, CsvProblem
-from qagrader.core.interaction_fields import (
-    CHANNELS, CSAT_SCALES, DATE_ORDERS, FIELDS, MAPPABLE, TIME_FIELD, MappingError,
-    channel_lookup, guess_mapping, normalise_channel, parse_assignments, parse_channels,
-    parse_csat, parse_dates, resolve_mapping,
+from qagrader.core.interactions.channels import CHANNELS
+from qagrader.core.importing.interaction_fields import (
+    CSAT_SCALES,
+    DATE_ORDERS,
+    FIELDS,
+    MAPPABLE,
+    TIME_FIELD,
+    MappingError,
+    channel_lookup,
+    guess_mapping,
+    normalise_channel,
+    parse_assignments,
+    parse_channels,
+    parse_csat,
+    parse_dates,
+    resolve_mapping,
 )
-from qagrader.core.records import utc_now
 from qagrader.core.storage.files import atomic_file, check_output
+from qagrader.core.storage.records import utc_now
 
 if TYPE_CHECKING:
-    from qagrader.core.workspace import Workspace
+    from qagrader.core.storage.workspace import Workspace
 
 __all__ = [
     "CHANNELS", "CSAT_SCALES", "DATE_ORDERS", "FIELDS", "MAPPABLE", "ImportCancelled",
@@ -164,7 +176,7 @@ def import_interactions(
     cancelled: Cancelled | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``ws`` (module docstring). Raises :class:`MappingError`,
-    :class:`~qagrader.core.csv_source.CsvSourceError`, :class:`ImportFailed` or
+    :class:`~qagrader.core.importing.csv_source.CsvSourceError`, :class:`ImportFailed` or
     :class:`ImportCancelled`; in every case nothing was written."""
     report = progress or (lambda fraction: None)
 

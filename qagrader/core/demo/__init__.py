@@ -1,0 +1,1 @@
+"""The demo workspace: generated cases, their text, and the build."""

@@ -1,0 +1,1 @@
+"""Exporting: evaluations and scorecards to CSV that opens cleanly in Excel."""

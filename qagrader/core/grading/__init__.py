@@ -1,0 +1,1 @@
+"""Grading: evaluations (drafts, submit, edit history) and the grading queue."""

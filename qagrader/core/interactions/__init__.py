@@ -1,0 +1,1 @@
+"""Interactions, the agents and teams they belong to, and the known channels."""

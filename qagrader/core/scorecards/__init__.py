@@ -1,0 +1,1 @@
+"""Scorecards: the model and its validation, the scoring rules, and versioned storage."""
