@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -99,6 +100,9 @@ def describe_database_error(error: sqlite3.Error, workspace: str | os.PathLike |
         return damaged_message(Path(name) if workspace is not None else None, str(error))
     if kind == "perm":
         return f"Permission denied for {name}; nothing was changed."
+    if kind == "ioerr" and _out_of_space(error, workspace):
+        return (f"Not enough space to write {name}: the disk is full or the file is larger than "
+                f"allowed. Free some space and try again; nothing was changed.")
     if kind == "ioerr":
         return (f"The disk reported an error while using {name} ({error}). Check the disk or "
                 f"network folder and try again; nothing was changed.")
@@ -155,13 +159,33 @@ def is_damage(error: BaseException) -> bool:
 
 def _sqlite_write_error(error: sqlite3.Error, target: Path) -> str:
     kind = _sqlite_kind(error)
-    if kind == "full":
+    if kind == "full" or (kind == "ioerr" and _out_of_space(error, target)):
         return (f"Not enough space to write {target}: the disk is full or the file is larger than "
                 f"allowed. Free some space and try again; nothing was changed.")
     if kind in ("readonly", "cantopen", "perm"):
         return (f"Cannot write {target}: its folder is read-only or not yours. Choose another "
                 f"place; nothing was changed.")
     return f"Cannot write {target} ({error}); nothing was changed."
+
+
+def _out_of_space(error: sqlite3.Error, workspace: str | os.PathLike | None) -> bool:
+    """SQLite reports a write refused for size (EFBIG) as a plain I/O error: call it a full
+    disk when a file-size limit is in force or the disk has almost no space left."""
+    if "WRITE" not in (getattr(error, "sqlite_errorname", "") or "").upper() and \
+            "TRUNCATE" not in (getattr(error, "sqlite_errorname", "") or "").upper():
+        return False
+    try:
+        import resource
+
+        if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+            return True
+    except (ImportError, ValueError, OSError):
+        pass
+    try:
+        folder = Path(workspace).parent if workspace is not None else Path.cwd()
+        return shutil.disk_usage(folder).free < 64 * 1024 * 1024
+    except OSError:
+        return False
 
 
 def _file_in_the_way(path: Path | None) -> Path | None:

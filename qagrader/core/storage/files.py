@@ -92,10 +92,10 @@ def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLik
     Refused: an open workspace (see `protect`), its ``-wal``/``-shm``/``-journal`` and its
     backups; any of `inputs` (files being read) and their side files; a folder; a path whose
     folder is missing or is a file. Nothing is created or changed by the check."""
-    raw = Path(target).expanduser()
+    raw = Path(target)  # shown as the user wrote it
     if str(raw) in ("", "."):
         raise OutputError("No output file name given.")
-    path = _resolved(raw)
+    path = _resolved(raw.expanduser())
     for source, role in [*((w, "workspace") for w in list(_protected)),
                          *((Path(i).expanduser(), "input") for i in inputs)]:
         clash = _clash(path, _resolved(source), role)
@@ -104,7 +104,7 @@ def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLik
                               f"nothing was written.", raw)
     if path.is_dir():
         raise OutputError(f"{raw} is a folder, not a {what}: give a file name inside it.", raw)
-    check_folder(path.parent, shown=raw.parent)
+    check_folder(path.parent, shown=raw.expanduser().parent)
     return path
 
 
