@@ -131,12 +131,7 @@ class Scorecards:
         return self.save(scorecard_from_json(text))
 
     def import_file(self, path: str | Path) -> SaveResult:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise QAGraderError(f"Cannot read scorecard file {path}: {error}") from error
-        return self.import_json(text)
+        return self.save(read_scorecard_file(path))
 
     def export_json(self, name: str, version: int | None = None) -> str:
         return scorecard_to_json(self.get(name, version).card)

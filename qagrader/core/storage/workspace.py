@@ -95,7 +95,7 @@ class Workspace:
         try:
             conn = sqlite3.connect(str(path), timeout=budget)
             conn.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
-            current = _check_compatible(conn, path, create=create)
+            current = _check_compatible(conn, path, created_now=not existed)
             if not current and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -229,7 +229,9 @@ class Workspace:
         file waits, then finds nothing pending), after a backup of a workspace that has data."""
         from .migrations import SCHEMA_VERSION, migrations
 
-        if migrations.pending(self.db) and migrations.applied(self.db):
+        if not migrations.pending(self.db):
+            return
+        if migrations.applied(self.db):
             self._backup_before_migration()  # outside the lock: the backup API reads the file
         self._begin_immediate()
         try:
@@ -291,7 +293,7 @@ def _has_sqlite_header(path: Path) -> bool:
         return False
 
 
-def _check_compatible(conn: sqlite3.Connection, path: Path, *, create: bool = True) -> bool:
+def _check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool) -> bool:
     """Refuse, without writing anything, files that are not ours, are damaged, or are from a
     newer version.
 
@@ -304,7 +306,7 @@ def _check_compatible(conn: sqlite3.Connection, path: Path, *, create: bool = Tr
     if not tables:
         if app_id == APPLICATION_ID:
             raise WorkspaceDamaged(damaged_message(path, "its tables are missing"))
-        if not create:
+        if path.exists() and path.stat().st_size == 0 and not created_now:
             raise WorkspaceError(f"{path} is empty, not a QA Grader workspace; it was not changed.")
         return False
     if app_id != APPLICATION_ID:
