@@ -53,6 +53,7 @@ from qagrader.core.importing.interaction_fields import (
     parse_dates,
     resolve_mapping,
 )
+from qagrader.core.input_rules import text_problem
 from qagrader.core.storage.files import atomic_file, check_output
 from qagrader.core.storage.records import utc_now
 
@@ -68,6 +69,7 @@ __all__ = [
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
+NAME_FIELDS: tuple[str, ...] = ("external_id", "channel", "agent", "team", "brand")
 _WRITE_CHUNK = 25_000
 _BULK_MIN_ROWS = 20_000
 _BULK_CACHE_KIB = 256 * 1024
@@ -164,6 +166,7 @@ class ImportPreview:
 def preview(path: Path | str, n: int = 20) -> ImportPreview:
     """Headers, the first ``n`` records, the guessed mapping and the detected format."""
     table = read_table(path, nrows=n)
+    table.check_header()
     rows = tuple(tuple(r) for r in table.frame.itertuples(index=False, name=None))
     return ImportPreview(table.path, table.headers, rows, guess_mapping(table.headers), table.format)
 
@@ -189,6 +192,7 @@ def import_interactions(
     if options.skip_bad_rows and not options.dry_run:  # refuse a bad rejects file before reading
         check_output(rejects_target(path, options.rejects_path), inputs=(path,))
     table = read_table(path, on_chunk=lambda f: check(f * _READ_SHARE))
+    table.check_header()
     mapping = resolve_mapping(table.headers, options.mapping)
     _check_mapping(table, mapping, options)
     rows = _Rows.parse(table, mapping, options, lookup)
@@ -266,6 +270,16 @@ class _Rows:
             for pos, message in problems.items():
                 found.append((pos, order[field_name],
                               ImportProblem(pos + 2, column, raw.iat[pos], message)))
+
+        for problem in table.problems:  # cells the input rules refuse (control characters, size)
+            found.append((problem.row - 2, -1, ImportProblem(problem.row, problem.column,
+                                                             None, problem.message)))
+        for name in NAME_FIELDS:  # names: no tab or line break inside either
+            if name in mapping:
+                raw = frame[mapping[name]]
+                inner = raw.str.strip().str.contains(r"[\t\r\n]").to_numpy()
+                add(name, mapping[name], raw, {int(p): text_problem(raw.iat[p].strip(), name=True) or ""
+                                               for p in np.flatnonzero(inner)})
 
         id_col = mapping["external_id"]
         ids = frame[id_col].str.strip()

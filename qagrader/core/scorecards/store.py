@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
 from ..storage.records import new_uuid, utc_now
-from .model import Scorecard, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
+from .model import Scorecard, read_scorecard_file, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
