@@ -18,7 +18,7 @@ from qagrader.core.faults import describe
 from qagrader.core.logs import log_unexpected
 from qagrader.core.paths import default_workspace_path
 
-from . import commands
+from . import commands, team
 
 APP_THEMES = ("system", "light", "dark")
 
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, metavar="DIR")
     commands.add_filter_arguments(analyze)
     analyze.set_defaults(run=commands.analyze)
+
+    team.add_arguments(sub)
     return parser
 
 

@@ -76,7 +76,8 @@ def test_eight_submitters_and_two_bulk_imports_lose_nothing(tmp_path):
         assert f"{IMPORT_ROWS} new" in out
     assert [int(out) for _, out, _ in results[2:]] == [EACH] * SUBMITTERS
     with Workspace.open(db, create=False) as ws:  # zero lost writes
-        rows = ws.conn.execute("SELECT grader, overall_comment, status, score FROM evaluations").fetchall()
+        rows = ws.conn.execute("SELECT g.name, e.overall_comment, e.status, e.score FROM evaluations e "
+                               "JOIN graders g ON g.id = e.grader_id").fetchall()
         assert sorted((g, c) for g, c, _, _ in rows) == sorted(
             (f"grader {w}", f"{w}/{k}") for w in range(SUBMITTERS) for k in range(EACH))
         assert {(s, round(score, 4)) for _, _, s, score in rows} == {("submitted", round(rows[0][3], 4))}

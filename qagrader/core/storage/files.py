@@ -33,6 +33,8 @@ from ..errors import QAGraderError
 TEMP_SUFFIX = ".qagrader-part"
 STALE_AFTER_S = 24 * 3600
 BACKUP_INFIX = ".before-migration-"
+# every kind of backup kept beside a workspace (merging keeps `.before-merge-` ones)
+BACKUP_INFIXES: tuple[str, ...] = (BACKUP_INFIX, ".before-merge-")
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX)
                         + r"(?:-journal|-wal|-shm)?$")
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -74,11 +76,12 @@ def backups_of(workspace: str | os.PathLike) -> list[Path]:
     """Complete backups of `workspace` next to it, newest first."""
     path = Path(workspace)
     try:
-        found = [p for p in path.parent.glob(f"{glob_escape(path.stem)}{BACKUP_INFIX}*{glob_escape(path.suffix)}")
+        found = [p for infix in BACKUP_INFIXES
+                 for p in path.parent.glob(f"{glob_escape(path.stem)}{infix}*{glob_escape(path.suffix)}")
                  if p.is_file() and not _TEMP_NAME.match(p.name)]
+        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return []
-    return sorted(found, key=lambda p: p.name, reverse=True)
 
 
 def glob_escape(text: str) -> str:
@@ -86,7 +89,7 @@ def glob_escape(text: str) -> str:
 
 
 def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
-                 what: str = "file") -> Path:
+                 what: str = "file", new_backup: bool = False) -> Path:
     """The absolute path to write `target` to, or `OutputError` saying why it may not be written.
 
     Refused: an open workspace (see `protect`), its ``-wal``/``-shm``/``-journal`` and its
@@ -99,7 +102,7 @@ def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLik
     for source, role in [*((w, "workspace") for w in list(_protected)),
                          *((Path(i).expanduser(), "input") for i in inputs)]:
         clash = _clash(path, _resolved(source), role)
-        if clash:
+        if clash and not (new_backup and clash.startswith("a backup") and not path.exists()):
             raise OutputError(f"Refusing to write {raw}: it is {clash}. Choose another file name; "
                               f"nothing was written.", raw)
     if path.is_dir():
@@ -137,7 +140,7 @@ def _clash(target: Path, source: Path, role: str) -> str | None:
         name = target.name
         if _case_insensitive(target.parent):
             name, stem, suffix = name.casefold(), stem.casefold(), suffix.casefold()
-        if name.startswith(stem + BACKUP_INFIX) and name.endswith(suffix):
+        if any(name.startswith(stem + infix) for infix in BACKUP_INFIXES) and name.endswith(suffix):
             return f"a backup of the workspace {source}"
     return None
 
@@ -232,9 +235,12 @@ def write_file(target: str | os.PathLike, data: str | bytes, *, encoding: str = 
     return Path(target)
 
 
-def copy_database(conn: sqlite3.Connection, target: str | os.PathLike) -> Path:
-    """A consistent copy of the database on `conn` (SQLite backup API), written atomically."""
-    path = check_output(target)
+def copy_database(conn: sqlite3.Connection, target: str | os.PathLike, *,
+                  new_backup: bool = False) -> Path:
+    """A consistent copy of the database on `conn` (SQLite backup API), written atomically, as a
+    standalone file (rollback journal, no -wal needed to read it). `new_backup`: `target` is a
+    new backup beside its workspace (the guard refuses any other write over a backup name)."""
+    path = check_output(target, new_backup=new_backup)
     shown = Path(target).expanduser()
     remove_stale_temps(path.parent)
     tmp = temp_path(path)
@@ -243,6 +249,7 @@ def copy_database(conn: sqlite3.Connection, target: str | os.PathLike) -> Path:
         try:
             copy.execute("PRAGMA journal_mode = OFF")  # a half-written temp is discarded anyway
             conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
         finally:
             copy.close()
         with open(tmp, "rb+") as handle:

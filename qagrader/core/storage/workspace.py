@@ -38,19 +38,21 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
 # tests/core/test_workspace.py checks that the two agree.
-SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index")
+SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
+                                     "0005_merge_log")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
 class Workspace:
     """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
 
-    Managers: `scorecards`, `interactions`, `evaluations`. Writes go through `transaction()`.
+    Managers: `scorecards`, `interactions`, `evaluations`, `graders`. Writes go through `transaction()`.
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, busy_timeout_s: float | None = None):
         from ..grading.evaluations import Evaluations
+        from ..grading.graders import Graders
         from ..interactions.store import Interactions
         from ..scorecards.store import Scorecards
 
@@ -64,6 +66,7 @@ class Workspace:
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
+        self.graders = Graders(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
@@ -95,7 +98,7 @@ class Workspace:
         try:
             conn = sqlite3.connect(str(path), timeout=budget)
             conn.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
-            current = _check_compatible(conn, path, created_now=not existed)
+            current = check_compatible(conn, path, created_now=not existed)
             if not current and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -253,7 +256,7 @@ class Workspace:
         while backup.exists():
             n += 1
             backup = backup_name(self.path, f"{stamp}-{n}")
-        return copy_database(self.conn, backup)
+        return copy_database(self.conn, backup, new_backup=True)
 
 
 def busy_timeout() -> float:
@@ -293,7 +296,7 @@ def _has_sqlite_header(path: Path) -> bool:
         return False
 
 
-def _check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool) -> bool:
+def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool = False) -> bool:
     """Refuse, without writing anything, files that are not ours, are damaged, or are from a
     newer version.
 
