@@ -22,13 +22,13 @@ from .progress import ProgressBar
 PROBLEMS_SHOWN = 50
 
 
-def _open(args: argparse.Namespace) -> Workspace:
+def open_existing(args: argparse.Namespace) -> Workspace:
     """The workspace of a reading command: it must exist; nothing is created."""
     return Workspace.open(default_workspace_path(args.db), create=False)
 
 
 @contextmanager
-def _open_or_create(args: argparse.Namespace) -> Iterator[Workspace]:
+def open_or_create(args: argparse.Namespace) -> Iterator[Workspace]:
     """The workspace of a command that imports: created when missing (its folder must exist),
     and removed again if the command fails, so that a refused command leaves nothing behind."""
     path = default_workspace_path(args.db)
@@ -117,7 +117,7 @@ def import_interactions(args: argparse.Namespace) -> int:
         skip_bad_rows=args.skip_bad_rows,
         rejects_path=args.rejects,
     )
-    with _open_or_create(args) as ws:
+    with open_or_create(args) as ws:
         try:
             with ProgressBar(f"Importing {args.file.name}") as bar:
                 report = import_interactions(ws, args.file, options, progress=bar)
@@ -142,7 +142,7 @@ def import_interactions(args: argparse.Namespace) -> int:
 
 
 def import_scorecard(args: argparse.Namespace) -> int:
-    with _open_or_create(args) as ws:
+    with open_or_create(args) as ws:
         result = ws.scorecards.import_file(args.file)
     card = result.scorecard
     if not result.changed:
@@ -159,7 +159,7 @@ def import_scorecard(args: argparse.Namespace) -> int:
 def import_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.importing.evaluations import import_evaluations
 
-    with _open_or_create(args) as ws:
+    with open_or_create(args) as ws:
         try:
             with ProgressBar(f"Importing {args.file.name}") as bar:
                 report = import_evaluations(ws, args.file, dry_run=args.dry_run,
@@ -179,7 +179,7 @@ def import_evaluations(args: argparse.Namespace) -> int:
 def export_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.csv_export import export_evaluations
 
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         if args.scorecard:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
@@ -195,7 +195,7 @@ def export_scorecard(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise QAGraderError(f"Export a scorecard to a .json or .csv file, not '{args.out.name}'.")
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         stored = ws.scorecards.get(args.name, args.card_version)
         if suffix == ".json":
             write_file(args.out, ws.scorecards.export_json(args.name, args.card_version))
@@ -206,7 +206,7 @@ def export_scorecard(args: argparse.Namespace) -> int:
 
 
 def list_records(args: argparse.Namespace) -> int:
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         if args.what == "scorecards":
             for card in ws.scorecards.list(include_archived=True):
                 flags = " (archived)" if card.archived else ""
@@ -236,7 +236,7 @@ def analyze(args: argparse.Namespace) -> int:
         agents=args.agents, brands=args.brands, scorecards=args.scorecards, graders=args.graders,
     )
     check_output_folder(args.out)
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         frame = load_skill_frame(ws, filters)
         if frame.empty:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")

@@ -23,6 +23,9 @@ READING = {
     "export evaluations": ["export", "evaluations", "{d}/out.csv"],
     "export scorecard": ["export", "scorecard", "Phone QA", "{d}/out.json"],
     "analyze": ["analyze", "--out", "{d}/report"],
+    "publish": ["publish", "{d}"],
+    "graders": ["graders"],
+    "graders rename": ["graders", "rename", "Ana", "Anna"],
 }
 
 
@@ -40,13 +43,14 @@ def test_reading_commands_on_a_missing_workspace_create_nothing(tmp_path, capsys
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["import scorecard", "import interactions", "import evaluations"])
+@pytest.mark.parametrize("command", ["import scorecard", "import interactions", "import evaluations",
+                                     "merge"])
 def test_creating_commands_need_the_folder_to_exist(tmp_path, capsys, command):
     source = tmp_path / "in.json"
     source.write_text(json.dumps(EXAMPLE))
     db = tmp_path / "missing" / "w.qagrader"
-    what = command.split()[1]
-    code, out, err = cli(capsys, "--db", db, "import", what, source)
+    args = ["merge", source] if command == "merge" else ["import", command.split()[1], source]
+    code, out, err = cli(capsys, "--db", db, *args)
     assert (code, out) == (1, "")
     assert err == (f"error: Cannot create the workspace {db}: The folder {db.parent} does not exist: "
                    f"create it first or choose another place.\n")
