@@ -271,3 +271,34 @@ def test_disk_full_during_the_pre_migration_backup_changes_nothing(tmp_path):
     assert proc.stderr.startswith("error: Not enough space to write ")
     assert ".before-migration-" in proc.stderr and proc.stderr.count("\n") == 1
     assert settled(snapshot(tmp_path)) == settled(before)
+
+
+@pytest.mark.parametrize("step", ["fsync", "rename"])
+def test_a_killed_publish_leaves_the_previous_copy_in_the_team_folder(place, step):
+    team = place / "team"
+    team.mkdir()
+    (team / "Ana.qagrader").write_bytes(OLD)
+    before = snapshot(place)
+    proc = run_killed(step, "--db", str(place / "w.qagrader"), "publish", str(team), "--as", "Ana")
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert settled(snapshot(place)) == before
+    done = run("--db", place / "w.qagrader", "publish", team, "--as", "Ana")
+    assert done.returncode == 0, done.stderr
+    assert temps(place) == [] and (team / "Ana.qagrader").read_bytes()[:15] == b"SQLite format 3"
+
+
+@pytest.mark.parametrize("step", ["fsync", "rename"])
+def test_a_killed_pre_merge_backup_never_looks_like_a_backup(place, step):
+    other = place / "other.qagrader"
+    other.write_bytes((place / "w.qagrader").read_bytes())
+    with Workspace.open(other, create=False) as ws, ws.transaction() as conn:  # something new
+        conn.execute("INSERT INTO interactions (uuid, external_id, channel, created_at, updated_at) "
+                     "VALUES ('new-one', 'NEW-1', 'chat', 'now', 'now')")
+    before = snapshot(place)
+    proc = run_killed(step, "--db", str(place / "w.qagrader"), "merge", str(other), "--as", "Lead")
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert list(place.glob("w.before-merge-*")) == []
+    assert settled(snapshot(place)) == before
+    done = run("--db", place / "w.qagrader", "merge", other, "--as", "Lead")
+    assert done.returncode == 0, done.stderr
+    assert temps(place) == [] and len(list(place.glob("w.before-merge-*.qagrader"))) == 1
