@@ -83,6 +83,11 @@ def describe_write_error(error: BaseException, target: str | os.PathLike) -> str
 
 def describe_database_error(error: sqlite3.Error, workspace: str | os.PathLike | None = None) -> str:
     """A SQLite error on `workspace` in a user's words."""
+    text = _database_error_text(error, workspace)
+    return text if workspace is not None else text[:1].upper() + text[1:]
+
+
+def _database_error_text(error: sqlite3.Error, workspace: str | os.PathLike | None) -> str:
     name = str(workspace) if workspace is not None else "the workspace"
     kind = _sqlite_kind(error)
     if kind == "busy":
