@@ -39,7 +39,7 @@ def open_or_create(args: argparse.Namespace) -> Iterator[Workspace]:
     except BaseException:
         ws.close()
         if not existed:
-            remove_workspace_files(path)
+            remove_workspace_files(path, only_if_empty=True)
         raise
     else:
         ws.close()

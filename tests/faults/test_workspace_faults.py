@@ -261,3 +261,24 @@ def test_unexpected_errors_are_logged_and_shown_as_one_line(tmp_path, capsys, mo
         logs.log.removeHandler(handler)
         handler.close()
 
+
+
+def test_processes_creating_the_same_new_workspace_at_once_all_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.faults.tools import ROOT
+
+    (tmp_path / "card.json").write_text(json.dumps(EXAMPLE))
+    db = tmp_path / "new.qagrader"
+    procs = [subprocess.Popen([sys.executable, "-m", "qagrader.cli.main", "--db", str(db), "import",
+                               "scorecard", str(tmp_path / "card.json")], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [(proc.wait(timeout=120), proc.stderr.read()) for proc in procs]
+    for proc in procs:
+        proc.stdout.close()
+        proc.stderr.close()
+    assert results == [(0, "")] * 4
+    with Workspace.open(db, create=False) as ws:
+        assert [(c.name, c.version) for c in ws.scorecards.list()] == [("Chat QA", 1)]

@@ -111,7 +111,7 @@ class Workspace:
             if conn is not None:
                 conn.close()
             if not existed:  # a refused or failed creation leaves nothing behind
-                remove_workspace_files(path)
+                remove_workspace_files(path, only_if_empty=True)
             if isinstance(error, sqlite3.Error):
                 raise _database_error(error, path) from error
             raise
@@ -268,13 +268,31 @@ def busy_timeout() -> float:
     return value if math.isfinite(value) and value >= 0 else DEFAULT_BUSY_TIMEOUT_S
 
 
-def remove_workspace_files(path: Path) -> None:
-    """Delete a workspace file and its side files (a failed creation's leftovers)."""
+def remove_workspace_files(path: Path, *, only_if_empty: bool = False) -> None:
+    """Delete a workspace file and its side files (a failed creation's leftovers). With
+    `only_if_empty`, keep a file that holds any row: another process may have created the same
+    new workspace at the same moment and written to it."""
+    if only_if_empty and not _holds_no_data(path):
+        return
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
             Path(f"{path}{suffix}").unlink()
         except OSError:
             pass
+
+
+def _holds_no_data(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name <> '_sqlite_migrations'")]
+            return not any(conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return False
 
 
 def _database_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
