@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
-from ..faults import busy_message, damaged_message, describe_database_error, is_busy, is_damage
+from ..faults import (
+    busy_message, damaged_message, describe_database_error, describe_os_error, is_busy, is_damage,
+)
 from .changes import Changes
 from .files import (
-    OutputError, backup_name, check_folder, copy_database, protect, remove_stale_temps, unprotect,
+    OutputError, backup_name, check_folder, copy_database, protect, remove_stale_temps, temp_path,
+    unprotect,
 )
 
 if TYPE_CHECKING:
@@ -91,14 +94,15 @@ class Workspace:
                 check_folder(path.parent)
             except OutputError as error:
                 raise WorkspaceError(f"Cannot create the workspace {path}: {error}") from error
-        else:
-            remove_stale_temps(path.parent)
+        remove_stale_temps(path.parent)
         budget = busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        if not existed:
+            cls._create(path, budget)
         conn = None
         try:
             conn = sqlite3.connect(str(path), timeout=budget)
             conn.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
-            current = check_compatible(conn, path, created_now=not existed)
+            current = check_compatible(conn, path)
             if not current and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -117,6 +121,35 @@ class Workspace:
             raise
         protect(path)
         return workspace
+
+    @classmethod
+    def _create(cls, path: Path, budget: float) -> None:
+        """Make a new workspace at `path` atomically: built complete in a temporary file beside
+        it, then linked into place only if nothing is there yet (a process creating the same
+        file at the same moment wins or loses as a whole; nobody sees a half-made file)."""
+        building = temp_path(path)
+        try:
+            conn = sqlite3.connect(str(building), timeout=budget)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                workspace = cls(building, conn, budget)
+                workspace._migrate()
+            finally:
+                conn.close()
+            try:
+                os.link(building, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(building, path)
+        except sqlite3.Error as error:
+            raise _database_error(error, path) from error
+        except OSError as error:
+            raise WorkspaceError(f"Cannot create the workspace {path}: "
+                                 f"{describe_os_error(error, path)}") from error
+        finally:
+            remove_workspace_files(building)
     @property
     def db(self) -> Database:
         """sqlite-utils' `Database` on this workspace's connection (made on first use)."""
@@ -327,7 +360,7 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
     if not tables:
         if app_id == APPLICATION_ID:
             raise WorkspaceDamaged(damaged_message(path, "its tables are missing"))
-        if path.exists() and path.stat().st_size == 0 and not created_now:
+        if path.exists() and path.stat().st_size == 0 and not created_now:  # e.g. a merge's copy
             raise WorkspaceError(f"{path} is empty, not a QA Grader workspace; it was not changed.")
         return False
     if app_id != APPLICATION_ID:
