@@ -197,13 +197,14 @@ def test_an_enormous_scorecard_file_is_refused_without_reading_it(place, capsys)
             message="big.json is 52.4 MB; a scorecard file is at most 5 MB. Is it the right file?")
 
 
-def test_an_enormous_cell_is_refused_with_its_row_and_column(place, capsys):
-    data = HEADER + "C1,phone,Ana,5,short\n" + "C2,phone,Ana,5," + "x" * 1_200_000 + "\n"
+@pytest.mark.parametrize("cell", ["x" * 1_200_000, '"' + "a line\n" * 171_429 + '"'])
+def test_an_enormous_cell_is_refused_with_its_row_and_column(place, capsys, cell):
+    data = HEADER + "C1,phone,Ana,5,short\n" + "C2,phone,Ana,5," + cell + "\n"
     before = workspace_files(place)
     code, _, err = import_csv(capsys, place, data.encode())
     assert code == 1
-    assert err.startswith("error: row 3, column 'transcript': is 1,200,000 characters long; at most "
-                          "1,000,000 are allowed")
+    assert err.startswith(f"error: row 3, column 'transcript': is {len(cell.strip(chr(34))):,} characters "
+                          f"long; at most 1,000,000 are allowed")
     assert workspace_files(place) == before
 
 

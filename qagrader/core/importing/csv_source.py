@@ -58,6 +58,7 @@ class CsvFormat:
     delimiter: str
     # False when a scan of the bytes showed that no cell can break the input rules
     needs_cell_checks: bool = field(default=True, compare=False)
+    needs_length_checks: bool = field(default=True, compare=False)
 
     def describe(self) -> str:
         enc = ENCODING_NAMES.get(self.encoding, self.encoding)
@@ -94,12 +95,25 @@ def detect_encoding(path: Path) -> str:
 
 # bytes that hint at a cell the input rules refuse or repair: C0 controls other than tab and
 # line ends, DEL, UTF-8-encoded C1 controls, and a byte-order mark after the start
-_SUSPICIOUS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xbb\xbf")
-_HIGH = re.compile(rb"[\x80-\xff]")
+_C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+# bytes.translate table: control bytes (C0 but tab and line ends, and DEL) -> 0, others -> 1
+_CONTROL_BYTES = bytes(0 if (b < 32 and b not in (9, 10, 13)) or b == 127 else 1 for b in range(256))
 
 
-def _scan(path: Path) -> tuple[str, bool]:
-    """(codec, whether some cell may break the input rules), in one pass over the bytes.
+def _suspicious(block: bytes) -> bool:
+    """True when `block` may hold a cell the input rules refuse or repair (C implementations
+    only: a file of hundreds of MB is scanned at disk speed)."""
+    return (block.translate(_CONTROL_BYTES).find(0) >= 0 or b"\xef\xbb\xbf" in block
+            or (b"\xc2" in block and _C1_IN_UTF8.search(block) is not None))
+
+
+def _has_high(block: bytes, end: int | None = None) -> bool:
+    return not (block if end is None else block[:end]).isascii()
+
+
+def _scan(path: Path) -> tuple[str, bool, bool]:
+    """(codec, whether some cell may hold a character the input rules refuse or repair,
+    whether some cell may be longer than they allow), in one pass over the bytes.
 
     UTF-16 without a byte-order mark is recognised by its zero bytes; a file that is UTF-8 up
     to some line and another encoding after it is refused naming that line."""
@@ -108,32 +122,34 @@ def _scan(path: Path) -> tuple[str, bool]:
         if head.startswith(codecs.BOM_UTF8):
             encoding, skip = "utf-8-sig", len(codecs.BOM_UTF8)
         elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16", True
+            return "utf-16", True, True
         else:
             utf16 = _utf16_without_bom(head)
             if utf16:
-                return utf16, True
+                return utf16, True, True
             encoding, skip = "utf-8", 0
         f.seek(skip)
         decoder = codecs.getincrementaldecoder("utf-8")()
         suspicious = False
         done = skip
         high_seen = False
+        lines = _LineLengths()
         while block := f.read(1 << 20):
-            suspicious = suspicious or _SUSPICIOUS.search(block) is not None
+            suspicious = suspicious or _suspicious(block)
+            lines.add(block)
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as error:
                 bad = max(done + error.start - len(decoder.getstate()[0]), skip)
-                if high_seen or _HIGH.search(block, 0, max(error.start, 0)):
+                if high_seen or _has_high(block, max(error.start, 0)):
                     raise CsvSourceError(_mixed_encoding_message(path, bad)) from error
                 break
-            high_seen = high_seen or _HIGH.search(block) is not None
+            high_seen = high_seen or _has_high(block)
             done += len(block)
         else:
             try:
                 decoder.decode(b"", final=True)
-                return encoding, suspicious
+                return encoding, suspicious, lines.may_exceed(MAX_TEXT_CHARS)
             except UnicodeDecodeError as error:
                 if high_seen:
                     raise CsvSourceError(_mixed_encoding_message(path, done)) from error
@@ -142,9 +158,33 @@ def _scan(path: Path) -> tuple[str, bool]:
         try:
             while block := f.read(1 << 20):
                 decoder.decode(block)
-            return "cp1252", True
+            return "cp1252", True, True
         except UnicodeDecodeError:
-            return "latin-1", True
+            return "latin-1", True, True
+
+
+class _LineLengths:
+    """The longest line of a file fed block by block, and whether it quotes (a quoted cell may
+    span lines, so only an unquoted file bounds its cells by its lines)."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last line break
+        self.longest = 0
+        self.quoted = False
+
+    def add(self, block: bytes) -> None:
+        self.quoted = self.quoted or b'"' in block
+        breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+        if not len(breaks):
+            self.run += len(block)
+        else:
+            inner = int(np.diff(breaks).max()) if len(breaks) > 1 else 0
+            self.longest = max(self.longest, self.run + int(breaks[0]), inner)
+            self.run = len(block) - int(breaks[-1]) - 1
+        self.longest = max(self.longest, self.run)
+
+    def may_exceed(self, limit: int) -> bool:
+        return self.quoted or self.longest > limit
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -206,14 +246,14 @@ def _records(sample: str, delim: str) -> list[list[str]]:
 def detect_format(path: Path) -> CsvFormat:
     """Detect encoding and delimiter of ``path``."""
     path = Path(path)
-    encoding, suspicious = _scan(path)
+    encoding, suspicious, long_cells = _scan(path)
     with open(path, "rb") as f:
         raw = f.read(_SNIFF_BYTES)
         complete = not f.read(1)
     text = raw.decode(encoding, errors="ignore")
     if not text.strip():
         raise CsvSourceError(f"{path.name} is empty")
-    return CsvFormat(encoding, sniff_delimiter(text, complete=complete), suspicious)
+    return CsvFormat(encoding, sniff_delimiter(text, complete=complete), suspicious, long_cells)
 
 
 def read_table(
@@ -309,7 +349,7 @@ def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int) -> list[Cs
             bad = cells.str.contains(FORBIDDEN_IN_TEXT).to_numpy()
         else:
             bad = np.zeros(len(cells), dtype=bool)
-        if size > MAX_TEXT_CHARS:
+        if size > MAX_TEXT_CHARS and fmt.needs_length_checks:
             bad |= (cells.str.len() > MAX_TEXT_CHARS).to_numpy()
         for position in np.flatnonzero(bad):
             problems.append(CsvProblem(int(position) + 2, column, text_problem(cells.iat[position]) or ""))
