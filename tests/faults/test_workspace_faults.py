@@ -282,3 +282,22 @@ def test_processes_creating_the_same_new_workspace_at_once_all_succeed(tmp_path)
     assert results == [(0, "")] * 4
     with Workspace.open(db, create=False) as ws:
         assert [(c.name, c.version) for c in ws.scorecards.list()] == [("Chat QA", 1)]
+
+
+@pytest.mark.parametrize("what", ["interactions", "evaluations", "scorecard"])
+@pytest.mark.parametrize("case", ["missing", "folder", "parent is a file", "missing folder"])
+def test_input_paths_that_cannot_be_read_are_one_line(tmp_path, capsys, what, case):
+    db = demo_workspace(tmp_path / "w.qagrader", interactions=5)
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "a folder").mkdir()
+    source = {"missing": tmp_path / "gone.csv", "folder": tmp_path / "a folder",
+              "parent is a file": tmp_path / "notes.txt" / "in.csv",
+              "missing folder": tmp_path / "nope" / "in.csv"}[case]
+    before = snapshot(tmp_path)
+    code, out, err = cli(capsys, "--db", db, "import", what, source)
+    assert (code, out) == (1, "") and err.count("\n") == 1 and "Traceback" not in err
+    assert str(source) in err or str(source.parent) in err
+    expected = {"missing": ("no such file", "does not exist"), "folder": ("is a folder",),
+                "parent is a file": ("is a file, not a folder",), "missing folder": ("does not exist",)}[case]
+    assert any(text in err for text in expected), err
+    assert snapshot(tmp_path) == before

@@ -268,8 +268,20 @@ def read_table(
     called after every chunk of records; it may raise to stop reading.
     """
     path = Path(path)
+    if path.is_dir():
+        raise CsvSourceError(f"{path} is a folder, not a CSV file: choose a file in it.")
     if not path.is_file():
-        raise CsvSourceError(f"no such file: {path}")
+        from qagrader.core.faults import describe_os_error
+
+        try:
+            path.stat()
+        except FileNotFoundError as error:
+            if path.parent.is_dir():
+                raise CsvSourceError(f"no such file: {path}") from error
+            raise CsvSourceError(describe_os_error(error, path, action="read")) from error
+        except OSError as error:
+            raise CsvSourceError(describe_os_error(error, path, action="read")) from error
+        raise CsvSourceError(f"{path} is not a regular file; choose a CSV file.")
     fmt = detect_format(path)
     size = max(os.path.getsize(path), 1)
     try:
