@@ -23,7 +23,7 @@ CLASSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("§1 kill (SIGKILL) during a write: old file kept, temp cleaned next run", "test_atomic_writes", ("killed",)),
     ("§1 disk full / file too large (RLIMIT_FSIZE)", "test_atomic_writes", ("disk_full",)),
     ("§1 atomic write helper, stale temporary files", "test_atomic_writes", ("",)),
-    ("§1/§2 reading commands create nothing; creation needs its folder, is atomic", "test_workspace_faults", ("reading_commands", "creating_commands", "refused_import", "demo_with", "same_new")),
+    ("§1/§2 reading commands create nothing; creation needs its folder, is atomic", "test_workspace_faults", ("reading_commands", "creating_commands", "refused_import", "demo_with", "same_new", "without_db")),
     ("§2 not a workspace / damaged / newer; folder, missing, parent is a file (workspace or input)", "test_workspace_faults", ("not_usable", "input_paths")),
     ("§2/§3 busy workspace: wait within the budget, then one line", "test_workspace_faults", ("busy", "waits")),
     ("§2 read-only workspace and folder (unprivileged user)", "test_workspace_faults", ("read_only",)),

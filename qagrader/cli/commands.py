@@ -24,7 +24,7 @@ PROBLEMS_SHOWN = 50
 
 def open_existing(args: argparse.Namespace) -> Workspace:
     """The workspace of a reading command: it must exist; nothing is created."""
-    return Workspace.open(default_workspace_path(args.db), create=False)
+    return Workspace.open(default_workspace_path(args.db, create_folder=False), create=False)
 
 
 @contextmanager

@@ -138,7 +138,7 @@ def failure_line(error: BaseException, args: argparse.Namespace) -> str:
     (`core.faults`); anything else is a bug, logged with its traceback."""
     if isinstance(error, (QAGraderError, OSError, sqlite3.Error, MemoryError, RecursionError)):
         try:
-            workspace = default_workspace_path(getattr(args, "db", None))
+            workspace = default_workspace_path(getattr(args, "db", None), create_folder=False)
         except Exception:  # the data folder itself cannot be made
             workspace = None
         return describe(error, workspace=workspace)

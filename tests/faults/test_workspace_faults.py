@@ -301,3 +301,14 @@ def test_input_paths_that_cannot_be_read_are_one_line(tmp_path, capsys, what, ca
                 "parent is a file": ("is a file, not a folder",), "missing folder": ("does not exist",)}[case]
     assert any(text in err for text in expected), err
     assert snapshot(tmp_path) == before
+
+
+def test_a_reading_command_without_db_creates_no_data_folder(tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "QAGRADER_DB": ""}
+    proc = run("list", "scorecards", env=env)
+    assert proc.returncode == 1 and "There is no workspace at" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "card.json").write_text(json.dumps(EXAMPLE))
+    proc = run("import", "scorecard", tmp_path / "card.json", env=env)  # creating: makes the folder
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "data" / "QA Grader" / "workspace.qagrader").is_file()
