@@ -302,3 +302,25 @@ def test_a_killed_pre_merge_backup_never_looks_like_a_backup(place, step):
     done = run("--db", place / "w.qagrader", "merge", other, "--as", "Lead")
     assert done.returncode == 0, done.stderr
     assert temps(place) == [] and len(list(place.glob("w.before-merge-*.qagrader"))) == 1
+
+
+def test_a_read_only_output_file_is_not_replaced_and_modes_are_kept(tmp_path):
+    locked = tmp_path / "locked.csv"
+    locked.write_bytes(OLD)
+    locked.chmod(0o444)
+    with pytest.raises(QAGraderError, match="locked.csv is read-only, so it is not replaced"):
+        write_file(locked, "new")
+    assert locked.read_bytes() == OLD and temps(tmp_path) == []
+    private = tmp_path / "private.csv"
+    private.write_bytes(OLD)
+    private.chmod(0o600)
+    write_file(private, "new")
+    assert private.read_text() == "new" and (private.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_backup_of_a_private_workspace_stays_private(tmp_path):
+    db = older_workspace(tmp_path / "w.qagrader")
+    db.chmod(0o600)
+    Workspace.open(db, create=False).close()  # migrates, after a backup
+    backups = list(tmp_path.glob("w.before-migration-*.qagrader"))
+    assert len(backups) == 1 and (backups[0].stat().st_mode & 0o777) == 0o600

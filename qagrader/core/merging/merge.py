@@ -235,7 +235,7 @@ def _backup(ws: "Workspace") -> Path:
     try:
         source = sqlite3.connect(ws.path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            copy_database(source, target, new_backup=True)
+            copy_database(source, target, new_backup=True, mode_from=ws.path)
         finally:
             source.close()
     except (OutputError, sqlite3.Error) as error:

@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -108,7 +109,19 @@ def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLik
     if path.is_dir():
         raise OutputError(f"{raw} is a folder, not a {what}: give a file name inside it.", raw)
     check_folder(path.parent, shown=raw.expanduser().parent)
+    if path.exists() and _read_only(path):
+        raise OutputError(f"{raw} is read-only, so it is not replaced: make it writable or choose "
+                          f"another file name; nothing was written.", raw)
     return path
+
+
+def _read_only(path: Path) -> bool:
+    """A file its owner marked read-only (no write bit at all: respected even by root), or one
+    this user may not write."""
+    try:
+        return (path.stat().st_mode & 0o222) == 0 or not os.access(path, os.W_OK)
+    except OSError:
+        return False
 
 
 def check_folder(folder: Path, *, shown: Path | None = None) -> None:
@@ -212,6 +225,7 @@ def atomic_file(target: str | os.PathLike, mode: str = "w", *, encoding: str | N
         with handle:
             yield handle
             handle.flush()
+            _keep_mode(path, handle.fileno())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
         _sync_folder(path.parent)
@@ -236,10 +250,12 @@ def write_file(target: str | os.PathLike, data: str | bytes, *, encoding: str = 
 
 
 def copy_database(conn: sqlite3.Connection, target: str | os.PathLike, *,
-                  new_backup: bool = False) -> Path:
+                  new_backup: bool = False, mode_from: Path | None = None) -> Path:
     """A consistent copy of the database on `conn` (SQLite backup API), written atomically, as a
     standalone file (rollback journal, no -wal needed to read it). `new_backup`: `target` is a
-    new backup beside its workspace (the guard refuses any other write over a backup name)."""
+    new backup beside its workspace (the guard refuses any other write over a backup name);
+    `mode_from`: the file whose permissions the copy gets when it replaces nothing (a backup of a
+    private workspace stays private)."""
     path = check_output(target, new_backup=new_backup)
     shown = Path(target).expanduser()
     remove_stale_temps(path.parent)
@@ -253,6 +269,7 @@ def copy_database(conn: sqlite3.Connection, target: str | os.PathLike, *,
         finally:
             copy.close()
         with open(tmp, "rb+") as handle:
+            _keep_mode(path if path.exists() or mode_from is None else mode_from, handle.fileno())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
         _sync_folder(path.parent)
@@ -299,6 +316,18 @@ def is_temp_file(path: str | os.PathLike) -> bool:
 def temp_path(path: Path) -> Path:
     """A new temporary file name beside `path` (see the module docstring)."""
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _keep_mode(target: Path, fd: int) -> None:
+    """Give the new file the permissions of the file it replaces (e.g. a private 0600 export)."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return
+    try:
+        os.fchmod(fd, mode)
+    except (OSError, AttributeError):  # AttributeError: Windows has no fchmod
+        pass
 
 
 def _alive(pid: int) -> bool:

@@ -289,7 +289,7 @@ class Workspace:
         while backup.exists():
             n += 1
             backup = backup_name(self.path, f"{stamp}-{n}")
-        return copy_database(self.conn, backup, new_backup=True)
+        return copy_database(self.conn, backup, new_backup=True, mode_from=self.path)
 
 
 def busy_timeout() -> float:
