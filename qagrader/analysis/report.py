@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
+from qagrader.core.storage.files import atomic_file, check_folder, check_output
 
 from .channel_differences import channel_differences
 from .clustered import MIN_CLUSTERS
@@ -168,14 +169,17 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
                  ipa_entity: tuple[str, str, str] | None = None) -> list[Path]:
-    """Write the CSV tables, a plain-words summary and one PNG per chart into `out_dir`
-    (created if missing); return the paths written. `ipa_entity` = (level, team, agent) for the
-    quadrant chart."""
+    """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
+    `out_dir` (created if missing, in an existing folder); return the paths written. Each file
+    is written atomically; a failure leaves older files as they were and removes a folder this
+    call created. `ipa_entity` = (level, team, agent) for the quadrant chart."""
     from . import plots  # matplotlib only when charts are wanted
     from .summary import summary_text
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir).expanduser()
+    created = not out.exists()
+    if created:
+        check_folder(out.parent)
     tables = {
         "correlations.csv": result.correlations,
         "channel_differences.csv": result.channel_differences,
@@ -184,26 +188,54 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
         "trends.csv": result.trends, "importance_performance.csv": result.ipa,
         "agent_skill_matrix.csv": agent_matrix_table(result),
     }
-    written = []
-    for name, table in tables.items():
-        table.to_csv(out / name, index=False)
-        written.append(out / name)
-    (out / "summary.txt").write_text(summary_text(result) + "\n", encoding="utf-8")
-    written.append(out / "summary.txt")
-    level, team, agent = ipa_entity or default_ipa_entity(result)
-    figures = {
-        "correlations.png": plots.plot_correlations(result.correlations, notes=result.notes),
-        "correlations_by_channel.png": plots.plot_channel_correlations(
-            result.correlations, result.channel_differences),
-        "effects.png": plots.plot_effects(result.effects),
-        "dose_response.png": plots.plot_dose_response(result.dose_response),
-        "drivers.png": plots.plot_drivers(result.drivers),
-        "importance_performance.png": plots.plot_importance_performance(result.ipa, level, team, agent),
-        "agent_heatmap.png": plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
-                                                      result.polarity),
-        "trends.png": plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"]),
-    }
-    for name, figure in figures.items():
-        figure.savefig(out / name)
-        written.append(out / name)
+    names = [*tables, SUMMARY_NAME, *FIGURE_NAMES]
+    for name in names:  # refuse before writing anything
+        if not created:
+            check_output(out / name)
+    written: list[Path] = []
+    try:
+        if created:
+            out.mkdir()
+        for name, table in tables.items():
+            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
+                table.to_csv(handle, index=False)
+            written.append(out / name)
+        with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
+            handle.write(summary_text(result) + "\n")
+        written.append(out / SUMMARY_NAME)
+        level, team, agent = ipa_entity or default_ipa_entity(result)
+        figures = {
+            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
+            "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
+                result.correlations, result.channel_differences),
+            "effects.png": lambda: plots.plot_effects(result.effects),
+            "dose_response.png": lambda: plots.plot_dose_response(result.dose_response),
+            "drivers.png": lambda: plots.plot_drivers(result.drivers),
+            "importance_performance.png": lambda: plots.plot_importance_performance(
+                result.ipa, level, team, agent),
+            "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
+                                                                  result.polarity),
+            "trends.png": lambda: plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"],
+                                                    polarity=result.polarity),
+        }
+        for name, draw in figures.items():
+            with atomic_file(out / name, "wb") as handle:
+                draw().savefig(handle, format="png")
+            written.append(out / name)
+    except BaseException:
+        if created:  # a failed report into a new folder leaves no folder behind
+            for path in written:
+                path.unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     return written
+
+
+SUMMARY_NAME = "summary.txt"
+FIGURE_NAMES: tuple[str, ...] = (
+    "correlations.png", "correlations_by_channel.png", "effects.png", "dose_response.png",
+    "drivers.png", "importance_performance.png", "agent_heatmap.png", "trends.png",
+)
