@@ -108,16 +108,27 @@ def simpson_warning(correlations: pd.DataFrame) -> str:
     return f"Warning: {text}" if text else ""
 
 
+def _tall(rows: int, figsize: tuple[float, float] | None) -> tuple[tuple[float, float], bool]:
+    """The figure size for `rows` bars and whether they need one-line labels: two-line labels
+    need about 28 px a row at 100 dpi; `figsize` is the size the chart will be shown at."""
+    if figsize is None:
+        many = rows > MANY_ROWS
+        return ((FIGSIZE[0], max(FIGSIZE[1], 0.26 * rows + 2.2)) if many else FIGSIZE), many
+    return figsize, figsize[1] * 100 * 0.72 / max(rows, 1) < 28
+
+
 def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
-                      notes: "DataNotes | None" = None) -> Figure:
+                      notes: "DataNotes | None" = None,
+                      figsize: tuple[float, float] | None = None) -> Figure:
     """Horizontal bars of rho per skill for one channel, sorted, with whiskers adjusted for
     multiple testing (they clear zero exactly when the bar is coloured).
 
     Blue: positive, vermillion: negative, grey: not significant (q >= 0.05); cells without a
-    number are written as text. `notes` adds the data warnings (no CSAT, CSAT visible)."""
+    number are written as text. `notes` adds the data warnings (no CSAT, CSAT visible).
+    `figsize` (inches at 100 dpi): the size it will be shown at, for labels that fit."""
     rows = correlations[correlations["channel"] == channel]
-    many = len(rows) > MANY_ROWS
-    fig = _figure((FIGSIZE[0], max(FIGSIZE[1], 0.26 * len(rows) + 2.2)) if many else FIGSIZE)
+    size, many = _tall(len(rows), figsize)
+    fig = _figure(size)
     ax = fig.add_subplot()
     if rows.empty:
         return _empty(fig, ax, f"No interactions for channel '{channel}'.")
@@ -186,7 +197,8 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
 
 
 def plot_channel_correlations(correlations: pd.DataFrame,
-                              differences: pd.DataFrame | None = None) -> Figure:
+                              differences: pd.DataFrame | None = None, *,
+                              figsize: tuple[float, float] | None = None) -> Figure:
     """Grouped horizontal bars: rho per skill for each channel, 95% CI whiskers; faded and
     hatched bars are not significant, cells with too few pairs are marked "too few". Skills
     whose association differs between channels (the difference holds, see
@@ -194,7 +206,7 @@ def plot_channel_correlations(correlations: pd.DataFrame,
     channels = [c for c in dict.fromkeys(correlations["channel"]) if c != ALL]
     pooled = correlations[correlations["channel"] == ALL].set_index("skill")
     many = len(pooled) > MANY_ROWS
-    fig = _figure((FIGSIZE[0], max(FIGSIZE[1], 0.3 * len(pooled) + 2.2)) if many else FIGSIZE)
+    fig = _figure(figsize or ((FIGSIZE[0], max(FIGSIZE[1], 0.3 * len(pooled) + 2.2)) if many else FIGSIZE))
     ax = fig.add_subplot()
     if not channels:
         return _empty(fig, ax, "No channel to compare.")
@@ -277,12 +289,13 @@ def _unit(table: pd.DataFrame) -> tuple[str, str, float]:
     return "", "CSAT (0 to 1)", 1.0
 
 
-def plot_effects(effects: pd.DataFrame, channel: str = ALL) -> Figure:
+def plot_effects(effects: pd.DataFrame, channel: str = ALL, *,
+                 figsize: tuple[float, float] | None = None) -> Figure:
     """Per skill: CSAT with the skill minus without it (met vs not met; for a behaviour to
     avoid, happened vs did not), in survey points, with 95% CI whiskers and n per side."""
     rows = effects[effects["channel"] == channel]
-    many = len(rows) > MANY_ROWS
-    fig = _figure((FIGSIZE[0], max(FIGSIZE[1], 0.3 * len(rows) + 2.2)) if many else FIGSIZE)
+    size, many = _tall(len(rows), figsize)
+    fig = _figure(size)
     ax = fig.add_subplot()
     if rows.empty:
         return _empty(fig, ax, "No skills to compare.")

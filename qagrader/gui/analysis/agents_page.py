@@ -134,8 +134,8 @@ class AgentsPage(Page):
         matrix, counts, polarity = result.agent_matrix, result.agent_counts, result.polarity
         sort_by = self.sort.currentData() or None
         self.rows = heatmap_rows(matrix, sort_by)
-        host = self.chart.chart_host
-        size = (host.width() / 100, max(host.height() - 40, 100) / 100) if host.width() > 100 else plots.FIGSIZE
+        self.chart.set_caption(captions.heatmap(computed, len(self.rows), len(matrix)))  # first: it takes room
+        size = self.chart.shown_size() or plots.FIGSIZE
         self.chart.show_chart(lambda: plots.plot_agent_heatmap(matrix, counts, polarity, sort_by=sort_by,
                                                                max_agents=MAX_AGENTS, figsize=size))
         self.chart.canvas.mpl_connect("button_press_event", self._clicked)
@@ -144,7 +144,6 @@ class AgentsPage(Page):
         from qagrader.analysis.report import agent_matrix_table
 
         self.chart.set_table(agent_matrix_table(result))
-        self.chart.set_caption(captions.heatmap(computed, len(self.rows), len(matrix)))
 
     # ------------------------------------------------------------------ choosing an agent
 

@@ -138,10 +138,10 @@ class CorrelationPage(Page):
 
         table = computed.result.correlations
         channel = self.channel.currentData() or ALL
-        notes = computed.notes
-        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, notes=notes))
+        self.chart.set_caption(captions.correlations(computed, channel))  # first: it takes room
+        notes, size = computed.notes, self.chart.shown_size()
+        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, notes=notes, figsize=size))
         self.chart.set_table(table, muted_rows=np.flatnonzero(table["too_few"].to_numpy()))
-        self.chart.set_caption(captions.correlations(computed, channel))
 
 
 class ChannelPage(Page):
@@ -154,9 +154,10 @@ class ChannelPage(Page):
 
         table = computed.result.correlations
         differences = computed.result.channel_differences
-        self.chart.show_chart(lambda: plots.plot_channel_correlations(table, differences))
+        self.chart.set_caption(captions.channels(computed))  # first: it takes room
+        size = self.chart.shown_size()
+        self.chart.show_chart(lambda: plots.plot_channel_correlations(table, differences, figsize=size))
         self.chart.set_table(differences, muted_rows=np.flatnonzero(~differences["holds"].to_numpy(bool)))
-        self.chart.set_caption(captions.channels(computed))
 
 
 class EffectsPage(Page):
@@ -182,15 +183,15 @@ class EffectsPage(Page):
         channel = self.channel.currentData() or ALL
         kind = self.kind.currentData() or "effects"
         self.chart.name = "effects" if kind == "effects" else "dose_response"
+        self.chart.set_caption(captions.effects(computed, kind))  # first: it takes room
         if kind == "dose":
             table = computed.result.dose_response
             self.chart.show_chart(lambda: plots.plot_dose_response(table, channel))
         else:
-            table = computed.result.effects
-            self.chart.show_chart(lambda: plots.plot_effects(table, channel))
+            table, size = computed.result.effects, self.chart.shown_size()
+            self.chart.show_chart(lambda: plots.plot_effects(table, channel, figsize=size))
         rows = table[table["channel"] == channel].reset_index(drop=True) if len(table) else table
         self.chart.set_table(rows, export=table)
-        self.chart.set_caption(captions.effects(computed, kind))
 
 
 class DriversPage(Page):

@@ -307,6 +307,7 @@ class AnalysisTab(QWidget):
         self.notice_keys = [n.key for n in found]
         self.notices.setText(notices_html(found))
         self.notices.setVisible(bool(found))
+        self.layout().activate()  # the charts drawn next are sized to the room the notices leave
 
     def _show_message(self, html: str, *, reset: bool) -> None:
         self.message.setText(html)
