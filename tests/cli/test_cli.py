@@ -139,3 +139,30 @@ def test_demo_export_import_round_trip_and_analyze(tmp_path):
     assert len(list(report.glob("*.png"))) == 6
     code, out, err = run("--db", str(demo), "analyze", "--out", str(report), "--channel", "fax")
     assert code == 1 and err == "error: No submitted evaluations match these filters; nothing to analyse.\n"
+
+
+def test_import_evaluations_records_the_editor_in_the_history(db, card_file, tmp_path, capsys):
+    import csv
+
+    from qagrader.core.exporting.csv_export import export_evaluations
+    from qagrader.core.scorecards.scoring import Answer
+
+    assert main(["--db", str(db), "import", "scorecard", str(card_file)]) == 0
+    with Workspace.open(db) as ws:
+        agent = ws.interactions.ensure_agent("Ana")
+        with ws.transaction() as conn:
+            conn.execute("INSERT INTO interactions (uuid, external_id, channel, agent_id, created_at, updated_at) "
+                         "VALUES ('u1', 'T1', 'chat', ?, 'now', 'now')", (agent,))
+        ev = ws.evaluations.start(1, ws.scorecards.get("Chat QA").id, "Grace")
+        ws.evaluations.save(ev.id, {"empathy": Answer("Yes"), "tone": Answer(4), "wrong_name": Answer("Yes"),
+                                    "data_leak": Answer("No"), "resolution": Answer("Yes"), "wow": Answer("No")})
+        ws.evaluations.submit(ev.id)
+        export_evaluations(ws, tmp_path / "wide.csv")
+    rows = list(csv.reader((tmp_path / "wide.csv").open(encoding="utf-8", newline="")))
+    rows[1][rows[0].index("tone")] = "2"
+    with (tmp_path / "edited.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert main(["--db", str(db), "import", "evaluations", str(tmp_path / "edited.csv"), "--editor", "Lead Lee"]) == 0
+    with Workspace.open(db) as ws:
+        (_, snapshot), = ws.evaluations.history(ev.id)
+    assert snapshot["edited_by"] == "Lead Lee" and snapshot["answers"]["tone"]["value"] == 4

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import EvaluationError, NotFound
-from ..storage.records import new_uuid, utc_now
 from ..scorecards.model import Scorecard
 from ..scorecards.scoring import Answer, ScoreResult, normalize_value, score
+from ..storage import writers
+from ..storage.records import utc_now
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -66,7 +67,8 @@ def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str
 
 
 class Evaluations:
-    """Grades of interactions. Each write is one transaction and recomputes the score."""
+    """Grades of interactions. Each write is one operation (one transaction through the row
+    writers, recording the evaluation and its interaction as changed) and recomputes the score."""
 
     def __init__(self, ws: "Workspace"):
         self._ws = ws
@@ -83,6 +85,13 @@ class Evaluations:
         ).fetchall()
         return [_evaluation(r) for r in rows]
 
+    def latest_draft(self, grader: str) -> Evaluation | None:
+        """The grader's most recently saved draft (not calibration), e.g. to reopen after a restart."""
+        row = self._ws.conn.execute(
+            f"SELECT {_COLUMNS} FROM evaluations WHERE grader = ? AND status = 'draft' AND calibration = 0 "
+            "ORDER BY updated_at DESC LIMIT 1", (grader,)).fetchone()
+        return None if row is None else _evaluation(row)
+
     def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
         """The grader's open draft of this interaction on this scorecard, or a new empty one."""
         grader = grader.strip()
@@ -97,16 +106,12 @@ class Evaluations:
             return self.get(existing[0])
         card = self._ws.scorecards.get_by_id(scorecard_id).card
         result = score(card, {})
-        now = utc_now()
         with self._ws.transaction() as conn:
             if conn.execute("SELECT 1 FROM interactions WHERE id = ?", (interaction_id,)).fetchone() is None:
                 raise NotFound(f"No interaction with id {interaction_id}.")
-            cursor = conn.execute(
-                f"""INSERT INTO evaluations ({_COLUMNS.split(', ', 1)[1]})
-                    VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-                (new_uuid(), interaction_id, scorecard_id, grader, result.total, int(calibration), now, now),
-            )
-            evaluation_id = cursor.lastrowid
+            evaluation_id = writers.insert_evaluation(
+                self._ws, interaction_id=interaction_id, scorecard_id=scorecard_id, grader=grader,
+                score=result.total, calibration=calibration)
         return self.get(evaluation_id)
 
     def save(
@@ -120,7 +125,7 @@ class Evaluations:
         """Replace the answers and/or overall comment and rescore, in one transaction.
         Saving a submitted evaluation keeps a snapshot of the previous state in its history,
         with who made the edit (`editor`, default: the evaluation's grader)."""
-        with self._ws.transaction() as conn:
+        with self._ws.transaction():
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
             new_answers = validate_answers(card, current.answers if answers is None else answers)
@@ -134,12 +139,13 @@ class Evaluations:
             if new_answers == dict(current.answers) and comment == current.overall_comment:
                 return current, score(card, new_answers)
             if current.submitted:
-                conn.execute(
-                    "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
-                    (evaluation_id, utc_now(),
-                     json.dumps({**_snapshot(current), "edited_by": (editor or current.grader).strip()})),
-                )
-            result = self._write(conn, current, new_answers, comment, current.status)
+                snapshot = writers.history_snapshot(
+                    answers={k: a.to_json() for k, a in current.answers.items()},
+                    overall_comment=current.overall_comment, score=current.score,
+                    auto_failed=current.auto_failed, updated_at=current.updated_at,
+                    edited_by=(editor or current.grader).strip())
+                writers.add_history(self._ws, [(evaluation_id, utc_now(), snapshot)])
+            result = self._write(current, new_answers, comment, current.status)
         return self.get(evaluation_id), result
 
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
@@ -152,7 +158,7 @@ class Evaluations:
 
     def submit(self, evaluation_id: int) -> Evaluation:
         """Mark a complete draft as submitted; refuses while any question is unanswered."""
-        with self._ws.transaction() as conn:
+        with self._ws.transaction():
             current = self.get(evaluation_id)
             if current.submitted:
                 return current
@@ -164,15 +170,16 @@ class Evaluations:
                     f"{count} question{'s' if count > 1 else ''} still unanswered "
                     f"(first: '{result.unanswered[0]}'); answer or mark N/A before submitting."
                 )
-            self._write(conn, current, dict(current.answers), current.overall_comment, SUBMITTED)
+            self._write(current, dict(current.answers), current.overall_comment, SUBMITTED)
         return self.get(evaluation_id)
 
     def delete_draft(self, evaluation_id: int) -> None:
-        with self._ws.transaction() as conn:
-            if self.get(evaluation_id).submitted:
+        """Delete a draft; a submitted evaluation is never deleted."""
+        with self._ws.transaction():
+            current = self.get(evaluation_id)
+            if current.submitted:
                 raise EvaluationError("A submitted evaluation cannot be deleted.")
-            conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
-            conn.execute("DELETE FROM evaluations WHERE id = ?", (evaluation_id,))
+            writers.delete_evaluation(self._ws, evaluation_id, current.interaction_id)
 
     def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
         """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The
@@ -183,42 +190,21 @@ class Evaluations:
         ).fetchall()
         return [(saved_at, json.loads(snapshot)) for saved_at, snapshot in rows]
 
-    def _write(self, conn, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
+    def _write(self, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
         card = self._ws.scorecards.get_by_id(current.scorecard_id).card
         result = score(card, answers)
         now = utc_now()
-        submitted_at = current.submitted_at or (now if status == SUBMITTED else None)
-        conn.execute(
-            """UPDATE evaluations SET answers = ?, overall_comment = ?, score = ?, auto_failed = ?,
-               auto_fail_reasons = ?, status = ?, updated_at = ?, submitted_at = ? WHERE id = ?""",
-            (_answers_json(answers), comment, result.total, int(result.auto_failed),
-             json.dumps(list(result.auto_fail_reasons)), status, now, submitted_at, current.id),
-        )
-        write_skill_scores(conn, current.id, result)
+        writers.update_evaluation(
+            self._ws, current.id, current.interaction_id, answers=answers_json(answers), overall_comment=comment,
+            score=result.total, auto_failed=result.auto_failed,
+            auto_fail_reasons=json.dumps(list(result.auto_fail_reasons)), status=status, updated_at=now,
+            submitted_at=current.submitted_at or (now if status == SUBMITTED else None), skills=result.skills)
         return result
 
 
-def write_skill_scores(conn, evaluation_id: int, result: ScoreResult) -> None:
-    """Keep the derived `evaluation_skills` rows in step with a score."""
-    conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
-    conn.executemany(
-        "INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
-        [(evaluation_id, skill, value) for skill, value in result.skills.items()],
-    )
-
-
-def _answers_json(answers: Mapping[str, Answer]) -> str:
+def answers_json(answers: Mapping[str, Answer]) -> str:
+    """Answers as stored in `evaluations.answers`."""
     return json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False)
-
-
-def _snapshot(evaluation: Evaluation) -> dict:
-    return {
-        "answers": {k: a.to_json() for k, a in evaluation.answers.items()},
-        "overall_comment": evaluation.overall_comment,
-        "score": evaluation.score,
-        "auto_failed": evaluation.auto_failed,
-        "updated_at": evaluation.updated_at,
-    }
 
 
 def _evaluation(row: tuple) -> Evaluation:

@@ -47,6 +47,7 @@ class Workspace:
         self.conn = conn
         self._db: Database | None = None
         self._pending = Changes()  # recorded by the open transaction
+        self._depth = 0  # open transaction() blocks
         self._committed = Changes()  # committed since the last take_changes()
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
@@ -113,28 +114,42 @@ class Workspace:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front, so a second
         process waits on the busy timeout instead of failing; nested calls use savepoints."""
-        if self.conn.in_transaction:
-            with self.db.atomic():
-                yield self.conn
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._pending = Changes()
+        self._depth += 1
         try:
-            yield self.conn
-        except BaseException:
-            self._pending = Changes()
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
-            self._committed = self._committed | self._pending
+                recorded = self._pending
+                try:
+                    with self.db.atomic():
+                        yield self.conn
+                except BaseException:
+                    self._pending = recorded  # the savepoint rolled back: so did what it recorded
+                    raise
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
             self._pending = Changes()
+            try:
+                yield self.conn
+            except BaseException:
+                self._pending = Changes()
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+                self._committed = self._committed | self._pending
+                self._pending = Changes()
+        finally:
+            self._depth -= 1
+
+    @property
+    def writing(self) -> bool:
+        """True inside a `transaction()` block (where row writers may run)."""
+        return self._depth > 0
 
     def record(self, kind: str, ids=None) -> None:
         """Note, inside a transaction, that records of `kind` (these ids, or any) were written.
         Reported by `take_changes()` once the transaction commits."""
-        if not self.conn.in_transaction:
+        if not self.writing:
             raise RuntimeError("record() outside a transaction")
         self._pending = self._pending | Changes.of(kind, ids)
 
