@@ -175,3 +175,22 @@ def test_sigkill_during_saves_leaves_a_consistent_workspace(tmp_path):
     skills = dict(conn.execute("SELECT skill, score FROM evaluation_skills"))
     assert skills["Empathy"] == (1.0 if i % 2 else 0.0)
     assert skills["Friendly tone"] == pytest.approx((i % 5) / 4)
+
+
+def test_latest_draft_is_the_graders_most_recent_regular_draft(tmp_path):
+    ws = make_workspace(tmp_path / "w.qagrader")
+    card = ws.scorecards.get("Chat QA")
+    assert ws.evaluations.latest_draft("Grace") is None
+    first = ws.evaluations.start(1, card.id, "Grace")
+    second = ws.evaluations.start(2, card.id, "Grace")
+    ws.evaluations.start(3, card.id, "Grace", calibration=True)  # calibration: not offered
+    ws.evaluations.start(3, card.id, "Lin")
+    ws.evaluations.set_answer(second.id, "tone", Answer(3))
+    assert ws.evaluations.latest_draft("Grace").id == second.id
+    ws.evaluations.set_answer(first.id, "tone", Answer(2))
+    assert ws.evaluations.latest_draft("Grace").id == first.id
+    ws.evaluations.save(first.id, FULL)
+    ws.evaluations.submit(first.id)
+    assert ws.evaluations.latest_draft("Grace").id == second.id
+    assert ws.scorecards.evaluation_counts() == {card.family_uuid: 4}
+    ws.close()
