@@ -141,7 +141,7 @@ def import_evaluations(
     check(_READ + 0.2)
     problems.items.sort(key=lambda p: (p.row or 0))
     if problems.items and not dry_run and (problems.fatal or not skip_bad_rows):
-        raise CsvImportError(problems.items, len(table.frame))
+        raise CsvImportError(problems.items)
     good = [r for r in rows if r.line not in problems.rows]
     created = [r for r in good if r.existing is None]
     changed = [r for r in good if r.existing is not None and _changed(r)]

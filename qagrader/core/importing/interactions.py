@@ -191,7 +191,7 @@ def import_interactions(
 
     fatal = [p for p in rows.problems if p.row is None]
     if rows.problems and not options.dry_run and (fatal or not options.skip_bad_rows):
-        raise ImportFailed(rows.problems, len(table.frame))
+        raise ImportFailed(rows.problems)
     good = np.flatnonzero(rows.keep & ~rows.bad)
     skipped = int((rows.keep & rows.bad).sum())
     rejects: Path | None = None

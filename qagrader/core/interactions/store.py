@@ -119,20 +119,13 @@ class Interactions:
                 raise QAGraderError(f"An agent named '{new}' already exists; merge the two instead.")
             writers.update_agents(self._ws, [agent_id], name=new)
 
-    def move_agent(self, name: str, team: str | None) -> None:
-        """Put an agent in `team` (created if new), or in no team. Past interactions keep the
-        team they were handled in."""
-        self.move_agents([name], team)
-
     def move_agents(self, names: Sequence[str], team: str | None) -> None:
-        """Put agents in `team` (created if new), or in no team, in one transaction."""
+        """Put agents in `team` (created if new), or in no team, in one transaction. Past
+        interactions keep the team they were handled in."""
         agent_ids = [self._agent_id(name) for name in names]
         with self._ws.transaction():
             team_id = self.ensure_team(team) if team else None
             writers.update_agents(self._ws, agent_ids, team_id=team_id)
-
-    def set_agent_active(self, name: str, active: bool) -> None:
-        self.set_agents_active([name], active)
 
     def set_agents_active(self, names: Sequence[str], active: bool) -> None:
         """Activate or deactivate agents, in one transaction."""
