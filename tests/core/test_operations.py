@@ -14,7 +14,8 @@ from qagrader.core.importing.interactions import ImportOptions, import_interacti
 from qagrader.core.scorecards.model import scorecard_from_dict
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.core.storage import writers
-from qagrader.core.storage.changes import AGENTS, EVALUATIONS, INTERACTIONS, KINDS, SCORECARDS, TEAMS, Changes
+from qagrader.core.storage.changes import (AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, KINDS, MERGES, SCORECARDS,
+                                           TEAMS, Changes)
 from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
@@ -52,7 +53,8 @@ def test_grading_records_the_evaluation_and_its_interaction(ws):
     card = ws.scorecards.get("Chat QA")
     interaction = ids(ws, "interactions", "external_id")["A1"]
     draft, changes = ws.apply(lambda w: w.evaluations.start(interaction, card.id, "Grace"))
-    assert as_dict(changes) == exactly(evaluations=[draft.id], interactions=[interaction])
+    grace = ws.graders.find("Grace")
+    assert as_dict(changes) == exactly(evaluations=[draft.id], interactions=[interaction], graders=[grace])
     _, changes = ws.apply(lambda w: w.evaluations.start(interaction, card.id, "Grace"))  # the same draft
     assert not changes
     _, changes = ws.apply(lambda w: w.evaluations.save(draft.id, FULL))
@@ -62,7 +64,8 @@ def test_grading_records_the_evaluation_and_its_interaction(ws):
     _, changes = ws.apply(lambda w: w.evaluations.submit(draft.id))
     assert as_dict(changes) == exactly(evaluations=[draft.id], interactions=[interaction])
     _, changes = ws.apply(lambda w: w.evaluations.set_answer(draft.id, "tone", Answer(2), editor="Lee"))
-    assert as_dict(changes) == exactly(evaluations=[draft.id], interactions=[interaction])
+    lee = ws.graders.find("Lee")  # a new grader, as the editor
+    assert as_dict(changes) == exactly(evaluations=[draft.id], interactions=[interaction], graders=[lee])
     assert ws.evaluations.history(draft.id)[0][1]["edited_by"] == "Lee"
 
 
@@ -159,9 +162,28 @@ def test_many_ids_are_recorded_as_any(ws):
 def test_the_demo_records_every_kind(tmp_path):
     with Workspace.open(tmp_path / "demo.qagrader") as ws:
         summary, changes = ws.apply(lambda w: build_demo(w, interactions=60, seed=2))
-        assert set(changes.ids) == set(KINDS)
+        assert set(changes.ids) == set(KINDS) - {MERGES}
         assert len(changes.ids_of(INTERACTIONS)) == summary.interactions
         assert len(changes.ids_of(AGENTS)) == summary.agents and len(changes.ids_of(TEAMS)) == summary.teams
         assert len(changes.ids_of(SCORECARDS)) == summary.scorecards
+        assert len(changes.ids_of(GRADERS)) == summary.graders
         stored = {r[0] for r in ws.conn.execute("SELECT id FROM evaluations")}
         assert changes.ids_of(EVALUATIONS) == stored
+
+
+def test_grader_operations_record_the_graders_and_the_evaluations_they_move(ws):
+    card = ws.scorecards.get("Chat QA")
+    interactions = ids(ws, "interactions", "external_id")
+    first = ws.evaluations.start(interactions["A1"], card.id, "Grace")
+    second = ws.evaluations.start(interactions["A2"], card.id, "grace h.")
+    grace, other = ws.graders.find("Grace"), ws.graders.find("grace h.")
+    ws.take_changes()
+    _, changes = ws.apply(lambda w: w.graders.rename(grace, "Grace Hopper"))
+    assert as_dict(changes) == exactly(graders=[grace])
+    _, changes = ws.apply(lambda w: w.graders.set_email(grace, "grace@example.com"))
+    assert as_dict(changes) == exactly(graders=[grace])
+    moved, changes = ws.apply(lambda w: w.graders.merge(grace, other))
+    assert moved == 1
+    assert as_dict(changes) == exactly(graders=[grace, other], evaluations=[second.id],
+                                       interactions=[interactions["A2"]])
+    assert {e.grader for e in (ws.evaluations.get(first.id), ws.evaluations.get(second.id))} == {"Grace Hopper"}

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import CancelledError, QAGraderError
 from ..grading.evaluations import answers_json
+from ..grading.graders import grader_key
 from ..resources import resource_path
 from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
 from ..scorecards.scoring import Answer, score
@@ -538,6 +539,13 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
     session in which every grader grades the same interactions."""
     text = gen.text
     graders = [g for g, _ in GRADERS]
+    made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
+    uuids = [gen.uuid() for _ in graders]  # drawn whether or not a grader exists: one seed, one workspace
+    known = {grader_key(name): id_ for id_, name in ws.conn.execute("SELECT id, name FROM graders")}
+    new = [(u, name) for u, name in zip(uuids, graders) if grader_key(name) not in known]
+    writers.insert_graders(ws, [name for _, name in new], uuids=[u for u, _ in new], now=made)
+    known = {grader_key(name): id_ for id_, name in ws.conn.execute("SELECT id, name FROM graders")}
+    grader_ids = {name: known[grader_key(name)] for name in graders}
     evaluations: list[tuple] = []
     skills: list[tuple] = []
     counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
@@ -549,7 +557,7 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
         evaluation_id = len(evaluations) + 1
         done = when + timedelta(minutes=text.randint(4, 18))
         evaluations.append((
-            evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader, status,
+            evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader_ids[grader], status,
             answers_json(answers), comment,
             result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
             int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None,

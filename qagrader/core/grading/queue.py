@@ -37,7 +37,8 @@ def next_in_queue(
     open_ = ["NOT " + eval_exists(SUBMITTED, where.card_ids)]
     params_open: list = []
     if grader:
-        open_.append("NOT " + eval_exists(DRAFT, where.card_ids, " AND e.grader != ?"))
+        open_.append("NOT " + eval_exists(DRAFT, where.card_ids,
+                                          " AND e.grader_id IS NOT (SELECT id FROM graders WHERE name = ?)"))
         params_open.append(grader)
     key = sort_key(sort_column)
     order = order_by(sort_column, descending)
@@ -120,7 +121,8 @@ def next_in_list(conn: sqlite3.Connection, ids: Sequence[int], current: int | No
         taken = {r[0] for r in conn.execute(
             f"""SELECT interaction_id FROM evaluations WHERE calibration = 0
                 AND interaction_id IN ({marks})
-                AND (status = 'submitted' OR (status = 'draft' AND grader != ?))""",
+                AND (status = 'submitted' OR (status = 'draft'
+                     AND grader_id IS NOT (SELECT id FROM graders WHERE name = ?)))""",
             [*chunk, grader])}
         for interaction_id in chunk:
             if interaction_id not in taken:

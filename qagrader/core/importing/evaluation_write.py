@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..grading.graders import ensure_graders, grader_key
 from ..storage import writers
 from ..storage.records import new_uuid, utc_now
 
@@ -54,18 +55,22 @@ def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: li
         interaction_ids.update(writers.select_in(conn, "SELECT external_id, id FROM interactions WHERE "
                                                  "external_id IN (SELECT value FROM json_each(?))", known))
         check(progress_from + 0.05)
+        grader_ids = ensure_graders(ws, [r.grader for r in created] + [r.grader for r in changed]
+                                    + ([editor] if editor and editor.strip() else []), now=now)
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
         total = max(len(created) + len(changed), 1)
         for start in range(0, len(created), _CHUNK):
             chunk = list(enumerate(created[start:start + _CHUNK], first + start))
-            writers.insert_evaluations(ws, [_insert_values(i, r, interaction_ids[r.external_id], now)
+            writers.insert_evaluations(ws, [_insert_values(i, r, interaction_ids[r.external_id],
+                                                           grader_ids[grader_key(r.grader)], now)
                                             for i, r in chunk], _skills(chunk))
             check(progress_from + (1 - progress_from) * (start + len(chunk)) / total)
         for start in range(0, len(changed), _CHUNK):
             rows = changed[start:start + _CHUNK]
-            writers.add_history(ws, [(r.existing[1], now, _snapshot(r, editor, source))  # type: ignore[index]
+            writers.add_history(ws, [(new_uuid(), r.existing[1], now, _snapshot(r, source),  # type: ignore[index]
+                                      grader_ids[grader_key(editor if editor and editor.strip() else r.grader)])
                                      for r in rows if r.existing[5] == "submitted"])  # type: ignore[index]
-            writers.update_evaluations(ws, [_update_values(r, now) for r in rows],
+            writers.update_evaluations(ws, [_update_values(r, grader_ids[grader_key(r.grader)], now) for r in rows],
                                        _skills([(r.existing[1], r) for r in rows]))  # type: ignore[index]
             check(progress_from + (1 - progress_from) * (len(created) + start + len(rows)) / total)
 
@@ -76,30 +81,30 @@ def _scored(r: EvaluationRow) -> tuple:
     return (r.answers.json, r.comment, result.total, int(result.auto_failed), r.reasons)
 
 
-def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, now: str) -> tuple:
+def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, grader_id: int, now: str) -> tuple:
     when = r.graded_at or now
-    return (id_, r.uuid, interaction_id, r.card.id, r.grader, r.status, *_scored(r), r.calibration,
+    return (id_, r.uuid, interaction_id, r.card.id, grader_id, r.status, *_scored(r), r.calibration,
             when, when, when if r.status == "submitted" else None)
 
 
-def _update_values(r: EvaluationRow, now: str) -> tuple:
+def _update_values(r: EvaluationRow, grader_id: int, now: str) -> tuple:
     old_submitted_at = r.existing[12]  # type: ignore[index]
     if r.status == "submitted":
         updated_at, submitted_at = now, r.graded_at or old_submitted_at or now
     else:
         updated_at, submitted_at = r.graded_at or now, None
-    return (r.card.id, r.grader, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
+    return (r.card.id, grader_id, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
             r.existing[1])  # type: ignore[index]
 
 
-def _snapshot(r: EvaluationRow, editor: str | None, source: str) -> str:
+def _snapshot(r: EvaluationRow, source: str) -> str:
     """The stored state of a submitted evaluation the import changes, for its history."""
     existing = r.existing
     assert existing is not None
     more = {"imported_from": source} if source else {}
     return writers.history_snapshot(answers=json.loads(existing[6]), overall_comment=existing[7],
                                     score=existing[9], auto_failed=bool(existing[10]), updated_at=existing[11],
-                                    edited_by=(editor or r.grader).strip(), **more)
+                                    **more)
 
 
 def _skills(rows: list[tuple[int, EvaluationRow]]) -> list[tuple[int, str, float]]:

@@ -121,7 +121,7 @@ class Scorecards:
                                          version=latest.version + 1, definition=definition,
                                          archived=latest.archived)
                 return SaveResult(self.get(card.name), new_version=True, changed=True)
-            writers.update_scorecard_definition(ws, latest.id, definition)
+            writers.update_scorecard_version(ws, latest.id, definition=definition)
             return SaveResult(self.get(card.name), new_version=False, changed=True)
 
     def import_json(self, text: str) -> SaveResult:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..errors import WorkspaceError
@@ -27,31 +28,34 @@ BUSY_TIMEOUT_MS = 10_000
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
 # tests/core/test_workspace.py checks that the two agree.
-SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index")
+SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
+                                     "0005_merge_log")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
 class Workspace:
     """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
 
-    Managers: `scorecards`, `interactions`, `evaluations`. Writes go through `transaction()`.
+    Managers: `scorecards`, `interactions`, `evaluations`, `graders`. Writes go through `transaction()`.
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         from ..grading.evaluations import Evaluations
+        from ..grading.graders import Graders
         from ..interactions.store import Interactions
         from ..scorecards.store import Scorecards
 
         self.path = path
         self.conn = conn
         self._db: Database | None = None
-        self._pending = Changes()  # recorded by the open transaction
+        self._pending: dict[str, set[int] | None] = {}  # recorded by the open transaction, by kind
         self._depth = 0  # open transaction() blocks
         self._committed = Changes()  # committed since the last take_changes()
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
+        self.graders = Graders(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Workspace":
@@ -68,7 +72,7 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-            current = _check_compatible(conn, path)
+            current = check_compatible(conn, path)
         except sqlite3.DatabaseError as error:
             raise WorkspaceError(f"{path} is not a QA Grader workspace ({error}).") from error
         except WorkspaceError:
@@ -117,7 +121,7 @@ class Workspace:
         self._depth += 1
         try:
             if self.conn.in_transaction:
-                recorded = self._pending
+                recorded = {kind: None if ids is None else set(ids) for kind, ids in self._pending.items()}
                 try:
                     with self.db.atomic():
                         yield self.conn
@@ -126,18 +130,19 @@ class Workspace:
                     raise
                 return
             self.conn.execute("BEGIN IMMEDIATE")
-            self._pending = Changes()
+            self._pending = {}
             try:
                 yield self.conn
             except BaseException:
-                self._pending = Changes()
+                self._pending = {}
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")
-                self._committed = self._committed | self._pending
-                self._pending = Changes()
+                self._committed = self._committed | Changes(MappingProxyType(
+                    {kind: None if ids is None else frozenset(ids) for kind, ids in self._pending.items()}))
+                self._pending = {}
         finally:
             self._depth -= 1
 
@@ -151,7 +156,12 @@ class Workspace:
         Reported by `take_changes()` once the transaction commits."""
         if not self.writing:
             raise RuntimeError("record() outside a transaction")
-        self._pending = self._pending | Changes.of(kind, ids)
+        if kind in self._pending and self._pending[kind] is None:
+            return
+        if ids is None:
+            self._pending[kind] = None
+        else:
+            self._pending.setdefault(kind, set()).update(ids)  # type: ignore[union-attr]
 
     def take_changes(self) -> Changes:
         """What the transactions committed on this connection changed since the last call."""
@@ -209,7 +219,7 @@ class Workspace:
         return backup
 
 
-def _check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
+def check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
     """Refuse, without writing anything, files that are not ours or are from a newer version.
 
     True when the file already has this version's schema, so that nothing can be pending. That

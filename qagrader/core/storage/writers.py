@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
-from .changes import AGENTS, EVALUATIONS, INTERACTIONS, SCORECARDS, TEAMS
+from .changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, MERGES, SCORECARDS, TEAMS
 from .records import new_uuid, new_uuids, utc_now
 
 if TYPE_CHECKING:
@@ -29,13 +29,13 @@ MANY = 10_000
 """More ids than this are recorded as "any record of the kind" (`None`), not listed."""
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
-    "id", "uuid", "interaction_id", "scorecard_id", "grader", "status", "answers", "overall_comment",
+    "id", "uuid", "interaction_id", "scorecard_id", "grader_id", "status", "answers", "overall_comment",
     "score", "auto_failed", "auto_fail_reasons", "calibration", "created_at", "updated_at", "submitted_at",
 )
 """The values of a row for `insert_evaluations`, in order."""
 
 EVALUATION_UPDATE_COLUMNS: tuple[str, ...] = (
-    "scorecard_id", "grader", "status", "answers", "overall_comment", "score", "auto_failed",
+    "scorecard_id", "grader_id", "status", "answers", "overall_comment", "score", "auto_failed",
     "auto_fail_reasons", "calibration", "updated_at", "submitted_at",
 )
 """The values of a row for `update_evaluations`, in order, followed by the evaluation's id."""
@@ -117,23 +117,24 @@ def bulk_write(ws: "Workspace", table: str, rows: int) -> Iterator[None]:
 # ------------------------------------------------------------------------- teams and agents
 
 @_writer
-def insert_team(ws: "Workspace", name: str, *, uuid: str | None = None, now: str | None = None) -> int:
-    """A new team; its id."""
+def insert_team(ws: "Workspace", name: str, *, uuid: str | None = None, now: str | None = None,
+                created_at: str | None = None) -> int:
+    """A new team; its id. `now` stamps it (`created_at`, when given, differs: a merged row)."""
     now = now or utc_now()
     team_id = ws.conn.execute("INSERT INTO teams (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                              (uuid or new_uuid(), name, now, now)).lastrowid
+                              (uuid or new_uuid(), name, created_at or now, now)).lastrowid
     ws.record(TEAMS, [team_id])
     return team_id
 
 
 @_writer
-def insert_agent(ws: "Workspace", name: str, team_id: int | None, *, uuid: str | None = None,
-                 now: str | None = None) -> int:
-    """A new, active agent in team `team_id` (or none); its id."""
+def insert_agent(ws: "Workspace", name: str, team_id: int | None, *, active: bool = True, uuid: str | None = None,
+                 now: str | None = None, created_at: str | None = None) -> int:
+    """A new agent in team `team_id` (or none); its id."""
     now = now or utc_now()
     agent_id = ws.conn.execute(
-        "INSERT INTO agents (uuid, name, team_id, active, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
-        (uuid or new_uuid(), name, team_id, now, now)).lastrowid
+        "INSERT INTO agents (uuid, name, team_id, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (uuid or new_uuid(), name, team_id, int(active), created_at or now, now)).lastrowid
     ws.record(AGENTS, [agent_id])
     return agent_id
 
@@ -230,6 +231,50 @@ def merge_agent_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: s
     return len(moved)
 
 
+# ---------------------------------------------------------------------------------- graders
+
+@_writer
+def insert_graders(ws: "Workspace", names: Sequence[str], *, emails: Sequence[str | None] | None = None,
+                   uuids: Sequence[str] | None = None, now: str | None = None,
+                   created_at: str | None = None) -> dict[str, int]:
+    """New graders (names checked and unique: see `grading.graders`); ``{name: id}``."""
+    if not names:
+        return {}
+    now = now or utc_now()
+    uuids = list(uuids) if uuids is not None else new_uuids(len(names))
+    emails = list(emails) if emails is not None else [None] * len(names)
+    ids = {}
+    for uuid, name, email in zip(uuids, names, emails):
+        ids[name] = ws.conn.execute(
+            "INSERT INTO graders (uuid, name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (uuid, name, email, created_at or now, now)).lastrowid
+    record(ws, GRADERS, ids.values())
+    return ids
+
+
+@_writer
+def update_graders(ws: "Workspace", grader_ids: Sequence[int], *, now: str | None = None, **values) -> None:
+    """Set `values` (name, email) on the graders `grader_ids`. A rename records GRADERS only:
+    screens showing grader names (evaluations, history) refresh on it."""
+    _update(ws, "graders", GRADERS, grader_ids, ("name", "email"), values, now)
+
+
+@_writer
+def merge_grader_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: str | None = None) -> int:
+    """Move the evaluations, edits and merges of grader `duplicate_id` to `keep_id` and delete
+    the duplicate; the number of evaluations moved."""
+    conn = ws.conn
+    moved = [row[0] for row in conn.execute(
+        "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
+    conn.execute("UPDATE evaluation_history SET editor_id = ? WHERE editor_id = ?", (keep_id, duplicate_id))
+    conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
+    conn.execute("DELETE FROM graders WHERE id = ?", (duplicate_id,))
+    conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (now or utc_now(), keep_id))
+    record(ws, GRADERS, [keep_id, duplicate_id])
+    _record_evaluations(ws, moved)
+    return len(moved)
+
+
 # ----------------------------------------------------------------------------- interactions
 
 @_writer
@@ -262,24 +307,23 @@ def upsert_interactions(ws: "Workspace", columns: Sequence[str], rows: Iterable[
 
 @_writer
 def insert_scorecard(ws: "Workspace", *, family_uuid: str, name: str, version: int, definition: str,
-                     archived: bool = False, uuid: str | None = None, now: str | None = None) -> int:
+                     archived: bool = False, uuid: str | None = None, now: str | None = None,
+                     created_at: str | None = None) -> int:
     """A new scorecard version (`definition`: its canonical JSON); its id."""
     now = now or utc_now()
     scorecard_id = ws.conn.execute(
         """INSERT INTO scorecards (uuid, family_uuid, name, version, definition, archived, created_at,
            updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        (uuid or new_uuid(), family_uuid, name, version, definition, int(archived), now, now)).lastrowid
+        (uuid or new_uuid(), family_uuid, name, version, definition, int(archived), created_at or now,
+         now)).lastrowid
     ws.record(SCORECARDS, [scorecard_id])
     return scorecard_id
 
 
 @_writer
-def update_scorecard_definition(ws: "Workspace", scorecard_id: int, definition: str, *,
-                                now: str | None = None) -> None:
-    """Replace the definition of one version (one nobody has graded on)."""
-    ws.conn.execute("UPDATE scorecards SET definition = ?, updated_at = ? WHERE id = ?",
-                    (definition, now or utc_now(), scorecard_id))
-    ws.record(SCORECARDS, [scorecard_id])
+def update_scorecard_version(ws: "Workspace", scorecard_id: int, *, now: str | None = None, **values) -> None:
+    """Set `values` (definition: only of a version nobody has graded on; archived) on one version."""
+    _update(ws, "scorecards", SCORECARDS, [scorecard_id], ("definition", "archived"), values, now)
 
 
 @_writer
@@ -320,32 +364,39 @@ def insert_evaluations(ws: "Workspace", rows: Sequence[Sequence],
 
 
 @_writer
-def insert_evaluation(ws: "Workspace", *, interaction_id: int, scorecard_id: int, grader: str,
+def insert_evaluation(ws: "Workspace", *, interaction_id: int, scorecard_id: int, grader_id: int,
                       score: float | None, calibration: bool, now: str | None = None) -> int:
     """A new, empty draft evaluation (score: that of no answers); its id."""
     now = now or utc_now()
     evaluation_id = ws.conn.execute(
         f"""INSERT INTO evaluations ({', '.join(EVALUATION_COLUMNS[1:])})
             VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-        (new_uuid(), interaction_id, scorecard_id, grader, score, int(calibration), now, now)).lastrowid
+        (new_uuid(), interaction_id, scorecard_id, grader_id, score, int(calibration), now, now)).lastrowid
     ws.record(EVALUATIONS, [evaluation_id])
     ws.record(INTERACTIONS, [interaction_id])
     return evaluation_id
 
 
 @_writer
-def update_evaluations(ws: "Workspace", rows: Sequence[Sequence],
-                       skills: Iterable[tuple[int, str, float]]) -> None:
-    """Update evaluations (`rows` of `EVALUATION_UPDATE_COLUMNS` then the id) and replace their
-    skill scores with `skills` (evaluation id, skill, score)."""
+def update_evaluations(ws: "Workspace", rows: Sequence[Sequence], skills: Iterable[tuple[int, str, float]] | None,
+                       *, columns: Sequence[str] = EVALUATION_UPDATE_COLUMNS) -> None:
+    """Update evaluations (`rows` of `columns` then the id) and replace their skill scores with
+    `skills` (evaluation id, skill, score; None: leave them, e.g. for `copy_skill_scores`)."""
     if not rows:
         return
-    columns = ", ".join(f"{name} = ?" for name in EVALUATION_UPDATE_COLUMNS)
+    unknown = set(columns) - set(EVALUATION_COLUMNS[2:])
+    if unknown:
+        raise TypeError(f"evaluations: cannot set {', '.join(sorted(unknown))}")
+    sets = ", ".join(f"{name} = ?" for name in columns)
     ids = [row[-1] for row in rows]
-    ws.conn.executemany(f"UPDATE evaluations SET {columns} WHERE id = ?", rows)
-    ws.conn.executemany("DELETE FROM evaluation_skills WHERE evaluation_id = ?", [(i,) for i in ids])
-    ws.conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)
+    before = _interactions_of(ws, ids) if "interaction_id" in columns else []
+    ws.conn.executemany(f"UPDATE evaluations SET {sets} WHERE id = ?", rows)
+    if skills is not None:
+        ws.conn.executemany("DELETE FROM evaluation_skills WHERE evaluation_id = ?", [(i,) for i in ids])
+        ws.conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)
     _record_evaluations(ws, ids)
+    if before:
+        record(ws, INTERACTIONS, before)  # the interactions they left
 
 
 @_writer
@@ -377,23 +428,23 @@ def delete_evaluation(ws: "Workspace", evaluation_id: int, interaction_id: int) 
 
 
 def history_snapshot(*, answers: Mapping[str, object], overall_comment: str, score: float | None,
-                     auto_failed: bool, updated_at: str, edited_by: str, **more: str) -> str:
+                     auto_failed: bool, updated_at: str, **more: object) -> str:
     """The JSON kept in `evaluation_history` of a submitted evaluation's state before an edit
-    (`answers` as stored: ``{key: {"value", "na", "comment"}}``), with who made the edit and
-    any `more` context (e.g. ``imported_from``)."""
+    (`answers` as stored: ``{key: {"value", "na", "comment"}}``), with any `more` context (e.g.
+    ``imported_from``). Who made the edit is the entry's `editor_id`, not part of the snapshot."""
     return json.dumps({"answers": answers, "overall_comment": overall_comment, "score": score,
-                       "auto_failed": bool(auto_failed), "updated_at": updated_at,
-                       "edited_by": edited_by, **more})
+                       "auto_failed": bool(auto_failed), "updated_at": updated_at, **more})
 
 
 @_writer
-def add_history(ws: "Workspace", entries: Sequence[tuple[int, str, str]]) -> None:
-    """Keep earlier states of submitted evaluations: (evaluation id, saved_at, snapshot JSON)."""
+def add_history(ws: "Workspace", entries: Sequence[tuple[str, int, str, str, int]]) -> None:
+    """Keep earlier states of submitted evaluations: (uuid, evaluation id, saved_at, snapshot
+    JSON, editor's grader id) each."""
     if not entries:
         return
-    ws.conn.executemany("INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
-                        entries)
-    record(ws, EVALUATIONS, [entry[0] for entry in entries])
+    ws.conn.executemany("INSERT INTO evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) "
+                        "VALUES (?, ?, ?, ?, ?)", entries)
+    record(ws, EVALUATIONS, [entry[1] for entry in entries])
 
 
 def _record_evaluations(ws: "Workspace", ids: Sequence[int]) -> None:
@@ -402,6 +453,97 @@ def _record_evaluations(ws: "Workspace", ids: Sequence[int]) -> None:
     if len(ids) > MANY:
         ws.record(INTERACTIONS)
         return
-    interactions = select_in(ws.conn, "SELECT DISTINCT interaction_id FROM evaluations "
-                                      "WHERE id IN (SELECT value FROM json_each(?))", ids)
-    record(ws, INTERACTIONS, [row[0] for row in interactions])
+    record(ws, INTERACTIONS, _interactions_of(ws, ids))
+
+
+def _interactions_of(ws: "Workspace", evaluation_ids: Sequence[int]) -> list[int]:
+    if len(evaluation_ids) > MANY:
+        return []
+    return [row[0] for row in select_in(ws.conn, "SELECT DISTINCT interaction_id FROM evaluations "
+                                                 "WHERE id IN (SELECT value FROM json_each(?))", evaluation_ids)]
+
+
+# -------------------------------------------------------------------------------- merge log
+
+@_writer
+def insert_merge_log(ws: "Workspace", *, merged_at: str, source: str, source_fingerprint: str,
+                     merged_by: int | None, summary: str, report: str, uuid: str | None = None) -> int:
+    """What one merge of another workspace brought in (see core/merging); its id."""
+    merge_id = ws.conn.execute(
+        """INSERT INTO merge_log (uuid, merged_at, source, source_fingerprint, merged_by, summary, report)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        (uuid or new_uuid(), merged_at, source, source_fingerprint, merged_by, summary, report)).lastrowid
+    ws.record(MERGES, [merge_id])
+    return merge_id
+
+
+# ------------------------------------------------- copies from an attached workspace (merging)
+# A merge attaches the other workspace's copy as schema `source` (core/merging) and copies big
+# sets of rows with one INSERT ... SELECT each, through a temporary table of id pairs.
+
+@contextmanager
+def temporary_rows(ws: "Workspace", name: str, columns: Sequence[str], rows: Sequence[Sequence]) -> Iterator[str]:
+    """A temporary table `temp.<name>` of `rows` (the first column: an integer primary key) for
+    the statements inside the block, dropped at its end; its qualified name."""
+    ws.conn.execute(f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
+    ws.conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
+    try:
+        yield f"temp.{name}"
+    finally:
+        ws.conn.execute(f"DROP TABLE temp.{name}")
+
+
+@_writer
+def copy_interactions(ws: "Workspace", source: str, content: Sequence[str], rows: Sequence[tuple]) -> None:
+    """New interactions copied from `source`.interactions: `rows` of (new id, uuid, agent id,
+    team id, source id); the `content` columns, external id and timestamps come from the source."""
+    if not rows:
+        return
+    columns = ", ".join(content)
+    with temporary_rows(ws, "copied_interactions", ("local_id", "uuid", "agent_id", "team_id", "source_id"),
+                        rows) as table:
+        ws.conn.execute(
+            f"""INSERT INTO main.interactions (id, uuid, external_id, agent_id, team_id, {columns}, created_at,
+                updated_at)
+                SELECT m.local_id, m.uuid, o.external_id, m.agent_id, m.team_id, {', '.join(f'o.{c}' for c in content)},
+                       o.created_at, o.updated_at
+                FROM {table} m JOIN {source}.interactions o ON o.id = m.source_id ORDER BY m.local_id""")
+    record(ws, INTERACTIONS, [row[0] for row in rows])
+
+
+@_writer
+def update_interactions_from(ws: "Workspace", source: str, content: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Interactions given the `content` columns and `updated_at` of a `source`.interactions row:
+    `rows` of (source id, agent id, team id, id)."""
+    if not rows:
+        return
+    columns = ", ".join(content)
+    ws.conn.executemany(
+        f"""UPDATE main.interactions SET ({columns}, updated_at) =
+            (SELECT {columns}, updated_at FROM {source}.interactions WHERE id = ?), agent_id = ?, team_id = ?
+            WHERE id = ?""", rows)
+    record(ws, INTERACTIONS, [row[3] for row in rows])
+
+
+@_writer
+def copy_skill_scores(ws: "Workspace", source: str, pairs: Sequence[tuple[int, int]]) -> None:
+    """Replace the skill scores of evaluations with those of `source`.evaluation_skills: `pairs`
+    of (evaluation id, source evaluation id)."""
+    if not pairs:
+        return
+    ws.conn.executemany("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", [(i,) for i, _ in pairs])
+    with temporary_rows(ws, "copied_skills", ("local_id", "source_id"), pairs) as table:
+        ws.conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
+                            SELECT m.local_id, k.skill, k.score FROM {table} m
+                            JOIN {source}.evaluation_skills k ON k.evaluation_id = m.source_id""")
+    record(ws, EVALUATIONS, [i for i, _ in pairs])
+
+
+@_writer
+def touch_evaluations(ws: "Workspace", rows: Sequence[tuple[str, int]]) -> None:
+    """Give evaluations a later `updated_at` only (the same version, changed later elsewhere):
+    `rows` of (updated_at, id)."""
+    if not rows:
+        return
+    ws.conn.executemany("UPDATE main.evaluations SET updated_at = ? WHERE id = ?", rows)
+    record(ws, EVALUATIONS, [row[1] for row in rows])
