@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
 
@@ -293,8 +294,9 @@ def merge_evaluations(ctx: MergeContext) -> None:
 
     order = ("id", "uuid", "interaction_id", "scorecard_id", "grader_id", *_EVALUATION_VALUES, "created_at",
              "updated_at")
-    writers.insert_evaluations(ctx.ws, [[r[order.index(c)] for c in EVALUATION_COLUMNS] for r in inserts], ())
-    writers.copy_skill_scores(ctx.ws, "other", [(r[0], r[-1]) for r in inserts])
+    as_columns = operator.itemgetter(*(order.index(c) for c in EVALUATION_COLUMNS))
+    writers.insert_evaluations(ctx.ws, [as_columns(r) for r in inserts], ())
+    writers.copy_skill_scores(ctx.ws, "other", [(r[0], r[-1]) for r in inserts], replace=False)
     writers.touch_evaluations(ctx.ws, newer_stamp)
 
     last_editor = _last_editors(ctx, differing)
@@ -321,7 +323,7 @@ def merge_evaluations(ctx: MergeContext) -> None:
         conflicts.append((local_id, winner_at, loser_at, maker))
     writers.update_evaluations(ctx.ws, updates, None, columns=("interaction_id", "scorecard_id", "grader_id",
                                                                 *_EVALUATION_VALUES, "updated_at"))
-    writers.copy_skill_scores(ctx.ws, "other", skill_sources)
+    writers.copy_skill_scores(ctx.ws, "other", skill_sources, replace=True)
     described = _describe(ctx, [c[0] for c in conflicts])
     names = dict(conn.execute("SELECT id, name FROM main.graders"))
     for local_id, winner_at, loser_at, maker in conflicts:

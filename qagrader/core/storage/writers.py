@@ -526,12 +526,14 @@ def update_interactions_from(ws: "Workspace", source: str, content: Sequence[str
 
 
 @_writer
-def copy_skill_scores(ws: "Workspace", source: str, pairs: Sequence[tuple[int, int]]) -> None:
-    """Replace the skill scores of evaluations with those of `source`.evaluation_skills: `pairs`
-    of (evaluation id, source evaluation id)."""
+def copy_skill_scores(ws: "Workspace", source: str, pairs: Sequence[tuple[int, int]], *, replace: bool) -> None:
+    """Give evaluations the skill scores of `source`.evaluation_skills: `pairs` of (evaluation
+    id, source evaluation id); with `replace`, their own scores are deleted first (new
+    evaluations have none)."""
     if not pairs:
         return
-    ws.conn.executemany("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", [(i,) for i, _ in pairs])
+    if replace:
+        ws.conn.executemany("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", [(i,) for i, _ in pairs])
     with temporary_rows(ws, "copied_skills", ("local_id", "source_id"), pairs) as table:
         ws.conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
                             SELECT m.local_id, k.skill, k.score FROM {table} m
