@@ -199,27 +199,28 @@ class Workspace:
             try:
                 yield self.conn
             except BaseException as error:
-                self._pending = {}
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if is_busy(error):
-                    raise WorkspaceBusy(busy_message(self.path)) from error
+                self._abandon(error)
                 raise
             else:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.OperationalError as error:
-                    self._pending = {}
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    if is_busy(error):
-                        raise WorkspaceBusy(busy_message(self.path)) from error
+                    self._abandon(error)
                     raise
                 self._committed = self._committed | Changes(MappingProxyType(
                     {kind: None if ids is None else frozenset(ids) for kind, ids in self._pending.items()}))
                 self._pending = {}
         finally:
             self._depth -= 1
+
+    def _abandon(self, error: BaseException) -> None:
+        """Roll the open transaction back with what it recorded; a lock held too long by
+        another program becomes `WorkspaceBusy`."""
+        self._pending = {}
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if is_busy(error):
+            raise WorkspaceBusy(busy_message(self.path)) from error
 
     @property
     def writing(self) -> bool:
