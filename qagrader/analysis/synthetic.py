@@ -11,7 +11,7 @@ occurrence's latent correlation with CSAT (negative when avoiding it helps).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,8 +139,3 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
     result = pd.concat([frame, pd.DataFrame(skill_columns)], axis=1)
     result.attrs["polarity"] = {spec.name: spec.polarity for spec in design.skills}
     return result
-
-
-def with_skills(meta: pd.DataFrame, skills: Mapping[str, Sequence[float]]) -> pd.DataFrame:
-    """Attach skill columns to a meta frame (small hand-made test cases)."""
-    return pd.concat([meta.reset_index(drop=True), pd.DataFrame(dict(skills))], axis=1)
