@@ -33,8 +33,8 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from scipy import stats
 
+from ._stats import t_ppf
 from .clustered import MIN_CLUSTERS
 from .correlation import ALL, MIN_N, agent_clusters, channels_of
 from .dataset import polarity_of, skills_of
@@ -86,7 +86,8 @@ def subset_r2_batch(corr: np.ndarray) -> np.ndarray:
     k+1), target last: (B, 2^k) by bit mask. Level by level: each subset extends its
     lexicographic parent S by one predictor j through the bordered inverse of R_SS, so
     R^2(S + j) = R^2(S) + e^2 / d with d = 1 - r_Sj' R_SS^-1 r_Sj and e = r_jy - r_Sj' beta_S
-    (d is kept above 1e-12: collinear skills add nothing)."""
+    (where d <= 1e-12, j is collinear with S: it adds nothing, and S + j keeps S's inverse with a
+    zero row and column for j, the pseudo-inverse, so that S + j's children are S's children)."""
     batch, p, _ = corr.shape
     k = p - 1
     r2 = np.zeros((batch, 2**k))
@@ -97,8 +98,11 @@ def subset_r2_batch(corr: np.ndarray) -> np.ndarray:
         r_sj = corr[:, subset, added[:, None]].transpose(1, 0, 2)      # (children, B, size)
         r_jy = corr[:, added, k].T                                      # (children, B)
         u = np.matmul(inverse[parent], r_sj[..., None])[..., 0]
-        d = np.maximum(1.0 - (r_sj * u).sum(-1), 1e-12)
-        e = r_jy - (r_sj * beta[parent]).sum(-1)
+        d = 1.0 - (r_sj * u).sum(-1)
+        collinear = ~(d > 1e-12)  # j is a combination of S: it adds nothing, now or to S's children
+        d = np.where(collinear, 1.0, d)
+        u = np.where(collinear[..., None], 0.0, u)
+        e = np.where(collinear, 0.0, r_jy - (r_sj * beta[parent]).sum(-1))
         c = e / d
         level_r2 = level_r2[parent] + e * c
         r2[:, masks] = level_r2.T
@@ -107,7 +111,7 @@ def subset_r2_batch(corr: np.ndarray) -> np.ndarray:
         grown = np.empty((len(added), batch, size + 1, size + 1))
         grown[:, :, :size, :size] = inverse[parent] + u[..., :, None] * u[..., None, :] / d[..., None, None]
         grown[:, :, :size, size] = grown[:, :, size, :size] = -u / d[..., None]
-        grown[:, :, size, size] = 1.0 / d
+        grown[:, :, size, size] = np.where(collinear, 0.0, 1.0 / d)  # the pseudo-inverse: j left out
         beta = np.concatenate([beta[parent] - u * c[..., None], c[..., None]], axis=2)
         inverse = grown
     return r2
@@ -233,7 +237,7 @@ def _jackknife(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int):
     if g < 2:
         return np.full(k + 1, np.nan), np.full(k + 1, np.nan), g, n_agents, clustered
     se = np.sqrt((g - 1) / g * ((values - values.mean(axis=0)) ** 2).sum(axis=0))
-    half = stats.t.ppf(0.975, g - 1) * se
+    half = t_ppf(0.975, g - 1) * se
     return point - half, point + half, g, n_agents, clustered
 
 

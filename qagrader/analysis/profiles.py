@@ -248,7 +248,8 @@ class Profile:
 
 def load_profile(ws, filters, team: str, agent: str | None = None, freq: str = "auto") -> Profile:
     """The profile of `agent` in `team` (or of `team`) for the evaluations `filters` select."""
-    from .dataset import load_score_frame, load_skill_frame
+    from .dataset import load_score_frame
+    from .frames import load_skill_frame
 
     scores = load_score_frame(ws, filters)
     frame = load_skill_frame(ws, filters)

@@ -228,7 +228,8 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze(args: argparse.Namespace) -> int:
-    from qagrader.analysis.dataset import AnalysisFilters, load_skill_frame
+    from qagrader.analysis.dataset import AnalysisFilters
+    from qagrader.analysis.frames import load_skill_frame
     from qagrader.analysis.report import run_analysis, write_report
     from qagrader.analysis.summary import summary_text
 

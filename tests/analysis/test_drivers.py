@@ -110,3 +110,20 @@ def test_jackknife_intervals_match_the_spread_between_samples():
         assert pooled["replicates"].iloc[0] == 30 and pooled["interval"].iloc[0] == "agent clusters"
     assert np.mean(widths) / np.std(r2, ddof=1) == pytest.approx(1.0, abs=0.35)
     assert held >= 25
+
+
+def test_a_skill_equal_to_another_adds_nothing_and_breaks_nothing():
+    """Two skills graded identically (exactly collinear): every subset's R² is least squares'
+    (the duplicate adds nothing), the shares are finite, equal for the pair and sum to R²."""
+    x, y, _, _ = _correlated_data(5, k=4)
+    x = np.column_stack([x, x[:, 1], x[:, 1] * 2 - x[:, 0]])  # a copy and a combination
+    corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+    with np.errstate(all="raise"):
+        r2 = subset_r2(rxx, rxy)
+        shares = lmg_shares(rxx, rxy)
+    for mask in range(2**6):
+        columns = [j for j in range(6) if mask >> j & 1]
+        assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-8)
+    assert np.isfinite(shares).all() and shares.sum() == pytest.approx(_r2_ols(x, y), abs=1e-8)
+    assert shares[1] == pytest.approx(shares[4], abs=1e-9)

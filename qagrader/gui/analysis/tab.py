@@ -1,7 +1,9 @@
 """The Analysis tab: filters on top, warnings, then one sub-tab per chart.
 
-Every filter change (debounced) starts `compute` in a worker through a `TaskSlot`, which
-cancels the older run; the charts on screen stay until the newer result arrives, with a thin
+The workspace's analysed grades are loaded once (from the analysis-ready store) and kept until
+a write touches what they hold (`apply_changes`) or the screen is refreshed; every filter change
+(debounced) then starts `compute` on them in a worker through a `TaskSlot` (filters applied in
+memory, filter choices taken from them), which cancels the older run; the charts on screen stay until the newer result arrives, with a thin
 progress bar when the work takes over half a second. A result from a superseded run is
 dropped even if it finished before it could be cancelled.
 """
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagrader.core.storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from qagrader.gui.messages import show_error
 from qagrader.gui.workers import Task, TaskSlot
 
@@ -35,8 +38,12 @@ from .filter_bar import FilterBar
 from .pages import ChannelPage, CorrelationPage, DriversPage, EffectsPage, ImportancePage, Page, TrendsPage
 
 if TYPE_CHECKING:
+    from qagrader.analysis.frames import Grades
+    from qagrader.core.storage.changes import Changes
     from qagrader.core.storage.workspace import Workspace
 
+ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS)
+"""Kinds of record (`core/storage/changes.py`) the loaded grades hold or name."""
 DEBOUNCE_MS = 250
 FIRST_DRAW_WAIT = 0.5
 BUSY_AFTER_MS = 500
@@ -103,6 +110,7 @@ class AnalysisTab(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.computed: Computed | None = None
+        self.grades: Grades | None = None  # the loaded grades, while current
         self._slot = TaskSlot()
         self._running_filters: dict | None = None
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -182,6 +190,7 @@ class AnalysisTab(QWidget):
         self._running_filters = None
         self.ws = ws
         self.computed = None
+        self.grades = None
         if ws is None:
             self._show_message(captions.NO_WORKSPACE, reset=False)
             return
@@ -195,6 +204,15 @@ class AnalysisTab(QWidget):
             return
         if self._running_filters is not None and self._running_filters == self.filter_bar.values():
             return
+        self.grades = None
+        self.recompute(with_options=True)
+
+    def apply_changes(self, changes: "Changes") -> None:
+        """A write committed: reload the grades and rerun only when it touched what they hold
+        (evaluations, interactions, or the names of agents, teams, graders, scorecards)."""
+        if self.ws is None or not changes.touches(*ANALYSED_KINDS):
+            return
+        self.grades = None
         self.recompute(with_options=True)
 
     # ------------------------------------------------------------------ running
@@ -207,8 +225,13 @@ class AnalysisTab(QWidget):
         filters = self.filter_bar.values()
         source = self.ws
         relay = _Relay() if self.computed is None else None  # nothing on screen yet
+        grades = self.grades
+        with_options = with_options or grades is None
 
         def run(progress, cancelled) -> Computed:
+            if grades is not None:  # a filter change: no need to read the workspace
+                return compute(None, filters, with_options=with_options, progress=progress, cancelled=cancelled,
+                               first_look=relay.hand_over if relay else None, grades=grades)
             ws = source.reopen()
             try:
                 return compute(ws, filters, with_options=with_options, progress=progress,
@@ -273,6 +296,7 @@ class AnalysisTab(QWidget):
         if task is not self._slot.current:
             return  # superseded: a newer run is (or was) on its way
         self._done()
+        self.grades = computed.grades
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
             if self.filter_bar.values() != dict(computed.filters):  # a choice vanished
