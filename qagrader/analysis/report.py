@@ -168,12 +168,14 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
 
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
-                 ipa_entity: tuple[str, str, str] | None = None) -> list[Path]:
+                 ipa_entity: tuple[str, str, str] | None = None, parallel: bool = False) -> list[Path]:
     """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
-    call created. `ipa_entity` = (level, team, agent) for the quadrant chart."""
-    from . import plots  # matplotlib only when charts are wanted
+    call created. `ipa_entity` = (level, team, agent) for the quadrant chart. `parallel`: draw
+    half the charts in a forked process (`chart_files.write_charts`; for a single-threaded
+    caller such as the command line)."""
+    from .chart_files import chart_makers, write_charts  # matplotlib only when charts are wanted
     from .summary import summary_text
 
     out = Path(out_dir).expanduser()
@@ -192,46 +194,27 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
     for name in names:  # refuse before writing anything
         if not created:
             check_output(out / name)
-    written: list[Path] = []
-    try:
-        if created:
-            out.mkdir()
+    def tables_and_summary() -> None:
         for name, table in tables.items():
             with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
                 table.to_csv(handle, index=False)
-            written.append(out / name)
         with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
             handle.write(summary_text(result) + "\n")
-        written.append(out / SUMMARY_NAME)
-        level, team, agent = ipa_entity or default_ipa_entity(result)
-        figures = {
-            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
-            "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
-                result.correlations, result.channel_differences),
-            "effects.png": lambda: plots.plot_effects(result.effects),
-            "dose_response.png": lambda: plots.plot_dose_response(result.dose_response),
-            "drivers.png": lambda: plots.plot_drivers(result.drivers),
-            "importance_performance.png": lambda: plots.plot_importance_performance(
-                result.ipa, level, team, agent),
-            "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
-                                                                  result.polarity),
-            "trends.png": lambda: plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"],
-                                                    polarity=result.polarity),
-        }
-        for name, draw in figures.items():
-            with atomic_file(out / name, "wb") as handle:
-                draw().savefig(handle, format="png")
-            written.append(out / name)
+
+    try:
+        if created:
+            out.mkdir()
+        write_charts(chart_makers(result, ipa_entity), out, parallel=parallel, meanwhile=tables_and_summary)
     except BaseException:
         if created:  # a failed report into a new folder leaves no folder behind
-            for path in written:
-                path.unlink(missing_ok=True)
+            for name in names:  # also charts a forked process wrote
+                (out / name).unlink(missing_ok=True)
             try:
                 out.rmdir()
             except OSError:
                 pass
         raise
-    return written
+    return [out / name for name in names]
 
 
 SUMMARY_NAME = "summary.txt"
@@ -239,3 +222,4 @@ FIGURE_NAMES: tuple[str, ...] = (
     "correlations.png", "correlations_by_channel.png", "effects.png", "dose_response.png",
     "drivers.png", "importance_performance.png", "agent_heatmap.png", "trends.png",
 )
+"""The charts `write_report` writes (`chart_files.chart_makers` draws them)."""

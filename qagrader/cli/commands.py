@@ -244,7 +244,7 @@ def analyze(args: argparse.Namespace) -> int:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
         with ProgressBar("Analysing") as bar:
             result = run_analysis(frame, progress=bar)
-        files = write_report(result, args.out)  # the workspace stays open: it cannot be overwritten
+        files = write_report(result, args.out, parallel=True)  # the workspace stays open: it cannot be overwritten
     print(summary_text(result))
     print(f"Wrote {len(files)} files to {args.out} (the summary above is summary.txt).")
     return 0

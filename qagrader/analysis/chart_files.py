@@ -1,0 +1,113 @@
+"""The report's charts as PNG files, drawn in two processes where the system can fork.
+
+Drawing is most of `qagrader analyze`'s time (matplotlib lays out and renders every label in
+Python: about 1.8 s for the eight charts at the study's size, the agent heatmap a third of it),
+and one process uses one core. `write_charts(..., parallel=True)` forks: the child draws about
+half the charts (by their measured cost) while the parent runs `meanwhile` (the CSV tables) and
+draws the rest; each file is written atomically by whoever draws it. Only for single-threaded
+callers (the command line): a process with threads (the app) must not fork. Without `fork`
+(Windows) everything is drawn here, one after the other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qagrader.core.storage.files import OutputError, atomic_file
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .report import AnalysisResult
+
+Maker = Callable[[], "Figure"]
+
+COST: Mapping[str, float] = {"agent_heatmap.png": 3.5, "dose_response.png": 1.6}
+"""Drawing time of the heavier charts relative to the others (measured at 265,000 interactions)."""
+
+
+def chart_makers(result: "AnalysisResult", ipa_entity: tuple[str, str, str] | None = None) -> dict[str, Maker]:
+    """The report's charts by file name (`report.FIGURE_NAMES`), each a function drawing it;
+    `ipa_entity` = (level, team, agent) for the quadrant chart."""
+    from . import plots
+    from .report import default_ipa_entity, top_skills
+
+    level, team, agent = ipa_entity or default_ipa_entity(result)
+    return {
+        "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
+        "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
+            result.correlations, result.channel_differences),
+        "effects.png": lambda: plots.plot_effects(result.effects),
+        "dose_response.png": lambda: plots.plot_dose_response(result.dose_response),
+        "drivers.png": lambda: plots.plot_drivers(result.drivers),
+        "importance_performance.png": lambda: plots.plot_importance_performance(
+            result.ipa, level, team, agent),
+        "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
+                                                              result.polarity),
+        "trends.png": lambda: plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"],
+                                                polarity=result.polarity),
+    }
+
+
+def _write_png(make: Maker, target: Path) -> None:
+    with atomic_file(target, "wb") as handle:
+        make().savefig(handle, format="png")
+
+
+def split_by_cost(names: list[str]) -> tuple[list[str], list[str]]:
+    """Two shares of `names` with about equal drawing cost (heaviest first, each to the lighter
+    share), in their original order."""
+    shares: tuple[list[str], list[str]] = ([], [])
+    loads = [0.0, 0.0]
+    for name in sorted(names, key=lambda n: -COST.get(n, 1.0)):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        shares[lighter].append(name)
+        loads[lighter] += COST.get(name, 1.0)
+    order = {n: i for i, n in enumerate(names)}
+    return sorted(shares[0], key=order.get), sorted(shares[1], key=order.get)
+
+
+def write_charts(makers: Mapping[str, Maker], out: Path, *, parallel: bool = False,
+                 meanwhile: Callable[[], None] | None = None) -> list[Path]:
+    """Draw each chart of `makers` into `out / name` (PNG, atomically) and run `meanwhile`
+    (first, or while the forked process draws its share); the paths written. A chart that
+    cannot be written raises `OutputError` (in the child: passed back as its message)."""
+    names = list(makers)
+    if not (parallel and hasattr(os, "fork") and len(names) > 1):
+        if meanwhile is not None:
+            meanwhile()
+        for name in names:
+            _write_png(makers[name], out / name)
+        return [out / name for name in names]
+    mine, theirs = split_by_cost(names)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: draw its share, pass back the first problem, leave at once
+        os.close(read)
+        status, message = 0, b""
+        try:
+            for name in theirs:
+                _write_png(makers[name], out / name)
+        except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+            status, message = 1, (str(error) or type(error).__name__).encode("utf-8", "replace")
+        finally:
+            try:
+                os.write(write, message[:4000])
+            finally:
+                os._exit(status)
+    os.close(write)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        for name in mine:
+            _write_png(makers[name], out / name)
+    finally:
+        with os.fdopen(read, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise OutputError(message or f"Could not write the charts into {out}.", out)
+    return [out / name for name in names]
