@@ -11,12 +11,13 @@ callers (the command line): a process with threads (the app) must not fork. With
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qagrader.core.storage.files import OutputError, atomic_file
+from qagrader.core.storage.files import atomic_file
+
+from .forked import can_fork, in_two_processes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -31,11 +32,16 @@ COST: Mapping[str, float] = {"agent_heatmap.png": 3.5, "dose_response.png": 1.6}
 
 def chart_makers(result: "AnalysisResult", ipa_entity: tuple[str, str, str] | None = None) -> dict[str, Maker]:
     """The report's charts by file name (`report.FIGURE_NAMES`), each a function drawing it;
-    `ipa_entity` = (level, team, agent) for the quadrant chart."""
+    `ipa_entity` = (level, team, agent) for the quadrant chart. Each reads only the tables its
+chart shows, so the makers of a partial result (one half, see `report.HALVES`) work for the
+charts of that half."""
     from . import plots
     from .report import default_ipa_entity, top_skills
 
-    level, team, agent = ipa_entity or default_ipa_entity(result)
+    def quadrants() -> "Figure":
+        level, team, agent = ipa_entity or default_ipa_entity(result)
+        return plots.plot_importance_performance(result.ipa, level, team, agent)
+
     return {
         "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
         "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
@@ -43,18 +49,12 @@ def chart_makers(result: "AnalysisResult", ipa_entity: tuple[str, str, str] | No
         "effects.png": lambda: plots.plot_effects(result.effects),
         "dose_response.png": lambda: plots.plot_dose_response(result.dose_response),
         "drivers.png": lambda: plots.plot_drivers(result.drivers),
-        "importance_performance.png": lambda: plots.plot_importance_performance(
-            result.ipa, level, team, agent),
+        "importance_performance.png": quadrants,
         "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
                                                               result.polarity),
         "trends.png": lambda: plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"],
                                                 polarity=result.polarity),
     }
-
-
-def _write_png(make: Maker, target: Path) -> None:
-    with atomic_file(target, "wb") as handle:
-        make().savefig(handle, format="png")
 
 
 def split_by_cost(names: list[str]) -> tuple[list[str], list[str]]:
@@ -70,44 +70,34 @@ def split_by_cost(names: list[str]) -> tuple[list[str], list[str]]:
     return sorted(shares[0], key=order.get), sorted(shares[1], key=order.get)
 
 
+def write_png(make: Maker, target: Path) -> None:
+    """Draw one chart into `target` (PNG, atomically; fast zlib level: the files are as small)."""
+    with atomic_file(target, "wb") as handle:
+        make().savefig(handle, format="png", pil_kwargs={"compress_level": 1})
+
+
 def write_charts(makers: Mapping[str, Maker], out: Path, *, parallel: bool = False,
                  meanwhile: Callable[[], None] | None = None) -> list[Path]:
-    """Draw each chart of `makers` into `out / name` (PNG, atomically) and run `meanwhile`
-    (first, or while the forked process draws its share); the paths written. A chart that
-    cannot be written raises `OutputError` (in the child: passed back as its message)."""
+    """Draw each chart of `makers` into `out / name` and run `meanwhile` (first, or while the
+    forked process draws its share); the paths written. A chart that cannot be written raises
+    `OutputError` (from the child: its message)."""
     names = list(makers)
-    if not (parallel and hasattr(os, "fork") and len(names) > 1):
+
+    def draw(share: list[str]) -> None:
+        for name in share:
+            write_png(makers[name], out / name)
+
+    if parallel and can_fork() and len(names) > 1:
+        mine, theirs = split_by_cost(names)
+
+        def here() -> None:
+            if meanwhile is not None:
+                meanwhile()
+            draw(mine)
+
+        in_two_processes(lambda: draw(theirs) or b"", here)
+    else:
         if meanwhile is not None:
             meanwhile()
-        for name in names:
-            _write_png(makers[name], out / name)
-        return [out / name for name in names]
-    mine, theirs = split_by_cost(names)
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: draw its share, pass back the first problem, leave at once
-        os.close(read)
-        status, message = 0, b""
-        try:
-            for name in theirs:
-                _write_png(makers[name], out / name)
-        except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
-            status, message = 1, (str(error) or type(error).__name__).encode("utf-8", "replace")
-        finally:
-            try:
-                os.write(write, message[:4000])
-            finally:
-                os._exit(status)
-    os.close(write)
-    try:
-        if meanwhile is not None:
-            meanwhile()
-        for name in mine:
-            _write_png(makers[name], out / name)
-    finally:
-        with os.fdopen(read, "rb") as pipe:
-            message = pipe.read().decode("utf-8", "replace")
-        _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise OutputError(message or f"Could not write the charts into {out}.", out)
+        draw(names)
     return [out / name for name in names]

@@ -7,7 +7,9 @@ Everything is a function of the frame (one row per interaction, see `dataset`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,51 +94,76 @@ class AnalysisResult:
         return self.notes.interactions
 
 
-def run_analysis(frame: pd.DataFrame, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None, *, trend_freq: str = "auto") -> AnalysisResult:
-    """All the analysis tables for `frame` (the output of `load_skill_frame`); `trend_freq` is
-    "W", "M" or "auto"."""
-    skills = skills_of(frame)
-    steps = 8
-    done = 0
+ASSOCIATIONS, AGENTS = "associations", "agents"
+HALVES: dict[str, tuple[str, ...]] = {
+    ASSOCIATIONS: ("correlations", "channel_differences", "drivers", "trends"),
+    AGENTS: ("effects", "dose_response", "importance", "priorities", "ipa", "agent_matrix", "agent_counts"),
+}
+"""The tables of `AnalysisResult` in two halves that need nothing from each other (about equal
+work with their charts, `CHARTS`), for `analyze_into`'s two processes."""
+CHARTS: dict[str, tuple[str, ...]] = {
+    ASSOCIATIONS: ("correlations.png", "correlations_by_channel.png", "drivers.png", "trends.png"),
+    AGENTS: ("effects.png", "dose_response.png", "importance_performance.png", "agent_heatmap.png"),
+}
 
-    def step() -> None:
-        nonlocal done
+
+def analysis_tables(frame: pd.DataFrame, half: str | None = None, progress: Progress | None = None,
+                    cancelled: Cancelled | None = None, *, trend_freq: str = "auto") -> dict[str, pd.DataFrame]:
+    """The tables of one half of the analysis (`HALVES`; None: all) by field name of
+    `AnalysisResult`."""
+    skills = skills_of(frame)
+    wanted = set(HALVES[half]) if half else {t for tables in HALVES.values() for t in tables}
+    steps = (("correlations", "channel_differences"), ("effects", "dose_response"), ("drivers",),
+             ("priorities",), ("ipa",), ("agent_matrix",), ("trends",))
+    steps = tuple(step for step in steps if wanted & set(step))
+    tables: dict[str, pd.DataFrame] = {}
+    for done, step in enumerate(steps):
         if cancelled is not None and cancelled():
             raise AnalysisCancelled("The analysis was cancelled.")
         if progress is not None:
-            progress(done / steps)
-        done += 1
-
-    step()
-    found = associations(frame, skills)
-    correlations = correlation_table(found)
-    step()
-    differences = channel_differences(found)
-    step()
-    effects = effects_table(frame, skills)
-    dose = dose_response(frame, skills)
-    step()
-    drivers = key_drivers(frame, skills)
-    step()
-    priorities = coaching_priorities(frame, effects, skills)
-    step()
-    ipa = importance_performance(frame, effects, skills, agent_gaps=priorities)
-    step()
-    matrix, counts = agent_skill_matrix(priorities, "gap"), agent_skill_matrix(priorities, "n")
-    step()
-    trends = skill_trends(frame, skills, freq=trend_freq)
+            progress(done / len(steps))
+        if step[0] == "correlations":
+            found = associations(frame, skills)
+            tables["correlations"] = correlation_table(found)
+            tables["channel_differences"] = channel_differences(found)
+        elif step[0] == "effects":
+            tables["effects"] = effects_table(frame, skills)
+            tables["dose_response"] = dose_response(frame, skills)
+            tables["importance"] = skill_importance(tables["effects"])
+        elif step[0] == "drivers":
+            tables["drivers"] = key_drivers(frame, skills)
+        elif step[0] == "priorities":
+            tables["priorities"] = coaching_priorities(frame, tables["effects"], skills)
+        elif step[0] == "ipa":
+            tables["ipa"] = importance_performance(frame, tables["effects"], skills,
+                                                   agent_gaps=tables["priorities"])
+        elif step[0] == "agent_matrix":
+            tables["agent_matrix"] = agent_skill_matrix(tables["priorities"], "gap")
+            tables["agent_counts"] = agent_skill_matrix(tables["priorities"], "n")
+        else:
+            tables["trends"] = skill_trends(frame, skills, freq=trend_freq)
     if cancelled is not None and cancelled():
         raise AnalysisCancelled("The analysis was cancelled.")
     if progress is not None:
         progress(1.0)
+    return tables
+
+
+def assemble(frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> AnalysisResult:
+    """The `AnalysisResult` of `frame` holding `tables` (a table not given is None: a partial
+    result, for the charts of one half)."""
+    skills = skills_of(frame)
     return AnalysisResult(
-        notes=data_notes(frame), skills=tuple(skills),
-        yes_no_skills=tuple(yes_no_skills(frame, skills)), polarity=polarity_of(frame),
-        correlations=correlations, channel_differences=differences, effects=effects,
-        dose_response=dose, drivers=drivers, importance=skill_importance(effects), ipa=ipa,
-        priorities=priorities, agent_matrix=matrix, agent_counts=counts, trends=trends,
-    )
+        notes=data_notes(frame), skills=tuple(skills), yes_no_skills=tuple(yes_no_skills(frame, skills)),
+        polarity=polarity_of(frame),
+        **{name: tables.get(name) for tables_of_half in HALVES.values() for name in tables_of_half})
+
+
+def run_analysis(frame: pd.DataFrame, progress: Progress | None = None,
+                 cancelled: Cancelled | None = None, *, trend_freq: str = "auto") -> AnalysisResult:
+    """All the analysis tables for `frame` (the output of `load_skill_frame`); `trend_freq` is
+    "W", "M" or "auto"."""
+    return assemble(frame, analysis_tables(frame, None, progress, cancelled, trend_freq=trend_freq))
 
 
 def default_ipa_entity(result: AnalysisResult) -> tuple[str, str, str]:
@@ -167,6 +194,62 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
     return pd.DataFrame(columns).reset_index()
 
 
+def report_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
+    """The CSV files of the report and their tables."""
+    return {
+        "correlations.csv": result.correlations,
+        "channel_differences.csv": result.channel_differences,
+        "effects.csv": result.effects, "dose_response.csv": result.dose_response,
+        "drivers.csv": result.drivers, "agent_priorities.csv": result.priorities,
+        "trends.csv": result.trends, "importance_performance.csv": result.ipa,
+        "agent_skill_matrix.csv": agent_matrix_table(result),
+    }
+
+
+TABLE_NAMES: tuple[str, ...] = (
+    "correlations.csv", "channel_differences.csv", "effects.csv", "dose_response.csv", "drivers.csv",
+    "agent_priorities.csv", "trends.csv", "importance_performance.csv", "agent_skill_matrix.csv",
+)
+
+
+@contextmanager
+def _report_folder(out_dir: str | Path) -> Iterator[Path]:
+    """The report folder, checked before anything is written (an existing one's files may be
+    replaced, a new one is made in an existing folder); a failure inside the block removes a
+    folder made here with everything written into it."""
+    out = Path(out_dir).expanduser()
+    created = not out.exists()
+    names = [*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES]
+    if created:
+        check_folder(out.parent)
+    else:
+        for name in names:  # refuse before writing anything
+            check_output(out / name)
+    try:
+        if created:
+            out.mkdir()
+        yield out
+    except BaseException:
+        if created:  # a failed report into a new folder leaves no folder behind
+            for name in names:
+                (out / name).unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _write_tables(result: AnalysisResult, out: Path) -> None:
+    from .summary import summary_text
+
+    for name, table in report_tables(result).items():
+        with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
+            table.to_csv(handle, index=False)
+    with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
+        handle.write(summary_text(result) + "\n")
+
+
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
                  ipa_entity: tuple[str, str, str] | None = None, parallel: bool = False) -> list[Path]:
     """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
@@ -176,45 +259,40 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
     half the charts in a forked process (`chart_files.write_charts`; for a single-threaded
     caller such as the command line)."""
     from .chart_files import chart_makers, write_charts  # matplotlib only when charts are wanted
-    from .summary import summary_text
 
-    out = Path(out_dir).expanduser()
-    created = not out.exists()
-    if created:
-        check_folder(out.parent)
-    tables = {
-        "correlations.csv": result.correlations,
-        "channel_differences.csv": result.channel_differences,
-        "effects.csv": result.effects, "dose_response.csv": result.dose_response,
-        "drivers.csv": result.drivers, "agent_priorities.csv": result.priorities,
-        "trends.csv": result.trends, "importance_performance.csv": result.ipa,
-        "agent_skill_matrix.csv": agent_matrix_table(result),
-    }
-    names = [*tables, SUMMARY_NAME, *FIGURE_NAMES]
-    for name in names:  # refuse before writing anything
-        if not created:
-            check_output(out / name)
-    def tables_and_summary() -> None:
-        for name, table in tables.items():
-            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
-                table.to_csv(handle, index=False)
-        with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
-            handle.write(summary_text(result) + "\n")
+    with _report_folder(out_dir) as out:
+        write_charts(chart_makers(result, ipa_entity), out, parallel=parallel,
+                     meanwhile=lambda: _write_tables(result, out))
+    return [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
-    try:
-        if created:
-            out.mkdir()
-        write_charts(chart_makers(result, ipa_entity), out, parallel=parallel, meanwhile=tables_and_summary)
-    except BaseException:
-        if created:  # a failed report into a new folder leaves no folder behind
-            for name in names:  # also charts a forked process wrote
-                (out / name).unlink(missing_ok=True)
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
-    return [out / name for name in names]
+
+def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress | None = None,
+                 ipa_entity: tuple[str, str, str] | None = None) -> tuple[AnalysisResult, list[Path]]:
+    """`run_analysis(frame)` and `write_report` of it into `out_dir`, on two cores where the
+    system can fork (`forked`): a child computes one half of the tables (`HALVES`) and draws
+    their charts while this process does the other half, then sends its tables back (pickled)
+    for the CSV files and the summary. The same tables and files as the two calls; for
+    single-threaded callers (the command line). `progress` follows this process's half."""
+    from .chart_files import chart_makers, write_png
+    from .forked import can_fork, in_two_processes
+
+    if not can_fork():
+        result = run_analysis(frame, progress)
+        return result, write_report(result, out_dir, ipa_entity=ipa_entity)
+
+    def half(name: str, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
+        tables = analysis_tables(frame, name, progress)
+        makers = chart_makers(assemble(frame, tables), ipa_entity)
+        for chart in CHARTS[name]:
+            write_png(makers[chart], out / chart)
+        return tables
+
+    with _report_folder(out_dir) as out:
+        mine, theirs = in_two_processes(lambda: pickle.dumps(half(ASSOCIATIONS), pickle.HIGHEST_PROTOCOL),
+                                        lambda: half(AGENTS, progress))
+        result = assemble(frame, {**pickle.loads(theirs), **mine})
+        _write_tables(result, out)
+    return result, [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
 
 SUMMARY_NAME = "summary.txt"

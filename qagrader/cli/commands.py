@@ -230,7 +230,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 def analyze(args: argparse.Namespace) -> int:
     from qagrader.analysis.dataset import AnalysisFilters
     from qagrader.analysis.frames import load_skill_frame
-    from qagrader.analysis.report import run_analysis, write_report
+    from qagrader.analysis.report import analyze_into
     from qagrader.analysis.summary import summary_text
 
     filters = AnalysisFilters(
@@ -242,9 +242,8 @@ def analyze(args: argparse.Namespace) -> int:
         frame = load_skill_frame(ws, filters)
         if frame.empty:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
-        with ProgressBar("Analysing") as bar:
-            result = run_analysis(frame, progress=bar)
-        files = write_report(result, args.out, parallel=True)  # the workspace stays open: it cannot be overwritten
+        with ProgressBar("Analysing") as bar:  # on two cores (the workspace stays open: it cannot be overwritten)
+            result, files = analyze_into(frame, args.out, progress=bar)
     print(summary_text(result))
     print(f"Wrote {len(files)} files to {args.out} (the summary above is summary.txt).")
     return 0

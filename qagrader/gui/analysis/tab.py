@@ -119,7 +119,8 @@ class AnalysisTab(QWidget):
         self._busy_timer.timeout.connect(lambda: self.busy.show())
 
         self.filter_bar = FilterBar()
-        self.filter_bar.changed.connect(self._debounce.start)
+        self.filter_bar.changed.connect(self._debounce.start)  # dates: wait for the typing to settle
+        self.filter_bar.chosen.connect(self.recompute)  # a list's entry: at once (stops the wait)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -224,7 +225,8 @@ class AnalysisTab(QWidget):
             return None
         filters = self.filter_bar.values()
         source = self.ws
-        relay = _Relay() if self.computed is None else None  # nothing on screen yet
+        # the correlations first: on first opening, and whenever they are the chart in view
+        relay = _Relay() if self.computed is None or self._correlations_in_view() else None
         grades = self.grades
         with_options = with_options or grades is None
 
@@ -278,7 +280,7 @@ class AnalysisTab(QWidget):
     def _first_look(self, task: Task, computed: Computed) -> None:
         """The opening chart, before the rest of the analysis is done."""
         relay: _Relay = task.relay
-        if task is not self._slot.current or self.computed is not None:
+        if task is not self._slot.current or (self.computed is not None and not self._correlations_in_view()):
             relay.drawn.set()
             return
         if computed.options is not None:
@@ -291,6 +293,10 @@ class AnalysisTab(QWidget):
             canvas.mpl_connect("draw_event", lambda _event: relay.drawn.set())
         else:
             relay.drawn.set()
+
+    def _correlations_in_view(self) -> bool:
+        """The charts are on screen with the correlations' page in front."""
+        return self.stack.currentIndex() == 0 and self.tabs.currentWidget() is self.correlations
 
     def _finished(self, task: Task, computed: Computed) -> None:
         if task is not self._slot.current:
