@@ -75,10 +75,15 @@ class Grades:
 
     def __init__(self, columns: StoreColumns, agents: list[tuple], teams: list[tuple], graders: list[tuple],
                  scorecards: list[tuple], polarity: dict[str, str]):
-        order = np.lexsort((columns.arrays["evaluation_id"], columns.arrays["interaction_id"]))
-        arrays = {name: values[order] for name, values in columns.arrays.items()}
-        scores = columns.scores[order]
-        self.total = len(order)
+        interaction, evaluation = columns.arrays["interaction_id"], columns.arrays["evaluation_id"]
+        steps = np.diff(interaction)
+        if (steps > 0).all() or ((steps >= 0).all() and (np.diff(evaluation)[steps == 0] > 0).all()):
+            arrays, scores = dict(columns.arrays), columns.scores  # in order already (the usual case): no copy
+        else:
+            order = np.lexsort((evaluation, interaction))
+            arrays = {name: values[order] for name, values in columns.arrays.items()}
+            scores = columns.scores[order]
+        self.total = len(interaction)
         """Submitted, non-calibration evaluations in the workspace."""
         self.agents = _Names.of((a[0], a[1]) for a in agents)
         self.teams = _Names.of(teams)
@@ -166,10 +171,10 @@ class Grades:
             "csat_scale": pd.Series(text("csat_scale", ""), dtype=str),
             "n_grades": np.ones(n, dtype=np.int64), "blind": take(self.arrays["blind"]),
         }
-        frame = pd.DataFrame(columns)
+        frame = pd.DataFrame(columns, copy=False)
         if skills:
-            skill_frame = pd.DataFrame(scores[:, graded], columns=renamed)
-            frame = pd.concat([frame, skill_frame], axis=1)
+            kept = scores if graded.all() else scores[:, graded]
+            frame = pd.concat([frame, pd.DataFrame(kept, columns=renamed, copy=False)], axis=1)
         frame = per_interaction(frame)
         return with_polarity(frame, {r: self.polarity.get(s, POSITIVE) for r, s in zip(renamed, skills)})
 
