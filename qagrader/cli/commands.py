@@ -133,7 +133,8 @@ def export_evaluations(args: argparse.Namespace) -> int:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
             rows = export_evaluations(ws, args.out, shape=args.format, scorecard=args.scorecard,
-                                      status=args.status, excel_bom=args.excel, progress=bar)
+                                      status=args.status, include_calibration=args.include_calibration,
+                                      excel_bom=args.excel, progress=bar)
     print(f"Wrote {rows} {'evaluations' if args.format == 'wide' else 'answers'} to {args.out}")
     return 0
 

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev_out.add_argument("--format", choices=("wide", "long"), default="wide")
     ev_out.add_argument("--scorecard", metavar="NAME")
     ev_out.add_argument("--status", choices=("submitted", "draft"))
+    ev_out.add_argument("--include-calibration", action="store_true",
+                        help="also the calibration grades of closed sessions (left out by default)")
     ev_out.add_argument("--excel", action="store_true", help="UTF-8 with BOM, for Excel")
     ev_out.set_defaults(run=commands.export_evaluations)
     card_out = exp_sub.add_parser("scorecard", help="a scorecard as JSON or CSV (by the file suffix)")

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..calibration import rows as calibration_rows
 from ..errors import NotFound, QAGraderError
 from ..storage.changes import EVALUATIONS, GRADERS
 from ..storage.records import new_uuid, utc_now
@@ -151,6 +152,7 @@ class Graders:
                 "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
             conn.execute("UPDATE evaluation_history SET editor_id = ? WHERE editor_id = ?", (keep_id, duplicate_id))
             conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
+            calibration_rows.replace_grader(self._ws, keep_id, duplicate_id)
             conn.execute("DELETE FROM graders WHERE id = ?", (duplicate_id,))
             conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (utc_now(), keep_id))
             self._ws.record(GRADERS, [keep_id, duplicate_id])
