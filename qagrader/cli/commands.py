@@ -196,6 +196,36 @@ def analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def calibration(args: argparse.Namespace) -> int:
+    from qagrader.analysis.calibration import calibration_results
+    from qagrader.analysis.calibration_report import write_calibration_report
+
+    if args.session and (args.date_from or args.date_to):
+        raise QAGraderError("Give either --session or --from/--to, not both.")
+    with _open(args) as ws:
+        results = calibration_results(ws, session=args.session, date_from=args.date_from, date_to=args.date_to)
+    if results.empty:
+        waiting = f" ({_count(len(results.open_sessions), 'open session')} still grading)" \
+            if results.open_sessions else ""
+        raise QAGraderError(f"No closed calibration session{' in these dates' if args.date_from or args.date_to else ''}"
+                            f"{waiting}; results come from closed sessions.")
+    files = write_calibration_report(results, args.out)
+    items = sum(s.items for s in results.sessions)
+    print(f"Calibration results of {_count(len(results.sessions), 'closed session')} ({_count(items, 'interaction')}); "
+          f"wrote {len(files)} files to {args.out}")
+    pooled = results.agreement[results.agreement["session"] == ("all" if args.session is None else
+                                                                results.sessions[0].label)]
+    weak = pooled[pooled["alpha"] < 0.667]
+    if not weak.empty:
+        listed = "; ".join(f"{card}: " + ", ".join(f"{q} {a:.2f}" for q, a in zip(rows["question"], rows["alpha"]))
+                           for card, rows in weak.groupby("scorecard", sort=True))
+        print(f"Graders disagree (alpha below 0.667) on {listed}")
+    if results.open_sessions:
+        names = ", ".join(f"'{s.label}'" for s in results.open_sessions)
+        print(f"Left out until closed: {names}")
+    return 0
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 

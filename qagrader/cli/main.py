@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_filter_arguments(analyze)
     analyze.set_defaults(run=commands.analyze)
 
+    cal = sub.add_parser("calibration", help="calibration results: agreement per question, graders' alignment "
+                                              "and leniency (CSV tables and charts)")
+    cal.add_argument("--out", type=Path, required=True, metavar="DIR")
+    cal.add_argument("--session", metavar="NAME", help="one closed session (default: every closed session, "
+                                                       "each and pooled as session 'all')")
+    cal.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="sessions held on or after")
+    cal.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="sessions held on or before")
+    cal.set_defaults(run=commands.calibration)
+
     team.add_arguments(sub)
     return parser
 

@@ -170,3 +170,30 @@ def merged_rows(ws: "Workspace", table: str, columns: tuple[str, ...], inserts: 
     changed = sorted(set(sessions))
     if changed:
         ws.record(CALIBRATION_SESSIONS, changed if len(changed) <= 10_000 else None)
+
+
+GRADE_COLUMNS = ("uuid", "interaction_id", "scorecard_id", "grader_id", "status", "answers", "overall_comment",
+                 "score", "auto_failed", "auto_fail_reasons", "created_at", "updated_at", "submitted_at")
+"""The values of a row for `insert_calibration_grades`, in order."""
+
+
+def insert_calibration_grades(ws: "Workspace", session_id: int, grades: Iterable[tuple],
+                              skills: Iterable[Iterable[tuple[str, float]]]) -> list[int]:
+    """Calibration evaluations of a session made elsewhere (the demo): `grades` of
+    `GRADE_COLUMNS` values, `skills` their skill scores; their ids."""
+    _check(ws)
+    conn = ws.conn
+    ids = []
+    for values, scores in zip(grades, skills):
+        evaluation_id = conn.execute(
+            f"INSERT INTO evaluations ({', '.join(GRADE_COLUMNS)}, calibration) "
+            f"VALUES ({', '.join('?' * len(GRADE_COLUMNS))}, 1)", values).lastrowid
+        conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
+                         [(evaluation_id, skill, value) for skill, value in scores])
+        ids.append(evaluation_id)
+    conn.executemany("INSERT INTO calibration_grades (evaluation_id, session_id) VALUES (?, ?)",
+                     [(i, session_id) for i in ids])
+    if ids:
+        ws.record(EVALUATIONS, ids)
+        ws.record(CALIBRATION_SESSIONS, [session_id])
+    return ids

@@ -1,0 +1,162 @@
+"""The demo's calibration: a monthly session per scorecard in turn, in which every QA specialist
+grades the same interactions, and this month's session still open.
+
+Graders read most questions alike, but not all: each question has an ambiguity (how often a
+grader reads it one step off; rapport & personalisation and authenticity are hard to judge,
+verification and data protection are not), and each grader a noise and a lean (Sam Whitfield,
+the newest, is lenient and noisier, and gets closer to the others session by session; Lucía
+Ortega is a little strict). So the results show a skill whose graders disagree (its alpha
+below 0.667), a lenient grader, and a trend.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..calibration import rows
+from ..scorecards.model import NO, YES, Question, Scorecard
+from ..scorecards.scoring import Answer, score
+from .cases import Case
+
+if TYPE_CHECKING:
+    from ..storage.workspace import Workspace
+
+# How often a grader reads a question one step off the interaction's answer (before the
+# grader's own noise); questions not listed: `USUAL_AMBIGUITY`.
+AMBIGUITY: dict[str, float] = {
+    "rapport": 0.42, "authenticity": 0.24, "empathy": 0.06, "friendly_tone": 0.06, "writing": 0.05,
+    "resolution": 0.03, "verification": 0.0, "data_protection": 0.0, "right_name": 0.0, "negative_tone": 0.01,
+}
+USUAL_AMBIGUITY = 0.02
+# Grader: (noise multiplier per session, share of off-readings that lean to the better answer).
+GRADER_HABITS: dict[str, tuple[tuple[float, ...], float]] = {
+    "Priya Raman": ((0.5,), 0.5),
+    "Tom Becker": ((1.0,), 0.5),
+    "Lucía Ortega": ((1.2,), 0.25),
+    "Sam Whitfield": ((3.2, 2.2, 1.5, 1.3), 0.9),
+}
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    name: str
+    day_before_end: int  # held this many days before the demo's last day
+    channel: str
+    items: int
+    benchmark: str | None
+    closed: bool = True
+
+
+SESSIONS: tuple[DemoSession, ...] = (
+    DemoSession("August calibration", 63, "phone", 12, "Priya Raman"),
+    DemoSession("September calibration", 35, "chat", 12, None),
+    DemoSession("October calibration", 14, "email", 12, "Priya Raman"),
+    DemoSession("This week's calibration", 1, "phone", 6, "Priya Raman", closed=False),
+)
+# In the open session: how many items each grader has submitted (the rest not started).
+OPEN_SUBMITTED = {"Tom Becker": 6, "Lucía Ortega": 3, "Priya Raman": 2, "Sam Whitfield": 0}
+
+
+def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping[str, Scorecard],
+                       card_ids: Mapping[str, int], graders: Sequence[str], rng: random.Random,
+                       new_uuid: Callable[[], str], end: date) -> int:
+    """Write the demo's sessions and their grades inside the open transaction; the number of
+    calibration grades."""
+    grader_ids = dict(ws.conn.execute("SELECT name, id FROM graders"))
+    used: set[int] = set()
+    count = 0
+    for number, plan in enumerate(SESSIONS):
+        day = _weekday(end - timedelta(days=plan.day_before_end))
+        held = datetime.combine(day, datetime.min.time()) + timedelta(hours=10)
+        pool = [c for c in cases if c.channel == plan.channel and c.status == "submitted" and c.id not in used
+                and 3 <= (day - c.occurred.date()).days <= 40]
+        chosen = sorted(_varied(pool, plan.items, rng), key=lambda c: c.occurred)
+        used.update(c.id for c in chosen)
+        stamp = _ts(held - timedelta(days=3))
+        session_id = rows.insert_session(ws, name=plan.name, held_on=day.isoformat(), scorecard_id=card_ids[plan.channel],
+                                         benchmark_grader_id=grader_ids[plan.benchmark] if plan.benchmark else None,
+                                         notes=_NOTES.get(plan.channel, ""), uuid=new_uuid(), now=stamp)
+        rows.set_members(ws, session_id, [grader_ids[g] for g in graders], now=stamp)
+        rows.add_items(ws, session_id, [c.id for c in chosen], now=stamp)
+        card = cards[plan.channel]
+        grades, skills = [], []
+        for grader in graders:
+            noise, lean = GRADER_HABITS.get(grader, ((1.0,), 0.5))
+            factor = noise[min(number, len(noise) - 1)]
+            done = len(chosen) if plan.closed else OPEN_SUBMITTED.get(grader, 0)
+            for position, case in enumerate(chosen[:done]):
+                answers = read_by_grader(card, case.answers, factor, lean, rng)
+                result = score(card, answers)
+                begun = held + timedelta(minutes=12 * position + rng.randint(0, 20))
+                finished = _ts(begun + timedelta(minutes=rng.randint(5, 14)))
+                grades.append((new_uuid(), case.id, card_ids[plan.channel], grader_ids[grader], "submitted",
+                               json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False), "",
+                               result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
+                               _ts(begun), finished, finished))
+                skills.append(list(result.skills.items()))
+        count += len(rows.insert_calibration_grades(ws, session_id, grades, skills))
+        if plan.closed:
+            closed_at = _ts(held + timedelta(days=2))
+            rows.update_session(ws, session_id, status="closed", closed_at=closed_at, now=closed_at)
+    return count
+
+
+_NOTES = {"phone": "Monthly calibration on phone calls; Priya leads.",
+          "chat": "Chat calibration; no benchmark, the team's consensus decides.",
+          "email": "Email calibration; Priya leads."}
+
+
+def read_by_grader(card: Scorecard, answers: Mapping[str, Answer], noise: float, lean: float,
+                   rng: random.Random) -> dict[str, Answer]:
+    """One grader's reading of an interaction whose answers are `answers`: each question read
+    one step off with probability `AMBIGUITY x noise`, towards the better answer with
+    probability `lean`; now and then N/A given or missed where the question allows it."""
+    out: dict[str, Answer] = {}
+    for q in card.questions:
+        answer = answers[q.key]
+        chance = AMBIGUITY.get(q.key, USUAL_AMBIGUITY) * noise
+        if q.allow_na and rng.random() < 0.02 * noise:
+            out[q.key] = Answer(_labels(q)[-1], False) if answer.na else Answer(None, True)
+            continue
+        if answer.na or rng.random() >= chance:
+            out[q.key] = answer
+            continue
+        labels = _labels(q)
+        index = labels.index(answer.value)
+        step = 1 if rng.random() < lean else -1
+        moved = index + step if 0 <= index + step < len(labels) else index  # no better than the best
+        out[q.key] = Answer(labels[moved], False)
+    return out
+
+
+def _labels(q: Question) -> tuple[str | int, ...]:
+    """Possible answers, worst first."""
+    if q.type == "scale":
+        return tuple(range(q.min or 0, (q.max or 0) + 1))
+    if q.type == "yes_no":
+        return (NO, YES)
+    return tuple(o.label for o in sorted(q.options, key=lambda o: o.points))
+
+
+def _varied(pool: Sequence[Case], count: int, rng: random.Random) -> list[Case]:
+    """`count` cases, half of them among the lower-scoring third (as a lead picks interactions
+    with something to discuss), the rest at random."""
+    ranked = sorted(pool, key=lambda c: (c.result.total if c.result.total is not None else 0.0, c.id))
+    low = rng.sample(ranked[: len(ranked) // 3], min(count // 2, len(ranked) // 3))
+    rest = [c for c in pool if c not in low]
+    return low + rng.sample(rest, min(count - len(low), len(rest)))
+
+
+def _weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _ts(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
