@@ -157,7 +157,7 @@ class CalibrationResults:
     sessions: tuple[CalibrationSession, ...]
     agreement: pd.DataFrame  # AGREEMENT_COLUMNS, per session and `all`
     graders: pd.DataFrame  # GRADER_COLUMNS, per session and `all`
-    disagreements: pd.DataFrame  # DISAGREEMENT_COLUMNS, items where graders split most first
+    disagreements: pd.DataFrame  # DISAGREEMENT_COLUMNS (+ by_grader: {grader: answer}), most split first
     skills: pd.DataFrame  # SKILL_COLUMNS, pooled over the sessions
     open_sessions: tuple[CalibrationSession, ...] = field(default=())  # left out until closed
 
@@ -263,8 +263,9 @@ def disagreement_table(grades: Sequence[SessionGrades]) -> pd.DataFrame:
                     "answers": "; ".join(f"{name}: {value}" for name, value in
                                          sorted(answers.items(), key=lambda kv: kv[0].casefold())),
                     "guideline": question.guideline, "scorecard": g.session.scorecard_name,
-                    "question_text": question.text, "held_on": g.session.held_on, "_order": order})
-    frame = pd.DataFrame(rows, columns=[*DISAGREEMENT_COLUMNS, "_order"])
+                    "question_text": question.text, "held_on": g.session.held_on,
+                    "by_grader": {name: str(value) for name, value in answers.items()}, "_order": order})
+    frame = pd.DataFrame(rows, columns=[*DISAGREEMENT_COLUMNS, "by_grader", "_order"])
     frame = frame.sort_values(["agreement", "held_on", "_order", "interaction"], ascending=[True, False, True, True],
                               kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from qagrader.core.errors import QAGraderError
 
-from .calibration import ALL, CalibrationResults, trend
+from .calibration import ALL, DISAGREEMENT_COLUMNS, CalibrationResults, trend
 
 
 def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -> list[Path]:
@@ -30,7 +30,7 @@ def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -
     session = ALL if len(results.sessions) != 1 or (results.agreement["session"] == ALL).any() else \
         results.sessions[0].label
     tables = {"agreement.csv": results.agreement, "graders.csv": results.graders,
-              "disagreements.csv": results.disagreements, "skills.csv": results.skills}
+              "disagreements.csv": results.disagreements[list(DISAGREEMENT_COLUMNS)], "skills.csv": results.skills}
     written = []
     for name, table in tables.items():
         with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
