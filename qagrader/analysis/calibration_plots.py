@@ -173,7 +173,7 @@ def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Th
     span = max(5.0, float(np.nan_to_num(span)) * 1.25)
     right.set_xlim(-span, span)
     right.set_ylim(len(rows) - 0.4, -0.6)
-    right.set_xlabel("Leniency: score points above the benchmark (mean)")
+    right.set_xlabel("Leniency: mean score points above the benchmark")
     benchmark = rows["benchmark"].iloc[0]
     against = "the consensus of the other graders" if benchmark == CONSENSUS else (
         "each session's benchmark" if benchmark == "per session" else benchmark)

@@ -170,7 +170,7 @@ class CalibrationView(QWidget):
             self.sessions.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.sessions.header().setStretchLastSection(False)
         self.sessions.currentItemChanged.connect(self._session_chosen)
-        left = QWidget()
+        self.left = left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 0, 12)
         buttons = QHBoxLayout()
@@ -488,9 +488,11 @@ class CalibrationView(QWidget):
             show_error(self, "Enter your name as grader in Preferences (Ctrl+,) first.")
             return
         self.pages.setCurrentWidget(self.grading)
+        self.left.hide()  # the whole width for the transcript and the scorecard
         self.grading.start(self.ws, grader, session_id)
 
     def _back_from_grading(self) -> None:
+        self.left.show()
         self.pages.setCurrentWidget(self.tabs)
         self.refresh()
 
