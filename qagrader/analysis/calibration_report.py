@@ -1,77 +1,67 @@
 """Writing calibration results to a folder: `agreement.csv` (per question), `graders.csv` (per
 grader), `disagreements.csv` (answers side by side with the guidelines), `skills.csv` (alpha of
-each skill score) and the charts, each file written atomically."""
+each skill score) and the charts. Each file is written atomically (`core.storage.files`)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
 
-from qagrader.core.errors import QAGraderError
+from qagrader.core.storage.files import atomic_file, check_folder, check_output
 
 from .calibration import ALL, DISAGREEMENT_COLUMNS, CalibrationResults, trend
 
+TABLE_NAMES: tuple[str, ...] = ("agreement.csv", "graders.csv", "disagreements.csv", "skills.csv")
+FIGURE_NAMES: tuple[str, ...] = ("agreement.png", "graders.png", "grader_trends.png")
+
 
 def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -> list[Path]:
-    """Write the tables and charts of `results` into `out_dir` (created if missing); the paths."""
+    """Write the tables and charts of `results` into `out_dir` (created if missing, in an
+    existing folder); the paths written. A failure leaves older files as they were and removes
+    a folder this call created."""
     from . import calibration_plots as plots  # matplotlib only when charts are wanted
 
     out = Path(out_dir).expanduser()
+    created = not out.exists()
+    if created:
+        check_folder(out.parent)
+    else:
+        for name in (*TABLE_NAMES, *FIGURE_NAMES):  # refuse before writing anything
+            check_output(out / name)
+    pooled = (results.agreement["session"] == ALL).any() or len(results.sessions) != 1
+    session = ALL if pooled else results.sessions[0].label
+    tables = dict(zip(TABLE_NAMES, (results.agreement, results.graders,
+                                    results.disagreements[list(DISAGREEMENT_COLUMNS)], results.skills)))
+    figures = dict(zip(FIGURE_NAMES, (lambda: plots.plot_agreement(results.agreement, session),
+                                      lambda: plots.plot_graders(results.graders, session),
+                                      lambda: plots.plot_trends(trend(results.graders)))))
+    written: list[Path] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise QAGraderError(f"Cannot create the folder {out}: {error.strerror or error}.") from error
-    session = ALL if len(results.sessions) != 1 or (results.agreement["session"] == ALL).any() else \
-        results.sessions[0].label
-    tables = {"agreement.csv": results.agreement, "graders.csv": results.graders,
-              "disagreements.csv": results.disagreements[list(DISAGREEMENT_COLUMNS)], "skills.csv": results.skills}
-    written = []
-    for name, table in tables.items():
-        with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
-            _rounded(table).to_csv(handle, index=False, lineterminator="\n")
-        written.append(out / name)
-    figures = {"agreement.png": plots.plot_agreement(results.agreement, session),
-               "graders.png": plots.plot_graders(results.graders, session),
-               "grader_trends.png": plots.plot_trends(trend(results.graders))}
-    for name, figure in figures.items():
-        with atomic_file(out / name, "wb") as handle:
-            figure.savefig(handle, format="png")
-        written.append(out / name)
+        if created:
+            out.mkdir()
+        for name, table in tables.items():
+            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
+                _rounded(table).to_csv(handle, index=False, lineterminator="\n")
+            written.append(out / name)
+        for name, draw in figures.items():
+            with atomic_file(out / name, "wb") as handle:
+                draw().savefig(handle, format="png")
+            written.append(out / name)
+    except BaseException:
+        if created:
+            for path in written:
+                path.unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     return written
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
-    """Percentages and score points to 1 decimal, alphas to 3."""
+    """Percentages and score points to 1 or 2 decimals, alphas to 3."""
     digits = {"alpha": 3, "percent_agreement": 1, "agreement": 1, "alignment": 1, "alignment_low": 1,
               "alignment_high": 1, "leniency": 2, "leniency_low": 2, "leniency_high": 2}
     return table.round({c: d for c, d in digits.items() if c in table.columns})
-
-
-@contextmanager
-def atomic_file(target: Path, mode: str = "w", *, encoding: str | None = None,
-                newline: str | None = None) -> Iterator[IO]:
-    """A temporary file beside `target` that replaces it (flushed and fsynced) only when the
-    block ends without error."""
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    try:
-        handle = open(tmp, "xb") if mode == "wb" else open(tmp, "x", encoding=encoding, newline=newline)
-    except OSError as error:
-        raise QAGraderError(f"Cannot write {target}: {error.strerror or error}.") from error
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise QAGraderError(f"Cannot write {target}: {error.strerror or error}.") from error
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
