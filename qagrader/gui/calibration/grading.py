@@ -44,8 +44,8 @@ class CalibrationGrading(QWidget):
         self.overall = ""
         self.heading = QLabel("")
         self.heading.setObjectName("title")
-        back = QPushButton("Back to sessions")
-        back.clicked.connect(self._leave)
+        self.back_button = QPushButton("Back to sessions")
+        self.back_button.clicked.connect(self._leave)
         self.items = QListWidget()
         self.items.setMinimumWidth(180)
         self.items.setMaximumWidth(240)
@@ -95,7 +95,7 @@ class CalibrationGrading(QWidget):
         body.setStretchFactor(1, 1)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
-        top.addWidget(back)
+        top.addWidget(self.back_button)
         note = QLabel("Blind: you see neither the customer's rating nor the other graders' answers until the "
                       "lead closes the session.")
         note.setObjectName("muted")
