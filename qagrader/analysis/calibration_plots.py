@@ -79,7 +79,7 @@ def plot_agreement(agreement: pd.DataFrame, session: str = ALL, *, scorecard: st
     ax = fig.add_subplot()
     _style(ax, theme)
     rows = rows.assign(_key=rows["alpha"].astype(float).fillna(np.inf)).sort_values(
-        ["scorecard", "_key"], ascending=[True, False], kind="stable")
+        ["scorecard", "_key"], kind="stable")  # the questions graders read most differently first
     several = rows["scorecard"].nunique() > 1
     y = np.arange(len(rows))
     alpha = rows["alpha"].astype(float).to_numpy()
@@ -99,8 +99,9 @@ def plot_agreement(agreement: pd.DataFrame, session: str = ALL, *, scorecard: st
     ax.axvline(0, color=theme.foreground, linewidth=0.8, alpha=0.4)
     for position, a, p, reason in zip(y, alpha, percent, rows["reason"]):
         if np.isnan(a):
-            note = f"alpha undefined: {reason}" if reason else "alpha undefined"
-            ax.text(0.02, position, note, va="center", fontsize=8, color=theme.foreground, alpha=0.85)
+            note = "alpha undefined" + (f": {reason.split(':')[0]}" if reason else "")
+            ax.text(0.02, position, textwrap.shorten(note, 46, placeholder="…"), va="center", fontsize=8,
+                    color=theme.foreground, alpha=0.85)
         else:
             ax.text(max(a, 0) + 0.015 if np.isnan(p) or abs(p - a) > 0.08 else max(a, p) + 0.03, position,
                     f"{a:.2f}", va="center", fontsize=8, color=theme.foreground)

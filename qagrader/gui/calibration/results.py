@@ -170,7 +170,7 @@ class ResultsPanel(QWidget):
         rows = results.agreement[results.agreement["session"] == scope]
         if figures.scorecard:
             rows = rows[rows["scorecard"] == figures.scorecard]
-        self._fill_questions(rows.sort_values("alpha", na_position="first", kind="stable"))
+        self._fill_questions(rows.sort_values("alpha", na_position="last", kind="stable"))
         split = results.disagreements
         if scope != ALL:
             split = split[split["session"] == scope]
