@@ -11,6 +11,8 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from qagrader.analysis.calibration import (
@@ -82,6 +84,33 @@ def test_edge_cases_leave_alpha_empty_with_the_reason():
     assert never_together.alpha is None and never_together.reason == "no item was answered by two graders"
     assert [reading(a) for a in (0.81, 0.8, 0.7, 0.667, 0.5, None)] == [
         "reliable", "reliable", "tentative", "tentative", "unreliable", ""]
+
+
+_LABELS = st.sampled_from(["Yes", "No", "N/A", "Partial", None])
+
+
+@given(st.lists(st.lists(_LABELS, min_size=5, max_size=5), min_size=2, max_size=5), st.permutations(range(5)))
+@settings(max_examples=60, deadline=None)
+def test_nominal_alpha_matches_the_package_and_ignores_names_and_order(rows, order):
+    """Any labels, coded here independently, agree with the package; renaming the categories and
+    reordering graders and items changes nothing."""
+    matrix = pd.DataFrame(rows)
+    result = agreement(matrix, "nominal")
+    codes = {"Yes": 0.0, "No": 1.0, "N/A": 2.0, "Partial": 3.0}
+    data = np.array([[np.nan if v is None else codes[v] for v in row] for row in rows])
+    pairable = [c for c in range(5) if np.sum(~np.isnan(data[:, c])) >= 2]
+    values = {v for c in pairable for v in data[:, c] if not np.isnan(v)}
+    if len(values) >= 2:
+        assert result.alpha == pytest.approx(krippendorff.alpha(reliability_data=data,
+                                                                level_of_measurement="nominal"))
+    else:
+        assert result.alpha is None and result.reason
+    renamed = matrix.replace({"Yes": "Oui", "No": "Non"}).iloc[::-1, list(order)]
+    again = agreement(renamed, "nominal")
+    assert (again.items, again.graders) == (result.items, result.graders)
+    assert again.alpha == pytest.approx(result.alpha) if result.alpha is not None else again.alpha is None
+    if result.percent_agreement is not None:
+        assert again.percent_agreement == pytest.approx(result.percent_agreement)
 
 
 CARD = {"name": "Calibration QA", "channels": ["phone"], "sections": [{"name": "S", "questions": [

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser
 
 from qagrader.core.calibration.grading import own_grade, save_calibration_grade
 from qagrader.core.scorecards.scoring import Answer
-from qagrader.gui.calibration.dialogs import NewSessionDialog
+from qagrader.gui.calibration.dialogs import EditSessionDialog, NewSessionDialog
 from qagrader.gui.main_window import MainWindow
 from tests.gui.conftest import GRADER, interaction_id
 
@@ -151,3 +151,13 @@ def test_a_random_sample_then_close_and_reopen(qtbot, window, workspace, monkeyp
     qtbot.mouseClick(view.session_page.close_button, Qt.MouseButton.LeftButton)
     assert not workspace.calibration.get(session.id).closed
     assert view.session_page.close_button.text() == "Close session"
+
+    def rename(dialog: EditSessionDialog) -> int:
+        dialog.name.setText("April round")
+        dialog.notes.setPlainText("tone guideline rewritten")
+        return EditSessionDialog.DialogCode.Accepted
+    monkeypatch.setattr(EditSessionDialog, "exec", rename)
+    qtbot.mouseClick(view.session_page.edit_button, Qt.MouseButton.LeftButton)
+    assert view.session_page.title.text() == "April round"
+    assert workspace.calibration.get(session.id).notes == "tone guideline rewritten"
+    assert view.sessions.currentItem().text(0) == "April round"

@@ -244,3 +244,31 @@ class SampleDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.filters)
         layout.addWidget(buttons)
+
+
+class EditSessionDialog(QDialog):
+    """A session's name, date and notes."""
+
+    def __init__(self, name: str, held_on: str, notes: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Edit the session")
+        self.setMinimumWidth(460)
+        self.name = QLineEdit(name)
+        self.held_on = QDateEdit(QDate.fromString(held_on, "yyyy-MM-dd"))
+        self.held_on.setCalendarPopup(True)
+        self.held_on.setDisplayFormat("yyyy-MM-dd")
+        self.notes = QPlainTextEdit(notes)
+        self.notes.setFixedHeight(70)
+        form = QFormLayout()
+        form.addRow("Name:", self.name)
+        form.addRow("Date:", self.held_on)
+        form.addRow("Notes:", self.notes)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def values(self) -> tuple[str, str, str]:
+        return self.name.text(), self.held_on.date().toString("yyyy-MM-dd"), self.notes.toPlainText()

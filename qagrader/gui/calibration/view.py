@@ -22,7 +22,7 @@ from qagrader.gui.grading.style import STYLE
 from qagrader.gui.messages import show_error
 from qagrader.gui.workers import Task, TaskSlot
 
-from .dialogs import GradersDialog, NewSessionDialog, SampleDialog
+from .dialogs import EditSessionDialog, GradersDialog, NewSessionDialog, SampleDialog
 from .grading import CalibrationGrading
 from .results import ResultFigures, ResultsPanel, build_figures, theme_of
 from .writes import Writer
@@ -69,6 +69,8 @@ class SessionPage(QWidget):
         self.close_button = QPushButton("Close session")
         self.close_button.setToolTip("Stop grading and show everyone's answers and the results")
         self.graders_button = QPushButton("Graders…")
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("Name, date and notes")
         self.add_selected_button = QPushButton("Add selected interactions")
         self.add_selected_button.setToolTip("Add the interactions selected in the Interactions screen")
         self.add_sample_button = QPushButton("Add a random sample…")
@@ -82,7 +84,7 @@ class SessionPage(QWidget):
         self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.items.horizontalHeader().setStretchLastSection(True)
         actions = QHBoxLayout()
-        for button in (self.grade_button, self.close_button, self.graders_button):
+        for button in (self.grade_button, self.close_button, self.graders_button, self.edit_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.delete_button)
@@ -200,6 +202,7 @@ class CalibrationView(QWidget):
             lambda: self.grade_my_items(self.session_page.session.id if self.session_page.session else None))
         self.session_page.close_button.clicked.connect(self._close_or_reopen)
         self.session_page.graders_button.clicked.connect(self._edit_graders)
+        self.session_page.edit_button.clicked.connect(self._edit_session)
         self.session_page.add_selected_button.clicked.connect(self._add_selected)
         self.session_page.add_sample_button.clicked.connect(self._add_sample)
         self.session_page.remove_button.clicked.connect(self._remove_items)
@@ -442,6 +445,14 @@ class CalibrationView(QWidget):
             self.writer.run(self.ws, _set_graders, session.id, dialog.people.chosen(),
                             dialog.people.chosen_benchmark())
 
+    def _edit_session(self) -> None:
+        session = self._chosen_session()
+        if session is None or self.ws is None:
+            return
+        dialog = EditSessionDialog(session.name, session.held_on, session.notes, self)
+        if dialog.exec() == EditSessionDialog.DialogCode.Accepted:
+            self.writer.run(self.ws, _edit, session.id, *dialog.values())
+
     def _add_selected(self) -> None:
         session = self._chosen_session()
         ids = tuple(self.selection_source() or ())
@@ -525,6 +536,10 @@ def _reopen(ws: Workspace, session_id: int) -> None:
 
 def _set_graders(ws: Workspace, session_id: int, graders, benchmark) -> None:
     ws.calibration.set_graders(session_id, graders, benchmark)
+
+
+def _edit(ws: Workspace, session_id: int, name: str, held_on: str, notes: str) -> None:
+    ws.calibration.edit(session_id, name=name, held_on=held_on, notes=notes)
 
 
 def _add_items(ws: Workspace, session_id: int, ids) -> int:
