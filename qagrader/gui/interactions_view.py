@@ -1,14 +1,13 @@
 """The Interactions browser: filters, a lazy table, double-click (or Enter) to grade.
 
 The model holds only the ordered ids of the matching interactions (filtered and sorted in SQL
-by `core.browse`, on a worker thread) and fetches the rows it paints a page at a time. A first
+by `core.browsing`, on a worker thread) and fetches the rows it paints a page at a time. A first
 page is queried with LIMIT next to the full id list, so the first rows show quickly even on a
 million interactions; the rest is appended when it arrives.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from array import array
 from collections import OrderedDict
 
@@ -54,19 +53,13 @@ NO_DATE = QDate(2000, 1, 1)
 def _load_ids(path: str, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
               progress=None, cancelled=None) -> array:
     """Worker-thread body: the ids, on a connection of its own."""
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        return browse_ids(conn, filters, column, descending, limit=limit, cancelled=cancelled)
-    finally:
-        conn.close()
+    with Workspace.open(path, create=False) as ws:
+        return browse_ids(ws.conn, filters, column, descending, limit=limit, cancelled=cancelled)
 
 
 def _load_choices(path: str, progress=None, cancelled=None) -> dict[str, list[str]]:
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        return filter_choices(conn)
-    finally:
-        conn.close()
+    with Workspace.open(path, create=False) as ws:
+        return filter_choices(ws.conn)
 
 
 class InteractionsModel(QAbstractTableModel):

@@ -12,7 +12,7 @@ import pytest
 from sqlite_utils import Database
 
 from qagrader.analysis.dataset import load_score_frame, load_skill_frame
-from qagrader.core.browsing.browser import graded_state
+from qagrader.core.browsing.browser import fetch_rows
 from qagrader.core.browsing.sql import BrowseFilters
 from qagrader.core.calibration.grading import open_tasks, own_grade, save_calibration_grade
 from qagrader.core.calibration.sampling import sample_interactions
@@ -195,7 +195,8 @@ def test_calibration_grades_stay_out_of_scores_analysis_browser_and_default_expo
         grade_session(lead, session_id, grader, {**ALL_YES, "tone": Answer(1)})
     assert lead.counts()["submitted"] == 1
     assert len(load_skill_frame(lead)) == 1 and len(load_score_frame(lead)) == 1
-    assert graded_state(lead.conn, ids(lead, "T1")[0]) == "ungraded"
+    t1 = ids(lead, "T1")[0]
+    assert (fetch_rows(lead.conn, [t1])[t1].state, fetch_rows(lead.conn, [t1])[t1].grader) == ("ungraded", None)
 
     def exported(**options) -> list[dict]:
         out = tmp_path / "out.csv"

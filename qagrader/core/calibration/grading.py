@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..grading.evaluations import Evaluation
 from ..scorecards.scoring import Answer, score
-from . import rows
+from ..storage import writers
 from .sessions import CalibrationError, CalibrationSession
 
 if TYPE_CHECKING:
@@ -82,9 +82,10 @@ def save_calibration_grade(ws: "Workspace", session_id: int, interaction_id: int
         current = own_grade(ws, session_id, interaction_id, grader)
         if current is None:
             card = ws.scorecards.get_by_id(session.scorecard_id).card
-            evaluation_id = rows.insert_calibration_draft(
-                ws, session_id, interaction_id=interaction_id, scorecard_id=session.scorecard_id,
-                grader_id=ws.graders.find(grader), score=score(card, {}).total)
+            evaluation_id = writers.insert_evaluation(
+                ws, interaction_id=interaction_id, scorecard_id=session.scorecard_id,
+                grader_id=ws.graders.find(grader), score=score(card, {}).total, calibration=True)
+            writers.link_calibration_grades(ws, session_id, [evaluation_id])
         else:
             evaluation_id = current.id
         evaluation, _result = ws.evaluations.save(evaluation_id, answers, overall_comment, editor=grader)

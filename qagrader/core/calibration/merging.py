@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..merging.report import KIND_LABELS
 from ..merging.steps import MergeContext, MergeStep
-from . import rows
+from ..storage import writers
 
 KIND_LABELS.setdefault("calibration_sessions", ("calibration session", "calibration sessions"))
 KIND_LABELS.setdefault("calibration_items", ("session interaction", "session interactions"))
@@ -57,7 +57,7 @@ def merge_sessions(ctx: MergeContext) -> None:
             updates.append((*placed, *theirs, updated_at, local_id))
             touched.append(local_id)
     columns = ("id", "uuid", "scorecard_id", "benchmark_grader_id", *_SESSION_VALUES, "created_at", "updated_at")
-    rows.merged_rows(ctx.ws, "calibration_sessions", columns, inserts, updates=updates, key=("id",),
+    writers.merge_calibration_rows(ctx.ws, "calibration_sessions", columns, inserts, updates=updates, key=("id",),
                      updated=("scorecard_id", "benchmark_grader_id", *_SESSION_VALUES, "updated_at"), sessions=touched)
     ctx.report.add("calibration_sessions", len(inserts))
     ctx.report.update("calibration_sessions", len(updates))
@@ -82,7 +82,7 @@ def _merge_children(ctx: MergeContext, table: str, column: str, translate: dict[
         elif (updated_at, *theirs) != local and _later((updated_at, *theirs), local):
             updates.append((updated_at, *theirs, *local_key))
             touched.append(local_key[0])
-    rows.merged_rows(ctx.ws, table, ("session_id", column, "updated_at", *values), inserts,
+    writers.merge_calibration_rows(ctx.ws, table, ("session_id", column, "updated_at", *values), inserts,
                      updated=("updated_at", *values), updates=updates, key=("session_id", column), sessions=touched)
     ctx.report.add(table, len(inserts))
     ctx.report.update(table, len(updates))
@@ -108,7 +108,7 @@ def merge_grade_links(ctx: MergeContext) -> None:
     inserts = [(evaluations[e], sessions[s]) for e, s in conn.execute(
         "SELECT evaluation_id, session_id FROM other.calibration_grades").fetchall()
         if evaluations[e] not in linked]
-    rows.merged_rows(ctx.ws, "calibration_grades", ("evaluation_id", "session_id"), inserts,
+    writers.merge_calibration_rows(ctx.ws, "calibration_grades", ("evaluation_id", "session_id"), inserts,
                      sessions=[s for _, s in inserts])
 
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
 from ..grading.graders import clean_grader_name
+from ..storage import writers
 from ..storage.records import utc_now
-from . import rows
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -239,9 +239,9 @@ class CalibrationSessions:
             self._check_unique(name, None)
             benchmark_id = self._grader_ids([benchmark])[0] if benchmark and benchmark.strip() else None
             members = self._grader_ids(graders)
-            session_id = rows.insert_session(ws, name=name, held_on=day, scorecard_id=card.id,
+            session_id = writers.insert_session(ws, name=name, held_on=day, scorecard_id=card.id,
                                              benchmark_grader_id=benchmark_id, notes=(notes or "").strip())
-            rows.set_members(ws, session_id, [*members, *([benchmark_id] if benchmark_id else [])])
+            writers.set_session_members(ws, session_id, [*members, *([benchmark_id] if benchmark_id else [])])
             self._add_items(session_id, card.id, interaction_ids)
         return session_id
 
@@ -261,7 +261,7 @@ class CalibrationSessions:
                 self._check_unique(str(values["name"]), session_id)
             values = {k: v for k, v in values.items() if getattr(current, k) != v}
             if values:
-                rows.update_session(self._ws, session_id, **values)
+                writers.update_session(self._ws, session_id, **values)
 
     def add_items(self, session_id: int, interaction_ids: Sequence[int]) -> int:
         """Add interactions to an open session; how many were new to it."""
@@ -273,7 +273,7 @@ class CalibrationSessions:
         """Take interactions out of an open session (grades of them stay, out of the results)."""
         with self._ws.transaction():
             self._open_session(session_id, "remove interactions from")
-            return rows.remove_items(self._ws, session_id, interaction_ids)
+            return writers.remove_session_items(self._ws, session_id, interaction_ids)
 
     def set_graders(self, session_id: int, graders: Iterable[str], benchmark: str | None) -> None:
         """The graders taking part and the benchmark (None: the consensus), who takes part too."""
@@ -281,29 +281,29 @@ class CalibrationSessions:
             session = self._open_session(session_id, "change the graders of")
             benchmark_id = self._grader_ids([benchmark])[0] if benchmark and benchmark.strip() else None
             members = self._grader_ids(graders)
-            rows.set_members(self._ws, session_id, [*members, *([benchmark_id] if benchmark_id else [])])
+            writers.set_session_members(self._ws, session_id, [*members, *([benchmark_id] if benchmark_id else [])])
             if benchmark_id != session.benchmark_id:
-                rows.update_session(self._ws, session_id, benchmark_grader_id=benchmark_id)
+                writers.update_session(self._ws, session_id, benchmark_grader_id=benchmark_id)
 
     def close(self, session_id: int) -> None:
         """Close a session: grading stops and the results show everyone's answers."""
         with self._ws.transaction():
             session = self.get(session_id)
             if not session.closed:
-                rows.update_session(self._ws, session_id, status=CLOSED, closed_at=utc_now())
+                writers.update_session(self._ws, session_id, status=CLOSED, closed_at=utc_now())
 
     def reopen(self, session_id: int) -> None:
         """Reopen a closed session for more grading (answers are hidden again until it closes)."""
         with self._ws.transaction():
             session = self.get(session_id)
             if session.closed:
-                rows.update_session(self._ws, session_id, status=OPEN, closed_at=None)
+                writers.update_session(self._ws, session_id, status=OPEN, closed_at=None)
 
     def delete(self, session_id: int) -> None:
         """Delete a session (its calibration grades stay out of every analysis)."""
         with self._ws.transaction():
             self.get(session_id)
-            rows.update_session(self._ws, session_id, deleted=1)
+            writers.update_session(self._ws, session_id, deleted=1)
 
     # ------------------------------------------------------------------------------ helpers
 
@@ -348,7 +348,7 @@ class CalibrationSessions:
                     f"{', '.join(channels)} ({len(wrong)} of the {len(wanted)} chosen do not fit).")
         present = self._ws.conn.execute(
             "SELECT count(*) FROM calibration_items WHERE session_id = ? AND removed = 0", (session_id,)).fetchone()[0]
-        added = rows.add_items(self._ws, session_id, wanted)
+        added = writers.add_session_items(self._ws, session_id, wanted)
         if present + added > MAX_ITEMS:
             raise CalibrationError(f"A session holds at most {MAX_ITEMS} interactions ({present + added} chosen).")
         return added

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..calibration import rows
 from ..scorecards.model import NO, YES, Question, Scorecard
 from ..scorecards.scoring import Answer, score
+from ..storage import writers
 from .cases import Case
 
 if TYPE_CHECKING:
@@ -78,13 +78,16 @@ def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping
         chosen = sorted(_varied(pool, plan.items, rng), key=lambda c: c.occurred)
         used.update(c.id for c in chosen)
         stamp = _ts(held - timedelta(days=3))
-        session_id = rows.insert_session(ws, name=plan.name, held_on=day.isoformat(), scorecard_id=card_ids[plan.channel],
-                                         benchmark_grader_id=grader_ids[plan.benchmark] if plan.benchmark else None,
-                                         notes=_NOTES.get(plan.channel, ""), uuid=new_uuid(), now=stamp)
-        rows.set_members(ws, session_id, [grader_ids[g] for g in graders], now=stamp)
-        rows.add_items(ws, session_id, [c.id for c in chosen], now=stamp)
+        session_id = writers.insert_session(
+            ws, name=plan.name, held_on=day.isoformat(), scorecard_id=card_ids[plan.channel],
+            benchmark_grader_id=grader_ids[plan.benchmark] if plan.benchmark else None,
+            notes=_NOTES.get(plan.channel, ""), uuid=new_uuid(), now=stamp)
+        writers.set_session_members(ws, session_id, [grader_ids[g] for g in graders], now=stamp)
+        writers.add_session_items(ws, session_id, [c.id for c in chosen], now=stamp)
         card = cards[plan.channel]
-        grades, skills = [], []
+        next_id = ws.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+        grades: list[tuple] = []
+        skills: list[tuple] = []
         for grader in graders:
             noise, lean = GRADER_HABITS.get(grader, ((1.0,), 0.5))
             factor = noise[min(number, len(noise) - 1)]
@@ -94,15 +97,19 @@ def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping
                 result = score(card, answers)
                 begun = held + timedelta(minutes=12 * position + rng.randint(0, 20))
                 finished = _ts(begun + timedelta(minutes=rng.randint(5, 14)))
-                grades.append((new_uuid(), case.id, card_ids[plan.channel], grader_ids[grader], "submitted",
-                               json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False), "",
+                evaluation_id = next_id + len(grades)
+                grades.append((evaluation_id, new_uuid(), case.id, card_ids[plan.channel], grader_ids[grader],
+                               "submitted", json.dumps({k: a.to_json() for k, a in answers.items()},
+                                                       ensure_ascii=False), "",
                                result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
-                               _ts(begun), finished, finished))
-                skills.append(list(result.skills.items()))
-        count += len(rows.insert_calibration_grades(ws, session_id, grades, skills))
+                               1, _ts(begun), finished, finished))
+                skills.extend((evaluation_id, skill, value) for skill, value in result.skills.items())
+        writers.insert_evaluations(ws, grades, skills)
+        writers.link_calibration_grades(ws, session_id, [g[0] for g in grades])
+        count += len(grades)
         if plan.closed:
             closed_at = _ts(held + timedelta(days=2))
-            rows.update_session(ws, session_id, status="closed", closed_at=closed_at, now=closed_at)
+            writers.update_session(ws, session_id, status="closed", closed_at=closed_at, now=closed_at)
     return count
 
 
