@@ -400,9 +400,24 @@ def trend(graders: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["grader", "held_on", "session"], kind="stable").reset_index(drop=True)
 
 
-def sessions_frame(sessions: Iterable[CalibrationSession]) -> pd.DataFrame:
-    """The sessions of some results, one row each."""
-    return pd.DataFrame(
-        [{"session": s.label, "held_on": s.held_on, "scorecard": s.scorecard, "items": s.items,
-          "graders": len(s.graders), "benchmark": s.benchmark or CONSENSUS, "status": s.status} for s in sessions],
-        columns=["session", "held_on", "scorecard", "items", "graders", "benchmark", "status"])
+OVERVIEW_COLUMNS = ("session", "held_on", "scorecard", "items", "graders", "benchmark", "questions",
+                    "median_alpha", "unreliable", "unreliable_questions", "mean_alignment")
+
+
+def session_overview(results: CalibrationResults) -> pd.DataFrame:
+    """One row per session of `results` (for a monthly report): its size, the median alpha of its
+    questions, how many (and which) are below 0.667, and the graders' mean alignment."""
+    rows = []
+    for session in results.sessions:
+        questions = results.agreement[results.agreement["session"] == session.label]
+        alphas = questions["alpha"].astype(float).dropna()
+        weak = questions[questions["alpha"].astype(float) < TENTATIVE]
+        graders = results.graders[(results.graders["session"] == session.label)
+                                  & (results.graders["role"] == "grader")]
+        rows.append({"session": session.label, "held_on": session.held_on, "scorecard": session.scorecard,
+                     "items": session.items, "graders": len(session.graders),
+                     "benchmark": session.benchmark or CONSENSUS, "questions": len(questions),
+                     "median_alpha": float(alphas.median()) if len(alphas) else np.nan,
+                     "unreliable": len(weak), "unreliable_questions": ", ".join(weak["question"]),
+                     "mean_alignment": float(graders["alignment"].mean()) if len(graders) else np.nan})
+    return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))

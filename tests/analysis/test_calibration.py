@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from qagrader.analysis.calibration import (
-    AGREEMENT_COLUMNS, ALL, GRADER_COLUMNS, agreement, calibration_results, reading, trend,
+    AGREEMENT_COLUMNS, ALL, GRADER_COLUMNS, agreement, calibration_results, reading, session_overview, trend,
 )
 from qagrader.analysis.calibration_plots import plot_agreement, plot_graders, plot_trends
 from qagrader.core.calibration.grading import save_calibration_grade
@@ -283,6 +283,11 @@ def test_sessions_by_date_and_the_trend(graded, tmp_path):
     assert list(ann["session"]) == ["March", "April"] and list(ann["alignment"]) == pytest.approx([75.0, 100.0])
     pooled = results.graders[(results.graders["session"] == ALL) & (results.graders["grader"] == "Ann")].iloc[0]
     assert pooled["alignment_n"] == 15 and pooled["alignment"] == pytest.approx(100 * 12 / 15)
+    overview = session_overview(calibration_results(ws, date_from="2026-03-01", date_to="2026-03-31"))
+    assert list(overview["session"]) == ["March"] and overview.iloc[0]["items"] == 4
+    march = results.agreement[results.agreement["session"] == "March"]
+    assert overview.iloc[0]["median_alpha"] == pytest.approx(march["alpha"].dropna().median())
+    assert overview.iloc[0]["unreliable"] == (march["alpha"] < 0.667).sum()
     for figure in (plot_agreement(results.agreement), plot_graders(results.graders),
                    plot_trends(trend(results.graders))):
         figure.savefig(tmp_path / "chart.png")
