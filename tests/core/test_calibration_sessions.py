@@ -226,7 +226,7 @@ def test_merging_two_spellings_of_a_grader_keeps_their_sessions(lead):
 # --------------------------------------------------------------------------------- migration
 
 def test_earlier_calibration_grades_become_one_closed_session_per_scorecard_version(tmp_path):
-    # Calibration grades as the previous version made them (no session), in a schema-5 file.
+    # Calibration grades as the previous version made them (no session), in a schema-6 file.
     with Workspace.open(tmp_path / "build.qagrader") as ws:
         ws.scorecards.import_json(json.dumps({"name": "Simple QA", "channels": ["phone"], "sections": [
             {"name": "S", "questions": [{"key": "empathy", "text": "E", "type": "yes_no"}]}]}))
@@ -242,8 +242,8 @@ def test_earlier_calibration_grades_become_one_closed_session_per_scorecard_vers
     old = Database(tmp_path / "build.qagrader")
     for table in ("calibration_grades", "calibration_members", "calibration_items", "calibration_sessions"):
         old.execute(f"DROP TABLE {table}")
-    old.execute("DELETE FROM _sqlite_migrations WHERE name = '0006_calibration'")
-    old.execute("PRAGMA user_version = 5")
+    old.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_calibration'")
+    old.execute("PRAGMA user_version = 6")
     old.conn.commit()
     old.close()
 

@@ -84,7 +84,8 @@ def save_calibration_grade(ws: "Workspace", session_id: int, interaction_id: int
             card = ws.scorecards.get_by_id(session.scorecard_id).card
             evaluation_id = writers.insert_evaluation(
                 ws, interaction_id=interaction_id, scorecard_id=session.scorecard_id,
-                grader_id=ws.graders.find(grader), score=score(card, {}).total, calibration=True)
+                grader_id=ws.graders.find(grader), score=score(card, {}).total, calibration=True,
+                blind=True)  # calibration items are always graded with CSAT hidden
             writers.link_calibration_grades(ws, session_id, [evaluation_id])
         else:
             evaluation_id = current.id

@@ -1,12 +1,12 @@
 """The demo's calibration: a monthly session per scorecard in turn, in which every QA specialist
-grades the same interactions, and this month's session still open.
+grades the same interactions, and this week's session still open.
 
-Graders read most questions alike, but not all: each question has an ambiguity (how often a
-grader reads it one step off; rapport & personalisation and authenticity are hard to judge,
-verification and data protection are not), and each grader a noise and a lean (Sam Whitfield,
-the newest, is lenient and noisier, and gets closer to the others session by session; Lucía
-Ortega is a little strict). So the results show a skill whose graders disagree (its alpha
-below 0.667), a lenient grader, and a trend.
+Each grader grades what happened in the interaction as they grade everything in the demo (their
+leniency and error, `build.GRADER_STYLE`), and besides reads some questions one step off: each
+question has an ambiguity (rapport & personalisation and authenticity are hard to judge,
+verification and data protection are not), larger for Sam Whitfield, the newest, who gets
+closer to the others session by session. So the results show skills whose graders disagree
+(alpha below 0.667), a lenient and a strict grader, and a trend.
 """
 
 from __future__ import annotations
@@ -29,17 +29,11 @@ if TYPE_CHECKING:
 # How often a grader reads a question one step off the interaction's answer (before the
 # grader's own noise); questions not listed: `USUAL_AMBIGUITY`.
 AMBIGUITY: dict[str, float] = {
-    "rapport": 0.42, "authenticity": 0.24, "empathy": 0.06, "friendly_tone": 0.06, "writing": 0.05,
-    "resolution": 0.03, "verification": 0.0, "data_protection": 0.0, "right_name": 0.0, "negative_tone": 0.01,
+    "rapport": 0.15, "authenticity": 0.08, "empathy": 0.03, "friendly_tone": 0.03, "writing": 0.02,
 }
-USUAL_AMBIGUITY = 0.02
-# Grader: (noise multiplier per session, share of off-readings that lean to the better answer).
-GRADER_HABITS: dict[str, tuple[tuple[float, ...], float]] = {
-    "Priya Raman": ((0.5,), 0.5),
-    "Tom Becker": ((1.0,), 0.5),
-    "Lucía Ortega": ((1.2,), 0.25),
-    "Sam Whitfield": ((3.2, 2.2, 1.5, 1.3), 0.9),
-}
+USUAL_AMBIGUITY = 0.0
+# How much more often than usual a grader reads a question off, session by session (default 1).
+SESSION_AMBIGUITY: dict[str, tuple[float, ...]] = {"Priya Raman": (0.5,), "Sam Whitfield": (2.5, 1.8, 1.3, 1.1)}
 
 
 @dataclass(frozen=True)
@@ -63,10 +57,11 @@ OPEN_SUBMITTED = {"Tom Becker": 6, "Lucía Ortega": 3, "Priya Raman": 2, "Sam Wh
 
 
 def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping[str, Scorecard],
-                       card_ids: Mapping[str, int], graders: Sequence[str], rng: random.Random,
+                       card_ids: Mapping[str, int], graders: Sequence[str],
+                       read: Callable[[Scorecard, Mapping, str], dict[str, Answer]], rng: random.Random,
                        new_uuid: Callable[[], str], end: date) -> int:
     """Write the demo's sessions and their grades inside the open transaction; the number of
-    calibration grades."""
+    calibration grades. `read(card, case.seen, grader)` is how a grader grades what happened."""
     grader_ids = dict(ws.conn.execute("SELECT name, id FROM graders"))
     used: set[int] = set()
     count = 0
@@ -89,11 +84,11 @@ def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping
         grades: list[tuple] = []
         skills: list[tuple] = []
         for grader in graders:
-            noise, lean = GRADER_HABITS.get(grader, ((1.0,), 0.5))
-            factor = noise[min(number, len(noise) - 1)]
+            factors = SESSION_AMBIGUITY.get(grader, (1.0,))
+            factor = factors[min(number, len(factors) - 1)]
             done = len(chosen) if plan.closed else OPEN_SUBMITTED.get(grader, 0)
             for position, case in enumerate(chosen[:done]):
-                answers = read_by_grader(card, case.answers, factor, lean, rng)
+                answers = misread(card, read(card, case.seen, grader), factor, rng)
                 result = score(card, answers)
                 begun = held + timedelta(minutes=12 * position + rng.randint(0, 20))
                 finished = _ts(begun + timedelta(minutes=rng.randint(5, 14)))
@@ -102,7 +97,7 @@ def insert_calibration(ws: "Workspace", cases: Sequence[Case], *, cards: Mapping
                                "submitted", json.dumps({k: a.to_json() for k, a in answers.items()},
                                                        ensure_ascii=False), "",
                                result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
-                               1, _ts(begun), finished, finished))
+                               1, _ts(begun), finished, finished, 1))  # calibration, always blind
                 skills.extend((evaluation_id, skill, value) for skill, value in result.skills.items())
         writers.insert_evaluations(ws, grades, skills)
         writers.link_calibration_grades(ws, session_id, [g[0] for g in grades])
@@ -118,16 +113,14 @@ _NOTES = {"phone": "Monthly calibration on phone calls; Priya leads.",
           "email": "Email calibration; Priya leads."}
 
 
-def read_by_grader(card: Scorecard, answers: Mapping[str, Answer], noise: float, lean: float,
-                   rng: random.Random) -> dict[str, Answer]:
-    """One grader's reading of an interaction whose answers are `answers`: each question read
-    one step off with probability `AMBIGUITY x noise`, towards the better answer with
-    probability `lean`; now and then N/A given or missed where the question allows it."""
+def misread(card: Scorecard, answers: Mapping[str, Answer], noise: float, rng: random.Random) -> dict[str, Answer]:
+    """`answers` with each question read one step off (either way) with probability `AMBIGUITY x
+    noise`, and now and then N/A given or missed where the question allows it."""
     out: dict[str, Answer] = {}
     for q in card.questions:
         answer = answers[q.key]
         chance = AMBIGUITY.get(q.key, USUAL_AMBIGUITY) * noise
-        if q.allow_na and rng.random() < 0.02 * noise:
+        if q.allow_na and rng.random() < 0.01 * noise:
             out[q.key] = Answer(_labels(q)[-1], False) if answer.na else Answer(None, True)
             continue
         if answer.na or rng.random() >= chance:
@@ -135,8 +128,8 @@ def read_by_grader(card: Scorecard, answers: Mapping[str, Answer], noise: float,
             continue
         labels = _labels(q)
         index = labels.index(answer.value)
-        step = 1 if rng.random() < lean else -1
-        moved = index + step if 0 <= index + step < len(labels) else index  # no better than the best
+        step = rng.choice((-1, 1))
+        moved = index + step if 0 <= index + step < len(labels) else index - step
         out[q.key] = Answer(labels[moved], False)
     return out
 

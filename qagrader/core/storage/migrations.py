@@ -243,11 +243,19 @@ def _merge_log(db: Database) -> None:
     )
 
 
+@migrations(name="0006_blind_grading")
+def _blind_grading(db: Database) -> None:
+    """Whether each evaluation was graded blind to the customer's CSAT: 1 = CSAT hidden from the
+    grader, 0 = visible, NULL = unknown (every evaluation made before this column existed). The
+    analysis warns from it that knowing CSAT may have inflated the correlations."""
+    _run_script(db, "ALTER TABLE evaluations ADD COLUMN blind INTEGER CHECK (blind IS NULL OR blind IN (0, 1))")
+
+
 EARLIER_CALIBRATION_NAMESPACE = uuid.UUID("0c4b9d5e-3f7a-4e61-9a2b-7d8e1c6f5a30")
 """uuid5 namespace of the "Earlier calibration" sessions (their name: the scorecard version's uuid)."""
 
 
-@migrations(name="0006_calibration")
+@migrations(name="0007_calibration")
 def _calibration(db: Database) -> None:
     """Calibration sessions (see core/calibration/): a session grades a set of interactions
     (`calibration_items`) on one scorecard version by a set of graders (`calibration_members`),
