@@ -400,6 +400,44 @@ def trend(graders: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["grader", "held_on", "session"], kind="stable").reset_index(drop=True)
 
 
+UNDERSTATED = "graders disagree on this skill; its association with CSAT is understated"
+"""The Analysis tab's words beside a skill whose calibration alpha is below `TENTATIVE`."""
+
+
+def skill_alpha_label(reliability: pd.DataFrame | None, skill: str) -> tuple[str, bool]:
+    """What the skills chart writes beside `skill`: ("α 0.52", True when below 0.667), or ("",
+    False) when no closed calibration session graded it (or alpha is undefined)."""
+    if reliability is None or reliability.empty:
+        return "", False
+    rows = reliability[reliability["skill"] == skill]
+    if rows.empty or pd.isna(rows["alpha"].iloc[0]):
+        return "", False
+    alpha = float(rows["alpha"].iloc[0])
+    return f"α {alpha:.2f}", alpha < TENTATIVE
+
+
+def reliability_caption(reliability: pd.DataFrame | None) -> str:
+    """The chart's note on the alphas shown beside the skills ("" without calibration data)."""
+    if reliability is None or reliability.empty or reliability["alpha"].isna().all():
+        return ""
+    sessions = int(reliability["sessions"].max())
+    return (f"α: Krippendorff's alpha of each skill's grades in {sessions} closed calibration session"
+            f"{'s' if sessions != 1 else ''} (0.800 reliable, 0.667 tentative). Grading noise attenuates a "
+            "correlation: below 0.667 the skill's association with CSAT is understated.")
+
+
+def understated_sentence(reliability: pd.DataFrame | None) -> str:
+    """One sentence naming the skills graders disagree on ("" when none), for summaries."""
+    if reliability is None or reliability.empty:
+        return ""
+    weak = reliability[reliability["alpha"] < TENTATIVE]
+    if weak.empty:
+        return ""
+    named = ", ".join(f"{row.skill} (alpha {row.alpha:.2f}, {row.items} calibration items)" for row in weak.itertuples())
+    return (f"Calibration: graders disagree on {named}; the association of "
+            f"{'this skill' if len(weak) == 1 else 'these skills'} with CSAT is understated.")
+
+
 OVERVIEW_COLUMNS = ("session", "held_on", "scorecard", "items", "graders", "benchmark", "questions",
                     "median_alpha", "unreliable", "unreliable_questions", "mean_alignment")
 

@@ -168,12 +168,16 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
 
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
-                 ipa_entity: tuple[str, str, str] | None = None) -> list[Path]:
+                 ipa_entity: tuple[str, str, str] | None = None,
+                 reliability: pd.DataFrame | None = None) -> list[Path]:
     """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
-    call created. `ipa_entity` = (level, team, agent) for the quadrant chart."""
+    call created. `ipa_entity` = (level, team, agent) for the quadrant chart; `reliability`
+    (`calibration.skill_alphas`) puts each skill's calibration alpha on the skills chart and
+    names in the summary the skills graders disagree on."""
     from . import plots  # matplotlib only when charts are wanted
+    from .calibration import understated_sentence
     from .summary import summary_text
 
     out = Path(out_dir).expanduser()
@@ -202,10 +206,13 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
             written.append(out / name)
         with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
             handle.write(summary_text(result) + "\n")
+            if understated_sentence(reliability):
+                handle.write(understated_sentence(reliability) + "\n")
         written.append(out / SUMMARY_NAME)
         level, team, agent = ipa_entity or default_ipa_entity(result)
         figures = {
-            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
+            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes,
+                                                                reliability=reliability),
             "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
                 result.correlations, result.channel_differences),
             "effects.png": lambda: plots.plot_effects(result.effects),

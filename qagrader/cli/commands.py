@@ -229,6 +229,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze(args: argparse.Namespace) -> int:
+    from qagrader.analysis.calibration import skill_alphas, understated_sentence
     from qagrader.analysis.dataset import AnalysisFilters, load_skill_frame
     from qagrader.analysis.report import run_analysis, write_report
     from qagrader.analysis.summary import summary_text
@@ -244,8 +245,11 @@ def analyze(args: argparse.Namespace) -> int:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
         with ProgressBar("Analysing") as bar:
             result = run_analysis(frame, progress=bar)
-        files = write_report(result, args.out)  # the workspace stays open: it cannot be overwritten
+        reliability = skill_alphas(ws)
+        files = write_report(result, args.out, reliability=reliability)  # the workspace stays open
     print(summary_text(result))
+    if understated_sentence(reliability):
+        print(understated_sentence(reliability))
     print(f"Wrote {len(files)} files to {args.out} (the summary above is summary.txt).")
     return 0
 

@@ -6,6 +6,7 @@ alignment and leniency are known by construction."""
 from __future__ import annotations
 
 import json
+import re
 
 import krippendorff
 import numpy as np
@@ -292,3 +293,31 @@ def test_sessions_by_date_and_the_trend(graded, tmp_path):
                    plot_trends(trend(results.graders))):
         figure.savefig(tmp_path / "chart.png")
         assert (tmp_path / "chart.png").stat().st_size > 10_000
+
+
+def test_the_skills_chart_shows_each_skills_alpha_and_warns_in_words(tmp_path):
+    from qagrader.analysis import plots
+    from qagrader.analysis.report import run_analysis, write_report
+    from qagrader.analysis.synthetic import SCALE5, YES_NO, SkillSpec, SyntheticDesign, make_skill_frame
+
+    design = SyntheticDesign(skills=(SkillSpec("empathy", 0.4, (SCALE5,)), SkillSpec("rapport", 0.1, (YES_NO,)),
+                                     SkillSpec("accuracy", 0.3, (YES_NO,))), n_agents=10, n_teams=2)
+    result = run_analysis(make_skill_frame(1500, design, seed=2))
+    reliability = pd.DataFrame([  # as skill_reliability gives it; accuracy: no calibration data
+        {"skill": "empathy", "alpha": 0.84, "items": 30, "graders": 4, "reading": "reliable", "reason": "", "sessions": 2},
+        {"skill": "rapport", "alpha": 0.41, "items": 30, "graders": 4, "reading": "unreliable", "reason": "",
+         "sessions": 2}])
+    figure = plots.plot_correlations(result.correlations, reliability=reliability)
+    labels = {re.split(r"  |\n", t.get_text())[0]: t for t in figure.axes[0].get_yticklabels()}
+    assert "α 0.84" in labels["empathy"].get_text() and "disagree" not in labels["empathy"].get_text()
+    rapport = labels["rapport"].get_text()
+    assert "α 0.41: graders disagree on this skill;" in rapport and "its association with CSAT is understated" in rapport
+    assert labels["rapport"].get_fontweight() == "bold" and "α" not in labels["accuracy"].get_text()
+    caption = figure._supxlabel.get_text()
+    assert "Krippendorff's alpha of each skill's grades in 2 closed calibration sessions" in caption
+    plain = plots.plot_correlations(result.correlations)
+    assert all("α" not in t.get_text() for t in plain.axes[0].get_yticklabels())
+    write_report(result, tmp_path / "out", reliability=reliability)
+    summary = (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
+    assert ("Calibration: graders disagree on rapport (alpha 0.41, 30 calibration items); the association of "
+            "this skill with CSAT is understated.") in summary

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from qagrader import __version__
-from qagrader.analysis.calibration import calibration_results
+from qagrader.analysis.calibration import calibration_results, skill_alphas, understated_sentence
 from qagrader.cli.main import build_parser, main
 from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
@@ -210,9 +210,11 @@ def test_analyze_names_what_it_wrote(capsys, demo, tmp_path):
             "SELECT count(*), count(DISTINCT e.interaction_id) FROM evaluations e JOIN interactions i "
             "ON i.id = e.interaction_id WHERE e.status = 'submitted' AND e.calibration = 0 "
             "AND i.channel = 'phone'").fetchone()
+        disagree = understated_sentence(skill_alphas(ws))  # the demo's closed calibration sessions
     written = [p for p in report.iterdir() if p.is_file()]
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert summary.startswith(f"Analysed {interactions:,} interactions with submitted grades ({graded:,} grades)")
+    assert disagree.startswith("Calibration: graders disagree on") and summary.endswith(disagree + "\n")
     assert out == summary + f"Wrote {len(written)} files to {report} (the summary above is summary.txt).\n"
 
 

@@ -161,3 +161,30 @@ def test_a_random_sample_then_close_and_reopen(qtbot, window, workspace, monkeyp
     assert view.session_page.title.text() == "April round"
     assert workspace.calibration.get(session.id).notes == "tone guideline rewritten"
     assert view.sessions.currentItem().text(0) == "April round"
+
+
+def test_the_analysis_tab_shows_the_calibration_alphas_of_the_demo(qtbot, tmp_path):
+    from qagrader.analysis.calibration import UNDERSTATED, skill_alphas
+    from qagrader.core.demo.build import build_demo
+    from qagrader.core.storage.workspace import Workspace
+    from qagrader.gui.analysis_tab import AnalysisTab
+
+    ws = Workspace.open(tmp_path / "demo.qagrader")
+    build_demo(ws, interactions=1200, seed=4)
+    alphas = skill_alphas(ws).set_index("skill")["alpha"].dropna()
+    tab = AnalysisTab()
+    qtbot.addWidget(tab)
+    tab.resize(1440, 900)
+    tab.show()
+    with qtbot.waitSignal(tab.result_shown, timeout=20000):
+        tab.set_workspace(ws)
+    chart = tab.correlations.chart
+    qtbot.waitUntil(lambda: chart.figure is not None and len(chart.figure.axes) > 0, timeout=20000)
+    labels = {t.get_text(): t for t in chart.figure.axes[0].get_yticklabels()}
+    for skill, alpha in alphas.items():
+        label = next(text for text in labels if text.startswith(skill))
+        assert f"α {alpha:.2f}" in label
+        assert (UNDERSTATED.split("; ")[0] in label) == (alpha < 0.667)
+    assert "closed calibration sessions" in chart.caption.text()
+    qtbot.waitUntil(lambda: not tab.is_busy(), timeout=20000)
+    ws.close()
