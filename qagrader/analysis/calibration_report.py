@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qagrader.core.storage.files import atomic_file, check_folder, check_output
+from qagrader.core.storage.files import atomic_file, report_folder
 
 from .calibration import ALL, DISAGREEMENT_COLUMNS, CalibrationResults, trend
 
@@ -23,12 +23,6 @@ def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -
     from . import calibration_plots as plots  # matplotlib only when charts are wanted
 
     out = Path(out_dir).expanduser()
-    created = not out.exists()
-    if created:
-        check_folder(out.parent)
-    else:
-        for name in (*TABLE_NAMES, *FIGURE_NAMES):  # refuse before writing anything
-            check_output(out / name)
     pooled = (results.agreement["session"] == ALL).any() or len(results.sessions) != 1
     session = ALL if pooled else results.sessions[0].label
     tables = dict(zip(TABLE_NAMES, (results.agreement, results.graders,
@@ -36,10 +30,7 @@ def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -
     figures = dict(zip(FIGURE_NAMES, (lambda: plots.plot_agreement(results.agreement, session),
                                       lambda: plots.plot_graders(results.graders, session),
                                       lambda: plots.plot_trends(trend(results.graders)))))
-    written: list[Path] = []
-    try:
-        if created:
-            out.mkdir()
+    with report_folder(out, (*TABLE_NAMES, *FIGURE_NAMES)) as written:
         for name, table in tables.items():
             with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
                 _rounded(table).to_csv(handle, index=False, lineterminator="\n")
@@ -48,15 +39,6 @@ def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -
             with atomic_file(out / name, "wb") as handle:
                 draw().savefig(handle, format="png")
             written.append(out / name)
-    except BaseException:
-        if created:
-            for path in written:
-                path.unlink(missing_ok=True)
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
     return written
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
-from qagrader.core.storage.files import atomic_file, check_folder, check_output
+from qagrader.core.storage.files import atomic_file, report_folder
 
 from .channel_differences import channel_differences
 from .clustered import MIN_CLUSTERS
@@ -181,9 +181,6 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
     from .summary import summary_text
 
     out = Path(out_dir).expanduser()
-    created = not out.exists()
-    if created:
-        check_folder(out.parent)
     tables = {
         "correlations.csv": result.correlations,
         "channel_differences.csv": result.channel_differences,
@@ -192,14 +189,7 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
         "trends.csv": result.trends, "importance_performance.csv": result.ipa,
         "agent_skill_matrix.csv": agent_matrix_table(result),
     }
-    names = [*tables, SUMMARY_NAME, *FIGURE_NAMES]
-    for name in names:  # refuse before writing anything
-        if not created:
-            check_output(out / name)
-    written: list[Path] = []
-    try:
-        if created:
-            out.mkdir()
+    with report_folder(out, [*tables, SUMMARY_NAME, *FIGURE_NAMES]) as written:
         for name, table in tables.items():
             with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
                 table.to_csv(handle, index=False)
@@ -229,15 +219,6 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
             with atomic_file(out / name, "wb") as handle:
                 draw().savefig(handle, format="png")
             written.append(out / name)
-    except BaseException:
-        if created:  # a failed report into a new folder leaves no folder behind
-            for path in written:
-                path.unlink(missing_ok=True)
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
     return written
 
 

@@ -101,6 +101,10 @@ def test_sessions_refuse_what_a_lead_would_not_mean(lead):
         lead.calibration.create("march CALIBRATION", card)
     with pytest.raises(CalibrationError, match="Give the calibration session a name"):
         lead.calibration.create("   ", card)
+    with pytest.raises(CalibrationError, match=r"The session name contains the control character U\+0007 \(bell\)"):
+        lead.calibration.create("April\x07", card)
+    with pytest.raises(CalibrationError, match="The session name is 201 characters long; at most 200"):
+        lead.calibration.create("x" * 201, card)
     with pytest.raises(CalibrationError, match="'31/03/2026' is not a date"):
         lead.calibration.create("April", card, held_on="31/03/2026")
     with pytest.raises(NotFound, match="No interaction with id 999"):

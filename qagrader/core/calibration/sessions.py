@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
 from ..grading.graders import clean_grader_name
+from ..input_rules import clean, text_problem
 from ..storage import writers
 from ..storage.records import utc_now
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from ..storage.workspace import Workspace
 
 OPEN, CLOSED = "open", "closed"
-MAX_NAME = 120
 MAX_ITEMS = 500
 
 
@@ -120,12 +120,23 @@ def _labelled(sessions: list[CalibrationSession]) -> list[CalibrationSession]:
 
 
 def clean_session_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
+    """`name` with its spaces collapsed, or `CalibrationError` (blank, control characters, too
+    long: the input rules of names)."""
+    name = " ".join(clean(name or "").split())
     if not name:
         raise CalibrationError("Give the calibration session a name.")
-    if len(name) > MAX_NAME:
-        raise CalibrationError(f"The session name is too long ({len(name)} characters, at most {MAX_NAME}).")
+    problem = text_problem(name, name=True)
+    if problem:
+        raise CalibrationError(f"The session name {problem}.")
     return name
+
+
+def clean_notes(notes: str | None) -> str:
+    notes = clean(notes or "").strip()
+    problem = text_problem(notes)
+    if problem:
+        raise CalibrationError(f"The session notes {problem}.")
+    return notes
 
 
 def clean_day(text: str | None) -> str:
@@ -240,7 +251,7 @@ class CalibrationSessions:
             benchmark_id = self._grader_ids([benchmark])[0] if benchmark and benchmark.strip() else None
             members = self._grader_ids(graders)
             session_id = writers.insert_session(ws, name=name, held_on=day, scorecard_id=card.id,
-                                             benchmark_grader_id=benchmark_id, notes=(notes or "").strip())
+                                             benchmark_grader_id=benchmark_id, notes=clean_notes(notes))
             writers.set_session_members(ws, session_id, [*members, *([benchmark_id] if benchmark_id else [])])
             self._add_items(session_id, card.id, interaction_ids)
         return session_id
@@ -254,7 +265,7 @@ class CalibrationSessions:
         if held_on is not None:
             values["held_on"] = clean_day(held_on)
         if notes is not None:
-            values["notes"] = notes.strip()
+            values["notes"] = clean_notes(notes)
         with self._ws.transaction():
             current = self.get(session_id)
             if "name" in values:
