@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
-from qagrader.core.storage.files import atomic_file, check_folder, check_output
+from qagrader.core.storage.files import atomic_file, report_folder
 
 from .channel_differences import channel_differences
 from .clustered import MIN_CLUSTERS
 from .coaching import agent_skill_matrix, coaching_priorities
-from .correlation import ALL, associations, correlation_table
+from .correlation import associations, correlation_table
 from .dataset import NO_AGENT, polarity_of, skills_of, yes_no_skills
 from .drivers import key_drivers
 from .effects import dose_response, effects_table
@@ -166,25 +166,6 @@ def run_analysis(frame: pd.DataFrame, progress: Progress | None = None,
     return assemble(frame, analysis_tables(frame, None, progress, cancelled, trend_freq=trend_freq))
 
 
-def default_ipa_entity(result: AnalysisResult) -> tuple[str, str, str]:
-    """(level, team, agent) to chart when none is chosen: the only agent, else the only team,
-    else everyone."""
-    agents = result.ipa[result.ipa["level"] == "agent"][["team", "agent"]].drop_duplicates()
-    if len(agents) == 1:
-        return "agent", agents["team"].iloc[0], agents["agent"].iloc[0]
-    teams = result.ipa[result.ipa["level"] == "team"]["team"].drop_duplicates()
-    if len(teams) == 1:
-        return "team", teams.iloc[0], ""
-    return ALL, "", ""
-
-
-def top_skills(result: AnalysisResult, count: int = 5) -> list[str]:
-    """The `count` skills most associated with CSAT (largest pooled |rho|), for busy charts."""
-    pooled = result.correlations[result.correlations["channel"] == ALL].set_index("skill")["rho"]
-    ranked = pooled.abs().sort_values(ascending=False, na_position="last")
-    return list(ranked.index[:count])
-
-
 def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
     """The heatmap as a table: per agent, each skill's gap followed by its n."""
     columns = {}
@@ -204,8 +185,6 @@ def report_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
         "trends.csv": result.trends, "importance_performance.csv": result.ipa,
         "agent_skill_matrix.csv": agent_matrix_table(result),
     }
-
-
 TABLE_NAMES: tuple[str, ...] = (
     "correlations.csv", "channel_differences.csv", "effects.csv", "dose_response.csv", "drivers.csv",
     "agent_priorities.csv", "trends.csv", "importance_performance.csv", "agent_skill_matrix.csv",
@@ -214,33 +193,18 @@ TABLE_NAMES: tuple[str, ...] = (
 
 @contextmanager
 def _report_folder(out_dir: str | Path) -> Iterator[Path]:
-    """The report folder, checked before anything is written (an existing one's files may be
-    replaced, a new one is made in an existing folder); a failure inside the block removes a
-    folder made here with everything written into it."""
+    """The report folder (`files.report_folder`: checked before anything is written; a failure
+    inside the block removes a folder made here with every file of the report in it, including
+    those a forked child wrote)."""
     out = Path(out_dir).expanduser()
-    created = not out.exists()
     names = [*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES]
-    if created:
-        check_folder(out.parent)
-    else:
-        for name in names:  # refuse before writing anything
-            check_output(out / name)
-    try:
-        if created:
-            out.mkdir()
+    with report_folder(out, names) as written:
+        written.extend(out / name for name in names)
         yield out
-    except BaseException:
-        if created:  # a failed report into a new folder leaves no folder behind
-            for name in names:
-                (out / name).unlink(missing_ok=True)
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
 
 
-def _write_tables(result: AnalysisResult, out: Path) -> None:
+def _write_tables(result: AnalysisResult, out: Path, reliability: pd.DataFrame | None = None) -> None:
+    from .calibration import understated_sentence
     from .summary import summary_text
 
     for name, table in report_tables(result).items():
@@ -248,50 +212,62 @@ def _write_tables(result: AnalysisResult, out: Path) -> None:
             table.to_csv(handle, index=False)
     with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
         handle.write(summary_text(result) + "\n")
+        if understated_sentence(reliability):
+            handle.write(understated_sentence(reliability) + "\n")
 
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
-                 ipa_entity: tuple[str, str, str] | None = None, parallel: bool = False) -> list[Path]:
+                 ipa_entity: tuple[str, str, str] | None = None,
+                 reliability: pd.DataFrame | None = None, parallel: bool = False) -> list[Path]:
     """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
-    call created. `ipa_entity` = (level, team, agent) for the quadrant chart. `parallel`: draw
-    half the charts in a forked process (`chart_files.write_charts`; for a single-threaded
-    caller such as the command line)."""
+    call created. `ipa_entity` = (level, team, agent) for the quadrant chart; `reliability`
+    (`calibration.skill_alphas`) puts each skill's calibration alpha on the skills chart and
+    names in the summary the skills graders disagree on. `parallel`: draw half the charts in a
+    forked process (`chart_files.write_charts`; for a single-threaded caller such as the
+    command line)."""
     from .chart_files import chart_makers, write_charts  # matplotlib only when charts are wanted
 
     with _report_folder(out_dir) as out:
-        write_charts(chart_makers(result, ipa_entity), out, parallel=parallel,
-                     meanwhile=lambda: _write_tables(result, out))
+        write_charts(chart_makers(result, ipa_entity, reliability), out, parallel=parallel,
+                     meanwhile=lambda: _write_tables(result, out, reliability))
     return [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
 
 def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress | None = None,
-                 ipa_entity: tuple[str, str, str] | None = None) -> tuple[AnalysisResult, list[Path]]:
+                 ipa_entity: tuple[str, str, str] | None = None,
+                 reliability: pd.DataFrame | None = None) -> tuple[AnalysisResult, list[Path]]:
     """`run_analysis(frame)` and `write_report` of it into `out_dir`, on two cores where the
     system can fork (`forked`): a child computes one half of the tables (`HALVES`) and draws
-    their charts while this process does the other half, then sends its tables back (pickled)
-    for the CSV files and the summary. The same tables and files as the two calls; for
+    their charts while this process does the other half, then sends its tables and PNG bytes
+    back (pickled); this process alone writes files. The same tables and files as the two calls; for
     single-threaded callers (the command line). `progress` follows this process's half."""
-    from .chart_files import chart_makers, write_png
+    from .chart_files import chart_makers, draw_pngs, write_png, write_pngs
     from .forked import can_fork, in_two_processes
 
     if not can_fork():
         result = run_analysis(frame, progress)
-        return result, write_report(result, out_dir, ipa_entity=ipa_entity)
+        return result, write_report(result, out_dir, ipa_entity=ipa_entity, reliability=reliability)
 
-    def half(name: str, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
-        tables = analysis_tables(frame, name, progress)
-        makers = chart_makers(assemble(frame, tables), ipa_entity)
-        for chart in CHARTS[name]:
+    def theirs() -> bytes:  # the child writes no file: its charts come back as PNG bytes
+        tables = analysis_tables(frame, ASSOCIATIONS)
+        makers = chart_makers(assemble(frame, tables), ipa_entity, reliability)
+        return pickle.dumps((tables, draw_pngs(makers, list(CHARTS[ASSOCIATIONS]))), pickle.HIGHEST_PROTOCOL)
+
+    def mine() -> dict[str, pd.DataFrame]:
+        tables = analysis_tables(frame, AGENTS, progress)
+        makers = chart_makers(assemble(frame, tables), ipa_entity, reliability)
+        for chart in CHARTS[AGENTS]:
             write_png(makers[chart], out / chart)
         return tables
 
     with _report_folder(out_dir) as out:
-        mine, theirs = in_two_processes(lambda: pickle.dumps(half(ASSOCIATIONS), pickle.HIGHEST_PROTOCOL),
-                                        lambda: half(AGENTS, progress))
-        result = assemble(frame, {**pickle.loads(theirs), **mine})
-        _write_tables(result, out)
+        own, sent = in_two_processes(theirs, mine)
+        other, drawn = pickle.loads(sent)
+        write_pngs(pickle.loads(drawn), out)
+        result = assemble(frame, {**other, **own})
+        _write_tables(result, out, reliability)
     return result, [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
 

@@ -225,6 +225,80 @@ def test_a_merge_of_another_workspace_keeps_the_store_current(tmp_path):
         assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
 
 
+def _calibration_session(ws: Workspace, rng: random.Random) -> int:
+    """A calibration session on a few interactions, graded by two graders through the session
+    (calibration grades, submitted), then closed: nothing of it is analysed."""
+    from qagrader.core.calibration.grading import save_calibration_grade
+
+    card_id = rng.choice(ws.conn.execute("SELECT id FROM scorecards WHERE archived = 0").fetchall())[0]
+    card = ws.scorecards.get_by_id(card_id).card
+    fitting = [i for i, channel in ws.conn.execute("SELECT id, channel FROM interactions ORDER BY id")
+               if not card.channels or channel in card.channels]
+    interactions = rng.sample(fitting, 3)
+    graders = ["Ana Lead", "Tom Becker"]
+    session = ws.calibration.create(f"Session {rng.random():.6f}", card_id, interaction_ids=interactions,
+                                    graders=graders)
+    for interaction in interactions:
+        for grader in graders:
+            save_calibration_grade(ws, session, interaction, grader, _answers(card, rng), submit=True)
+    ws.calibration.close(session)
+    return session
+
+
+def test_calibration_sessions_are_left_out_of_the_store(tmp_path):
+    path = tmp_path / "w.qagrader"
+    build_demo(path, interactions=200, seed=8)
+    with Workspace.open(path) as ws:
+        before = load_skill_frame(ws)
+        counted = analysis_store.stored_columns(ws.conn)
+        rng = random.Random(8)
+        for _ in range(3):
+            _calibration_session(ws, rng)
+        assert analysis_store.dirty_chunks(ws.conn) == []
+        assert len(analysis_store.stored_columns(ws.conn)) == len(counted)
+        assert_store_matches_tables(ws)
+        assert_same_frame(load_skill_frame(ws), before)
+        assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
+        # a calibration grade turned into a regular one (by any program) is analysed from then on
+        calibration_grade = ws.conn.execute("SELECT max(evaluation_id) FROM calibration_grades").fetchone()[0]
+        with ws.transaction():
+            ws.conn.execute("UPDATE evaluations SET calibration = 0 WHERE id = ?", (calibration_grade,))
+        assert len(analysis_store.stored_columns(ws.conn)) == len(counted) + 1
+        assert_store_matches_tables(ws)
+        assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
+
+
+def test_a_team_folder_merge_keeps_the_store_current(tmp_path):
+    """Graders' copies in a team folder, with their own grades, edits and calibration sessions,
+    merged one file at a time (and a dry run, which changes nothing)."""
+    from qagrader.core.merging.merge import merge_folder
+    from qagrader.core.merging.team_folder import publish
+
+    folder = tmp_path / "team"
+    folder.mkdir()
+    build_demo(tmp_path / "lead.qagrader", interactions=220, seed=11)
+    for number, seed in enumerate((12, 13)):
+        rng = random.Random(seed)
+        build_demo(tmp_path / f"g{number}.qagrader", interactions=200 + 20 * number, seed=seed)
+        with Workspace.open(tmp_path / f"g{number}.qagrader") as grader:
+            for _ in range(4):
+                _grade(grader, rng)
+            _edit(grader, rng)
+            _calibration_session(grader, rng)
+            publish(grader, folder, f"Grader {number}")
+    with Workspace.open(tmp_path / "lead.qagrader") as ws:
+        stored = analysis_store.stored_columns(ws.conn)
+        merge_folder(ws, folder, dry_run=True)
+        assert analysis_store.dirty_chunks(ws.conn) == []
+        assert len(analysis_store.stored_columns(ws.conn)) == len(stored)
+        report = merge_folder(ws, folder)
+        assert not report.skipped and report.reports
+        assert len(analysis_store.stored_columns(ws.conn)) > len(stored)
+        assert_store_matches_tables(ws)
+        assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
+        assert_same_tables(run_analysis(load_skill_frame(ws)), run_analysis(load_skill_frame_from_tables(ws)))
+
+
 # ------------------------------------------------------------------ missing or stale
 
 def test_a_draft_autosave_marks_nothing(demo):
@@ -279,8 +353,8 @@ def test_a_workspace_from_before_the_store_is_built_when_migrated(tmp_path):
             old.execute(f"DROP TRIGGER {name}")
         old.execute("DROP TABLE analysis_chunks")
         old.execute("DROP TABLE analysis_dirty")
-        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_analysis_store'")
-        old.execute("PRAGMA user_version = 6")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_analysis_store'")
+        old.execute("PRAGMA user_version = 7")
     with Workspace.open(path) as ws:
         assert_store_matches_tables(ws)  # built right after migrating
         assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))

@@ -10,6 +10,7 @@ import operator
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
 
+from ..calibration.merging import CALIBRATION_STEPS
 from ..storage import writers
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
@@ -453,3 +454,9 @@ for _step in (
     MergeStep("evaluations", merge_evaluations, _EVALUATIONS_FP, json_columns=(5,)),
 ):
     register_step(_step)
+
+# Features with tables of their own: their steps, after the core steps whose ids they need.
+_after = "evaluations"
+for _step in CALIBRATION_STEPS:
+    register_step(_step, after=_after)
+    _after = _step.table

@@ -46,6 +46,7 @@ class Computed:
     options: "FilterOptions | None" = field(default=None)
     notes: "DataNotes | None" = None  # what the numbers rest on (grades, CSAT, blind, agents)
     grades: "Grades | None" = field(default=None, repr=False)  # what the next filter change reuses
+    reliability: "pd.DataFrame | None" = None  # each skill's calibration alpha (closed sessions)
 
     @property
     def complete(self) -> bool:
@@ -54,15 +55,18 @@ class Computed:
 
 def compute(ws: "Workspace | None", filters: FilterValues, *, with_options: bool,
             progress: Callable[[float], None], cancelled: Callable[[], bool],
-            first_look: Callable[[Computed], None] | None = None, grades: "Grades | None" = None) -> Computed:
+            first_look: Callable[[Computed], None] | None = None, grades: "Grades | None" = None,
+            reliability: "pd.DataFrame | None" = None) -> Computed:
     """The whole analysis of `filters`: on `grades` (the workspace's analysed grades, loaded
-    by an earlier run) when given, else loaded from `ws` first (`frames.load_grades`, the
-    analysis-ready store); with `first_look`, hand it the correlations as soon as they are
-    known (a few ms), first. Filters are applied in memory; the result carries the grades for
-    the next run (`Computed.grades`).
+    by an earlier run) and its `reliability` (the skills' calibration alphas) when given, else
+    both loaded from `ws` first (`frames.load_grades`, the analysis-ready store;
+    `calibration.skill_alphas`); with `first_look`, hand it the correlations as soon as they
+    are known (a few ms), first. Filters are applied in memory; the result carries the grades
+    and alphas for the next run (`Computed.grades`, `Computed.reliability`).
 
     Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
     from qagrader.analysis import AnalysisCancelled, AnalysisFilters, run_analysis
+    from qagrader.analysis.calibration import skill_alphas
     from qagrader.analysis.dataset import FilterError
     from qagrader.analysis.frames import load_grades
     from qagrader.analysis.report import data_notes
@@ -74,6 +78,7 @@ def compute(ws: "Workspace | None", filters: FilterValues, *, with_options: bool
     if grades is None:
         assert ws is not None
         grades = load_grades(ws)
+        reliability = skill_alphas(ws)
     options = grades.options() if with_options else None
     total = grades.total
     check()
@@ -81,17 +86,17 @@ def compute(ws: "Workspace | None", filters: FilterValues, *, with_options: bool
     try:
         frame = grades.frame(AnalysisFilters(**filters))
     except FilterError as error:
-        return Computed(filters, total, 0, 0, None, str(error), options, grades=grades)
+        return Computed(filters, total, 0, 0, None, str(error), options, grades=grades, reliability=reliability)
     check()
     progress(0.2)
     n_csat = int(frame["csat"].notna().sum())
     if frame.empty:
-        return Computed(filters, total, 0, 0, None, "", options, grades=grades)
+        return Computed(filters, total, 0, 0, None, "", options, grades=grades, reliability=reliability)
     notes = data_notes(frame)
     if first_look is not None:
         from qagrader.analysis.correlation import skill_correlations
 
         first_look(Computed(filters, total, len(frame), n_csat,
-                            FirstLook(skill_correlations(frame)), "", options, notes, grades))
+                            FirstLook(skill_correlations(frame)), "", options, notes, grades, reliability))
     result = run_analysis(frame, lambda f: progress(0.2 + 0.8 * f), cancelled)
-    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, grades)
+    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, grades, reliability)

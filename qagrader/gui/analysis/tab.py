@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
+from qagrader.core.storage.changes import (
+    AGENTS, CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS,
+)
 from qagrader.gui.messages import show_error
 from qagrader.gui.workers import Task, TaskSlot
 
@@ -38,12 +40,15 @@ from .filter_bar import FilterBar
 from .pages import ChannelPage, CorrelationPage, DriversPage, EffectsPage, ImportancePage, Page, TrendsPage
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from qagrader.analysis.frames import Grades
     from qagrader.core.storage.changes import Changes
     from qagrader.core.storage.workspace import Workspace
 
-ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS)
-"""Kinds of record (`core/storage/changes.py`) the loaded grades hold or name."""
+ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS, CALIBRATION_SESSIONS)
+"""Kinds of record (`core/storage/changes.py`) the loaded grades hold or name, and the calibration
+sessions behind the skills' alphas."""
 DEBOUNCE_MS = 250
 FIRST_DRAW_WAIT = 0.5
 BUSY_AFTER_MS = 500
@@ -111,6 +116,7 @@ class AnalysisTab(QWidget):
         self.ws: Workspace | None = None
         self.computed: Computed | None = None
         self.grades: Grades | None = None  # the loaded grades, while current
+        self.reliability: "pd.DataFrame | None" = None  # the skills' calibration alphas, with them
         self._slot = TaskSlot()
         self._running_filters: dict | None = None
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -210,7 +216,8 @@ class AnalysisTab(QWidget):
 
     def apply_changes(self, changes: "Changes") -> None:
         """A write committed: reload the grades and rerun only when it touched what they hold
-        (evaluations, interactions, or the names of agents, teams, graders, scorecards)."""
+        (evaluations, interactions, or the names of agents, teams, graders, scorecards; calibration
+        sessions)."""
         if self.ws is None or not changes.touches(*ANALYSED_KINDS):
             return
         self.grades = None
@@ -227,13 +234,14 @@ class AnalysisTab(QWidget):
         source = self.ws
         # the correlations first: on first opening, and whenever they are the chart in view
         relay = _Relay() if self.computed is None or self._correlations_in_view() else None
-        grades = self.grades
+        grades, reliability = self.grades, self.reliability
         with_options = with_options or grades is None
 
         def run(progress, cancelled) -> Computed:
             if grades is not None:  # a filter change: no need to read the workspace
                 return compute(None, filters, with_options=with_options, progress=progress, cancelled=cancelled,
-                               first_look=relay.hand_over if relay else None, grades=grades)
+                               first_look=relay.hand_over if relay else None, grades=grades,
+                               reliability=reliability)
             ws = source.reopen()
             try:
                 return compute(ws, filters, with_options=with_options, progress=progress,
@@ -302,7 +310,7 @@ class AnalysisTab(QWidget):
         if task is not self._slot.current:
             return  # superseded: a newer run is (or was) on its way
         self._done()
-        self.grades = computed.grades
+        self.grades, self.reliability = computed.grades, computed.reliability
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
             if self.filter_bar.values() != dict(computed.filters):  # a choice vanished
