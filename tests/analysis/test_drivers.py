@@ -50,6 +50,16 @@ def test_every_subset_r2_equals_least_squares():
         assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-10)
 
 
+def test_subset_r2_of_many_predictors_equals_least_squares():
+    """At 11 predictors (every sweep level deep), random subsets against least squares."""
+    x, y, rxx, rxy = _correlated_data(5, k=11, n=800)
+    r2 = subset_r2(rxx, rxy)
+    rng = np.random.default_rng(5)
+    for mask in [0, 2**11 - 1, *rng.integers(1, 2**11 - 1, size=40)]:
+        columns = [j for j in range(11) if int(mask) >> j & 1]
+        assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-10)
+
+
 def test_shares_sum_to_r2_for_lmg_and_relative_weights():
     x, y, rxx, rxy = _correlated_data(7, k=6)
     r2 = _r2_ols(x, y)
