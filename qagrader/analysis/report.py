@@ -262,6 +262,8 @@ def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress
             write_png(makers[chart], out / chart)
         return tables
 
+    from . import plots  # noqa: F401  (matplotlib imported once, before the fork, not in each process)
+
     with _report_folder(out_dir) as out:
         own, sent = in_two_processes(theirs, mine)
         other, drawn = pickle.loads(sent)
