@@ -453,3 +453,11 @@ for _step in (
     MergeStep("evaluations", merge_evaluations, _EVALUATIONS_FP, json_columns=(5,)),
 ):
     register_step(_step)
+
+# Disputes and coaching notes: records of their own, matched by uuid, after every step whose ids
+# they need (evaluations, agents, graders).
+from ..coaching.merging import COACHING_STEP  # noqa: E402  (after the core steps they follow)
+from ..disputes.merging import DISPUTES_STEP  # noqa: E402
+
+register_step(DISPUTES_STEP)
+register_step(COACHING_STEP)
