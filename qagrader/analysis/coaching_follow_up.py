@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from ._stats import newcombe_difference
-from .dataset import AnalysisFilters, is_yes_no, load_skill_frame, skills_of
+from .dataset import AnalysisFilters, is_yes_no, load_skill_frame, polarity_of, skills_of
 
 if TYPE_CHECKING:
     from qagrader.core.coaching.notes import CoachingNote
@@ -97,7 +97,7 @@ def before_after(frame: pd.DataFrame, coached_on: date, skills: Sequence[str], *
     days = _dates(frame) if len(frame) else pd.Series([], dtype="datetime64[ns]")
     before_mask = ((days >= pd.Timestamp(span.before_from)) & (days <= pd.Timestamp(span.before_to))).to_numpy()
     after_mask = ((days >= pd.Timestamp(span.after_from)) & (days <= pd.Timestamp(span.after_to))).to_numpy()
-    polarity: Mapping[str, str] = frame.attrs.get("polarity", {})
+    polarity = polarity_of(frame)
     rows = []
     for skill in skills:
         column = _column(frame, skill)
@@ -106,7 +106,7 @@ def before_after(frame: pd.DataFrame, coached_on: date, skills: Sequence[str], *
         after = values[after_mask & ~np.isnan(values)] if column else values
         both = np.concatenate([before, after])
         measure = "pass rate" if both.size == 0 or is_yes_no(both) else "mean"
-        sign = polarity.get(column or skill, "positive")
+        sign = polarity.get(column, "positive") if column else "positive"
         row = {"skill": column or skill, "polarity": sign, "measure": measure,
                "before": float(before.mean()) if before.size else np.nan, "before_n": int(before.size),
                "after": float(after.mean()) if after.size else np.nan, "after_n": int(after.size),

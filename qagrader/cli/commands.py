@@ -230,6 +230,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 def analyze(args: argparse.Namespace) -> int:
     from qagrader.analysis.dataset import AnalysisFilters, load_skill_frame
     from qagrader.analysis.report import run_analysis, write_report
+    from qagrader.analysis.summary import summary_text
 
     filters = AnalysisFilters(
         date_from=args.date_from, date_to=args.date_to, channels=args.channels, teams=args.teams,
@@ -243,7 +244,8 @@ def analyze(args: argparse.Namespace) -> int:
         with ProgressBar("Analysing") as bar:
             result = run_analysis(frame, progress=bar)
         files = write_report(result, args.out)  # the workspace stays open: it cannot be overwritten
-    print(f"Analysed {len(frame)} evaluations; wrote {len(files)} files to {args.out}")
+    print(summary_text(result))
+    print(f"Wrote {len(files)} files to {args.out} (the summary above is summary.txt).")
     return 0
 
 

@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="build a realistic demo workspace")
     demo.add_argument("--interactions", type=_count, default=2400, metavar="N")
-    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--seed", type=int, default=5, metavar="S",  # = core.demo.build.DEFAULT_SEED
+                      help="random seed (default 5)")
     demo.add_argument("--replace", action="store_true", help="replace the file if it exists")
     demo.add_argument("--open", action="store_true", help="open the app on it afterwards")
     demo.set_defaults(run=commands.demo)

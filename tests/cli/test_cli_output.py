@@ -205,11 +205,14 @@ def test_analyze_names_what_it_wrote(capsys, demo, tmp_path):
     report = tmp_path / "report"
     out = stdout(capsys, ("analyze",), "--db", demo, "analyze", "--out", report, "--channel", "phone")
     with Workspace.open(demo) as ws:
-        graded = ws.conn.execute(
-            "SELECT count(*) FROM evaluations e JOIN interactions i ON i.id = e.interaction_id "
-            "WHERE e.status = 'submitted' AND e.calibration = 0 AND i.channel = 'phone'").fetchone()[0]
+        graded, interactions = ws.conn.execute(
+            "SELECT count(*), count(DISTINCT e.interaction_id) FROM evaluations e JOIN interactions i "
+            "ON i.id = e.interaction_id WHERE e.status = 'submitted' AND e.calibration = 0 "
+            "AND i.channel = 'phone'").fetchone()
     written = [p for p in report.iterdir() if p.is_file()]
-    assert out == f"Analysed {graded} evaluations; wrote {len(written)} files to {report}\n"
+    summary = (report / "summary.txt").read_text(encoding="utf-8")
+    assert summary.startswith(f"Analysed {interactions:,} interactions with submitted grades ({graded:,} grades)")
+    assert out == summary + f"Wrote {len(written)} files to {report} (the summary above is summary.txt).\n"
 
 
 def test_opening_the_app_prints_the_smoke_result(demo, tmp_path):

@@ -353,7 +353,8 @@ def test_scorecard_csv(ws, tmp_path):
     assert records[0] == {"section": "Call handling", "section_weight": "70", "bonus": "no",
                           "key": "greeting", "text": "Greeted by name", "guideline": "",
                           "type": "yes_no", "options": "Yes=1; No=0", "weight": "1",
-                          "allow_na": "no", "auto_fail": "No=section", "skill": "Etiquette"}
+                          "allow_na": "no", "auto_fail": "No=section", "skill": "Etiquette",
+                          "polarity": "positive"}
     assert records[1]["options"] == "0..10" and records[1]["allow_na"] == "yes"
     assert records[2]["options"] == "Good=3; +OK=1.5; Poor=0"
     assert records[3]["text"] == "'=Accurate answer" and records[3]["guideline"] == "'- check the KB\n- cite it"

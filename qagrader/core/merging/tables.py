@@ -250,7 +250,7 @@ def merge_interactions(ctx: MergeContext) -> None:
 # ----------------------------------------------------------------------------- evaluations
 
 _EVALUATION_VALUES = ("status", "answers", "overall_comment", "score", "auto_failed", "auto_fail_reasons",
-                      "calibration", "submitted_at")
+                      "calibration", "submitted_at", "blind")
 
 
 def merge_evaluations(ctx: MergeContext) -> None:

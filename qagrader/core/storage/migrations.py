@@ -241,7 +241,15 @@ def _merge_log(db: Database) -> None:
     )
 
 
-@migrations(name="0006_disputes_coaching")
+@migrations(name="0006_blind_grading")
+def _blind_grading(db: Database) -> None:
+    """Whether each evaluation was graded blind to the customer's CSAT: 1 = CSAT hidden from the
+    grader, 0 = visible, NULL = unknown (every evaluation made before this column existed). The
+    analysis warns from it that knowing CSAT may have inflated the correlations."""
+    _run_script(db, "ALTER TABLE evaluations ADD COLUMN blind INTEGER CHECK (blind IS NULL OR blind IN (0, 1))")
+
+
+@migrations(name="0007_disputes_coaching")
 def _disputes_coaching(db: Database) -> None:
     """Disputes of submitted grades and coaching notes (see core/disputes, core/coaching).
 

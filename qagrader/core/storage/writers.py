@@ -33,12 +33,13 @@ MANY = 10_000
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "id", "uuid", "interaction_id", "scorecard_id", "grader_id", "status", "answers", "overall_comment",
     "score", "auto_failed", "auto_fail_reasons", "calibration", "created_at", "updated_at", "submitted_at",
+    "blind",
 )
 """The values of a row for `insert_evaluations`, in order."""
 
 EVALUATION_UPDATE_COLUMNS: tuple[str, ...] = (
     "scorecard_id", "grader_id", "status", "answers", "overall_comment", "score", "auto_failed",
-    "auto_fail_reasons", "calibration", "updated_at", "submitted_at",
+    "auto_fail_reasons", "calibration", "updated_at", "submitted_at", "blind",
 )
 """The values of a row for `update_evaluations`, in order, followed by the evaluation's id."""
 
@@ -381,13 +382,16 @@ def insert_evaluations(ws: "Workspace", rows: Sequence[Sequence],
 
 @_writer
 def insert_evaluation(ws: "Workspace", *, interaction_id: int, scorecard_id: int, grader_id: int,
-                      score: float | None, calibration: bool, now: str | None = None) -> int:
-    """A new, empty draft evaluation (score: that of no answers); its id."""
+                      score: float | None, calibration: bool, now: str | None = None,
+                      blind: bool | None = None) -> int:
+    """A new, empty draft evaluation (score: that of no answers); its id. `blind`: graded with
+    CSAT hidden (None: not known)."""
     now = now or utc_now()
     evaluation_id = ws.conn.execute(
         f"""INSERT INTO evaluations ({', '.join(EVALUATION_COLUMNS[1:])})
-            VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-        (new_uuid(), interaction_id, scorecard_id, grader_id, score, int(calibration), now, now)).lastrowid
+            VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL, ?)""",
+        (new_uuid(), interaction_id, scorecard_id, grader_id, score, int(calibration), now, now,
+         None if blind is None else int(blind))).lastrowid
     ws.record(EVALUATIONS, [evaluation_id])
     ws.record(INTERACTIONS, [interaction_id])
     return evaluation_id

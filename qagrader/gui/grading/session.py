@@ -21,6 +21,8 @@ from qagrader.core.scorecards.store import StoredScorecard
 from qagrader.core.scorecards.scoring import Answer, ScoreResult, score
 from qagrader.core.storage.workspace import Workspace
 
+from .settings import blind_grading
+
 log = logging.getLogger(__name__)
 COMMENT_DELAY_MS = 400
 
@@ -113,10 +115,12 @@ class GradingSession(QObject):
         if not self._dirty:
             return True
         try:
+            blind = blind_grading()
             if self.evaluation is None:
-                self.evaluation = self.ws.evaluations.start(self.interaction_id, self.stored.id, self.grader)
+                self.evaluation = self.ws.evaluations.start(self.interaction_id, self.stored.id, self.grader,
+                                                            blind=blind)
             self.evaluation, _result = self.ws.evaluations.save(
-                self.evaluation.id, self.answers, self.overall, editor=self.grader)
+                self.evaluation.id, self.answers, self.overall, editor=self.grader, blind=blind)
         except Exception as error:  # shown by the view; the answers stay in memory
             self.failed.emit(error)
             return False
@@ -129,10 +133,12 @@ class GradingSession(QObject):
         if not self.flush():
             return None
         try:
+            blind = blind_grading()
             if self.evaluation is None:
-                self.evaluation = self.ws.evaluations.start(self.interaction_id, self.stored.id, self.grader)
+                self.evaluation = self.ws.evaluations.start(self.interaction_id, self.stored.id, self.grader,
+                                                            blind=blind)
             if not self.evaluation.submitted:
-                self.evaluation = self.ws.evaluations.submit(self.evaluation.id)
+                self.evaluation = self.ws.evaluations.submit(self.evaluation.id, blind=blind)
         except Exception as error:
             self.failed.emit(error)
             return None

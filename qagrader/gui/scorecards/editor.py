@@ -376,6 +376,9 @@ class ScorecardEditor(QWidget):
             return None
         try:
             result = self.ws.scorecards.save(card, self.family_uuid)
+        except ScorecardError as error:  # e.g. a skill's polarity disagrees with another scorecard
+            self.show_validation_error(error)
+            return None
         except QAGraderError as error:
             self.show_validation_error(ScorecardError("name", str(error)) if "name" in str(error) else error)
             return None
