@@ -360,3 +360,20 @@ def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
         frame[column] = _timestamps(frame[column])
     frame["score"] = pd.to_numeric(frame["score"]).astype("float64")
     return frame
+
+
+
+def load_answer_values(ws: "Workspace", keys: Iterable[str], filters: AnalysisFilters | None = None) -> pd.DataFrame:
+    """The answers to the questions `keys` of the submitted, non-calibration evaluations
+    `filters` select: one row per evaluation with `interaction_id`, `scorecard_id`, then per key
+    the stored value (text or number; None when N/A, unanswered or not on the scorecard).
+    SQLite reads the JSON (parsed once per evaluation), for analyses of single questions (e.g.
+    which question costs the most CSAT)."""
+    keys = list(dict.fromkeys(keys))
+    where, params = _where(filters or AnalysisFilters())
+    paths = [f'$."{key}".value' for key in keys]  # question keys hold no quotes
+    columns = "".join(", json_extract(e.answers, ?)" for _ in paths)
+    rows = ws.conn.execute(f"SELECT e.interaction_id, e.scorecard_id{columns} {_FROM} WHERE {where}",
+                           [*paths, *params]).fetchall()
+    names = ["interaction_id", "scorecard_id", *keys]
+    return pd.DataFrame.from_records(rows, columns=names, nrows=len(rows))

@@ -1,5 +1,6 @@
 """From numbers to action: `disputes` (list, raise, accept, reject, rates), `coaching` (list,
-add, due, done, follow-up) and their CSV exports (`export disputes`, `export coaching`).
+add, due, done, follow-up), their CSV exports (`export disputes`, `export coaching`) and the
+monthly quality `report`.
 
 Records are named by the first characters of their id (`SHORT_UUID`), as the lists print them;
 an evaluation also by its interaction's id when the interaction has one submitted grade.
@@ -77,6 +78,16 @@ def add_arguments(sub) -> None:
     check.add_argument("--weeks", type=int, default=4, choices=range(1, 27), metavar="N",
                        help="weeks before and after (default 4)")
     coaching.set_defaults(run=coaching_command, action="list", agents=None, teams=None)
+
+    report = sub.add_parser("report", help="the monthly quality report: a PDF of A4 pages, PNG pages or CSV")
+    report.add_argument("out", type=Path, metavar="OUT", help="the file to write (PNG: OUT-1.png, OUT-2.png, ...)")
+    report.add_argument("--month", required=True, metavar="YYYY-MM")
+    report.add_argument("--format", choices=("pdf", "png", "csv"),
+                        help="default: from OUT's suffix, else pdf")
+    for name in ("channel", "team", "agent", "brand", "scorecard", "grader"):
+        report.add_argument(f"--{name}", action="append", dest=f"{name}s", metavar=name.upper(),
+                            help=f"only this {name} (repeatable)")
+    report.set_defaults(run=report_command)
 
 
 def add_export_arguments(export_sub) -> None:
@@ -264,4 +275,25 @@ def export_coaching_command(args: argparse.Namespace) -> int:
         count = export_coaching_notes(ws, args.out, NoteFilters(agents=args.agents, teams=args.teams),
                                       excel_bom=args.excel)
     print(f"Wrote {count} coaching note{'s' if count != 1 else ''} to {args.out}")
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from qagrader.analysis.dataset import AnalysisFilters
+    from qagrader.analysis.monthly.content import build_monthly_report, parse_month
+    from qagrader.analysis.monthly.output import report_format, write_report
+
+    month = parse_month(args.month)  # a clear error before the workspace is opened
+    fmt = report_format(args.out, args.format)
+    filters = AnalysisFilters(channels=args.channels, teams=args.teams, agents=args.agents, brands=args.brands,
+                              scorecards=args.scorecards, graders=args.graders)
+    with open_existing(args) as ws:
+        report = build_monthly_report(ws, month, filters)
+        written = write_report(report, args.out, fmt)  # the workspace stays open: it cannot be overwritten
+    if fmt == "png":
+        print(f"Wrote the {report.label} report as {len(written)} pages: {', '.join(str(p) for p in written)}")
+    elif fmt == "csv":
+        print(f"Wrote the {report.label} report as a table to {written[0]}")
+    else:
+        print(f"Wrote the {report.label} report to {written[0]}")
     return 0

@@ -325,6 +325,18 @@ def test_dispute_and_coaching_commands(capsys, tmp_path, monkeypatch):
     assert out == f"Wrote 1 coaching note to {tmp_path / 'c.csv'}\n"
 
 
+def test_report_names_what_it_wrote(capsys, demo, tmp_path):
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.pdf")
+    assert out == f"Wrote the September 2026 report to {tmp_path / 'r.pdf'}\n"
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.png",
+                 "--channel", "phone")
+    pages = sorted(tmp_path.glob("r-*.png"))
+    assert out == f"Wrote the September 2026 report as {len(pages)} pages: {', '.join(map(str, pages))}\n"
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.txt",
+                 "--format", "csv")
+    assert out == f"Wrote the September 2026 report as a table to {tmp_path / 'r.txt'}\n"
+
+
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """Every runnable command of `parser` (argparse keeps sub-commands in a private list)."""
     found: set[tuple[str, ...]] = set()
