@@ -232,3 +232,49 @@ def test_agent_wording_of_scorecard_phrases():
     assert guideline_parts("5: warm. 3: flat. 1: cold.") == {"5": "warm.", "3": "flat.", "1": "cold."}
     assert guideline_parts("No if any of: sighs, sarcasm.") == {"No": "any of: sighs, sarcasm."}
     assert guideline_parts("Just be nice.") == {"": "Just be nice."}
+
+
+def test_the_question_frame_scores_every_answer_as_the_scoring_rules_do(workspace):
+    from qagrader.analysis.dataset import load_skill_frame
+    from qagrader.analysis.monthly.questions import question_frame
+
+    ws, _ = workspace
+    may = AnalysisFilters(date_from="2026-05-01", date_to="2026-05-31")
+    frame = load_skill_frame(ws, may)
+    questions, infos = question_frame(ws, frame, may)
+    assert [i.column for i in infos] == ["Phone QA / greet", "Phone QA / verify", "Phone QA / tone", "Phone QA / name"]
+    rows = ws.conn.execute("""SELECT e.interaction_id, e.answers FROM evaluations e JOIN interactions i
+                              ON i.id = e.interaction_id WHERE i.occurred_at >= '2026-05'""").fetchall()
+    expected = {}
+    for interaction, answers in rows:
+        answers = json.loads(answers)
+        expected[interaction] = (float(answers["verify"]["value"] == "Yes"), (answers["tone"]["value"] - 1) / 4)
+    got = questions.set_index("interaction_id")
+    assert len(got) == len(expected) == 12 * PER_AGENT
+    for interaction, (verify, tone) in expected.items():
+        assert (got.loc[interaction, "Phone QA / verify"], got.loc[interaction, "Phone QA / tone"]) == (verify, tone)
+
+
+def test_questions_of_an_interaction_graded_twice_are_averaged_and_n_a_left_out(tmp_path):
+    from qagrader.analysis.dataset import load_skill_frame
+    from qagrader.analysis.monthly.questions import question_frame
+    from tests.core.test_merge import add_interaction
+    from tests.samples import EXAMPLE
+
+    with Workspace.open(tmp_path / "w.qagrader") as ws:
+        ws.scorecards.import_json(json.dumps(EXAMPLE))
+        card = ws.scorecards.get("Chat QA")
+        add_interaction(ws, "T1")
+        full = {"tone": Answer(5), "wrong_name": Answer("Yes"), "data_leak": Answer("No"),
+                "resolution": Answer("Partial"), "wow": Answer("Yes")}
+        for grader, empathy, tone in (("Ana", Answer("Yes"), 5), ("Ben", Answer(None, True), 2)):
+            evaluation = ws.evaluations.start(ws.interactions.by_external_id("T1").id, card.id, grader)
+            ws.evaluations.save(evaluation.id, {**full, "empathy": empathy, "tone": Answer(tone)})
+            ws.evaluations.submit(evaluation.id)
+        frame = load_skill_frame(ws)
+        questions, infos = question_frame(ws, frame, AnalysisFilters())
+    row = questions.iloc[0]
+    assert len(questions) == 1 and "Chat QA / wow" not in questions  # a bonus question is never a cost
+    assert row["Chat QA / empathy"] == 1.0  # N/A is not a failure: only Ana's Yes counts
+    assert row["Chat QA / tone"] == pytest.approx(((5 - 1) / 4 + (2 - 1) / 4) / 2)
+    assert row["Chat QA / resolution"] == 0.5 and row["Chat QA / wrong_name"] == 1.0

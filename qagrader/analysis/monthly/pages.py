@@ -138,7 +138,7 @@ def _in_brief(sheet: Sheet, report: MonthlyReport) -> None:
         return
     sheet.text("In brief", size=10, weight="bold", keep=0.3)
     for line in lines:
-        sheet.text(f"•  {line}", size=BODY, indent=0.05)
+        sheet.text(f"·  {line}", size=BODY, indent=0.05)
 
 
 # ---------------------------------------------------------------------------- teams and agents
@@ -189,7 +189,7 @@ def _skills(sheet: Sheet, report: MonthlyReport) -> None:
         scale = f", {report.csat_scale}" if unit == "points" and report.csat_scale else ""
         sheet.table(
             [Column("Skill", 0.31), Column("rho (95% CI)", 0.23, "right"), Column("n", 0.09, "right"),
-             Column(f"CSAT with − without ({unit}{scale})", 0.37, "right")],
+             Column(f"CSAT with - without ({unit}{scale})", 0.37, "right")],
             [(r.label, f"{r.rho:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})", f"{r.n:,}",
               f"{_signed(r.csat_diff)} ({_signed(r.csat_diff_ci_low)} to {_signed(r.csat_diff_ci_high)})"
               if np.isfinite(r.csat_diff) else "too few to compare")
@@ -208,7 +208,7 @@ def _skills(sheet: Sheet, report: MonthlyReport) -> None:
               r.weaker if not r.opposite else f"{r.weaker} (negative)", f"{r.difference:.2f}")
              for r in report.channel_rows.itertuples()])
     sheet.space(0.1)
-    sheet.text(CAUSATION, size=8, color=DARK, style="italic")
+    sheet.text(CAUSATION, size=8, color=DARK)
 
 
 def _associations(ax, skills) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 from qagrader.core.scorecards.model import Question
 from qagrader.core.scorecards.scoring import answer_fraction
 
-from ..dataset import META_COLUMNS, NEGATIVE, POSITIVE, AnalysisFilters, load_answer_values, with_polarity
+from ..dataset import META_COLUMNS, NEGATIVE, POSITIVE, AnalysisFilters, load_question_scores, with_polarity
 from ..effects import effects_table
 from ..correlation import ALL
 
@@ -58,39 +58,25 @@ def question_frame(ws: "Workspace", frame: pd.DataFrame, filters: AnalysisFilter
     meta = frame[[c for c in META_COLUMNS if c in frame.columns]].copy()
     meta.attrs = {}
     infos: dict[tuple[str, str], QuestionInfo] = {}
-    fractions: dict[int, dict[str, dict[str, float]]] = {}  # version -> key -> stored value -> fraction
-    family: dict[int, str] = {}
+    scoring: dict[tuple[str, str], dict[int, tuple[str, dict[object, float]]]] = {}
     for scorecard_id, name in ws.conn.execute("SELECT id, name FROM scorecards ORDER BY id"):
         card = ws.scorecards.get_by_id(scorecard_id).card  # later versions word a question last
-        family[scorecard_id] = name
         for section in card.sections:
             for q in section.questions:
                 if not section.bonus:
                     infos[(name, q.key)] = QuestionInfo(f"{name} / {q.key}", name, q)
-                    fractions.setdefault(scorecard_id, {})[q.key] = {
-                        v: answer_fraction(q, v)[0] for v in _values(q)}  # 4 and 4.0 are one key
+                    scoring.setdefault((name, q.key), {})[scorecard_id] = (
+                        q.key, {v: answer_fraction(q, v)[0] for v in _values(q)})
     if meta.empty or not infos:
         return with_polarity(meta, {}), []
-    keys = list(dict.fromkeys(key for _, key in infos))
-    answers = load_answer_values(ws, keys, filters)
-    versions = answers["scorecard_id"].to_numpy()
-    columns: dict[str, np.ndarray] = {}
-    present = np.unique(versions)
-    codes = {key: pd.factorize(answers[key], use_na_sentinel=True) for key in keys}
-    for (name, key), info in infos.items():
-        code, uniques = codes[key]
-        values = np.full(len(answers), np.nan)
-        for scorecard_id in present:
-            lookup = fractions.get(int(scorecard_id), {}).get(key)
-            if lookup is not None and family[int(scorecard_id)] == name:
-                rows = versions == scorecard_id
-                by_code = np.append([lookup.get(u, np.nan) for u in uniques], np.nan)  # code -1: no answer
-                values[rows] = by_code[code[rows]]
-        if not np.isnan(values).all():
-            columns[info.column] = values
+    scores = load_question_scores(ws, {infos[k].column: scoring[k] for k in infos}, filters)
+    columns = [c for c in scores.columns[1:] if scores[c].notna().any()]
     used = [info for info in infos.values() if info.column in columns]
-    wide = pd.DataFrame(columns, index=answers["interaction_id"].to_numpy()).groupby(level=0).mean()
-    out = meta.join(wide, on="interaction_id")
+    repeated = scores["interaction_id"].duplicated(keep=False)
+    if repeated.any():  # an interaction graded several times: the mean of its grades, as for skills
+        several = scores[repeated].groupby("interaction_id")[columns].mean().reset_index()
+        scores = pd.concat([scores.loc[~repeated, ["interaction_id", *columns]], several], ignore_index=True)
+    out = meta.join(scores.set_index("interaction_id")[columns], on="interaction_id")
     polarity = {info.column: NEGATIVE if info.question.polarity == NEGATIVE else POSITIVE for info in used}
     return with_polarity(out, polarity), used
 

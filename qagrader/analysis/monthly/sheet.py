@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 A4 = (8.27, 11.69)  # inches, portrait
 MARGIN = 0.6
@@ -23,8 +24,23 @@ INK, DARK, MID, LIGHT, PALE = "#000000", "#444444", "#888888", "#c8c8c8", "#eeee
 BODY = 9.0
 CHAR_WIDTH = 0.53  # average width of a DejaVu Sans character, in ems
 LINE = 1.35  # line height, in font sizes
-PDF_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
+PDF_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none",
+          "axes.unicode_minus": False}
 """matplotlib settings the report is drawn and saved with (use in `matplotlib.rc_context`)."""
+_PLAIN = str.maketrans({"–": "-", "—": "-", "−": "-", "…": "...", "•": "·", "‘": "'", "’": "'", "“": '"',
+                        "”": '"'})
+"""Typography outside Latin-1 would embed a second subset of each font (~0.1 s and 20 KB more
+per font); the report's own punctuation stays within it, names keep their letters."""
+
+
+FEATURES = {"fontfeatures": ("-liga",)} if hasattr(Text, "set_fontfeatures") else {}
+"""No ligatures ("fi" as one glyph): a glyph without a character of its own embeds a second
+subset of the font (matplotlib 3.11 lays text out with HarfBuzz)."""
+
+
+def plain(text: str) -> str:
+    """`text` with typographic dashes, quotes and ellipses as their plain forms."""
+    return text.translate(_PLAIN)
 
 
 @dataclass(frozen=True)
@@ -38,15 +54,16 @@ def wrap(text: str, size: float, width_in: float) -> list[str]:
     """`text` broken into lines that fit `width_in` inches at `size` points."""
     chars = max(10, int(width_in * 72 / (size * CHAR_WIDTH)))
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in plain(text).split("\n"):
         lines.extend(textwrap.wrap(paragraph, chars, break_on_hyphens=False) or [""])
     return lines
 
 
 def fit(text: str, size: float, width_in: float, *, bold: bool = False) -> str:
     """`text` shortened with an ellipsis to fit on one line of `width_in` inches."""
-    chars = max(3, int(width_in * 72 / (size * CHAR_WIDTH * (1.15 if bold else 1.0))))
-    return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+    chars = max(4, int(width_in * 72 / (size * CHAR_WIDTH * (1.15 if bold else 1.0))))
+    text = plain(text)
+    return text if len(text) <= chars else text[:chars - 3].rstrip() + "..."
 
 
 class Sheet:
@@ -91,7 +108,7 @@ class Sheet:
         self.y += inches
 
     def text(self, text: str, *, size: float = BODY, weight: str = "normal", color: str = INK,
-             indent: float = 0.0, style: str = "normal", keep: float = 0.0) -> None:
+             indent: float = 0.0, keep: float = 0.0) -> None:
         """Wrapped text; `keep`: inches that must fit after it on the same page (a heading
         stays with what follows)."""
         lines = wrap(text, size, self.width - indent)
@@ -99,7 +116,7 @@ class Sheet:
         self.need(height + keep)
         for line in lines:
             self.figure.text(*self._xy(MARGIN + indent, self.y + size / 72), line, fontsize=size,
-                             fontweight=weight, color=color, fontstyle=style, va="baseline")
+                             fontweight=weight, color=color, va="baseline", **FEATURES)
             self.y += size * LINE / 72
 
     def heading(self, text: str, *, size: float = 13.0) -> None:
@@ -151,7 +168,7 @@ class Sheet:
                 width = column.width * self.width
                 anchor = {"left": x, "right": x + width - 0.05, "center": x + width / 2}[column.align]
                 self.figure.text(*self._xy(anchor, self.y + size / 72), fit(str(cell), size, width - 0.08),
-                                 fontsize=size, ha=column.align, va="baseline", color=INK)
+                                 fontsize=size, ha=column.align, va="baseline", color=INK, **FEATURES)
                 x += width
             self._line_at(self.y + size / 72 + 0.06, LIGHT, 0.3)
             self.y += step
@@ -162,7 +179,8 @@ class Sheet:
             width = column.width * self.width
             anchor = {"left": x, "right": x + width - 0.05, "center": x + width / 2}[column.align]
             self.figure.text(*self._xy(anchor, self.y + size / 72), fit(column.title, size, width - 0.1, bold=True),
-                             fontsize=size, fontweight="bold", ha=column.align, va="baseline", color=INK)
+                             fontsize=size, fontweight="bold", ha=column.align, va="baseline", color=INK,
+                             **FEATURES)
             x += width
         self._line_at(self.y + size / 72 + 0.06, DARK, 0.6)
         self.y += step
@@ -187,7 +205,7 @@ class Sheet:
             figure.add_artist(Line2D([MARGIN / A4[0], 1 - MARGIN / A4[0]], [y + 0.02, y + 0.02], color=MID,
                                      linewidth=0.5))
             figure.text(MARGIN / A4[0], y, fit(self.footer, 7, self.width - 0.9), fontsize=7, color=DARK,
-                        va="top")
+                        va="top", **FEATURES)
             figure.text(1 - MARGIN / A4[0], y, f"page {number} of {total}", fontsize=7, color=DARK, va="top",
-                        ha="right")
+                        ha="right", **FEATURES)
         return self.pages
