@@ -18,25 +18,15 @@ Usage: .venv/bin/python bench/bench_report.py [--db PATH] [--interactions 300000
 from __future__ import annotations
 
 import argparse
-import gc
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench_analysis import best_of  # the same timing in every bench
+
 MONTH = "2026-09"
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,11 +143,33 @@ def direction(row: Mapping[str, object]) -> str:
 def note_follow_up(ws: "Workspace", note: "CoachingNote", *, weeks: int = WEEKS,
                    today: date | None = None) -> pd.DataFrame:
     """`before_after` for a coaching note, on the agent's submitted grades of the two periods."""
-    coached_on = date.fromisoformat(note.coached_on)
-    span = windows(coached_on, weeks, today)
-    frame = load_skill_frame(ws, AnalysisFilters(agents=(note.agent,), date_from=span.before_from.isoformat(),
-                                                 date_to=span.after_to.isoformat()))
-    return before_after(frame, coached_on, note.skills, weeks=weeks, today=today)
+    return notes_follow_up(ws, [note], weeks=weeks, today=today)[list(FOLLOW_UP_COLUMNS)]
+
+
+NOTE_COLUMNS: tuple[str, ...] = ("note", "agent", "team", "coached_on", *FOLLOW_UP_COLUMNS)
+
+
+def notes_follow_up(ws: "Workspace", notes: Sequence["CoachingNote"], *, weeks: int = WEEKS,
+                    today: date | None = None) -> pd.DataFrame:
+    """`before_after` of several notes at once (`NOTE_COLUMNS`: the note's uuid, agent, team and
+    day, then one row per skill), on one load of their agents' grades."""
+    if not notes:
+        return pd.DataFrame(columns=list(NOTE_COLUMNS))
+    days = [date.fromisoformat(n.coached_on) for n in notes]
+    span = timedelta(weeks=weeks)
+    frame = load_skill_frame(ws, AnalysisFilters(agents=tuple({n.agent for n in notes}),
+                                                 date_from=(min(days) - span).isoformat(),
+                                                 date_to=(max(days) + span).isoformat()))
+    parts = []
+    for note, day in zip(notes, days):
+        own = frame[frame["agent"].str.casefold() == note.agent.casefold()]
+        table = before_after(own, day, note.skills, weeks=weeks, today=today)
+        table.insert(0, "coached_on", note.coached_on)
+        table.insert(0, "team", note.team or "")
+        table.insert(0, "agent", note.agent)
+        table.insert(0, "note", note.uuid)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)[list(NOTE_COLUMNS)]
 
 
 def describe_row(row: Mapping[str, object], weeks: int = WEEKS) -> str:

@@ -278,3 +278,48 @@ def test_questions_of_an_interaction_graded_twice_are_averaged_and_n_a_left_out(
     assert row["Chat QA / empathy"] == 1.0  # N/A is not a failure: only Ana's Yes counts
     assert row["Chat QA / tone"] == pytest.approx(((5 - 1) / 4 + (2 - 1) / 4) / 2)
     assert row["Chat QA / resolution"] == 0.5 and row["Chat QA / wrong_name"] == 1.0
+
+
+def test_coaching_followed_up_in_the_month_shows_before_and_after_as_computed_by_hand(tmp_path):
+    from scipy import stats
+
+    ws, _ = planted(tmp_path / "coached.qagrader")
+    with ws:
+        ben = ws.conn.execute("SELECT id FROM agents WHERE name = 'Ben Ortiz'").fetchone()[0]
+        note = ws.coaching.add(ben, coach="Lee Lead", skills=["Verification", "Friendly tone"],
+                               coached_on="2026-05-01", follow_up_on="2026-05-29")
+        ws.coaching.complete_follow_up(note.id, on="2026-05-29")
+        report = build_monthly_report(ws, "2026-05", today=date(2026, 6, 3))
+        out = tmp_path / "may.pdf"
+        write_report(report, out, "pdf")
+        rows = ws.conn.execute(
+            """SELECT substr(i.occurred_at, 1, 10), e.answers FROM evaluations e JOIN interactions i
+               ON i.id = e.interaction_id WHERE i.agent_id = ?""", (ben,)).fetchall()
+    before = [json.loads(a) for day, a in rows if "2026-04-03" <= day <= "2026-04-30"]
+    after = [json.loads(a) for day, a in rows if "2026-05-02" <= day <= "2026-05-29"]
+    results = report.coaching_results.set_index("skill")
+    assert report.followed_up == 1 and list(results.index) == ["Verification", "Friendly tone"]
+    assert set(results["agent"]) == {"Ben Ortiz"} and set(results["coached_on"]) == {"2026-05-01"}
+
+    passed = [sum(a["verify"]["value"] == "Yes" for a in side) for side in (before, after)]
+    verify = results.loc["Verification"]
+    assert (verify["before_n"], verify["after_n"]) == (len(before), len(after))
+    assert verify["before"] == pytest.approx(passed[0] / len(before))
+    assert verify["after"] == pytest.approx(passed[1] / len(after))
+    (l1, u1), (l2, u2) = (tuple(stats.binomtest(k, n).proportion_ci(method="wilson"))
+                          for k, n in ((passed[1], len(after)), (passed[0], len(before))))
+    p1, p2 = passed[1] / len(after), passed[0] / len(before)
+    assert verify["difference"] == pytest.approx(p1 - p2)
+    assert verify["ci_low"] == pytest.approx(p1 - p2 - np.hypot(p1 - l1, u2 - p2))
+    assert verify["ci_high"] == pytest.approx(p1 - p2 + np.hypot(u1 - p1, p2 - l2))
+
+    tone = [np.array([(a["tone"]["value"] - 1) / 4 for a in side]) for side in (before, after)]
+    welch = stats.ttest_ind(tone[1], tone[0], equal_var=False).confidence_interval(0.95)
+    row = results.loc["Friendly tone"]
+    assert row["measure"] == "mean" and row["difference"] == pytest.approx(tone[1].mean() - tone[0].mean())
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(welch.low), pytest.approx(welch.high))
+
+    whole = "\n".join(pdf_pages(out))
+    assert "Followed up in May 2026" in whole and "not proof" in whole and "Ben Ortiz" in whole
+    csv_rows = report_table(report)
+    assert (csv_rows["section"] == "coaching followed up").sum() == 2

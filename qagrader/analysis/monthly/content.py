@@ -11,8 +11,9 @@ The same `MonthlyReport` is drawn as A4 pages (`pages`) and written as one long 
   noise: Welch's interval above 0);
 - the skills most associated with CSAT this month (Spearman rho with agent-clustered intervals,
   q < 0.05) with the CSAT difference per interaction, and how channels differ;
-- each team's biggest gaps against everyone else that go with CSAT, and the coaching follow-ups
-  due by the end of the next month;
+- each team's biggest gaps against everyone else that go with CSAT, the coaching follow-ups
+  due by the end of the next month, and for those followed up this month, the coached skills in
+  the four weeks before and after the coaching (a before/after comparison, not proof);
 - the month's disputes, and calibration sessions when there are any;
 - the tip of the month (`tip`).
 
@@ -36,6 +37,7 @@ from qagrader.core.disputes.store import DisputeFilters
 from qagrader.core.errors import QAGraderError
 
 from ..channel_differences import channel_differences, differing_skills
+from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
 from ..correlation import ALL, associations, correlation_table
 from ..dataset import AnalysisFilters, load_score_frame, load_skill_frame, polarity_of, skills_of
@@ -133,6 +135,7 @@ class MonthlyReport:
     gaps: pd.DataFrame  # per team: skill, team_rate, team_n, rest_rate, gap, ci, priority_points
     follow_ups: tuple[CoachingNote, ...]
     followed_up: int  # follow-ups done this month
+    coaching_results: pd.DataFrame  # did it work, for the notes followed up this month (`notes_follow_up`)
     disputes: DisputeSummary
     tip: Tip | None
     calibration: CalibrationSummary | None = None
@@ -189,6 +192,7 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
     channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
     improved, improved_note = _most_improved(current, earlier)
     followed, due = _follow_ups(ws, filters, first, last)
+    results = notes_follow_up(ws, followed, today=today)
     notes = data_notes(frame)
     return MonthlyReport(
         month=first, workspace=ws.path.name, filters=describe_filters(filters), generated=today,
@@ -199,7 +203,8 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
         top=top_of_month(current, pd.Timestamp(first)), improved=improved, improved_note=improved_note,
         notes=notes, skills=_top_skills(correlations, effects), channels=channel_sentence(differences, polarity_of(frame)),
         channel_rows=_channel_rows(differences, polarity_of(frame)), gaps=_team_gaps(gaps),
-        follow_ups=tuple(due), followed_up=followed, disputes=_disputes(ws, filters, first, last),
+        follow_ups=tuple(due), followed_up=len(followed), coaching_results=results,
+        disputes=_disputes(ws, filters, first, last),
         tip=tip_of_the_month(question_costs(questions, infos), channels), calibration=calibration,
         csat_scale=str(effects["csat_scale"].iloc[0]) if len(effects) else "",
         warnings=_warnings(notes))
@@ -276,9 +281,10 @@ def _team_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values(["team", "rank"])[columns].reset_index(drop=True)
 
 
-def _follow_ups(ws: "Workspace", filters: AnalysisFilters, first: date, last: date) -> tuple[int, list]:
-    """Follow-ups done in the month, and those still not done due by the end of the next month
-    (overdue included), for the filters' teams and agents."""
+def _follow_ups(ws: "Workspace", filters: AnalysisFilters, first: date,
+                last: date) -> tuple[list[CoachingNote], list[CoachingNote]]:
+    """The notes followed up in the month, and those not followed up yet that are due by the end
+    of the next month (overdue included), for the filters' teams and agents."""
     next_end = month_end(last + timedelta(days=1))
     notes = ws.coaching.list()
     agents = {a.casefold() for a in filters.agents or ()}
@@ -288,8 +294,8 @@ def _follow_ups(ws: "Workspace", filters: AnalysisFilters, first: date, last: da
         return ((not agents or note.agent.casefold() in agents)
                 and (not teams or (note.team or "").casefold() in teams))
 
-    done = sum(1 for n in notes if chosen(n) and n.followed_up_on and first.isoformat() <= n.followed_up_on
-               <= last.isoformat())
+    done = [n for n in notes if chosen(n) and n.followed_up_on and first.isoformat() <= n.followed_up_on
+            <= last.isoformat()]
     due = [n for n in ws.coaching.due(next_end) if chosen(n)]
     return done, due
 

@@ -150,6 +150,11 @@ def report_table(report: MonthlyReport) -> pd.DataFrame:
         add("coaching follow-ups due", f"{note.agent} ({note.team or '-'})", "follow up on", note.follow_up_on,
             note=f"coached {note.coached_on} by {note.coach} on {', '.join(note.skills)}"
                  + ("; overdue" if note.overdue(report.generated) else ""))
+    for r in report.coaching_results.itertuples():
+        add("coaching followed up", f"{r.agent} ({r.team or '-'}): {r.skill}", f"{r.measure}, after minus before",
+            r.difference, r.ci_low, r.ci_high, r.after_n, r.before, r.before_n,
+            note=f"coached {r.coached_on}; after {r.after:.3f}; {r.direction or r.status}"
+            if np.isfinite(r.after) else f"coached {r.coached_on}; {r.status}")
     d = report.disputes
     for measure, value in (("raised", d.raised), ("accepted", d.accepted), ("rejected", d.rejected),
                            ("still open", d.still_open)):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..summary import grades_sentence
+from ..coaching_follow_up import CAVEAT, COMPARED
+from ..summary import grades_sentence, skill_label
 from .content import CAUSATION, MonthlyReport
 from .sheet import BODY, DARK, INK, LIGHT, MID, Column, Sheet
 
@@ -31,6 +32,22 @@ def _change(value: float) -> str:
 
 def _signed(value: float, digits: int = 2) -> str:
     return "–" if not np.isfinite(value) else f"{value:+.{digits}f}"
+
+
+def _amount(value: float, n: int, measure: str) -> str:
+    if not n:
+        return "none"
+    return f"{value:.0%} ({n})" if measure == "pass rate" else f"{value:.2f} ({n})"
+
+
+def _difference(row) -> str:
+    if row.status != COMPARED:
+        return "-"
+    if row.measure == "pass rate":
+        return f"{_points(row.difference)} pp ({_points(row.ci_low)} to {_points(row.ci_high)})" \
+            if np.isfinite(row.ci_low) else f"{_points(row.difference)} pp"
+    interval = f" ({row.ci_low:+.2f} to {row.ci_high:+.2f})" if np.isfinite(row.ci_low) else ""
+    return f"{row.difference:+.2f}{interval}"
 
 
 def _points(share: float) -> str:
@@ -257,6 +274,17 @@ def _actions(sheet: Sheet, report: MonthlyReport) -> None:
         [(n.agent, n.team or "–", ", ".join(n.skills), n.coached_on, n.follow_up_on,
           "overdue" if n.overdue(today) else "") for n in report.follow_ups],
         empty="None due.")
+    if len(report.coaching_results):
+        sheet.space(0.08)
+        sheet.text(f"Followed up in {report.label}: the coached skills in the 4 weeks before and after the "
+                   "coaching. " + CAVEAT, size=8, color=DARK, keep=0.6)
+        sheet.table(
+            [Column("Agent", 0.18), Column("Skill", 0.27), Column("Before (n)", 0.11, "right"),
+             Column("After (n)", 0.11, "right"), Column("Change (95% CI)", 0.19, "right"),
+             Column("", 0.14, "right")],
+            [(r.agent, skill_label(r.skill, r.polarity), _amount(r.before, r.before_n, r.measure),
+              _amount(r.after, r.after_n, r.measure), _difference(r), r.direction or r.status)
+             for r in report.coaching_results.itertuples()])
     sheet.heading("Disputes")
     d = report.disputes
     if d.raised:

@@ -4,8 +4,8 @@ The QA lead (`LEAD`) enters the agents' disputes of low grades, mostly of the qu
 hard to judge (rapport & personalisation, authenticity, empathy); those of the last week are
 still open, the others were resolved a few days later: accepted (re-graded, with the answer
 before kept in the evaluation's history) a third of the time, more often for the newest grader,
-else rejected with a reason (always when the transcript shows the grade was right). The lead also coached most agents on their weakest skill in the
-first half of the twelve weeks, with a follow-up four weeks later: most were followed up, some
+else rejected with a reason (always when the transcript shows the grade was right). The lead also coached most agents on their weakest skill (the
+furthest below everyone's) in the first half of the twelve weeks, with a follow-up four weeks later: most were followed up, some
 are still due.
 
 Deterministic: everything derives from the demo's random source and fixed dates, like the rest
@@ -150,14 +150,18 @@ def _best(question: Question) -> str | int:
 def _coaching(ws: "Workspace", lead: int, rng: random.Random, new_uuid: Callable[[], str], start: date,
               end: date) -> int:
     middle = start + (end - start) / 2
-    weakest = ws.conn.execute(
-        """SELECT agent_id, skill FROM (
-               SELECT i.agent_id, k.skill, row_number() OVER (PARTITION BY i.agent_id ORDER BY avg(k.score), k.skill) AS place
-               FROM evaluation_skills k JOIN evaluations e ON e.id = k.evaluation_id
-               JOIN interactions i ON i.id = e.interaction_id
+    weakest = ws.conn.execute(  # each agent's skill furthest below everyone's mean, in the first half
+        """WITH graded AS (
+               SELECT i.agent_id, k.skill, k.score FROM evaluation_skills k
+               JOIN evaluations e ON e.id = k.evaluation_id JOIN interactions i ON i.id = e.interaction_id
                WHERE e.status = 'submitted' AND e.calibration = 0 AND i.agent_id IS NOT NULL
-                 AND substr(i.occurred_at, 1, 10) < ?
-               GROUP BY i.agent_id, k.skill)
+                 AND substr(i.occurred_at, 1, 10) < ?),
+           everyone AS (SELECT skill, avg(score) AS mean FROM graded GROUP BY skill),
+           gaps AS (SELECT g.agent_id, g.skill, avg(g.score) - w.mean AS gap FROM graded g
+                    JOIN everyone w ON w.skill = g.skill GROUP BY g.agent_id, g.skill)
+           SELECT agent_id, skill FROM (
+               SELECT agent_id, skill, row_number() OVER (PARTITION BY agent_id ORDER BY gap, skill) AS place
+               FROM gaps)
            WHERE place = 1 ORDER BY agent_id""", (middle.isoformat(),)).fetchall()
     count = 0
     for agent_id, skill in weakest:
