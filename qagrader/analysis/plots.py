@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .calibration import UNDERSTATED, reliability_caption, skill_alpha_label
 from .channel_differences import differing_skills
 from .correlation import ALL, MIN_N
 from .drivers import LMG
@@ -119,13 +120,16 @@ def _tall(rows: int, figsize: tuple[float, float] | None) -> tuple[tuple[float, 
 
 def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
                       notes: "DataNotes | None" = None,
-                      figsize: tuple[float, float] | None = None) -> Figure:
+                      figsize: tuple[float, float] | None = None,
+                      reliability: pd.DataFrame | None = None) -> Figure:
     """Horizontal bars of rho per skill for one channel, sorted, with whiskers adjusted for
     multiple testing (they clear zero exactly when the bar is coloured).
 
     Blue: positive, vermillion: negative, grey: not significant (q >= 0.05); cells without a
     number are written as text. `notes` adds the data warnings (no CSAT, CSAT visible).
-    `figsize` (inches at 100 dpi): the size it will be shown at, for labels that fit."""
+    `figsize` (inches at 100 dpi): the size it will be shown at, for labels that fit.
+    `reliability` (`calibration.skill_reliability`): each skill's calibration alpha beside its
+    name, and below 0.667 the warning that its association is understated, in words."""
     rows = correlations[correlations["channel"] == channel]
     size, many = _tall(len(rows), figsize)
     fig = _figure(size)
@@ -150,9 +154,16 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
                edgecolors="#111111", linewidths=1.2, zorder=4)
     flags = rows["simpson_flag"].fillna(False).to_numpy(dtype=bool)
     separator = "  " if many else "\n"
-    labels = [f"{label}{'  (!)' if f else ''}{separator}{_n_label(n, u)}" for label, n, u, f in
-              zip(_labels(rows), rows["n"], rows["unstable"], flags)]
-    ax.set_yticks(y, labels, fontsize=8 if many else 9)
+    alphas = [skill_alpha_label(reliability, skill) for skill in rows["skill"]]
+    first, rest = UNDERSTATED.split("; ", 1)
+    labels = [f"{label}{'  (!)' if f else ''}{f'  {a}' if a else ''}{f': {first};' if weak else ''}"
+              f"{separator}{_n_label(n, u)}{f' · {rest}' if weak else ''}"
+              for label, n, u, f, (a, weak) in zip(_labels(rows), rows["n"], rows["unstable"], flags, alphas)]
+    warned = any(weak for _, weak in alphas)  # longer, bold labels: a size smaller
+    ax.set_yticks(y, labels, fontsize=(7.5 if warned else 8) if many else (8 if warned else 9))
+    for tick, (_, weak) in zip(ax.get_yticklabels(), alphas):
+        if weak:  # a warning, in words: bold, not in a bar's colour
+            tick.set_fontweight("bold")
     ax.set_ylim(-0.6, len(rows) - 0.4)
     extent = np.r_[low[whisk], high[whisk], within[has_within], rho[shown], 0.0]
     left, right = min(-0.05, np.nanmin(extent)), max(0.05, np.nanmax(extent))
@@ -192,7 +203,8 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
              _interval_note(rows), CAUSATION,
              simpson_warning(correlations) if channel == ALL else "",
              f"Warning: graders could see CSAT while grading {notes.csat_visible:,} of these "
-             "interactions, which can inflate these correlations." if visible else "")
+             "interactions, which can inflate these correlations." if visible else "",
+             reliability_caption(reliability))
     return fig
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
-from qagrader.core.storage.files import atomic_file, check_folder, check_output
+from qagrader.core.storage.files import atomic_file, report_folder
 
 from .channel_differences import channel_differences
 from .clustered import MIN_CLUSTERS
@@ -168,18 +168,19 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
 
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
-                 ipa_entity: tuple[str, str, str] | None = None) -> list[Path]:
+                 ipa_entity: tuple[str, str, str] | None = None,
+                 reliability: pd.DataFrame | None = None) -> list[Path]:
     """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
-    call created. `ipa_entity` = (level, team, agent) for the quadrant chart."""
+    call created. `ipa_entity` = (level, team, agent) for the quadrant chart; `reliability`
+    (`calibration.skill_alphas`) puts each skill's calibration alpha on the skills chart and
+    names in the summary the skills graders disagree on."""
     from . import plots  # matplotlib only when charts are wanted
+    from .calibration import understated_sentence
     from .summary import summary_text
 
     out = Path(out_dir).expanduser()
-    created = not out.exists()
-    if created:
-        check_folder(out.parent)
     tables = {
         "correlations.csv": result.correlations,
         "channel_differences.csv": result.channel_differences,
@@ -188,24 +189,20 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
         "trends.csv": result.trends, "importance_performance.csv": result.ipa,
         "agent_skill_matrix.csv": agent_matrix_table(result),
     }
-    names = [*tables, SUMMARY_NAME, *FIGURE_NAMES]
-    for name in names:  # refuse before writing anything
-        if not created:
-            check_output(out / name)
-    written: list[Path] = []
-    try:
-        if created:
-            out.mkdir()
+    with report_folder(out, [*tables, SUMMARY_NAME, *FIGURE_NAMES]) as written:
         for name, table in tables.items():
             with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
                 table.to_csv(handle, index=False)
             written.append(out / name)
         with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
             handle.write(summary_text(result) + "\n")
+            if understated_sentence(reliability):
+                handle.write(understated_sentence(reliability) + "\n")
         written.append(out / SUMMARY_NAME)
         level, team, agent = ipa_entity or default_ipa_entity(result)
         figures = {
-            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes),
+            "correlations.png": lambda: plots.plot_correlations(result.correlations, notes=result.notes,
+                                                                reliability=reliability),
             "correlations_by_channel.png": lambda: plots.plot_channel_correlations(
                 result.correlations, result.channel_differences),
             "effects.png": lambda: plots.plot_effects(result.effects),
@@ -222,15 +219,6 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
             with atomic_file(out / name, "wb") as handle:
                 draw().savefig(handle, format="png")
             written.append(out / name)
-    except BaseException:
-        if created:  # a failed report into a new folder leaves no folder behind
-            for path in written:
-                path.unlink(missing_ok=True)
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
     return written
 
 

@@ -85,12 +85,6 @@ ANALYSIS_TEXT = (
     "<li>Importance–performance map: what to concentrate on</li><li>CSAT when a skill was passed vs "
     "failed</li><li>Agent and team skill profiles and trends over time</li></ul>"
     "Results will read as <i>associated with</i>, never <i>causes</i>, with sample sizes everywhere.")
-CALIBRATION_TEXT = (
-    "Coming soon: graders grade the same interactions and compare."
-    "<ul><li>Calibration sessions: pick interactions, every grader grades them blind</li>"
-    "<li>Agreement per question: percent agreement beside Krippendorff's alpha</li>"
-    "<li>Where graders disagree most, with their answers side by side</li></ul>")
-
 
 @dataclass
 class Screen:
@@ -144,8 +138,7 @@ class MainWindow(QMainWindow):
             Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
             Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line",
                    _lazy("qagrader.gui.analysis_tab", "AnalysisTab", "Analysis", ANALYSIS_TEXT)),
-            Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh",
-                   lambda: Placeholder("Calibration", CALIBRATION_TEXT)),
+            Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
         ]
         self._build()
         self._build_menus()
@@ -252,7 +245,34 @@ class MainWindow(QMainWindow):
 
         view = InteractionsView()
         view.open_interaction.connect(self.grade_interaction)
+        view.calibrate.connect(self.calibrate_interactions)
         return view
+
+    def _build_calibration(self) -> QWidget:
+        from qagrader.gui.calibration import CalibrationView
+
+        view = CalibrationView()
+        view.selection_source = self._selected_interactions
+        view.changed.connect(lambda _changes: self.update_status())
+        return view
+
+    def _selected_interactions(self) -> tuple[int, ...]:
+        """The rows selected in the Interactions screen (none while it has not been opened)."""
+        view = next(s.widget for s in self.screens if s.key == "interactions")
+        selected = getattr(view, "selected_interaction_ids", None)
+        return selected() if callable(selected) else ()
+
+    def calibrate_interactions(self, interaction_ids: tuple[int, ...]) -> None:
+        """A new calibration session with these interactions (from the browser's selection)."""
+        self.show_screen("calibration")
+        view = self.screen("calibration")
+        new_session = getattr(view, "new_session", None)
+        if callable(new_session):
+            view.selection_source = lambda: interaction_ids
+            try:
+                new_session()
+            finally:
+                view.selection_source = self._selected_interactions
 
     def _build_people(self) -> QWidget:
         from qagrader.gui.team.profiles_view import PeopleView
@@ -306,6 +326,7 @@ class MainWindow(QMainWindow):
             return
         if self.screens[index].key != "grade":
             self.grading.flush()
+        self._flush_calibration()
         built_now = self.screens[index].widget is None
         widget = self._ensure(index)
         self.stack.setCurrentIndex(index)
@@ -324,6 +345,13 @@ class MainWindow(QMainWindow):
         self.show_screen("grade")
         self.grading.open_interaction(interaction_id)
 
+    def _flush_calibration(self) -> None:
+        """Save what is typed in calibration grading (before leaving the screen or the workspace)."""
+        view = next(s.widget for s in self.screens if s.key == "calibration")
+        flush = getattr(view, "flush", None)
+        if callable(flush):
+            flush()
+
     def refresh_all(self) -> None:
         """After an import or another change that touches every screen."""
         for screen in self.screens:
@@ -337,6 +365,7 @@ class MainWindow(QMainWindow):
         """Ask screens with unsaved edits (e.g. the scorecard editor) what to do with them;
         False when the user chose Cancel."""
         self.grading.flush()
+        self._flush_calibration()
         for screen in self.screens:
             confirm = getattr(screen.widget, "confirm_close", None)
             if callable(confirm) and not confirm():
@@ -357,6 +386,7 @@ class MainWindow(QMainWindow):
             return False
         QApplication.restoreOverrideCursor()
         self.grading.flush()
+        self._flush_calibration()
         old, self.ws = self.ws, ws
         for screen in self.screens:
             if screen.widget is not None:

@@ -13,6 +13,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import messages
 from qagrader.gui.grading import GradingView
 from qagrader.gui.interactions_view import InteractionsView
+from qagrader.gui.calibration import CalibrationView
 from qagrader.gui.main_window import LAST_KEY, RECENT_KEY, MainWindow, Placeholder
 
 from .conftest import make_workspace
@@ -56,7 +57,7 @@ def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
         widget = window.screen(key)
         assert window.stack.currentWidget().isAncestorOf(widget)
         assert hasattr(widget, "set_workspace") and hasattr(widget, "refresh")
-    assert isinstance(window.screen("calibration"), Placeholder)
+    assert isinstance(window.screen("calibration"), CalibrationView)
 
 
 def test_missing_screen_module_shows_a_placeholder(qtbot, window, monkeypatch):

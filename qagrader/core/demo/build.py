@@ -57,6 +57,7 @@ from ..scorecards.scoring import Answer, score
 from ..scorecards.store import definition_json
 from ..storage import writers
 from .actions import insert_actions
+from .calibration import insert_calibration
 from .cases import Case
 from .text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
 
@@ -260,6 +261,9 @@ def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None]
         _insert_interactions(ws, cases, gen, agent_ids, team_ids)
         step(0.7)
         counts = _insert_evaluations(ws, cases, gen, card_ids, step)
+        counts["calibration"] = insert_calibration(ws, cases, cards=gen.cards, card_ids=card_ids,
+                                                   graders=[g for g, _ in GRADERS], read=gen.graded,
+                                                   rng=gen.text, new_uuid=gen.uuid, end=gen.end)
         insert_actions(ws, rng=gen.text, new_uuid=gen.uuid, start=gen.start, end=gen.end)
         step(0.98)
     if progress is not None:
@@ -650,9 +654,8 @@ def _insert_interactions(ws: "Workspace", cases: Sequence[Case], gen: _Generator
 
 def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator, card_ids: Mapping[str, int],
                         step: Callable[[float], None]) -> dict[str, int]:
-    """Grade most interactions (a backlog in the last week), a few drafts, a few second
-    opinions, and a calibration session in which every grader grades the same interactions.
-    Every grade is made blind to CSAT (the app's default)."""
+    """Grade most interactions (a backlog in the last week), a few drafts and a few second
+    opinions. Every grade is made blind to CSAT (the app's default)."""
     text = gen.text
     graders = [g for g, _ in GRADERS]
     made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
@@ -664,10 +667,9 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
     grader_ids = {name: known[grader_key(name)] for name in graders}
     evaluations: list[tuple] = []
     skills: list[tuple] = []
-    counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
+    counts = {"submitted": 0, "drafts": 0, "auto_failed": 0}
 
-    def add(case: Case, grader: str, answers: dict[str, Answer], status: str, when: datetime,
-            calibration: bool, comment: str) -> None:
+    def add(case: Case, grader: str, answers: dict[str, Answer], status: str, when: datetime, comment: str) -> None:
         card = gen.cards[case.channel]
         result = score(card, answers) if answers is not case.answers else case.result
         evaluation_id = len(evaluations) + 1
@@ -676,16 +678,12 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
             evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader_ids[grader], status,
             answers_json(answers), comment,
             result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
-            int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None, 1,
+            0, _ts(when), _ts(done), _ts(done) if status == "submitted" else None, 1,
         ))
         skills.extend((evaluation_id, skill, value) for skill, value in result.skills.items())
-        if calibration:
-            counts["calibration"] += 1
-        else:
-            counts["submitted" if status == "submitted" else "drafts"] += 1
-            counts["auto_failed"] += int(result.auto_failed and status == "submitted")
+        counts["submitted" if status == "submitted" else "drafts"] += 1
+        counts["auto_failed"] += int(result.auto_failed and status == "submitted")
 
-    submitted: list[Case] = []
     for position, case in enumerate(cases):
         if position % 500 == 0:
             step(0.7 + 0.25 * position / len(cases))
@@ -696,24 +694,14 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
         if case.status == "draft":
             keys = [q.key for q in gen.cards[case.channel].questions]
             kept = keys[: text.randint(3, len(keys) - 2)]
-            add(case, grader, {k: case.answers[k] for k in kept}, "draft", when, False, "")
+            add(case, grader, {k: case.answers[k] for k in kept}, "draft", when, "")
             continue
         answers = with_comments(case, text)
-        add(case, grader, answers, "submitted", when, False, overall_comment(case, text))
-        submitted.append(case)
+        add(case, grader, answers, "submitted", when, overall_comment(case, text))
         if case.second_grader:  # a second opinion a few days later
             later = _working_time(when + timedelta(days=text.randint(2, 6)), text)
             add(case, case.second_grader, gen.graded(gen.cards[case.channel], case.seen, case.second_grader),
-                "submitted", later, False, "Second opinion")
-
-    session = _working_time(datetime.combine(gen.end - timedelta(days=30), datetime.min.time()), text)
-    pool = [c for c in submitted if 21 <= (gen.end - c.occurred.date()).days <= 70]
-    for channel in CHANNELS:
-        chosen = [c for c in pool if c.channel == channel][:4]
-        for case in chosen:
-            for grader in graders:
-                add(case, grader, _perturbed(gen.cards[channel], case.answers, text), "submitted",
-                    session + timedelta(minutes=text.randint(0, 240)), True, "Calibration session")
+                "submitted", later, "Second opinion")
     writers.insert_evaluations(ws, evaluations, skills)
     return counts
 
@@ -724,18 +712,3 @@ def _working_time(moment: datetime, text: random.Random) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time()) + timedelta(minutes=text.randint(9 * 60, 17 * 60))
-
-
-def _perturbed(card: Scorecard, answers: Mapping[str, Answer], text: random.Random) -> dict[str, Answer]:
-    """A second grader's view of the same interaction: now and then one step off."""
-    out: dict[str, Answer] = {}
-    for q in card.questions:
-        answer = answers[q.key]
-        if answer.na or q.key in ("verification", "data_protection") or text.random() >= 0.08:
-            out[q.key] = answer
-            continue
-        labels, _ = _answer_cuts(q)
-        index = labels.index(answer.value)
-        index = index + 1 if index == 0 else index - 1 if index == len(labels) - 1 else index + text.choice((-1, 1))
-        out[q.key] = Answer(labels[index], False)
-    return out

@@ -135,6 +135,7 @@ def export_evaluations(
     shape: Shape = "wide",
     scorecard: str | None = None,
     status: str | None = None,
+    include_calibration: bool = False,
     excel_bom: bool = False,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
@@ -151,13 +152,14 @@ def export_evaluations(
     ``pass`` policy; an auto-failed section's zeroing is not applied per question).
 
     `scorecard` keeps one scorecard (every version, by name); `status` keeps ``draft`` or
-    ``submitted``. Rows are in evaluation creation order. The file appears only when
+    ``submitted``. Calibration grades are left out unless `include_calibration` (then those of
+    closed sessions come too: an open session's answers stay hidden). Rows are in evaluation creation order. The file appears only when
     complete: cancelling (`cancelled()` returning True) raises `CancelledError` and leaves no file.
     """
     if shape not in ("wide", "long"):
         raise QAGraderError(f"Unknown export format '{shape}'; use wide or long.")
     with _read_snapshot(ws):  # header and rows from the same state of the workspace
-        where, args = _filters(ws, scorecard, status)
+        where, args = _filters(ws, scorecard, status, include_calibration)
         total = ws.conn.execute(f"SELECT count(*) FROM evaluations e JOIN scorecards s ON s.id = "
                                 f"e.scorecard_id {where}", args).fetchone()[0]
         cards = _cards_in_order(ws, where, args)
@@ -186,8 +188,14 @@ def _read_snapshot(ws: "Workspace") -> Iterator[None]:
             ws.conn.execute("ROLLBACK")
 
 
-def _filters(ws: "Workspace", scorecard: str | None, status: str | None) -> tuple[str, list]:
-    clauses, args = [], []
+_CALIBRATION_SHOWN = """(e.calibration = 0 OR NOT EXISTS (SELECT 1 FROM calibration_grades k
+    JOIN calibration_sessions c ON c.id = k.session_id WHERE k.evaluation_id = e.id
+    AND (c.status = 'open' OR c.deleted = 1)))"""
+
+
+def _filters(ws: "Workspace", scorecard: str | None, status: str | None,
+             include_calibration: bool) -> tuple[str, list]:
+    clauses, args = [_CALIBRATION_SHOWN if include_calibration else "e.calibration = 0"], []
     if scorecard is not None:
         if ws.conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (scorecard,)).fetchone() is None:
             raise NotFound(f"No scorecard named '{scorecard}'.")

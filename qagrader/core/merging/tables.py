@@ -10,6 +10,9 @@ import operator
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
 
+from ..calibration.merging import CALIBRATION_STEPS
+from ..coaching.merging import COACHING_STEP
+from ..disputes.merging import DISPUTES_STEP
 from ..storage import writers
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
@@ -454,10 +457,11 @@ for _step in (
 ):
     register_step(_step)
 
-# Disputes and coaching notes: records of their own, matched by uuid, after every step whose ids
-# they need (evaluations, agents, graders).
-from ..coaching.merging import COACHING_STEP  # noqa: E402  (after the core steps they follow)
-from ..disputes.merging import DISPUTES_STEP  # noqa: E402
-
+# Features with tables of their own: their steps, after the core steps whose ids they need.
+_after = "evaluations"
+for _step in CALIBRATION_STEPS:
+    register_step(_step, after=_after)
+    _after = _step.table
+# Disputes and coaching notes (matched by uuid) need evaluations, agents and graders: at the end.
 register_step(DISPUTES_STEP)
 register_step(COACHING_STEP)

@@ -191,6 +191,12 @@ class Scorecards:
                 raise QAGraderError(
                     f"Scorecard '{name}' has {used} evaluations and cannot be deleted; archive it instead."
                 )
+            sessions = conn.execute(
+                """SELECT count(*) FROM calibration_sessions c JOIN scorecards s ON s.id = c.scorecard_id
+                   WHERE s.family_uuid = ?""", (family,)).fetchone()[0]
+            if sessions:
+                raise QAGraderError(f"Scorecard '{name}' is used by {sessions} calibration session"
+                                    f"{'s' if sessions > 1 else ''} and cannot be deleted; archive it instead.")
             writers.delete_scorecard_family(self._ws, family)
 
     def _latest(self, family_uuid: str) -> StoredScorecard | None:

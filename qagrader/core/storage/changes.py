@@ -37,10 +37,11 @@ SCORECARDS = "scorecards"
 EVALUATIONS = "evaluations"
 GRADERS = "graders"
 MERGES = "merges"  # the merge log
+CALIBRATION_SESSIONS = "calibration_sessions"  # a session, its items, members or grade links
 DISPUTES = "disputes"
 COACHING_NOTES = "coaching_notes"
-KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES, DISPUTES,
-                          COACHING_NOTES)
+KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES,
+                          CALIBRATION_SESSIONS, DISPUTES, COACHING_NOTES)
 """The kinds known today; features add theirs (graders, sessions, disputes, ...) here."""
 
 

@@ -84,7 +84,14 @@ def correlations(computed: Computed, channel: str) -> str:
         f"{where} (Spearman rho, −1 to +1). Blue: higher skill goes with higher CSAT; "
         "vermillion: with lower CSAT; grey: not significant once every skill and channel is "
         "tested together." + within, POLARITY if _has_negative(table) else "",
-        join(N_MEANS, WHISKERS), join(clustering(computed), CAUSATION), analysed(computed))
+        join(N_MEANS, WHISKERS), join(clustering(computed), CAUSATION), calibration(computed), analysed(computed))
+
+
+def calibration(computed: Computed) -> str:
+    """What the calibration alphas beside the skills mean (the chart names the weak skills)."""
+    from qagrader.analysis.calibration import reliability_caption
+
+    return escape(reliability_caption(computed.reliability))
 
 
 def channels(computed: Computed) -> str:

@@ -42,6 +42,7 @@ class Computed:
     problem: str = ""               # a filter that cannot be used, in plain words
     options: "FilterOptions | None" = field(default=None)
     notes: "DataNotes | None" = None  # what the numbers rest on (grades, CSAT, blind, agents)
+    reliability: "pd.DataFrame | None" = None  # each skill's calibration alpha (closed sessions)
 
     @property
     def complete(self) -> bool:
@@ -56,6 +57,7 @@ def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
 
     Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
     from qagrader.analysis import AnalysisCancelled, AnalysisFilters, load_skill_frame, run_analysis
+    from qagrader.analysis.calibration import skill_alphas
     from qagrader.analysis.dataset import FilterError, filter_options, submitted_count
     from qagrader.analysis.report import data_notes
 
@@ -77,10 +79,11 @@ def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
     if frame.empty:
         return Computed(filters, total, 0, 0, None, "", options)
     notes = data_notes(frame)
+    reliability = skill_alphas(ws)
     if first_look is not None:
         from qagrader.analysis.correlation import skill_correlations
 
         first_look(Computed(filters, total, len(frame), n_csat,
-                            FirstLook(skill_correlations(frame)), "", options, notes))
+                            FirstLook(skill_correlations(frame)), "", options, notes, reliability))
     result = run_analysis(frame, lambda f: progress(0.2 + 0.8 * f), cancelled)
-    return Computed(filters, total, len(frame), n_csat, result, "", options, notes)
+    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, reliability)

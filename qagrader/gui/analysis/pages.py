@@ -140,7 +140,9 @@ class CorrelationPage(Page):
         channel = self.channel.currentData() or ALL
         self.chart.set_caption(captions.correlations(computed, channel))  # first: it takes room
         notes, size = computed.notes, self.chart.shown_size()
-        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, notes=notes, figsize=size))
+        reliability = computed.reliability
+        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, notes=notes, figsize=size,
+                                                              reliability=reliability))
         self.chart.set_table(table, muted_rows=np.flatnonzero(table["too_few"].to_numpy()))
 
 
