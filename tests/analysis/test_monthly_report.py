@@ -323,3 +323,44 @@ def test_coaching_followed_up_in_the_month_shows_before_and_after_as_computed_by
     assert "Followed up in May 2026" in whole and "not proof" in whole and "Ben Ortiz" in whole
     csv_rows = report_table(report)
     assert (csv_rows["section"] == "coaching followed up").sum() == 2
+
+
+def test_the_month_s_closed_calibration_sessions_are_reported_from_the_workspace(tmp_path):
+    import krippendorff
+
+    from qagrader.core.calibration.grading import save_calibration_grade
+
+    ws, _ = planted(tmp_path / "calibrated.qagrader")
+    with ws:
+        card = ws.scorecards.get("Phone QA")
+        may = [row[0] for row in ws.conn.execute(
+            "SELECT id FROM interactions WHERE occurred_at >= '2026-05' ORDER BY id LIMIT 6")]
+        graders = ["Ann", "Bob", "Cy"]
+        tones = {"Ann": [5, 4, 3, 5, 2, 4], "Bob": [2, 5, 5, 3, 4, 1], "Cy": [4, 2, 5, 1, 5, 3]}
+        session = ws.calibration.create("May calibration", card.id, interaction_ids=may, graders=graders,
+                                        held_on="2026-05-20")
+        for k, interaction in enumerate(may):
+            for grader in graders:  # all agree on the yes/no questions, disagree on the tone
+                answers = {"greet": Answer("Yes" if k % 2 else "No"), "verify": Answer("No" if k == 3 else "Yes"),
+                           "name": Answer("Yes" if k < 4 else "No"), "tone": Answer(tones[grader][k])}
+                save_calibration_grade(ws, session, interaction, grader, answers, submit=True)
+        ws.calibration.close(session)
+        ws.calibration.create("June prep", card.id, interaction_ids=may[:2], graders=graders, held_on="2026-05-28")
+        ws.calibration.create("April one", card.id, interaction_ids=may[:2], graders=graders, held_on="2026-04-28")
+        report = build_monthly_report(ws, "2026-05", today=date(2026, 6, 3))
+        out = tmp_path / "may.pdf"
+        write_report(report, out, "pdf")
+    calibration = report.calibration
+    assert calibration is not None
+    row = calibration.sessions.iloc[0]
+    assert list(calibration.sessions["session"]) == ["May calibration"]
+    assert (row["items"], row["graders"], row["held_on"]) == (6, 3, "2026-05-20")
+    tone_alpha = krippendorff.alpha(reliability_data=np.array([tones[g] for g in graders], dtype=float),
+                                    level_of_measurement="ordinal")
+    assert row["alpha"] == pytest.approx(1.0)  # the median of 1, 1, 1 and the tone's
+    assert row["reading"] == "reliable"
+    weak = [line for line in calibration.lines if "Friendly tone" in line]
+    assert len(weak) == 1 and f"({tone_alpha:.2f})" in weak[0] and "May calibration" in weak[0]
+    assert any("Still open" in line and "June prep" in line for line in calibration.lines)
+    whole = "\n".join(pdf_pages(out))
+    assert "Calibration" in whole and "May calibration" in whole and "Friendly tone" in whole

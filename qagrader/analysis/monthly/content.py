@@ -36,6 +36,8 @@ from qagrader.core.coaching.notes import CoachingNote
 from qagrader.core.disputes.store import DisputeFilters
 from qagrader.core.errors import QAGraderError
 
+from ..calibration import TENTATIVE, calibration_results
+from ..calibration import reading as calibration_reading
 from ..channel_differences import channel_differences, differing_skills
 from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
@@ -113,6 +115,38 @@ class CalibrationSummary:
     lines: tuple[str, ...] = ()  # what to read from them, in words
 
 
+def month_calibration(ws: "Workspace", first: date, last: date,
+                      scorecards: tuple[str, ...] | None = None) -> CalibrationSummary | None:
+    """The closed calibration sessions held in the month (of `scorecards` when given), None when
+    there are none: per session its items, graders, mean percent agreement and median alpha over
+    its questions, and in words the questions graders read differently (alpha below 0.667) and
+    the sessions still open (left out until closed)."""
+    results = calibration_results(ws, date_from=first.isoformat(), date_to=last.isoformat())
+    chosen = {s.casefold() for s in scorecards or ()}
+    sessions = [s for s in results.sessions if not chosen or s.scorecard.casefold() in chosen]
+    still_open = [s for s in results.open_sessions if not chosen or s.scorecard.casefold() in chosen]
+    if not sessions:
+        return None
+    rows, lines = [], []
+    for session in sessions:
+        questions = results.agreement[results.agreement["session"] == session.label]
+        alphas = questions["alpha"].astype(float).dropna()
+        median = float(alphas.median()) if len(alphas) else np.nan
+        agreeing = questions["percent_agreement"].astype(float).dropna()
+        rows.append({"session": session.label, "held_on": session.held_on, "items": session.items,
+                     "graders": len(session.graders),
+                     "percent_agreement": float(agreeing.mean()) if len(agreeing) else np.nan,
+                     "alpha": median, "reading": calibration_reading(median)})
+        weak = questions[questions["alpha"].astype(float) < TENTATIVE].sort_values("alpha")
+        if len(weak):
+            named = ", ".join(f"'{q.question_text or q.question}' ({q.alpha:.2f})" for q in weak.itertuples())
+            lines.append(f"{session.label}: graders read {named} differently (alpha below {TENTATIVE:.3f}); "
+                         "go through their guidelines together.")
+    if still_open:
+        lines.append(f"Still open, counted once closed: {', '.join(s.label for s in still_open)}.")
+    return CalibrationSummary(pd.DataFrame(rows), tuple(lines))
+
+
 @dataclass(frozen=True)
 class MonthlyReport:
     month: date
@@ -164,8 +198,7 @@ def describe_filters(filters: AnalysisFilters) -> str:
 
 
 def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFilters | None = None, *,
-                         today: date | None = None,
-                         calibration: CalibrationSummary | None = None) -> MonthlyReport:
+                         today: date | None = None) -> MonthlyReport:
     """Everything the report of `month` (``YYYY-MM`` or its first day) says, for the
     evaluations `filters` select (their dates are replaced by the two months). `ReportError`
     when nothing was graded in the month."""
@@ -205,7 +238,8 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
         channel_rows=_channel_rows(differences, polarity_of(frame)), gaps=_team_gaps(gaps),
         follow_ups=tuple(due), followed_up=len(followed), coaching_results=results,
         disputes=_disputes(ws, filters, first, last),
-        tip=tip_of_the_month(question_costs(questions, infos), channels), calibration=calibration,
+        tip=tip_of_the_month(question_costs(questions, infos), channels),
+        calibration=month_calibration(ws, first, last, filters.scorecards),
         csat_scale=str(effects["csat_scale"].iloc[0]) if len(effects) else "",
         warnings=_warnings(notes))
 

@@ -163,8 +163,11 @@ def report_table(report: MonthlyReport) -> pd.DataFrame:
         add("disputes", d.top_question, "most disputed question", d.top_question_count)
     if report.calibration is not None:
         for r in report.calibration.sessions.itertuples():
-            add("calibration", str(r.session), "Krippendorff's alpha", r.alpha, n=r.items,
-                note=f"percent agreement {r.percent_agreement:.1f}; {r.graders} graders; {r.reading}")
+            add("calibration", str(r.session), "median Krippendorff's alpha of its questions", r.alpha, n=r.items,
+                note=f"held {r.held_on}; mean percent agreement {r.percent_agreement:.1f}; {r.graders} graders; "
+                     f"{r.reading}")
+        for line in report.calibration.lines:
+            add("calibration", "", "in words", note=line)
     add("report", "", "caveat", note=CAUSATION)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     for column in ("n", "previous_n"):

@@ -302,11 +302,12 @@ def _actions(sheet: Sheet, report: MonthlyReport) -> None:
 def _calibration(sheet: Sheet, report: MonthlyReport) -> None:
     calibration = report.calibration
     sheet.heading("Calibration")
-    sheet.text("Do the graders read the scorecard alike? Krippendorff's alpha: 0.800 or more reliable, 0.667 or "
-               "more tentative; percent agreement beside it.", size=8, color=DARK)
+    sheet.text("Do the graders read the scorecard alike? Per closed session, the median of its questions' "
+               "Krippendorff's alpha (0.800 or more reliable, 0.667 or more tentative) and their mean percent "
+               "agreement.", size=8, color=DARK)
     sheet.table(
         [Column("Session", 0.34), Column("Held on", 0.14, "right"), Column("Items", 0.1, "right"),
-         Column("Graders", 0.1, "right"), Column("Agreement", 0.14, "right"), Column("Alpha", 0.18, "right")],
+         Column("Graders", 0.1, "right"), Column("Agreement", 0.14, "right"), Column("Median alpha", 0.18, "right")],
         [(r.session, str(r.held_on), str(r.items), str(r.graders),
           "–" if not np.isfinite(r.percent_agreement) else f"{r.percent_agreement:.0f}%",
           "–" if not np.isfinite(r.alpha) else f"{r.alpha:.2f} {r.reading}".strip())
