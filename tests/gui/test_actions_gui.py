@@ -346,3 +346,26 @@ def _shoot(widget, name: str) -> None:
         return
     QApplication.processEvents()
     widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def test_disputes_and_notes_export_to_csv_from_the_screen(qtbot, demo_copy, tmp_path):
+    import csv
+
+    with Workspace.open(demo_copy, create=False) as ws:
+        view = ActionsView()
+        qtbot.addWidget(view)
+        view.set_workspace(ws)
+        view.disputes.status.setCurrentText("Accepted")
+        view.disputes.export(str(tmp_path / "disputes.csv"))
+        view.coaching.export(str(tmp_path / "notes.csv"))
+        disputes = list(csv.DictReader((tmp_path / "disputes.csv").read_text(encoding="utf-8-sig").splitlines()))
+        notes = list(csv.DictReader((tmp_path / "notes.csv").read_text(encoding="utf-8-sig").splitlines()))
+        assert len(disputes) == view.disputes.list.rowCount() == len(ws.disputes.list()) - sum(
+            d.status != ACCEPTED for d in ws.disputes.list())
+        assert len(notes) == len(ws.coaching.list())
+        view.disputes.export(str(ws.path))  # the open workspace: refused in one line, left as it was
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        assert "open workspace" in box.text()
+        box.close()
+        view.set_workspace(None)
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)

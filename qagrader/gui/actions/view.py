@@ -100,6 +100,21 @@ def _choices(combo: QComboBox, values: list[str]) -> None:
     combo.blockSignals(False)
 
 
+def export_csv(owner: QWidget, ws: Workspace | None, title: str, name: str, write, path: str | None = None) -> None:
+    """`write(ws, path)` to a CSV file the user chooses; a refusal is shown in one line."""
+    from qagrader.core.errors import QAGraderError
+
+    if ws is None:
+        return
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(owner, title, name, "CSV files (*.csv)")
+    if path:
+        try:
+            write(ws, path)
+        except QAGraderError as error:
+            show_error(owner, error)
+
+
 class Background:
     """Read-only work on a connection of its own, the newest request winning."""
 
@@ -288,18 +303,12 @@ class DisputesPanel(QWidget):
         if d is not None:
             self.open_interaction.emit(d.interaction_id)
 
-    def export(self) -> None:
-        if self.ws is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export disputes", "disputes.csv", "CSV files (*.csv)")
-        if path:
-            from qagrader.core.exporting.records_export import export_disputes
-            from qagrader.core.errors import QAGraderError
+    def export(self, path: str | None = None) -> None:
+        """The listed disputes as CSV (asks where when `path` is not given)."""
+        from qagrader.core.exporting.records_export import export_disputes
 
-            try:
-                export_disputes(self.ws, path, self.filters())
-            except QAGraderError as error:
-                show_error(self, error)
+        export_csv(self, self.ws, "Export disputes", "disputes.csv",
+                   lambda ws, target: export_disputes(ws, target, self.filters()), path)
 
 
 def _about(d: Dispute) -> str:
@@ -487,18 +496,11 @@ class CoachingPanel(QWidget):
         if note is not None:
             self.open_agent.emit(note.team or "", note.agent)
 
-    def export(self) -> None:
-        if self.ws is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export coaching notes", "coaching_notes.csv", "CSV files (*.csv)")
-        if path:
-            from qagrader.core.exporting.records_export import export_coaching_notes
-            from qagrader.core.errors import QAGraderError
+    def export(self, path: str | None = None) -> None:
+        """Every coaching note as CSV (asks where when `path` is not given)."""
+        from qagrader.core.exporting.records_export import export_coaching_notes
 
-            try:
-                export_coaching_notes(self.ws, path)
-            except QAGraderError as error:
-                show_error(self, error)
+        export_csv(self, self.ws, "Export coaching notes", "coaching_notes.csv", export_coaching_notes, path)
 
 
 def _note_status(note: CoachingNote, today: date) -> str:
