@@ -249,9 +249,10 @@ def _associations(ax, skills) -> None:
 def _actions(sheet: Sheet, report: MonthlyReport) -> None:
     sheet.space(0.1)
     sheet.heading("Each team's biggest gaps")
-    sheet.text("Skills where a team is below everyone else beyond noise, on skills that go with CSAT; the last "
-               "column is the CSAT per interaction that reaching everyone else's level goes with.", size=8,
-               color=DARK)
+    sheet.text("Skills where a team is below everyone else beyond noise, on skills that go with CSAT. Gap: "
+               "percentage points against everyone else (for a behaviour to avoid, a positive gap means it happened "
+               "more often); the last column is the CSAT per interaction, in points of the survey's scale, that "
+               "reaching everyone else's level goes with.", size=8, color=DARK, keep=0.6)
     unit = "points" if report.csat_scale and report.csat_scale != "mixed" else "CSAT 0..1"
     column = "priority_points" if unit == "points" else "priority"
     sheet.table(
@@ -262,8 +263,6 @@ def _actions(sheet: Sheet, report: MonthlyReport) -> None:
           f"{_points(r.gap)} ({_points(r.gap_ci_low)} to {_points(r.gap_ci_high)})",
           _signed(getattr(r, column))) for r in report.gaps.itertuples()],
         empty="No team is below everyone else beyond noise on a skill that goes with CSAT.")
-    sheet.text("Gap in percentage points against everyone else (for a behaviour to avoid, a positive gap means it "
-               "happened more often); CSAT: per interaction, in points of the survey's scale.", size=7.5, color=MID)
     sheet.heading("Coaching follow-ups due")
     done = f"{report.followed_up} follow-up{'s' if report.followed_up != 1 else ''} done in {report.label}. "
     sheet.text(done + "Due by the end of next month, overdue ones first:", size=8, color=DARK)
@@ -279,8 +278,8 @@ def _actions(sheet: Sheet, report: MonthlyReport) -> None:
         sheet.text(f"Followed up in {report.label}: the coached skills in the 4 weeks before and after the "
                    "coaching. " + CAVEAT, size=8, color=DARK, keep=0.6)
         sheet.table(
-            [Column("Agent", 0.18), Column("Skill", 0.27), Column("Before (n)", 0.11, "right"),
-             Column("After (n)", 0.11, "right"), Column("Change (95% CI)", 0.19, "right"),
+            [Column("Agent", 0.17), Column("Skill", 0.23), Column("Before (n)", 0.11, "right"),
+             Column("After (n)", 0.11, "right"), Column("Change (95% CI)", 0.24, "right"),
              Column("", 0.14, "right")],
             [(r.agent, skill_label(r.skill, r.polarity), _amount(r.before, r.before_n, r.measure),
               _amount(r.after, r.after_n, r.measure), _difference(r), r.direction or r.status)
