@@ -520,6 +520,7 @@ class ActionsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
+        self._stale: set[QWidget] = set()  # panels to refresh once shown
         self.disputes = DisputesPanel()
         self.disputes.open_interaction.connect(self.open_interaction)
         self.coaching = CoachingPanel()
@@ -543,13 +544,27 @@ class ActionsView(QWidget):
         self._update_titles()
 
     def on_changes(self, changes: Changes) -> None:
-        """Refresh what a write (here or elsewhere) changed."""
+        """Refresh what a write (here or elsewhere) changed; while hidden, once shown again."""
         if self.ws is None:
             return
-        if changes.touches(DISPUTES, EVALUATIONS, GRADERS):
+        self._stale |= {part for part, kinds in ((self.disputes, (DISPUTES, EVALUATIONS, GRADERS)),
+                                                 (self.coaching, (COACHING_NOTES, EVALUATIONS, GRADERS)))
+                        if changes.touches(*kinds)}
+        if self.isVisible():
+            self._refresh_stale()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refresh_stale()
+
+    def _refresh_stale(self) -> None:
+        if self.ws is None or not self._stale:
+            return
+        stale, self._stale = self._stale, set()
+        if self.disputes in stale:
             self.disputes.refresh()
             self.disputes.refresh_rates()
-        if changes.touches(COACHING_NOTES, EVALUATIONS, GRADERS):
+        if self.coaching in stale:
             self.coaching.refresh()
         self._update_titles()
 
