@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qagrader.analysis.coaching_follow_up import priority_note
 from qagrader.core.coaching.notes import end_of_week
-from qagrader.core.demo.build import build_demo
 from qagrader.core.disputes.store import ACCEPTED, OPEN, REJECTED
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.core.storage.workspace import Workspace
@@ -28,6 +27,7 @@ from qagrader.gui.main_window import MainWindow
 from qagrader.gui.team.profiles_view import PeopleView
 from tests.core.test_merge import ALL_YES, add_interaction, grade
 from tests.gui.conftest import GRADER
+from tests.gui.test_team import demo_path  # noqa: F401  (the 900-interaction demo, built once per module)
 from tests.samples import SIMPLE_CARD
 
 SHOTS = Path(os.environ.get("QAGRADER_SHOTS") or tempfile.mkdtemp(prefix="qagrader-actions-shots-"))
@@ -56,14 +56,6 @@ def window(qtbot, tmp_path):
     win.show()
     yield win
     win.close()
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.qagrader"
-    with Workspace.open(path) as ws:
-        build_demo(ws, interactions=900, seed=5)
-    return path
 
 
 @pytest.fixture
