@@ -353,8 +353,8 @@ def test_a_workspace_from_before_the_store_is_built_when_migrated(tmp_path):
             old.execute(f"DROP TRIGGER {name}")
         old.execute("DROP TABLE analysis_chunks")
         old.execute("DROP TABLE analysis_dirty")
-        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_analysis_store'")
-        old.execute("PRAGMA user_version = 7")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_analysis_store'")
+        old.execute("PRAGMA user_version = 8")
     with Workspace.open(path) as ws:
         assert_store_matches_tables(ws)  # built right after migrating
         assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))

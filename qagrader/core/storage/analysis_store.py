@@ -6,7 +6,7 @@ ten Python objects per evaluation (seconds at the study's 265,000); read from he
 blob per `CHUNK` evaluation ids, each a few typed arrays (`numpy.frombuffer`, no per-row
 Python).
 
-Tables (migration `0008_analysis_store`, which also creates the triggers):
+Tables (migration `0009_analysis_store`, which also creates the triggers):
 
 - `analysis_chunks(chunk, data)`: chunk `k` holds the submitted, non-calibration evaluations
   whose id is in ``[k * CHUNK, (k + 1) * CHUNK)``: the `INTEGER_COLUMNS`, `TIME_COLUMNS` (µs
