@@ -340,7 +340,20 @@ def test_a_filter_change_reuses_the_loaded_grades_and_a_write_reloads_them(qtbot
         with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
             tab.apply_changes(Changes.of(GRADERS, [1]))  # a grader's name is shown: reload
         assert tab.grades is not renamed
+
+        # closing a calibration session changes the skills' alphas beside the chart: reload them
+        from qagrader.analysis.calibration import skill_alphas
+
+        shown = tab.computed.reliability
+        open_session = next(s for s in ws.calibration.list() if not s.closed)
+        _, changes = ws.apply(lambda w: w.calibration.close(open_session.id))
         qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.apply_changes(changes)
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        expected = skill_alphas(ws)
+        assert not expected.equals(shown)
+        pd.testing.assert_frame_equal(tab.computed.reliability, expected)
         QThreadPool.globalInstance().waitForDone(TIMEOUT)
     finally:
         ws.close()
