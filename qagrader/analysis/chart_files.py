@@ -105,12 +105,13 @@ def png_bytes(make: Maker) -> bytes:
 
 def write_png(make: Maker, target: Path) -> None:
     """Draw one chart into `target` (PNG, atomically)."""
-    write_pngs({target.name: png_bytes(make)}, target.parent)
+    write_files({target.name: png_bytes(make)}, target.parent)
 
 
-def write_pngs(drawn: Mapping[str, bytes], out: Path) -> None:
-    """Write charts drawn elsewhere (`png_bytes`, e.g. in the forked process) into `out`."""
-    for name, data in drawn.items():
+def write_files(files: Mapping[str, bytes], out: Path) -> None:
+    """Write files made elsewhere (charts by `png_bytes`, e.g. in the forked process) into `out`,
+    each atomically."""
+    for name, data in files.items():
         with atomic_file(out / name, "wb") as handle:
             handle.write(data)
 
@@ -140,7 +141,7 @@ def write_charts(makers: Mapping[str, Maker], out: Path, *, parallel: bool = Fal
             draw(mine)
 
         _, drawn = in_two_processes(lambda: draw_pngs(makers, theirs), here)
-        write_pngs(pickle.loads(drawn), out)
+        write_files(pickle.loads(drawn), out)
     else:
         if meanwhile is not None:
             meanwhile()

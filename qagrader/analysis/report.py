@@ -101,6 +101,12 @@ HALVES: dict[str, tuple[str, ...]] = {
 }
 """The tables of `AnalysisResult` in two halves that need nothing from each other (about equal
 work with their charts, `CHARTS`), for `analyze_into`'s two processes."""
+CSV_FILES: dict[str, tuple[str, ...]] = {
+    ASSOCIATIONS: ("correlations.csv", "channel_differences.csv", "drivers.csv", "trends.csv"),
+    AGENTS: ("effects.csv", "dose_response.csv", "agent_priorities.csv", "importance_performance.csv",
+             "agent_skill_matrix.csv"),
+}
+"""The report's CSV files each half's tables make."""
 CHARTS: dict[str, tuple[str, ...]] = {
     ASSOCIATIONS: ("correlations.png", "correlations_by_channel.png", "drivers.png", "trends.png"),
     AGENTS: ("effects.png", "dose_response.png", "importance_performance.png", "agent_heatmap.png"),
@@ -175,16 +181,24 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
     return pd.DataFrame(columns).reset_index()
 
 
-def report_tables(result: AnalysisResult) -> dict[str, pd.DataFrame]:
-    """The CSV files of the report and their tables."""
-    return {
-        "correlations.csv": result.correlations,
-        "channel_differences.csv": result.channel_differences,
-        "effects.csv": result.effects, "dose_response.csv": result.dose_response,
-        "drivers.csv": result.drivers, "agent_priorities.csv": result.priorities,
-        "trends.csv": result.trends, "importance_performance.csv": result.ipa,
-        "agent_skill_matrix.csv": agent_matrix_table(result),
+def report_tables(result: AnalysisResult, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """The CSV files of the report (`names`, default all: `TABLE_NAMES`) and their tables."""
+    tables = {
+        "correlations.csv": lambda: result.correlations,
+        "channel_differences.csv": lambda: result.channel_differences,
+        "effects.csv": lambda: result.effects, "dose_response.csv": lambda: result.dose_response,
+        "drivers.csv": lambda: result.drivers, "agent_priorities.csv": lambda: result.priorities,
+        "trends.csv": lambda: result.trends, "importance_performance.csv": lambda: result.ipa,
+        "agent_skill_matrix.csv": lambda: agent_matrix_table(result),
     }
+    return {name: tables[name]() for name in (TABLE_NAMES if names is None else names)}
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A report table as its CSV file's bytes (UTF-8, no index)."""
+    return table.to_csv(index=False).encode("utf-8")
+
+
 TABLE_NAMES: tuple[str, ...] = (
     "correlations.csv", "channel_differences.csv", "effects.csv", "dose_response.csv", "drivers.csv",
     "agent_priorities.csv", "trends.csv", "importance_performance.csv", "agent_skill_matrix.csv",
@@ -204,12 +218,16 @@ def _report_folder(out_dir: str | Path) -> Iterator[Path]:
 
 
 def _write_tables(result: AnalysisResult, out: Path, reliability: pd.DataFrame | None = None) -> None:
+    for name, table in report_tables(result).items():
+        with atomic_file(out / name, "wb") as handle:
+            handle.write(csv_bytes(table))
+    _write_summary(result, out, reliability)
+
+
+def _write_summary(result: AnalysisResult, out: Path, reliability: pd.DataFrame | None) -> None:
     from .calibration import understated_sentence
     from .summary import summary_text
 
-    for name, table in report_tables(result).items():
-        with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
-            table.to_csv(handle, index=False)
     with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
         handle.write(summary_text(result) + "\n")
         if understated_sentence(reliability):
@@ -243,33 +261,40 @@ def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress
     their charts while this process does the other half, then sends its tables and PNG bytes
     back (pickled); this process alone writes files. The same tables and files as the two calls; for
     single-threaded callers (the command line). `progress` follows this process's half."""
-    from .chart_files import chart_makers, draw_pngs, write_png, write_pngs
+    from .chart_files import chart_makers, draw_pngs, write_files, write_png
     from .forked import can_fork, in_two_processes
 
     if not can_fork():
         result = run_analysis(frame, progress)
         return result, write_report(result, out_dir, ipa_entity=ipa_entity, reliability=reliability)
 
-    def theirs() -> bytes:  # the child writes no file: its charts come back as PNG bytes
+    def files_of(half: str, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+        """The half's CSV files as bytes (formatting them is the cost, not writing)."""
+        partial = assemble(frame, tables)
+        return {name: csv_bytes(table) for name, table in report_tables(partial, CSV_FILES[half]).items()}
+
+    def theirs() -> bytes:  # the child writes no file: its charts and CSVs come back as bytes
         tables = analysis_tables(frame, ASSOCIATIONS)
         makers = chart_makers(assemble(frame, tables), ipa_entity, reliability)
-        return pickle.dumps((tables, draw_pngs(makers, list(CHARTS[ASSOCIATIONS]))), pickle.HIGHEST_PROTOCOL)
+        files = {**pickle.loads(draw_pngs(makers, list(CHARTS[ASSOCIATIONS]))), **files_of(ASSOCIATIONS, tables)}
+        return pickle.dumps((tables, files), pickle.HIGHEST_PROTOCOL)
 
     def mine() -> dict[str, pd.DataFrame]:
         tables = analysis_tables(frame, AGENTS, progress)
         makers = chart_makers(assemble(frame, tables), ipa_entity, reliability)
         for chart in CHARTS[AGENTS]:
             write_png(makers[chart], out / chart)
+        write_files(files_of(AGENTS, tables), out)
         return tables
 
     from . import plots  # noqa: F401  (matplotlib imported once, before the fork, not in each process)
 
     with _report_folder(out_dir) as out:
         own, sent = in_two_processes(theirs, mine)
-        other, drawn = pickle.loads(sent)
-        write_pngs(pickle.loads(drawn), out)
+        other, files = pickle.loads(sent)
+        write_files(files, out)
         result = assemble(frame, {**other, **own})
-        _write_tables(result, out, reliability)
+        _write_summary(result, out, reliability)
     return result, [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
 
