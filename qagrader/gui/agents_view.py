@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (
 
 from qagrader.core.errors import QAGraderError
 from qagrader.core.interactions.store import Agent
-from qagrader.gui.importing.run import keep_alive
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Task, Tasks
 
 NO_TEAM = "(no team)"
 ALL_TEAMS = "All teams"
@@ -56,8 +55,8 @@ class AgentsView(QWidget):
         self.ws = None
         self.agents: list[Agent] = []
         self.teams: list[str] = []
-        self._slot = TaskSlot()
-        self._merge_slot = TaskSlot()
+        self._load_task = Tasks(self)
+        self._merge_task = Tasks(self)
         self._pending_team: str | None = None  # select this team after the next load
         self._after_load = ""  # status message to show after the next load
         self.last_message = ""
@@ -159,28 +158,17 @@ class AgentsView(QWidget):
     def refresh(self) -> None:
         """Reload agents and teams in a worker (counting interactions can take a while)."""
         if self.ws is None:
-            self._slot.cancel()
+            self._load_task.cancel()
             self.agents, self.teams = [], []
             self._fill()
             return
-        path_ws = self.ws
-
-        def load(progress, cancelled):
-            ws = path_ws.reopen()
-            try:
-                return ws.interactions.agents(), ws.interactions.teams()
-            finally:
-                ws.close()
-
         self.status.setText("Loading agents…")
-        task = keep_alive(Task(load))
-        task.signals.finished.connect(lambda result, t=task: self._loaded(t, result))
-        task.signals.failed.connect(lambda error: (self.status.setText(""), show_error(self, error)))
-        self._slot.start(task)
+        self._load_task.read(self.ws, lambda ws, progress, cancelled: (ws.interactions.agents(),
+                                                                       ws.interactions.teams()),
+                             done=self._loaded,
+                             failed=lambda error: (self.status.setText(""), show_error(self, error)))
 
-    def _loaded(self, task: Task, result: tuple[list[Agent], list[str]]) -> None:
-        if task is not self._slot.current:
-            return
+    def _loaded(self, result: tuple[list[Agent], list[str]]) -> None:
         self.agents, self.teams = result
         self._fill()
         if self._after_load:
@@ -384,20 +372,10 @@ class AgentsView(QWidget):
 
     def merge(self, keep: str, duplicate: str) -> Task:
         """Move `duplicate`'s interactions to `keep` and remove `duplicate` (off the GUI thread)."""
-        ws_ = self.ws
-
-        def run(progress, cancelled):
-            ws = ws_.reopen()
-            try:
-                return ws.interactions.merge_agents(keep, duplicate)
-            finally:
-                ws.close()
-
-        task = keep_alive(Task(run))
-        task.signals.finished.connect(lambda moved: self._merged(keep, duplicate, moved))
-        task.signals.failed.connect(lambda error: show_error(self, error))
         self.status.setText(f"Merging '{duplicate}' into '{keep}'…")
-        return self._merge_slot.start(task)
+        return self._merge_task.read(
+            self.ws, lambda ws, progress, cancelled: ws.interactions.merge_agents(keep, duplicate),
+            done=lambda moved: self._merged(keep, duplicate, moved))
 
     def _merged(self, keep: str, duplicate: str, moved: int) -> None:
         self.last_message = f"Merged '{duplicate}' into '{keep}': {moved:,} interactions moved."

@@ -8,7 +8,6 @@ million interactions; the rest is appended when it arrives.
 
 from __future__ import annotations
 
-import sqlite3
 from array import array
 from collections import OrderedDict
 
@@ -35,7 +34,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import user_message
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Tasks
 
 PAGE = 200
 FIRST_PAGE_PRIORITY = 10
@@ -50,22 +49,9 @@ STATE_TEXT = {"ungraded": "Ungraded", "draft": "Draft", "submitted": "Submitted"
 NO_DATE = QDate(2000, 1, 1)
 
 
-def _load_ids(path: str, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
-              progress=None, cancelled=None) -> array:
-    """Worker-thread body: the ids, on a connection of its own."""
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        return browse_ids(conn, filters, column, descending, limit=limit, cancelled=cancelled)
-    finally:
-        conn.close()
-
-
-def _load_choices(path: str, progress=None, cancelled=None) -> dict[str, list[str]]:
-    conn = sqlite3.connect(path, timeout=10)
-    try:
-        return filter_choices(conn)
-    finally:
-        conn.close()
+def _ids(ws: Workspace, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
+         cancelled) -> array:
+    return browse_ids(ws.conn, filters, column, descending, limit=limit, cancelled=cancelled)
 
 
 class InteractionsModel(QAbstractTableModel):
@@ -85,11 +71,11 @@ class InteractionsModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, BrowseRow]] = OrderedDict()
         self._generation = 0
         self.shown_generation = 0  # the query whose rows are on screen (first page or all)
-        self._first_slot, self._all_slot = TaskSlot(), TaskSlot()
+        self._first_task, self._all_task = Tasks(self), Tasks(self)
 
     def set_workspace(self, ws: Workspace | None) -> None:
-        self._first_slot.cancel()
-        self._all_slot.cancel()
+        self._first_task.cancel()
+        self._all_task.cancel()
         self.ws = ws
         self.beginResetModel()
         self.ids = array("q")
@@ -113,20 +99,19 @@ class InteractionsModel(QAbstractTableModel):
             return
         self._generation += 1
         self._refreshing = refresh
-        generation, path = self._generation, str(self.ws.path)
-        args = (path, self.filters, self.sort_column, self.descending)
+        generation = self._generation
+        args = (self.filters, self.sort_column, self.descending)
         self.complete = False
         self.loading.emit()
         if not refresh:
-            first = Task(lambda progress, cancelled: _load_ids(*args, PAGE, progress, cancelled))
-            first.signals.finished.connect(lambda ids: self._first_page(generation, ids))
-            first.signals.failed.connect(lambda error: self._failed(generation, error))
             # ahead of other background work in the pool: it is what the user waits for
-            self._first_slot.start(first, FIRST_PAGE_PRIORITY)
-        everything = Task(lambda progress, cancelled: _load_ids(*args, None, progress, cancelled))
-        everything.signals.finished.connect(lambda ids: self._all_ids(generation, ids))
-        everything.signals.failed.connect(lambda error: self._failed(generation, error))
-        self._all_slot.start(everything)
+            self._first_task.read(self.ws, lambda ws, progress, cancelled: _ids(ws, *args, PAGE, cancelled),
+                                  done=lambda ids: self._first_page(generation, ids),
+                                  failed=lambda error: self._failed(generation, error),
+                                  priority=FIRST_PAGE_PRIORITY)
+        self._all_task.read(self.ws, lambda ws, progress, cancelled: _ids(ws, *args, None, cancelled),
+                            done=lambda ids: self._all_ids(generation, ids),
+                            failed=lambda error: self._failed(generation, error))
 
     def _first_page(self, generation: int, ids: array) -> None:
         if generation != self._generation or self.complete:
@@ -277,7 +262,7 @@ class InteractionsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
-        self._choices_slot = TaskSlot()
+        self._choices_task = Tasks(self)
         self.model = InteractionsModel(self)
         self.model.loading.connect(lambda: self.count.setText("Loading…"))
         self.model.loaded.connect(self._loaded)
@@ -390,7 +375,7 @@ class InteractionsView(QWidget):
         self.model.set_workspace(ws)
         self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
         if ws is None:
-            self._choices_slot.cancel()
+            self._choices_task.cancel()
             return
         self.model.query(self.filters())  # first: the rows are what the user waits for
         self._fill_choices()
@@ -464,9 +449,8 @@ class InteractionsView(QWidget):
         if version == self._choices_version:
             return
         self._choices_version = version
-        task = Task(lambda progress, cancelled, path=str(self.ws.path): _load_choices(path))
-        task.signals.finished.connect(self._choices_ready)
-        self._choices_slot.start(task)
+        self._choices_task.read(self.ws, lambda ws, progress, cancelled: filter_choices(ws.conn),
+                                done=self._choices_ready, failed=lambda _error: None)
 
     def _choices_ready(self, choices: dict[str, list[str]]) -> None:
         self._set_choices(self.channel, choices["channels"])

@@ -41,7 +41,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import GradingView, settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Tasks
 
 if TYPE_CHECKING:
     from qagrader.gui.interactions_view import InteractionsView
@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
-        self._copy_slot = TaskSlot()
+        self._copy_task = Tasks(self)
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
@@ -377,17 +377,9 @@ class MainWindow(QMainWindow):
                                                 WORKSPACE_FILTER)
         if not target:
             return
-        source = self.ws.path
-
-        def copy(progress, cancelled) -> Path:
-            with Workspace.open(source, create=False) as ws:
-                return ws.backup_to(target)
-
-        task = Task(copy)
-        task.signals.finished.connect(lambda path: self.statusBar().showMessage(f"Saved a copy to {path}", 8000))
-        task.signals.failed.connect(lambda error: show_error(self, error))
         self.statusBar().showMessage("Saving a copy…")
-        self._copy_slot.start(task)
+        self._copy_task.read(self.ws, lambda ws, progress, cancelled: ws.backup_to(target),
+                             done=lambda path: self.statusBar().showMessage(f"Saved a copy to {path}", 8000))
 
     def _remember(self, path: Path) -> None:
         settings_ = QSettings()

@@ -1,6 +1,6 @@
 """The Analysis tab: filters on top, warnings, then one sub-tab per chart.
 
-Every filter change (debounced) starts `compute` in a worker through a `TaskSlot`, which
+Every filter change (debounced) starts `compute` in a worker through the tab's `Tasks`, which
 cancels the older run; the charts on screen stay until the newer result arrives, with a thin
 progress bar when the work takes over half a second. A result from a superseded run is
 dropped even if it finished before it could be cancelled.
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Task, Tasks
 
 from . import captions
 from .agents_page import AgentsPage
@@ -51,19 +51,6 @@ def _banner() -> QLabel:
     label.setStyleSheet(BANNER.format(bg="#FFF4CE", border="#E0B400"))
     label.hide()
     return label
-
-
-_RUNNING: set[Task] = set()
-
-
-def keep_alive(task: Task) -> Task:
-    """Hold `task` until it ends: a superseded run may still be in the pool, and its signals
-    must outlive it (as `importing.run.keep_alive`, without importing the import wizard)."""
-    _RUNNING.add(task)
-    for signal in (task.signals.finished, task.signals.failed):
-        signal.connect(lambda _value, t=task: _RUNNING.discard(t))
-    task.signals.cancelled.connect(lambda t=task: _RUNNING.discard(t))
-    return task
 
 
 class _Relay(QObject):
@@ -99,7 +86,8 @@ class AnalysisTab(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.computed: Computed | None = None
-        self._slot = TaskSlot()
+        self._tasks = Tasks(self)
+        self._relay: _Relay | None = None  # the current run's first look, while it waits
         self._running_filters: dict | None = None
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
@@ -175,7 +163,7 @@ class AnalysisTab(QWidget):
     def set_workspace(self, ws: "Workspace | None") -> None:
         """Analyse `ws` (None: nothing open); the filter choices are reloaded from it."""
         self._release_first_look()
-        self._slot.cancel()
+        self._tasks.cancel()
         self._running_filters = None
         self.ws = ws
         self.computed = None
@@ -202,58 +190,48 @@ class AnalysisTab(QWidget):
         if self.ws is None:
             return None
         filters = self.filter_bar.values()
-        source = self.ws
         relay = _Relay() if self.computed is None else None  # nothing on screen yet
 
-        def run(progress, cancelled) -> Computed:
-            ws = source.reopen()
-            try:
-                return compute(ws, filters, with_options=with_options, progress=progress,
-                               cancelled=cancelled, first_look=relay.hand_over if relay else None)
-            finally:
-                ws.close()
+        def run(ws, progress, cancelled) -> Computed:
+            return compute(ws, filters, with_options=with_options, progress=progress,
+                           cancelled=cancelled, first_look=relay.hand_over if relay else None)
 
         self._release_first_look()  # the older run is being cancelled: stop its wait
-        task = keep_alive(Task(run))
+        self._relay = relay
         if relay is not None:
-            task.relay = relay  # lives as long as the task
-            relay.ready.connect(lambda c, t=task: self._first_look(t, c))
-        task.signals.progress.connect(lambda f, t=task: self._progress(t, f))
-        task.signals.finished.connect(lambda c, t=task: self._finished(t, c))
-        task.signals.failed.connect(lambda e, t=task: self._failed(t, e))
+            relay.ready.connect(self._first_look)
         self._running_filters = filters
         self.progress.setValue(0)
         self._busy_timer.start()
-        return self._slot.start(task)
+        return self._tasks.read(self.ws, run, done=self._finished, failed=self._failed, progress=self._progress)
 
     def _release_first_look(self) -> None:
-        relay = getattr(self._slot.current, "relay", None)
+        relay, self._relay = self._relay, None
         if relay is not None:
             relay.drawn.set()
 
     def is_busy(self) -> bool:
         return self._running_filters is not None
 
-    def _progress(self, task: Task, fraction: float) -> None:
-        if task is self._slot.current:
-            self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
+    def _progress(self, fraction: float) -> None:
+        self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
 
     def _done(self) -> None:
         self._running_filters = None
         self._busy_timer.stop()
         self.busy.hide()
 
-    def _failed(self, task: Task, error: BaseException) -> None:
-        if task is not self._slot.current:
-            return
+    def _failed(self, error: BaseException) -> None:
+        self._release_first_look()
         self._done()
         show_error(self, error)
 
-    def _first_look(self, task: Task, computed: Computed) -> None:
+    def _first_look(self, computed: Computed) -> None:
         """The opening chart, before the rest of the analysis is done."""
-        relay: _Relay = task.relay
-        if task is not self._slot.current or self.computed is not None:
-            relay.drawn.set()
+        relay = self.sender()
+        if relay is not self._relay or self.computed is not None:
+            if isinstance(relay, _Relay):
+                relay.drawn.set()
             return
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
@@ -266,9 +244,8 @@ class AnalysisTab(QWidget):
         else:
             relay.drawn.set()
 
-    def _finished(self, task: Task, computed: Computed) -> None:
-        if task is not self._slot.current:
-            return  # superseded: a newer run is (or was) on its way
+    def _finished(self, computed: Computed) -> None:
+        self._release_first_look()
         self._done()
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)

@@ -25,7 +25,7 @@ from qagrader.core.interactions.store import Interaction
 from qagrader.core.scorecards.store import StoredScorecard
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.messages import show_error, user_message
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Tasks
 
 from . import settings
 from .form import ScorecardForm, ScorePanel
@@ -53,7 +53,7 @@ class GradingView(QWidget):
         self.interaction: Interaction | None = None
         self.queue = GradingQueue()
         self._back: list[int] = []
-        self._sample_slot = TaskSlot()
+        self._sample_task = Tasks(self)
         self._cards: list[StoredScorecard] = []
         self._choosing = False
 
@@ -175,7 +175,7 @@ class GradingView(QWidget):
 
     def set_workspace(self, ws: Workspace | None) -> None:
         self.flush()
-        self._sample_slot.cancel()
+        self._sample_task.cancel()
         self.ws = ws
         self.session = None
         self.interaction = None
@@ -361,12 +361,11 @@ class GradingView(QWidget):
         per_week, seed = settings.sample_size(), settings.sample_seed()
         spec = self.queue.spec()
         path = str(self.ws.path)
-        task = Task(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
-                                                             progress, cancelled))
-        task.signals.finished.connect(lambda ids: self._sample_ready(ids, per_week))
-        task.signals.failed.connect(lambda error: self._say(user_message(error)))
         self.saved_label.setText("Drawing the sample…")
-        self._sample_slot.start(task)
+        self._sample_task.start(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
+                                                                         progress, cancelled),
+                                done=lambda ids: self._sample_ready(ids, per_week),
+                                failed=lambda error: self._say(user_message(error)))
 
     def _sample_ready(self, ids: list[int], per_week: int) -> None:
         self.queue.set_sample(ids, f"{per_week} per agent per week")

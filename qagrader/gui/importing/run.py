@@ -12,19 +12,6 @@ from qagrader.core.errors import CancelledError
 from qagrader.gui.workers import Task
 
 
-_ALIVE: set[Task] = set()
-
-
-def keep_alive(task: Task) -> Task:
-    """Hold a reference to `task` until it ends: a superseded task may still be running in the
-    pool, and its signals object must outlive it."""
-    _ALIVE.add(task)
-    for signal in (task.signals.finished, task.signals.failed):
-        signal.connect(lambda _value, t=task: _ALIVE.discard(t))
-    task.signals.cancelled.connect(lambda t=task: _ALIVE.discard(t))
-    return task
-
-
 def run_with_progress(parent: QWidget | None, title: str, label: str,
                       fn: Callable[..., Any], *, show_after_ms: int = 400) -> Any:
     """Run `fn(progress=..., cancelled=...)` in the thread pool and wait for it with a local

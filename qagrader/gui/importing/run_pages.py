@@ -10,10 +10,10 @@ from PySide6.QtWidgets import (
     QCheckBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizardPage,
 )
 
-from qagrader.gui.workers import TaskSlot
+from qagrader.gui.workers import Tasks
 
 from .problems import ProblemsView
-from .source_pages import error_html, red, start_task
+from .source_pages import error_html, red
 
 if TYPE_CHECKING:
     from .wizard import InteractionImportWizard
@@ -54,7 +54,7 @@ class DryRunPage(QWizardPage):
         layout.addLayout(rejects_row)
         self._filler = layout.count()
         layout.addStretch(1)  # keeps the text at the top while the table is hidden
-        self._slot = TaskSlot()
+        self.tasks = Tasks(self)
         self.report = None
 
     def _show_table(self, shown: bool) -> None:
@@ -72,13 +72,13 @@ class DryRunPage(QWizardPage):
         self.progress.setValue(0)
         self.progress.show()
         self.summary.setText("Checking every row…")
-        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=True))
-        start_task(self._slot, run, self._done, self._failed,
-               progress=lambda f: self.progress.setValue(int(f * 1000)))
+        self.tasks.read(self.wiz.ws, _importing(self.wiz.preview.path, self.wiz.import_options(dry_run=True)),
+                         done=self._done, failed=self._failed,
+                         progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     def cleanupPage(self) -> None:
-        self._slot.cancel()
+        self.tasks.cancel()
 
     def _done(self, report) -> None:
         self.report = report
@@ -160,7 +160,7 @@ class ImportPage(QWizardPage):
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         layout.addStretch(1)
-        self._slot = TaskSlot()
+        self.tasks = Tasks(self)
         self.report = None
         self.finished = False
 
@@ -172,18 +172,18 @@ class ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.retry_button.hide()
         self.result.setText("Importing…")
-        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=False))
-        start_task(self._slot, run, self._done, self._failed,
-               progress=lambda f: self.progress.setValue(int(f * 1000)), cancelled=self._cancelled)
+        self.tasks.read(self.wiz.ws, _importing(self.wiz.preview.path, self.wiz.import_options(dry_run=False)),
+                         done=self._done, failed=self._failed, cancelled=self._cancelled,
+                         progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     @property
     def running(self) -> bool:
-        return self._slot.current is not None and not self.finished
+        return self.tasks.running and not self.finished
 
     def cancel(self) -> None:
-        if self._slot.current is not None:
-            self._slot.current.cancel()
+        if self.tasks.running:
+            self.tasks.stop()
             self.cancel_button.setEnabled(False)
             self.result.setText("Cancelling…")
 
@@ -221,16 +221,12 @@ class ImportPage(QWizardPage):
         return self.finished
 
 
-def _import_task(ws, path, options):
-    """A worker function importing `path` on its own connection (a dry run or the real one)."""
+def _importing(path, options):
+    """The import of `path` (a dry run or the real one) as a task body for a workspace."""
 
-    def run(progress, cancelled):
+    def run(ws, progress, cancelled):
         from qagrader.core.importing.interactions import import_interactions
 
-        worker = ws.reopen()
-        try:
-            return import_interactions(worker, path, options, progress, cancelled)
-        finally:
-            worker.close()
+        return import_interactions(ws, path, options, progress, cancelled)
 
     return run
