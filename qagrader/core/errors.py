@@ -15,6 +15,10 @@ class WorkspaceError(QAGraderError):
     """The workspace file cannot be opened, migrated or written."""
 
 
+class WorkspaceBusy(WorkspaceError):
+    """Another program held the workspace's write lock longer than the wait; nothing changed."""
+
+
 class ScorecardError(QAGraderError):
     """A scorecard definition is invalid. `field` names where, e.g. `sections[0].questions[2].type`."""
 

@@ -117,6 +117,20 @@ def isolated_settings(tmp_path_factory):
     yield folder
 
 
+@pytest.fixture(autouse=True)
+def writes_settled(request):
+    """After each test every write the GUI asked for has finished, and the writers are gone."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from qagrader.gui.operations import operations
+
+    ops = operations()
+    settled = ops.settle(timeout_s=20)
+    ops.shutdown()
+    assert settled, f"writes still pending after the test: {ops.pending()}"
+
+
 @pytest.fixture
 def workspace(tmp_path):
     ws = make_workspace(tmp_path / "fixture.qagrader")

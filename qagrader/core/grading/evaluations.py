@@ -142,6 +142,28 @@ class Evaluations:
             result = self._write(conn, current, new_answers, comment, current.status)
         return self.get(evaluation_id), result
 
+    def save_grade(self, interaction_id: int, scorecard_id: int, grader: str, answers: Mapping[str, Answer],
+                   overall_comment: str, *, evaluation_id: int | None = None, submit: bool = False,
+                   editor: str | None = None) -> Evaluation:
+        """A grader's answers, saved in one transaction: into `evaluation_id`, else into the
+        grader's open draft of the interaction on this scorecard (made when there is none);
+        with `submit`, then submitted (refused, with nothing saved, while a question is
+        unanswered). What the grading screen writes on every change and on submit."""
+        with self._ws.transaction():
+            if evaluation_id is None:
+                evaluation_id = self.start(interaction_id, scorecard_id, grader).id
+            evaluation, _result = self.save(evaluation_id, answers, overall_comment, editor=editor or grader)
+            if submit and not evaluation.submitted:
+                evaluation = self.submit(evaluation_id)
+        return evaluation
+
+    def latest_draft(self, grader: str) -> Evaluation | None:
+        """The grader's most recently saved draft (not calibration), or None."""
+        row = self._ws.conn.execute(
+            f"SELECT {_COLUMNS} FROM evaluations WHERE grader = ? AND status = 'draft' AND calibration = 0 "
+            "ORDER BY updated_at DESC LIMIT 1", (grader,)).fetchone()
+        return None if row is None else _evaluation(row)
+
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
                    editor: str | None = None) -> tuple[Evaluation, ScoreResult]:
         """Change one answer (autosave of a single keystroke or click)."""

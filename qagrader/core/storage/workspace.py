@@ -7,6 +7,7 @@ opening a workspace that already has this version's schema needs neither.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -114,7 +115,7 @@ class Workspace:
         """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front, so a second
         process waits on the busy timeout instead of failing; nested calls use savepoints."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            with _savepoint(self):
                 yield self.conn
             return
         self.conn.execute("BEGIN IMMEDIATE")
@@ -223,3 +224,24 @@ def _check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
         )
     return False
 
+
+
+_SAVEPOINTS = itertools.count(1)
+
+
+@contextmanager
+def _savepoint(ws: Workspace) -> Iterator[None]:
+    """A transaction nested in another: a savepoint, rolled back alone when its block fails
+    (with what it recorded). Plain SQL, so that writing never needs sqlite-utils (and with it
+    pandas, which sqlite-utils imports when installed)."""
+    name = f"qagrader_{next(_SAVEPOINTS)}"
+    recorded = ws._pending
+    ws.conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        ws.conn.execute(f"ROLLBACK TO {name}")
+        ws.conn.execute(f"RELEASE {name}")
+        ws._pending = recorded
+        raise
+    ws.conn.execute(f"RELEASE {name}")
