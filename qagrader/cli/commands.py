@@ -24,7 +24,12 @@ def gui(args: argparse.Namespace) -> int:
         from qagrader.gui.app import run
     except ImportError as error:  # PySide6 missing or broken
         raise QAGraderError(f"The desktop app cannot start: {error}") from error
-    return run(default_workspace_path(args.db) if args.db else None)
+    app_argv = [sys.argv[0] if sys.argv else "qagrader"]
+    if args.theme:
+        app_argv += ["--theme", args.theme]
+    if args.smoke:
+        app_argv.append("--smoke")
+    return run(default_workspace_path(args.db) if args.db else None, argv=app_argv)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -111,10 +116,13 @@ def import_evaluations(args: argparse.Namespace) -> int:
         except CsvImportError as error:
             _fail_with_problems(error, dry_run_hint=True)
             return 1
-    print(report.summary() if hasattr(report, "summary") else str(report))
-    for problem in getattr(report, "problems", ())[:PROBLEMS_SHOWN]:
+    print(report.summary())
+    shown = report.problems if args.dry_run else report.problems[:PROBLEMS_SHOWN]
+    for problem in shown:
         print(f"  {problem}")
-    return 1 if args.dry_run and getattr(report, "problems", ()) else 0
+    if len(shown) < len(report.problems):
+        print(f"  ... and {len(report.problems) - len(shown)} more (run with --dry-run to list them all)")
+    return 1 if args.dry_run and report.problems else 0
 
 
 def export_evaluations(args: argparse.Namespace) -> int:
@@ -156,7 +164,7 @@ def list_records(args: argparse.Namespace) -> int:
         else:
             for agent in ws.interactions.agents():
                 print(f"{agent.name}\t{agent.team or '-'}\t{'active' if agent.active else 'inactive'}\t"
-                      f"{agent.interactions} interactions\t{agent.evaluations} evaluations")
+                      f"{_count(agent.interactions, 'interaction')}\t{_count(agent.evaluations, 'evaluation')}")
     return 0
 
 
@@ -185,6 +193,10 @@ def analyze(args: argparse.Namespace) -> int:
     files = write_report(result, args.out)
     print(f"Analysed {len(frame)} evaluations; wrote {len(files)} files to {args.out}")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _fail_with_problems(error: CsvImportError, dry_run_hint: bool) -> None:

@@ -16,6 +16,8 @@ from qagrader.core.errors import QAGraderError
 
 from . import commands
 
+APP_THEMES = ("system", "light", "dark")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -25,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="workspace file (default: $QAGRADER_DB, "
                         "else workspace.qagrader in your data folder)")
     parser.add_argument("--version", action="version", version=f"qagrader {__version__}")
+    app = parser.add_argument_group("opening the app (no command, gui, demo --open)")
+    app.add_argument("--theme", choices=APP_THEMES, help="colour theme (default: follow the system)")
+    app.add_argument("--smoke", action="store_true",
+                     help="open the main window and every screen, then quit (checks an installation)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
@@ -95,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.run = commands.gui
+    opens_app = args.command in (None, "gui") or getattr(args, "open", False)
+    if (args.theme or args.smoke) and not opens_app:
+        parser.error("--theme and --smoke apply only when opening the app")
     try:
         return args.run(args) or 0
     except QAGraderError as error:

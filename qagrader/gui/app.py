@@ -1,4 +1,5 @@
-"""Start the desktop app: `run()` (also `python main.py [--db PATH]`)."""
+"""Start the desktop app: `run()` (the `qagrader-gui` command, `qagrader` without a command, and
+`python main.py [--db PATH]`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from qagrader import __version__
+from qagrader.core.errors import QAGraderError
 from qagrader.core.paths import APP_NAME, default_workspace_path
+from qagrader.core.resources import resource_path
 
 from .messages import install_excepthook, setup_logging
 from .workers import Task
@@ -51,11 +55,18 @@ def _keep_storage_lean() -> None:
         sys.meta_path.insert(0, _StorageWithoutPandas())
 
 
+THEMES = ("system", "light", "dark")
+DESKTOP_FILE = "qagrader"  # resources/qagrader.desktop, as installed on Linux
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="qagrader-gui", description="QA Grader desktop app")
     parser.add_argument("--db", help="workspace file to open (default: the last one)")
-    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+    parser.add_argument("--theme", choices=THEMES, default="system",
                         help="colour theme (default: follow the system)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="open the main window and every screen, then quit (checks an installation)")
+    parser.add_argument("--version", action="version", version=f"qagrader {__version__}")
     args, _qt_args = parser.parse_known_args(list(argv)[1:])
     return args
 
@@ -91,10 +102,24 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
 
 
+def app_icon() -> QIcon:
+    """The application icon in every size shipped in resources/icons."""
+    icon = QIcon()
+    for png in sorted(resource_path("icons").glob("qagrader-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def main() -> int:
+    """The `qagrader-gui` command (no console window on Windows)."""
+    return run()
+
+
 def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) -> int:
     """Run the app until the window closes; returns the exit code.
 
-    Opens `db_path` (or `--db`), else the last workspace, else the default one."""
+    Opens `db_path` (or `--db`), else the last workspace, else the default one. With `--smoke`,
+    checks every screen and quits instead (see `qagrader.gui.smoke`)."""
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv)
     _keep_storage_lean()
@@ -103,6 +128,11 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_FILE)
+    try:
+        app.setWindowIcon(app_icon())
+    except QAGraderError as error:  # a broken install still runs, without its icon
+        log.warning("%s", error)
     apply_theme(app, args.theme)
     if args.theme == "system":
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
@@ -121,6 +151,10 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
     window.show()
     window.start()
     log.info("QA Grader started on %s", window.ws.path if window.ws else "no workspace")
+    if args.smoke:
+        from .smoke import run_smoke
+
+        return run_smoke(app, window)
     QTimer.singleShot(PREWARM_DELAY_MS, _prewarm_analysis)
     return app.exec()
 

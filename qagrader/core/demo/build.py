@@ -33,7 +33,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from importlib import resources as importlib_resources
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import CancelledError, QAGraderError
+from ..resources import resource_path
 from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
 from ..scorecards.scoring import Answer, score
 from .cases import Case
@@ -164,17 +164,12 @@ class DemoSummary:
 # ---------------------------------------------------------------- sample scorecards
 
 def scorecards_dir() -> Path:
-    """The folder of the sample scorecards: `resources/scorecards` of a source checkout (or
-    `qagrader/resources/scorecards` when packaged inside the package)."""
-    candidates = [Path(__file__).resolve().parents[3] / "resources" / "scorecards"]
-    try:
-        candidates.append(Path(str(importlib_resources.files("qagrader") / "resources" / "scorecards")))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - unusual loaders
-        pass
-    for folder in candidates:
-        if all((folder / name).is_file() for name in SAMPLE_SCORECARDS.values()):
-            return folder
-    raise QAGraderError(f"The sample scorecards are missing (looked in {', '.join(map(str, candidates))}).")
+    """The folder of the sample scorecards (`resources/scorecards`, shipped with the package)."""
+    folder = resource_path("scorecards")
+    missing = [name for name in SAMPLE_SCORECARDS.values() if not (folder / name).is_file()]
+    if missing:
+        raise QAGraderError(f"The sample scorecard {missing[0]} is missing from {folder}; reinstall QA Grader.")
+    return folder
 
 
 def load_sample_scorecards() -> dict[str, Scorecard]:

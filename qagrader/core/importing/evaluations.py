@@ -87,6 +87,28 @@ class EvaluationImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def summary(self) -> str:
+        """What happened, in one line for people (the CLI prints it, the app shows it)."""
+        would = "would be " if self.dry_run else ""
+        counts = [f"{self.created:,} {would}new", f"{self.updated:,} {would}updated"]
+        if self.unchanged:
+            counts.append(f"{self.unchanged:,} unchanged")
+        if self.dry_run:
+            text = f"Dry run of {self.path.name}: {self.rows_read:,} rows read; {', '.join(counts)}."
+        else:
+            text = f"Imported evaluations from {self.path.name}: {', '.join(counts)}."
+        if self.interactions_created:
+            text += (f" {self.interactions_created:,} interactions {'would be' if self.dry_run else 'were'} "
+                     f"created for them.")
+        if self.skipped_rows:
+            text += f" {'Would skip' if self.dry_run else 'Skipped'} {len(self.skipped_rows):,} rows with problems."
+        if self.rescored:
+            text += (f" {self.rescored:,} scores in the file differed from this scorecard's rules "
+                     f"and {'would be' if self.dry_run else 'were'} recalculated.")
+        if self.dry_run:
+            text += " Nothing was written."
+        return text
+
 
 @dataclass
 class _Problems:

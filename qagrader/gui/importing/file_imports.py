@@ -99,16 +99,5 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
             show_error(parent, error)
             return False
         break
-    parts = [f"{report.created:,} new", f"{report.updated:,} updated"]
-    if report.unchanged:
-        parts.append(f"{report.unchanged:,} unchanged")
-    text = f"Imported evaluations from {path.name}: {', '.join(parts)}."
-    if report.interactions_created:
-        text += f" {report.interactions_created:,} interactions were created for them."
-    if report.skipped_rows:
-        text += f" Skipped {len(report.skipped_rows):,} rows with problems."
-    if report.rescored:
-        text += (f" {report.rescored:,} scores in the file differed from this scorecard's rules "
-                 f"and were recalculated.")
-    QMessageBox.information(parent, "Import evaluations", text)
+    QMessageBox.information(parent, "Import evaluations", report.summary())
     return bool(report.created or report.updated)
