@@ -63,11 +63,10 @@ def test_draft_autosave_submit_and_skills(tmp_path):
 def test_save_grade_writes_a_grader_s_answers_in_one_transaction(tmp_path):
     ws = make_workspace(tmp_path / "w.qagrader")
     card = ws.scorecards.get("Chat QA")
-    assert ws.evaluations.latest_draft("Grace") is None
     first = ws.evaluations.save_grade(1, card.id, "Grace", {"empathy": Answer("yes")}, "")
     again = ws.evaluations.save_grade(1, card.id, "Grace", {"empathy": Answer("no")}, "hm")  # the same draft
     assert again.id == first.id and again.answers == {"empathy": Answer("No")} and again.overall_comment == "hm"
-    assert ws.evaluations.latest_draft("Grace").id == first.id
+    assert [e.id for e in ws.evaluations.for_interaction(1)] == [first.id]
     before = table_dump(ws)
     with pytest.raises(EvaluationError, match="still unanswered"):  # incomplete: nothing saved
         ws.evaluations.save_grade(1, card.id, "Grace", {"tone": Answer(2)}, "", submit=True)
@@ -75,7 +74,7 @@ def test_save_grade_writes_a_grader_s_answers_in_one_transaction(tmp_path):
     submitted = ws.evaluations.save_grade(1, card.id, "Grace", FULL, "Good call", submit=True)
     assert submitted.id == first.id and submitted.status == "submitted"
     assert submitted.score == pytest.approx(5.75 / 7 * 100)
-    assert ws.evaluations.latest_draft("Grace") is None
+    assert [e.status for e in ws.evaluations.for_interaction(1)] == ["submitted"]
     edited = ws.evaluations.save_grade(1, card.id, "Maya", {**FULL, "tone": Answer(1)}, "Good call",
                                        evaluation_id=submitted.id)  # an edit of the submitted one
     assert edited.status == "submitted" and edited.answers["tone"] == Answer(1)

@@ -157,13 +157,6 @@ class Evaluations:
                 evaluation = self.submit(evaluation_id)
         return evaluation
 
-    def latest_draft(self, grader: str) -> Evaluation | None:
-        """The grader's most recently saved draft (not calibration), or None."""
-        row = self._ws.conn.execute(
-            f"SELECT {_COLUMNS} FROM evaluations WHERE grader = ? AND status = 'draft' AND calibration = 0 "
-            "ORDER BY updated_at DESC LIMIT 1", (grader,)).fetchone()
-        return None if row is None else _evaluation(row)
-
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
                    editor: str | None = None) -> tuple[Evaluation, ScoreResult]:
         """Change one answer (autosave of a single keystroke or click)."""
