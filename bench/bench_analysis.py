@@ -30,6 +30,7 @@ from qagrader.analysis.correlation import skill_correlations
 from qagrader.analysis.dataset import load_skill_frame, skills_of
 from qagrader.analysis.report import run_analysis, write_report
 from qagrader.analysis.synthetic import STUDY_SKILLS, make_skill_frame
+from qagrader.core.grading.graders import ensure_graders, grader_key
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
@@ -80,10 +81,12 @@ def build_workspace(frame: pd.DataFrame, path: Path) -> float:
             zip(ids, map(str, ids), map(str, ids), frame["channel"], frame["agent"].map(agents).tolist(),
                 frame["team"].map(teams).tolist(), frame["brand"], occurred, csat, satisfied,
                 [now] * len(ids), [now] * len(ids)))
+        graders = {name: ensure_graders(ws, [name])[grader_key(name)] for name in frame["grader"].unique()}
         conn.executemany(
-            "INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status, answers,"
+            "INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,"
             " created_at, updated_at, submitted_at) VALUES (?,?,?,1,?,'submitted','{}',?,?,?)",
-            zip(ids, map(str, ids), ids, frame["grader"], [now] * len(ids), [now] * len(ids), graded))
+            zip(ids, map(str, ids), ids, frame["grader"].map(graders).tolist(), [now] * len(ids), [now] * len(ids),
+                graded))
         for skill in skills:
             known = frame[skill].notna().to_numpy()
             conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from qagrader.core.browsing.sql import GRADED_STATES, SORT_COLUMNS, BrowseFilters
 from qagrader.core.browsing.browser import browse_ids
+from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
 TARGET_MS = 500
@@ -93,8 +94,10 @@ def add_drafts(ws: Workspace, n: int, seed: int = 11) -> None:
         rows.append((f"{DRAFT_PREFIX}{k}", interaction, cards.get(channel[0], any_card),
                      f"Grader {k % 7}", now, now))
     with ws.transaction() as c:
-        c.executemany("""INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers,
-                         created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', '{}', ?, ?)""", rows)
+        graders = ensure_graders(ws, {row[3] for row in rows})
+        c.executemany("""INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,
+                         created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', '{}', ?, ?)""",
+                      [(*row[:3], graders[grader_key(row[3])], *row[4:]) for row in rows])
 
 
 def remove_drafts(ws: Workspace) -> None:

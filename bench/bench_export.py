@@ -30,6 +30,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qagrader.core.importing.evaluations import import_evaluations  # noqa: E402
+from qagrader.core.grading.graders import ensure_graders, grader_key  # noqa: E402
 from qagrader.core.exporting.csv_export import export_evaluations  # noqa: E402
 from qagrader.core.storage.records import new_uuid  # noqa: E402
 from qagrader.core.scorecards.scoring import Answer, score  # noqa: E402
@@ -114,11 +115,12 @@ def build(path: Path, n: int, seed: int = 7) -> Workspace:
                                 result.total, int(result.auto_failed),
                                 json.dumps(list(result.auto_fail_reasons)), NOW, NOW, NOW))
             skills.extend((i + 1, s, v) for s, v in result.skills.items())
+        graders = ensure_graders(ws, {row[4] for row in evaluations})
         conn.executemany(
-            """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status, answers,
+            """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,
                overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at,
                updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
-            evaluations)
+            [(*row[:4], graders[grader_key(row[4])], *row[5:]) for row in evaluations])
         conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)
     ws.conn.execute("ANALYZE")
     return ws

@@ -128,6 +128,7 @@ def build_big(path: Path, n: int, n_evaluations: int) -> None:
         answers[channel] = (json.dumps(values), result.total)
     words = ("refund order late broken delivery password account invoice charge cancel upgrade "
              "thanks please help shipping address email phone lamp sofa duvet").split()
+    ws.graders.ensure("Priya Raman")
     with ws.transaction() as conn:
         conn.executemany("INSERT INTO teams (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                          [(f"team-{i}", f"Team {chr(65 + i)}", now, now) for i in range(8)])
@@ -155,9 +156,10 @@ def build_big(path: Path, n: int, n_evaluations: int) -> None:
         graded = rng.sample(range(1, n + 1), n_evaluations)
         channels = dict(conn.execute("SELECT id, channel FROM interactions"))
         conn.executemany(
-            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers,
+            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,
                overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at, updated_at,
-               submitted_at) VALUES (?, ?, ?, 'Priya Raman', 'submitted', ?, '', ?, 0, '[]', 0, ?, ?, ?)""",
+               submitted_at) VALUES (?, ?, ?, (SELECT id FROM graders WHERE name = 'Priya Raman'), 'submitted', ?, '',
+               ?, 0, '[]', 0, ?, ?, ?)""",
             ((f"e-{k}", i, card_ids[channels[i]], answers[channels[i]][0], answers[channels[i]][1], now, now, now)
              for k, i in enumerate(graded)))
     ws.close()

@@ -123,6 +123,10 @@ def main() -> int:
         if select and hasattr(window.screen(key), "select"):
             window.screen(key).select(select)
         spin(app, 1.0)
+        if key == "agents":  # the first agent's profile, with its trend chart
+            profile = getattr(window.screen(key), "profile", None)
+            spin(app, 15, lambda: profile is None or profile.canvas is not None)
+            spin(app, 0.3)
         save(key)
 
     window.show_screen("analysis")

@@ -28,3 +28,18 @@ EXAMPLE = {
         ]},
     ],
 }
+
+# A small scorecard for tests of workspaces, graders and merging.
+SIMPLE_CARD = {
+    "name": "Simple QA",
+    "channels": ["phone", "email", "chat"],
+    "sections": [
+        {"name": "Soft skills", "questions": [
+            {"key": "empathy", "text": "Acknowledged feelings", "skill": "Empathy", "type": "yes_no"},
+            {"key": "tone", "text": "Friendly tone", "skill": "Friendly tone", "type": "scale", "min": 1, "max": 5},
+        ]},
+        {"name": "Process", "questions": [
+            {"key": "accuracy", "text": "Gave correct information", "skill": "Accuracy", "type": "yes_no"},
+        ]},
+    ],
+}

@@ -97,6 +97,7 @@ _FROM = """
 FROM evaluations e
 JOIN interactions i ON i.id = e.interaction_id
 JOIN scorecards s ON s.id = e.scorecard_id
+JOIN graders g ON g.id = e.grader_id
 LEFT JOIN agents a ON a.id = i.agent_id
 LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)
 """
@@ -125,7 +126,7 @@ def _where(filters: AnalysisFilters) -> tuple[str, list[Any]]:
     one_of("t.name", filters.teams)
     one_of("a.name", filters.agents)
     one_of("i.brand", filters.brands)
-    one_of("e.grader", filters.graders)
+    one_of("g.name", filters.graders)
     if filters.scorecards:
         marks = ", ".join("?" * len(filters.scorecards))
         clauses.append(
@@ -157,7 +158,7 @@ def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
         ", (SELECT score FROM evaluation_skills WHERE evaluation_id = e.id AND skill = ?)"
         for _ in names)
     query = f"""
-        SELECT e.id, i.channel, i.brand, t.name, a.name, e.grader, s.name,
+        SELECT e.id, i.channel, i.brand, t.name, a.name, g.name, s.name,
                i.occurred_at, e.submitted_at, i.csat_norm, i.satisfied{lookups}
         {_FROM} WHERE {where} ORDER BY e.id"""
     skills = [f"{n} (skill)" if n in META_COLUMNS else str(n) for n in names]
@@ -195,3 +196,24 @@ def is_yes_no(values: pd.Series | np.ndarray) -> bool:
 def yes_no_skills(frame: pd.DataFrame, skills: Iterable[str] | None = None) -> list[str]:
     """The skills scored pass/fail: all graded values are 0 or 1."""
     return [s for s in (skills_of(frame) if skills is None else skills) if is_yes_no(frame[s])]
+
+
+SCORE_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "external_id", "channel", "team", "agent",
+                                  "grader", "scorecard", "occurred_at", "graded_at", "score")
+
+
+def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> pd.DataFrame:
+    """One row per submitted, non-calibration evaluation with a QA score (`SCORE_COLUMNS`,
+    score 0..100+), for QA-score profiles: the unit is the evaluation, as a QA score is."""
+    where, params = _where(filters or AnalysisFilters())
+    rows = ws.conn.execute(
+        f"""SELECT e.id, e.interaction_id, i.external_id, i.channel, t.name, a.name, g.name, s.name, i.occurred_at,
+                   e.submitted_at, e.score {_FROM} WHERE {where} AND e.score IS NOT NULL ORDER BY e.id""",
+        params).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS), nrows=len(rows))
+    frame["team"] = frame["team"].fillna("(no team)").astype(str)
+    frame["agent"] = frame["agent"].fillna("(no agent)").astype(str)
+    for column in ("occurred_at", "graded_at"):
+        frame[column] = _timestamps(frame[column])
+    frame["score"] = pd.to_numeric(frame["score"]).astype("float64")
+    return frame

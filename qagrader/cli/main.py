@@ -14,7 +14,7 @@ from pathlib import Path
 from qagrader import __version__
 from qagrader.core.errors import QAGraderError
 
-from . import commands
+from . import commands, team
 
 APP_THEMES = ("system", "light", "dark")
 
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, metavar="DIR")
     commands.add_filter_arguments(analyze)
     analyze.set_defaults(run=commands.analyze)
+
+    team.add_arguments(sub)
     return parser
 
 

@@ -150,6 +150,10 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
             window.open_workspace(default_workspace_path())
     window.show()
     window.start()
+    from .team.grader_prompt import grader_known
+
+    if not grader_known() and not args.smoke:  # first start: who is grading?
+        window.ask_who_is_grading()
     log.info("QA Grader started on %s", window.ws.path if window.ws else "no workspace")
     if args.smoke:
         from .smoke import run_smoke

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QHBoxLayout,
+    QPushButton,
 )
 
 from qagrader.core.errors import QAGraderError
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self._copy_task = Tasks(self)
+        self._grader_task = Tasks(self)
+        self._team_task = Tasks(self)
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
@@ -138,9 +141,7 @@ class MainWindow(QMainWindow):
             Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties",
                    _lazy("qagrader.gui.scorecard_editor", "ScorecardsView", "Scorecards",
                          "Coming soon: create and edit scorecards.")),
-            Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users",
-                   _lazy("qagrader.gui.agents_view", "AgentsView", "Agents & teams",
-                         "Coming soon: rename, move and merge agents.")),
+            Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
             Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line",
                    _lazy("qagrader.gui.analysis_tab", "AnalysisTab", "Analysis", ANALYSIS_TEXT)),
             Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh",
@@ -187,8 +188,17 @@ class MainWindow(QMainWindow):
             " color: palette(highlighted-text); }")
         self.path_label = QLabel("")
         self.counts_label = QLabel("")
+        self.grader_label = QLabel("")
+        self.grader_label.setToolTip("Who is grading: change it in Preferences (Ctrl+,)")
         self.statusBar().addWidget(self.path_label, 1)
+        self.team_button = QPushButton("")
+        self.team_button.setFlat(True)
+        self.team_button.setToolTip("New work from the team folder: open File > Team folder…")
+        self.team_button.clicked.connect(self.open_team_folder)
+        self.team_button.hide()
+        self.statusBar().addPermanentWidget(self.team_button)
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.grader_label)
 
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -203,6 +213,10 @@ class MainWindow(QMainWindow):
         self._action(imports, "&Scorecard JSON…", self.import_scorecard)
         self._action(imports, "&Evaluations CSV…", self.import_evaluations)
         self._action(file, "&Export…", self.export, "Ctrl+Shift+E")
+        file.addSeparator()
+        self._action(file, "&Merge workspace…", self.merge_workspace)
+        self._action(file, "&Team folder…", self.open_team_folder)
+        self._action(file, "&Publish to team folder", self.publish_to_team_folder)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = self.menuBar().addMenu("&Edit")
@@ -238,6 +252,14 @@ class MainWindow(QMainWindow):
 
         view = InteractionsView()
         view.open_interaction.connect(self.grade_interaction)
+        return view
+
+    def _build_people(self) -> QWidget:
+        from qagrader.gui.team.profiles_view import PeopleView
+
+        view = PeopleView()
+        view.open_interaction.connect(self.grade_interaction)
+        view.changed.connect(self.update_status)
         return view
 
     def _queue_spec(self) -> QueueSpec:
@@ -345,6 +367,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{ws.path.name} — QA Grader")
         self.update_status()
         self.workspace_changed.emit(ws)
+        self.count_team_work()
         return True
 
     def start(self) -> None:
@@ -361,7 +384,104 @@ class MainWindow(QMainWindow):
         if path:
             if not Path(path).suffix:
                 path += ".qagrader"
-            self.open_workspace(path)
+            if self.open_workspace(path):
+                self.ask_who_is_grading()
+
+    # ------------------------------------------------------------ the team
+
+    def ask_who_is_grading(self):
+        """Ask who is grading (the login suggested); the answer becomes a grader of the workspace."""
+        from qagrader.gui.team.grader_prompt import GraderPrompt
+
+        prompt = GraderPrompt(self)
+        prompt.chosen.connect(self._grader_chosen)
+        prompt.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        prompt.open()
+        return prompt
+
+    def _grader_chosen(self, name: str, email: str) -> None:
+        self.update_status()
+        if self.ws is None:
+            return
+
+        def register(ws, progress, cancelled) -> None:
+            grader = ws.graders.ensure(name)
+            if email:
+                ws.graders.set_email(grader, email)
+
+        self._grader_task.read(self.ws, register, done=lambda _none: None)
+
+    def merge_workspace(self, path: str | Path | None = None):
+        """File > Merge workspace…: choose a file, preview what comes in, then merge."""
+        if self.ws is None:
+            return None
+        from qagrader.gui.team.merge_dialog import MergeWorkspaceDialog
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Merge workspace", str(self.ws.path.parent), WORKSPACE_FILTER)
+            if not path:
+                return None
+        self.grading.flush()
+        dialog = MergeWorkspaceDialog(self.ws, Path(path), self)
+        dialog.merged.connect(lambda _report: self.refresh_all())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.preview()
+        return dialog
+
+    def open_team_folder(self):
+        """File > Team folder…: choose the folder, see what is new, bring it in, publish."""
+        if self.ws is None:
+            return None
+        from qagrader.gui.team.merge_dialog import TeamFolderDialog, team_folder
+
+        self.grading.flush()
+        dialog = TeamFolderDialog(self.ws, self)
+        dialog.merged.connect(lambda _report: (self.refresh_all(), self.team_button.hide()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if team_folder() is not None and team_folder().is_dir():
+            dialog.preview()
+        return dialog
+
+    def count_team_work(self) -> Task | None:
+        """Count, in the background, what the remembered team folder holds that this workspace
+        lacks, and offer "Bring in the team's work (N new)" in the status bar when it is not 0."""
+        from qagrader.gui.team.merge_dialog import team_folder
+
+        folder = team_folder()
+        self.team_button.hide()
+        if self.ws is None or folder is None or not folder.is_dir():
+            return None
+        from qagrader.core.merging.merge import merge_folder
+
+        path = self.ws.path
+
+        def count(ws, progress, cancelled):
+            return merge_folder(ws, folder, dry_run=True, cancelled=cancelled)
+
+        def counted(report) -> None:
+            if self.ws is not None and self.ws.path == path and report.new_count:
+                self.team_button.setText(f"Bring in the team's work ({report.new_count:,} new)")
+                self.team_button.show()
+
+        return self._team_task.read(self.ws, count, done=counted, priority=-1,
+                                    failed=lambda error: log.info("Team folder not counted: %s", error))
+
+    def publish_to_team_folder(self):
+        """File > Publish to team folder: a copy of this workspace, written atomically."""
+        if self.ws is None:
+            return None
+        from qagrader.gui.team.merge_dialog import publishing, team_folder
+
+        folder = team_folder()
+        if folder is None:
+            return self.open_team_folder()
+        self.grading.flush()
+        self.statusBar().showMessage("Publishing to the team folder…")
+        return self._grader_task.read(self.ws, publishing(folder, settings.grader_name()),
+                                      done=lambda target: self.statusBar().showMessage(
+                                          f"Published to {target}", 8000))
 
     def choose_workspace(self) -> None:
         start = str(self.ws.path.parent) if self.ws else str(Path.home())
@@ -404,6 +524,7 @@ class MainWindow(QMainWindow):
             self.counts_label.setText("")
             return
         self.path_label.setText(str(self.ws.path))
+        self.grader_label.setText(f" ·  Grading as {settings.grader_name() or '–'}")
         c = self.ws.counts()
         self.counts_label.setText(
             f"{c['interactions']:,} interactions  ·  {c['submitted']:,} graded  ·  {c['drafts']:,} drafts"
@@ -471,6 +592,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _preferences_changed(self) -> None:
+        from qagrader.gui.team.grader_prompt import grader_email
+
+        self._grader_chosen(settings.grader_name(), grader_email())
         for screen in self.screens:
             if screen.key in ("grade", "interactions") and screen.widget is not None:
                 screen.widget.refresh()
@@ -519,6 +643,7 @@ class MainWindow(QMainWindow):
         saved.setValue("window/geometry", self.saveGeometry())
         saved.setValue("window/state", self.saveState())
         saved.sync()
+        self._team_task.cancel()
         self._detach_screens()
         if self.ws is not None:
             self.ws.close()

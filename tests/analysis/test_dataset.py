@@ -11,6 +11,7 @@ import pytest
 
 from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, is_yes_no, load_skill_frame,
                                        skills_of, yes_no_skills)
+from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
 
@@ -59,9 +60,10 @@ def ws(tmp_path):
                 (f"u-{ext}", ext, channel, ids[agent], ids.get(team), brand, when, csat, sat, NOW, NOW)).lastrowid
         for n, (ext, card, grader, status, calibration, submitted, skills) in enumerate(EVALUATIONS):
             evaluation = conn.execute(
-                "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers,"
+                "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,"
                 " calibration, created_at, updated_at, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (f"e{n}", ids[ext], ids[card], grader, status, json.dumps({}), calibration, NOW, NOW,
+                (f"e{n}", ids[ext], ids[card], ensure_graders(workspace, [grader])[grader_key(grader)], status, json.dumps({}),
+                 calibration, NOW, NOW,
                  submitted)).lastrowid
             conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",
                              [(evaluation, skill, score) for skill, score in skills.items()])

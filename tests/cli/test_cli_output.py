@@ -236,6 +236,33 @@ def main_status(args: list[str]) -> int:
     return done.value.code
 
 
+def test_team_commands(capsys, tmp_path, monkeypatch):
+    from tests.core.test_merge import copy_of, grade, team_workspace
+
+    monkeypatch.setenv("QAGRADER_GRADER", "Lee Park")
+    lead, laptop, folder = tmp_path / "lead.qagrader", tmp_path / "priya.qagrader", tmp_path / "team"
+    folder.mkdir()
+    with team_workspace(lead) as ws, copy_of(ws, laptop) as priya:
+        grade(priya, "T1", "Priya Raman")
+        grade(priya, "T2", "priya ramen")
+    out = stdout(capsys, ("merge",), "--db", laptop, "merge", lead, "--dry-run")
+    assert out == f"Would bring in from {lead}: Nothing new: this workspace already holds everything in it.\n" \
+                  "  Dry run: nothing was written.\n"
+    out = stdout(capsys, ("publish",), "--db", laptop, "publish", folder, "--as", "Priya Raman")
+    assert out == f"Published a copy of this workspace to {folder / 'Priya Raman.qagrader'}\n"
+    out = stdout(capsys, ("merge",), "--db", lead, "merge", folder).splitlines()
+    backup = next(iter(tmp_path.glob("lead.before-merge-*")))
+    assert out == [f"1 workspace file in {folder}: 4 new or updated records from 1.",
+                   f"Brought in from {folder / 'Priya Raman.qagrader'}: 2 graders, 2 evaluations new",
+                   "  New: 2 graders, 2 evaluations", f"  Backup taken before the merge: {backup}"]
+    assert stdout(capsys, ("graders",), "--db", lead, "graders") == (
+        "Lee Park\t0 submitted\t0 drafts\nPriya Raman\t1 submitted\t0 drafts\npriya ramen\t1 submitted\t0 drafts\n")
+    assert stdout(capsys, ("graders", "merge"), "--db", lead, "graders", "merge", "Priya Raman", "priya ramen") == (
+        "Merged 'priya ramen' into 'Priya Raman': 1 evaluation moved.\n")
+    assert stdout(capsys, ("graders", "rename"), "--db", lead, "graders", "rename", "Priya Raman", "Priya R.") == (
+        "Renamed grader 'Priya Raman' to 'Priya R.' everywhere.\n")
+
+
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """Every runnable command of `parser` (argparse keeps sub-commands in a private list)."""
     found: set[tuple[str, ...]] = set()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from qagrader.core.grading.graders import ensure_graders
 from qagrader.core.browsing.sql import SORT_COLUMNS, BrowseFilters
 from qagrader.core.browsing.browser import browse_ids, fetch_rows, graded_state
 from qagrader.core.grading.queue import next_in_queue, sample_queue
@@ -284,10 +285,11 @@ def test_score_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
                          status, rng.choice((None, 0.0, 25.0, 50.0, 50.0, 75.0, 100.0)),
                          int(rng.random() < 0.15), now, now, now if status == "submitted" else None))
     with ws.transaction() as conn:
+        graders = ensure_graders(ws, "ABC")
         conn.executemany(
-            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers, score,
+            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers, score,
                calibration, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)""",
-            rows)
+            [(*row[:3], graders[row[3].lower()], *row[4:]) for row in rows])
     scores = {r.id: r.score for r in fetch_rows(ws.conn, by_number.values()).values()}
     assert None in scores.values() and len({s for s in scores.values() if s is not None}) > 3
     all_na = ws.conn.execute("SELECT count(*) FROM evaluations WHERE status = 'submitted' AND calibration = 0 "
@@ -360,10 +362,11 @@ def test_every_first_page_is_the_start_of_the_full_list(ws, monkeypatch):
                          rng.choice((None, 25.0, 50.0, 75.0)), int(rng.random() < 0.1), now, now,
                          now if status == "submitted" else None))
     with ws.transaction() as conn:
+        graders = ensure_graders(ws, "ABC")
         conn.executemany(
-            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader, status, answers, score,
+            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers, score,
                calibration, created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, 'x', '{}', ?, ?, ?, ?, ?)"""
-            .replace("'x'", "?"), rows)
+            .replace("'x'", "?"), [(*row[:3], graders[row[3].lower()], *row[4:]) for row in rows])
     states = {r[0] for r in ws.conn.execute("SELECT status FROM evaluations WHERE calibration = 0")}
     assert states == {"draft", "submitted"}
 

@@ -81,7 +81,7 @@ def test_counts_meet_the_minimums(demo):
     assert conn.execute("SELECT count(*) FROM teams").fetchone()[0] >= 3
     assert conn.execute("SELECT count(*) FROM agents").fetchone()[0] >= 20
     assert 2 <= len(ws.interactions.brands()) <= 3
-    graders = {r[0] for r in conn.execute("SELECT DISTINCT grader FROM evaluations")}
+    graders = {r[0] for r in conn.execute("SELECT DISTINCT grader_id FROM evaluations")}
     assert 3 <= len(graders) <= 4
     assert len(ws.scorecards.list()) == 3
     counts = ws.counts()

@@ -259,8 +259,9 @@ def test_spreadsheet_from_another_tool(target, tmp_path):
     report = import_evaluations(target, path)
     assert (report.created, report.interactions_created, report.rescored) == (2, 2, 2)
     first = target.conn.execute(
-        "SELECT e.grader, e.status, e.submitted_at, e.answers, i.channel, a.name, t.name, i.csat_raw, "
+        "SELECT g.name, e.status, e.submitted_at, e.answers, i.channel, a.name, t.name, i.csat_raw, "
         "i.csat_scale, i.satisfied FROM evaluations e JOIN interactions i ON i.id = e.interaction_id "
+        "JOIN graders g ON g.id = e.grader_id "
         "LEFT JOIN agents a ON a.id = i.agent_id LEFT JOIN teams t ON t.id = i.team_id ORDER BY e.id").fetchall()
     grader, status, submitted_at, answers, channel, agent, team, csat, scale, satisfied = first[0]
     assert (grader, status, submitted_at) == ("Renée", "submitted", "2023-08-31T14:05:00.000000Z")

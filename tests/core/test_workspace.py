@@ -131,14 +131,17 @@ def test_an_up_to_date_workspace_opens_without_loading_sqlite_utils(tmp_path):
 def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
     from qagrader.core.storage.workspace import SCHEMA_MIGRATIONS
 
+    from sqlite_utils import Database
+
+    from qagrader.core.storage.migrations import migrations
+    from qagrader.core.storage.workspace import APPLICATION_ID
+
     path = tmp_path / "w.qagrader"
-    Workspace.open(path).close()
-    conn = sqlite3.connect(path)  # back to the previous version's schema
-    conn.execute("DROP INDEX evaluations_submitted_score")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (SCHEMA_MIGRATIONS[-1],))
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
-    conn.commit()
-    conn.close()
+    db = Database(path)  # the previous version's schema
+    migrations.apply(db, stop_before=SCHEMA_MIGRATIONS[-1])
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.close()
     out = _in_fresh_python(
         "from qagrader.core.storage.workspace import Workspace\n"
         f"ws = Workspace.open({str(path)!r}, create=False)\n"

@@ -80,8 +80,9 @@ def fetch_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Browse
         marks = ", ".join("?" * len(chunk))
         evaluations: dict[int, tuple[str, float | None, str]] = {}
         for interaction_id, status, score, grader in conn.execute(
-            f"""SELECT interaction_id, status, score, grader FROM evaluations
-                WHERE interaction_id IN ({marks}) AND calibration = 0 ORDER BY id""", chunk
+            f"""SELECT e.interaction_id, e.status, e.score, g.name FROM evaluations e
+                JOIN graders g ON g.id = e.grader_id
+                WHERE e.interaction_id IN ({marks}) AND e.calibration = 0 ORDER BY e.id""", chunk
         ):
             previous = evaluations.get(interaction_id)
             if previous is None or status == "submitted" or previous[0] != "submitted":

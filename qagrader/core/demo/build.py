@@ -544,6 +544,10 @@ def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: 
     session in which every grader grades the same interactions."""
     text = gen.text
     graders = [g for g, _ in GRADERS]
+    made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
+    conn.executemany("INSERT INTO graders (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT(name) DO NOTHING", [(gen.uuid(), name, made, made) for name in graders])
+    grader_ids = dict(conn.execute("SELECT name, id FROM graders"))
     evaluations: list[tuple] = []
     skills: list[tuple] = []
     counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
@@ -555,7 +559,7 @@ def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: 
         evaluation_id = len(evaluations) + 1
         done = when + timedelta(minutes=text.randint(4, 18))
         evaluations.append((
-            evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader, status,
+            evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader_ids[grader], status,
             json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False), comment,
             result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
             int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None,
@@ -593,7 +597,7 @@ def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: 
                 add(case, grader, _perturbed(gen.cards[channel], case.answers, text), "submitted",
                     session + timedelta(minutes=text.randint(0, 240)), True, "Calibration session")
     conn.executemany(
-        """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status, answers,
+        """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,
            overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at, updated_at,
            submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", evaluations)
     conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)

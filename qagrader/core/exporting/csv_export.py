@@ -117,13 +117,14 @@ def format_number(value: float | int | None, decimals: int = 2) -> str:
 
 # ------------------------------------------------------------------------------ evaluations
 
-_SELECT = """SELECT e.uuid, i.external_id, i.channel, a.name, t.name, s.name, s.version, e.grader,
+_SELECT = """SELECT e.uuid, i.external_id, i.channel, a.name, t.name, s.name, s.version, g.name,
     CASE e.status WHEN 'submitted' THEN coalesce(e.submitted_at, e.updated_at) ELSE e.updated_at END,
     e.status, e.calibration, e.score, e.auto_failed, i.csat_raw, i.csat_scale, e.overall_comment,
     e.answers, e.scorecard_id
     FROM evaluations e
     JOIN interactions i ON i.id = e.interaction_id
     JOIN scorecards s ON s.id = e.scorecard_id
+    JOIN graders g ON g.id = e.grader_id
     LEFT JOIN agents a ON a.id = i.agent_id
     LEFT JOIN teams t ON t.id = i.team_id"""
 

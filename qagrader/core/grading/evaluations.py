@@ -35,14 +35,18 @@ class Evaluation:
     created_at: str
     updated_at: str
     submitted_at: str | None
+    grader_id: int = 0
 
     @property
     def submitted(self) -> bool:
         return self.status == SUBMITTED
 
 
-_COLUMNS = ("id, uuid, interaction_id, scorecard_id, grader, status, answers, overall_comment, score, "
+_COLUMNS = ("id, uuid, interaction_id, scorecard_id, grader_id, status, answers, overall_comment, score, "
             "auto_failed, auto_fail_reasons, calibration, created_at, updated_at, submitted_at")
+_SELECT = ("SELECT e.id, e.uuid, e.interaction_id, e.scorecard_id, g.name, e.status, e.answers, e.overall_comment, "
+           "e.score, e.auto_failed, e.auto_fail_reasons, e.calibration, e.created_at, e.updated_at, e.submitted_at, "
+           "e.grader_id FROM evaluations e JOIN graders g ON g.id = e.grader_id")
 
 
 def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str, Answer]:
@@ -72,26 +76,26 @@ class Evaluations:
         self._ws = ws
 
     def get(self, evaluation_id: int) -> Evaluation:
-        row = self._ws.conn.execute(f"SELECT {_COLUMNS} FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()
+        row = self._ws.conn.execute(f"{_SELECT} WHERE e.id = ?", (evaluation_id,)).fetchone()
         if row is None:
             raise NotFound(f"No evaluation with id {evaluation_id}.")
         return _evaluation(row)
 
     def for_interaction(self, interaction_id: int) -> list[Evaluation]:
         rows = self._ws.conn.execute(
-            f"SELECT {_COLUMNS} FROM evaluations WHERE interaction_id = ? ORDER BY id", (interaction_id,)
+            f"{_SELECT} WHERE e.interaction_id = ? ORDER BY e.id", (interaction_id,)
         ).fetchall()
         return [_evaluation(r) for r in rows]
 
     def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
         """The grader's open draft of this interaction on this scorecard, or a new empty one."""
-        grader = grader.strip()
-        if not grader:
+        if not grader.strip():
             raise EvaluationError("Enter your name as grader before grading.")
-        existing = self._ws.conn.execute(
-            "SELECT id FROM evaluations WHERE interaction_id = ? AND scorecard_id = ? AND grader = ? "
+        grader_id = self._ws.graders.find(grader)
+        existing = grader_id is not None and self._ws.conn.execute(
+            "SELECT id FROM evaluations WHERE interaction_id = ? AND scorecard_id = ? AND grader_id = ? "
             "AND status = 'draft' AND calibration = ? ORDER BY id DESC LIMIT 1",
-            (interaction_id, scorecard_id, grader, int(calibration)),
+            (interaction_id, scorecard_id, grader_id, int(calibration)),
         ).fetchone()
         if existing:
             return self.get(existing[0])
@@ -101,10 +105,11 @@ class Evaluations:
         with self._ws.transaction() as conn:
             if conn.execute("SELECT 1 FROM interactions WHERE id = ?", (interaction_id,)).fetchone() is None:
                 raise NotFound(f"No interaction with id {interaction_id}.")
+            grader_id = self._ws.graders.ensure(grader)
             cursor = conn.execute(
                 f"""INSERT INTO evaluations ({_COLUMNS.split(', ', 1)[1]})
                     VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-                (new_uuid(), interaction_id, scorecard_id, grader, result.total, int(calibration), now, now),
+                (new_uuid(), interaction_id, scorecard_id, grader_id, result.total, int(calibration), now, now),
             )
             evaluation_id = cursor.lastrowid
         return self.get(evaluation_id)
@@ -134,10 +139,11 @@ class Evaluations:
             if new_answers == dict(current.answers) and comment == current.overall_comment:
                 return current, score(card, new_answers)
             if current.submitted:
+                editor_id = self._ws.graders.ensure(editor) if editor and editor.strip() else current.grader_id
                 conn.execute(
-                    "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
-                    (evaluation_id, utc_now(),
-                     json.dumps({**_snapshot(current), "edited_by": (editor or current.grader).strip()})),
+                    "INSERT INTO evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (new_uuid(), evaluation_id, utc_now(), json.dumps(_snapshot(current)), editor_id),
                 )
             result = self._write(conn, current, new_answers, comment, current.status)
         return self.get(evaluation_id), result
@@ -191,12 +197,15 @@ class Evaluations:
 
     def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
         """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The
-        snapshot holds answers, overall_comment, score, auto_failed, updated_at and edited_by."""
+        snapshot holds answers, overall_comment, score, auto_failed, updated_at and edited_by
+        (the grader who made the edit that replaced it, by their current name); a state replaced
+        by a merge of workspaces also holds ``merge_conflict`` (see core/merging)."""
         rows = self._ws.conn.execute(
-            "SELECT saved_at, snapshot FROM evaluation_history WHERE evaluation_id = ? ORDER BY id",
+            "SELECT h.saved_at, h.snapshot, g.name FROM evaluation_history h JOIN graders g ON g.id = h.editor_id "
+            "WHERE h.evaluation_id = ? ORDER BY h.saved_at, h.id",
             (evaluation_id,),
         ).fetchall()
-        return [(saved_at, json.loads(snapshot)) for saved_at, snapshot in rows]
+        return [(saved_at, {**json.loads(snapshot), "edited_by": editor}) for saved_at, snapshot, editor in rows]
 
     def _write(self, conn, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
         card = self._ws.scorecards.get_by_id(current.scorecard_id).card
@@ -238,11 +247,11 @@ def _snapshot(evaluation: Evaluation) -> dict:
 
 def _evaluation(row: tuple) -> Evaluation:
     (id_, uuid, interaction_id, scorecard_id, grader, status, answers, comment, score_, auto_failed,
-     reasons, calibration, created_at, updated_at, submitted_at) = row
+     reasons, calibration, created_at, updated_at, submitted_at, grader_id) = row
     return Evaluation(
         id=id_, uuid=uuid, interaction_id=interaction_id, scorecard_id=scorecard_id, grader=grader,
         status=status, answers={k: Answer.from_json(v) for k, v in json.loads(answers).items()},
         overall_comment=comment, score=score_, auto_failed=bool(auto_failed),
         auto_fail_reasons=tuple(json.loads(reasons)), calibration=bool(calibration),
-        created_at=created_at, updated_at=updated_at, submitted_at=submitted_at,
+        created_at=created_at, updated_at=updated_at, submitted_at=submitted_at, grader_id=grader_id,
     )

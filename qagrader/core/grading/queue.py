@@ -35,7 +35,7 @@ def next_in_queue(
     open_ = ["NOT " + eval_exists(SUBMITTED, where.card_ids)]
     params_open: list = []
     if grader:
-        open_.append("NOT " + eval_exists(DRAFT, where.card_ids, " AND e.grader != ?"))
+        open_.append("NOT " + eval_exists(DRAFT, where.card_ids, " AND e.grader_id IS NOT (SELECT id FROM graders WHERE name = ?)"))
         params_open.append(grader)
     key = sort_key(sort_column)
     order = order_by(sort_column, descending)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from ..grading.graders import ensure_graders, grader_key
 from ..storage.records import new_uuid, utc_now
 
 if TYPE_CHECKING:
@@ -71,27 +72,30 @@ def _write_all(ws: "Workspace", created: list[EvaluationRow], changed: list[Eval
         interaction_ids.update(select_in(conn, "SELECT external_id, id FROM interactions WHERE "
                                           "external_id IN (SELECT value FROM json_each(?))", known))
         check(progress_from + 0.05)
+        grader_ids = ensure_graders(ws, [r.grader for r in created] + [r.grader for r in changed], now=now)
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
-        insert = """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader, status,
+        insert = """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status,
             answers, overall_comment, score, auto_failed, auto_fail_reasons, calibration,
             created_at, updated_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-        update = """UPDATE evaluations SET scorecard_id = ?, grader = ?, status = ?, answers = ?,
+        update = """UPDATE evaluations SET scorecard_id = ?, grader_id = ?, status = ?, answers = ?,
             overall_comment = ?, score = ?, auto_failed = ?, auto_fail_reasons = ?, calibration = ?,
             updated_at = ?, submitted_at = ? WHERE id = ?"""
         total = max(len(created) + len(changed), 1)
         for start in range(0, len(created), _CHUNK):
             chunk = list(enumerate(created[start:start + _CHUNK], first + start))
-            conn.executemany(insert, [_insert_values(i, r, interaction_ids[r.external_id], now)
-                                      for i, r in chunk])
+            conn.executemany(insert, [_insert_values(i, r, interaction_ids[r.external_id],
+                                                     grader_ids[grader_key(r.grader)], now) for i, r in chunk])
             _skills(conn, chunk)
             check(progress_from + (1 - progress_from) * (start + len(chunk)) / total)
         for start in range(0, len(changed), _CHUNK):
             rows = changed[start:start + _CHUNK]
             conn.executemany(
-                "INSERT INTO evaluation_history (evaluation_id, saved_at, snapshot) VALUES (?, ?, ?)",
-                [(r.existing[1], now, _snapshot(r.existing)) for r in rows  # type: ignore[index]
+                "INSERT INTO evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(new_uuid(), r.existing[1], now, _snapshot(r.existing),  # type: ignore[index]
+                  grader_ids[grader_key(r.grader)]) for r in rows
                  if r.existing[5] == "submitted"])  # type: ignore[index]
-            conn.executemany(update, [_update_values(r, now) for r in rows])
+            conn.executemany(update, [_update_values(r, grader_ids[grader_key(r.grader)], now) for r in rows])
             conn.executemany("DELETE FROM evaluation_skills WHERE evaluation_id = ?",
                              [(r.existing[1],) for r in rows])  # type: ignore[index]
             _skills(conn, [(r.existing[1], r) for r in rows])  # type: ignore[index]
@@ -104,19 +108,19 @@ def _scored(r: EvaluationRow) -> tuple:
     return (r.answers.json, r.comment, result.total, int(result.auto_failed), r.reasons)
 
 
-def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, now: str) -> tuple:
+def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, grader_id: int, now: str) -> tuple:
     when = r.graded_at or now
-    return (id_, r.uuid, interaction_id, r.card.id, r.grader, r.status, *_scored(r), r.calibration,
+    return (id_, r.uuid, interaction_id, r.card.id, grader_id, r.status, *_scored(r), r.calibration,
             when, when, when if r.status == "submitted" else None)
 
 
-def _update_values(r: EvaluationRow, now: str) -> tuple:
+def _update_values(r: EvaluationRow, grader_id: int, now: str) -> tuple:
     old_submitted_at = r.existing[12]  # type: ignore[index]
     if r.status == "submitted":
         updated_at, submitted_at = now, r.graded_at or old_submitted_at or now
     else:
         updated_at, submitted_at = r.graded_at or now, None
-    return (r.card.id, r.grader, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
+    return (r.card.id, grader_id, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
             r.existing[1])  # type: ignore[index]
 
 

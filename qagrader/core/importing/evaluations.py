@@ -44,6 +44,7 @@ import pandas as pd
 from ..errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
 from ..exporting.csv_export import COMMENT_SUFFIX, WIDE_COLUMNS, restore_cell
 from ..grading.evaluations import validate_answers
+from ..grading.graders import grader_key
 from ..interactions.channels import CHANNEL_SYNONYMS
 from ..scorecards.scoring import Answer, ScoreResult, score
 from ..scorecards.store import StoredScorecard
@@ -509,9 +510,9 @@ def _csat(raw: str, scale: str) -> tuple | CsvProblem:
 
 def _existing(ws: "Workspace", rows: list[EvaluationRow], problems: _Problems) -> None:
     """Attach the stored evaluation to rows whose evaluation_id exists; check it may change."""
-    sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, e.grader, e.status, e.answers,
-             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at
-             FROM evaluations e JOIN interactions i ON i.id = e.interaction_id
+    sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, g.name, e.status, e.answers,
+             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at, e.grader_id
+             FROM evaluations e JOIN interactions i ON i.id = e.interaction_id JOIN graders g ON g.id = e.grader_id
              WHERE e.uuid IN (SELECT value FROM json_each(?))"""
     found = {record[0]: record for record in select_in(ws.conn, sql, [r.uuid for r in rows])}
     for r in rows:
@@ -553,10 +554,10 @@ def _differs(total: float | None, file_score: float | None) -> bool:
 
 def _changed(r: EvaluationRow) -> bool:
     (_u, _id, _ext, scorecard_id, grader, status, answers, comment, calibration, _s, _a,
-     updated_at, submitted_at) = r.existing  # type: ignore[misc]
+     updated_at, submitted_at, _g) = r.existing  # type: ignore[misc]
     when = submitted_at if status == "submitted" else updated_at
-    if (scorecard_id, grader, status, comment, calibration) != (
-            r.card.id, r.grader, r.status, r.comment, r.calibration) or (
+    if (scorecard_id, grader_key(grader), status, comment, calibration) != (
+            r.card.id, grader_key(r.grader), r.status, r.comment, r.calibration) or (
             r.graded_at is not None and r.graded_at != when):
         return True
     if answers == r.answers.json:  # the usual case, without parsing

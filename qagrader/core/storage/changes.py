@@ -16,7 +16,9 @@ AGENTS = "agents"
 INTERACTIONS = "interactions"
 SCORECARDS = "scorecards"
 EVALUATIONS = "evaluations"
-KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS)
+GRADERS = "graders"
+MERGES = "merges"  # the merge log
+KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES)
 """The kinds known today; features add theirs (graders, sessions, disputes, ...) here."""
 
 

@@ -150,5 +150,96 @@ def _score_index(db: Database) -> None:
     )
 
 
+@migrations(name="0004_graders")
+def _graders(db: Database) -> None:
+    """Graders become people: a `graders` row each (uuid, name unique case-insensitively,
+    optional email), referenced by evaluations (`grader_id`) and by history entries (`editor_id`,
+    who made the edit). The distinct grader names of an existing workspace become rows (the
+    first spelling of a name wins); history entries get a uuid so that merging workspaces can
+    match them."""
+    from .records import new_uuid, utc_now
+
+    _run_script(
+        db,
+        """
+        CREATE TABLE graders (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            email TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        ALTER TABLE evaluations ADD COLUMN grader_id INTEGER REFERENCES graders(id);
+        ALTER TABLE evaluation_history ADD COLUMN uuid TEXT;
+        ALTER TABLE evaluation_history ADD COLUMN editor_id INTEGER REFERENCES graders(id)
+        """
+    )
+    names = [row[0] for row in db.execute(
+        """SELECT name FROM (
+               SELECT grader AS name, min(id) AS first FROM evaluations GROUP BY grader
+               UNION ALL
+               SELECT json_extract(snapshot, '$.edited_by'), min(id) + 1e12 FROM evaluation_history
+                WHERE json_extract(snapshot, '$.edited_by') IS NOT NULL GROUP BY 1)
+           WHERE trim(name) != '' ORDER BY first""")]
+    now = utc_now()
+    seen: set[str] = set()
+    for name in names:
+        name = name.strip()
+        key = name.casefold()
+        if key not in seen:
+            seen.add(key)
+            db.execute("INSERT OR IGNORE INTO graders (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                       (new_uuid(), name, now, now))
+    history = [(new_uuid(), row[0]) for row in db.execute("SELECT id FROM evaluation_history")]
+    _run_script(
+        db,
+        """
+        UPDATE evaluations SET grader_id = (SELECT g.id FROM graders g WHERE g.name = trim(evaluations.grader));
+        UPDATE evaluation_history SET editor_id = coalesce(
+            (SELECT g.id FROM graders g WHERE g.name = trim(json_extract(evaluation_history.snapshot, '$.edited_by'))),
+            (SELECT e.grader_id FROM evaluations e WHERE e.id = evaluation_history.evaluation_id)),
+            snapshot = json_remove(snapshot, '$.edited_by');
+        ALTER TABLE evaluations DROP COLUMN grader;
+        CREATE INDEX evaluations_grader ON evaluations(grader_id, status)
+        """
+    )
+    # ALTER TABLE cannot add a NOT NULL reference: triggers keep it required instead.
+    db.execute("""CREATE TRIGGER evaluations_need_grader BEFORE INSERT ON evaluations
+                  WHEN NEW.grader_id IS NULL BEGIN SELECT RAISE(ABORT, 'an evaluation needs a grader'); END""")
+    db.execute("""CREATE TRIGGER evaluations_keep_grader BEFORE UPDATE OF grader_id ON evaluations
+                  WHEN NEW.grader_id IS NULL BEGIN SELECT RAISE(ABORT, 'an evaluation needs a grader'); END""")
+    db.conn.executemany("UPDATE evaluation_history SET uuid = ? WHERE id = ?", history)
+    _run_script(
+        db,
+        """
+        CREATE UNIQUE INDEX evaluation_history_uuid ON evaluation_history(uuid)
+        """
+    )
+    db.execute("""CREATE TRIGGER evaluation_history_need_uuid BEFORE INSERT ON evaluation_history
+                  WHEN NEW.uuid IS NULL OR NEW.editor_id IS NULL
+                  BEGIN SELECT RAISE(ABORT, 'a history entry needs a uuid and an editor'); END""")
+
+
+@migrations(name="0005_merge_log")
+def _merge_log(db: Database) -> None:
+    """What each merge of another workspace brought in (see core/merging/)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE merge_log (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            merged_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_fingerprint TEXT NOT NULL,
+            merged_by INTEGER REFERENCES graders(id),
+            summary TEXT NOT NULL,
+            report TEXT NOT NULL
+        )
+        """
+    )
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

@@ -28,19 +28,21 @@ BUSY_TIMEOUT_MS = 10_000
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
 # tests/core/test_workspace.py checks that the two agree.
-SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index")
+SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
+                                     "0005_merge_log")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
 class Workspace:
     """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
 
-    Managers: `scorecards`, `interactions`, `evaluations`. Writes go through `transaction()`.
+    Managers: `scorecards`, `interactions`, `evaluations`, `graders`. Writes go through `transaction()`.
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         from ..grading.evaluations import Evaluations
+        from ..grading.graders import Graders
         from ..interactions.store import Interactions
         from ..scorecards.store import Scorecards
 
@@ -52,6 +54,7 @@ class Workspace:
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
+        self.graders = Graders(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Workspace":
@@ -68,7 +71,7 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-            current = _check_compatible(conn, path)
+            current = check_compatible(conn, path)
         except sqlite3.DatabaseError as error:
             raise WorkspaceError(f"{path} is not a QA Grader workspace ({error}).") from error
         except WorkspaceError:
@@ -195,7 +198,7 @@ class Workspace:
         return backup
 
 
-def _check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
+def check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
     """Refuse, without writing anything, files that are not ours or are from a newer version.
 
     True when the file already has this version's schema, so that nothing can be pending. That

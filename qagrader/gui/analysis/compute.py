@@ -63,9 +63,10 @@ class Computed:
 _SUBMITTED = "e.status = 'submitted' AND e.calibration = 0"
 
 _OPTIONS_QUERY = f"""
-SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, e.grader
+SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, g.name
 FROM evaluations e
 JOIN interactions i ON i.id = e.interaction_id
+JOIN graders g ON g.id = e.grader_id
 JOIN scorecards s ON s.id = e.scorecard_id
 LEFT JOIN agents a ON a.id = i.agent_id
 LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)

@@ -84,7 +84,8 @@ def next_in_list(ws: Workspace, ids: Sequence[int], current: int | None, grader:
         taken = {r[0] for r in ws.conn.execute(
             f"""SELECT interaction_id FROM evaluations WHERE calibration = 0
                 AND interaction_id IN ({marks})
-                AND (status = 'submitted' OR (status = 'draft' AND grader != ?))""",
+                AND (status = 'submitted' OR (status = 'draft'
+                     AND grader_id IS NOT (SELECT id FROM graders WHERE name = ?)))""",
             [*chunk, grader])}
         for interaction_id in chunk:
             if interaction_id not in taken:

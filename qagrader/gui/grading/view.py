@@ -505,7 +505,8 @@ class GradingView(QWidget):
         if self.ws is None:
             return False
         row = self.ws.conn.execute(
-            "SELECT interaction_id, updated_at FROM evaluations WHERE grader = ? AND status = 'draft' "
+            "SELECT interaction_id, updated_at FROM evaluations WHERE grader_id = (SELECT id FROM graders "
+            "WHERE name = ?) AND status = 'draft' "
             "AND calibration = 0 ORDER BY updated_at DESC LIMIT 1", (settings.grader_name(),)
         ).fetchone()
         if row is None or not self.open_interaction(row[0]):

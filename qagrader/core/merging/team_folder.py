@@ -1,0 +1,68 @@
+"""The team folder: a shared folder (network drive, synced folder) where every grader's app
+publishes a copy of its workspace and the lead's app merges them all (`merge.merge_folder`).
+
+A published copy is one self-contained file (no ``-wal``), written to a temporary file in the
+folder, fsynced and renamed over the previous copy, so that a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import QAGraderError, WorkspaceError
+
+if TYPE_CHECKING:
+    from ..storage.workspace import Workspace
+
+_UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
+
+
+def published_name(owner: str) -> str:
+    """The file name a grader's copy gets in the team folder, e.g. ``Priya Raman.qagrader``."""
+    name = _UNSAFE.sub("-", " ".join(owner.split())).strip(" .-") or "workspace"
+    return f"{name[:80]}.qagrader"
+
+
+def publish(ws: "Workspace", folder: str | os.PathLike, owner: str) -> Path:
+    """Write a copy of `ws` into the team `folder` as `published_name(owner)`, atomically; the
+    path written. Refuses to write over the open workspace itself."""
+    folder_path = Path(folder).expanduser()
+    if not folder_path.is_dir():
+        raise QAGraderError(f"The team folder {folder_path} does not exist or is not a folder.")
+    target = folder_path / published_name(owner)
+    try:
+        if target.exists() and os.path.samefile(target, ws.path):
+            raise QAGraderError(f"{target} is the open workspace itself; publish to another folder.")
+    except OSError:
+        pass
+    partial = folder_path / f".{target.name}.{os.getpid()}.part"
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            ws.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            copy.close()
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+        _sync_folder(folder_path)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise WorkspaceError(f"Cannot publish to {target}: {getattr(error, 'strerror', None) or error}. "
+                             "The previous copy there, if any, is unchanged.") from error
+    return target
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
