@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
+from qagrader.core.storage.files import atomic_file, check_folder, check_output
 
 from .coaching import agent_skill_matrix, coaching_priorities
 from .correlation import ALL, skill_correlations
@@ -115,32 +116,62 @@ def top_skills(result: AnalysisResult, count: int = 5) -> list[str]:
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
                  ipa_entity: tuple[str, str, str] | None = None,
                  blind_grading: bool | None = None) -> list[Path]:
-    """Write the CSV tables and one PNG per chart into `out_dir` (created if missing);
-    return the paths written. `ipa_entity` = (level, team, agent) for the quadrant chart."""
+    """Write the CSV tables and one PNG per chart into `out_dir` (created if missing, in an
+    existing folder); return the paths written. Each file is written atomically; a failure
+    leaves older files as they were and removes a folder this call created. `ipa_entity` = (level, team, agent) for the quadrant chart."""
     from . import plots  # matplotlib only when charts are wanted
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir).expanduser()
+    created = not out.exists()
+    if created:
+        check_folder(out.parent)
     tables = {
         "correlations.csv": result.correlations, "effects.csv": result.effects,
         "drivers.csv": result.drivers, "agent_priorities.csv": result.priorities,
         "trends.csv": result.trends, "importance_performance.csv": result.ipa,
         "agent_skill_matrix.csv": result.agent_matrix.reset_index(),
     }
-    written = []
-    for name, table in tables.items():
-        table.to_csv(out / name, index=False)
-        written.append(out / name)
-    level, team, agent = ipa_entity or default_ipa_entity(result)
-    figures = {
-        "correlations.png": plots.plot_correlations(result.correlations, blind_grading=blind_grading),
-        "correlations_by_channel.png": plots.plot_channel_correlations(result.correlations),
-        "drivers.png": plots.plot_drivers(result.drivers),
-        "importance_performance.png": plots.plot_importance_performance(result.ipa, level, team, agent),
-        "agent_heatmap.png": plots.plot_agent_heatmap(result.agent_matrix),
-        "trends.png": plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"]),
-    }
-    for name, figure in figures.items():
-        figure.savefig(out / name)
-        written.append(out / name)
+    names = [*tables, *FIGURE_NAMES]
+    for name in names:  # refuse before writing anything
+        if not created:
+            check_output(out / name)
+    written: list[Path] = []
+    try:
+        if created:
+            out.mkdir()
+        for name, table in tables.items():
+            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
+                table.to_csv(handle, index=False)
+            written.append(out / name)
+        level, team, agent = ipa_entity or default_ipa_entity(result)
+        figures = {
+            "correlations.png": lambda: plots.plot_correlations(result.correlations,
+                                                                blind_grading=blind_grading),
+            "correlations_by_channel.png": lambda: plots.plot_channel_correlations(result.correlations),
+            "drivers.png": lambda: plots.plot_drivers(result.drivers),
+            "importance_performance.png": lambda: plots.plot_importance_performance(
+                result.ipa, level, team, agent),
+            "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix),
+            "trends.png": lambda: plots.plot_trends(result.trends,
+                                                    metrics=[*top_skills(result), "CSAT"]),
+        }
+        for name, draw in figures.items():
+            with atomic_file(out / name, "wb") as handle:
+                draw().savefig(handle, format="png")
+            written.append(out / name)
+    except BaseException:
+        if created:  # a failed report into a new folder leaves no folder behind
+            for path in written:
+                path.unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     return written
+
+
+FIGURE_NAMES: tuple[str, ...] = (
+    "correlations.png", "correlations_by_channel.png", "drivers.png", "importance_performance.png",
+    "agent_heatmap.png", "trends.png",
+)

@@ -3,20 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from qagrader.core.errors import CsvImportError, QAGraderError
 from qagrader.core.paths import data_dir, default_workspace_path
-from qagrader.core.storage.workspace import Workspace
+from qagrader.core.storage.files import (
+    OutputError, check_folder, check_output, remove_stale_temps, temp_path, write_file,
+)
+from qagrader.core.storage.workspace import Workspace, remove_workspace_files
 
 from .progress import ProgressBar
 
 PROBLEMS_SHOWN = 50
 
 
-def _open(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(default_workspace_path(args.db))
+def open_existing(args: argparse.Namespace) -> Workspace:
+    """The workspace of a reading command: it must exist; nothing is created."""
+    return Workspace.open(default_workspace_path(args.db, create_folder=False), create=False)
+
+
+@contextmanager
+def open_or_create(args: argparse.Namespace) -> Iterator[Workspace]:
+    """The workspace of a command that imports: created when missing (its folder must exist),
+    and removed again if the command fails, so that a refused command leaves nothing behind."""
+    path = default_workspace_path(args.db)
+    existed = path.exists()
+    ws = Workspace.open(path, create=True)
+    try:
+        yield ws
+    except BaseException:
+        ws.close()
+        if not existed:
+            remove_workspace_files(path, only_if_empty=True)
+        raise
+    else:
+        ws.close()
 
 
 def gui(args: argparse.Namespace) -> int:
@@ -36,20 +62,45 @@ def demo(args: argparse.Namespace) -> int:
     from qagrader.core.demo.build import build_demo
 
     path = Path(args.db).expanduser() if args.db else data_dir() / "demo.qagrader"
-    if args.replace:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    with Workspace.open(path) as ws:
-        if ws.interactions.count() and args.open and not args.replace:
+    if path.exists() and args.open and not args.replace:
+        with Workspace.open(path, create=False) as ws:
+            has_data = ws.interactions.count() > 0
+        if has_data:
             print(f"Opening the existing demo workspace {path}")
-        else:
-            with ProgressBar("Building demo") as bar:
-                summary = build_demo(ws, interactions=args.interactions, seed=args.seed, progress=bar)
-            print(f"Demo workspace {path}: {summary}")
+            args.db = str(path)
+            return gui(args)
+    if path.exists() and not args.replace:
+        with Workspace.open(path, create=False) as ws, ProgressBar("Building demo") as bar:
+            summary = build_demo(ws, interactions=args.interactions, seed=args.seed, progress=bar)
+    else:
+        summary = _build_demo_then_replace(path, args, build_demo)
+    print(f"Demo workspace {path}: {summary}")
     if args.open:
         args.db = str(path)
         return gui(args)
     return 0
+
+
+def _build_demo_then_replace(path: Path, args: argparse.Namespace, build_demo) -> object:
+    """Build the demo in a temporary file beside `path`, then rename it over `path`: a failed
+    or killed build leaves the old file (or no file) as it was."""
+    try:
+        check_output(path, what="workspace file")
+    except OutputError as error:
+        raise QAGraderError(f"Cannot build the demo at {path}: {error}") from error
+    check_folder(path.parent)
+    remove_stale_temps(path.parent)
+    building = temp_path(path)
+    try:
+        with Workspace.open(building, create=True) as ws, ProgressBar("Building demo") as bar:
+            summary = build_demo(ws, interactions=args.interactions, seed=args.seed, progress=bar)
+            ws.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.replace(building, path)
+    finally:
+        remove_workspace_files(building)
+    return dataclasses.replace(summary, path=path)
 
 
 def import_interactions(args: argparse.Namespace) -> int:
@@ -66,13 +117,13 @@ def import_interactions(args: argparse.Namespace) -> int:
         skip_bad_rows=args.skip_bad_rows,
         rejects_path=args.rejects,
     )
-    with _open(args) as ws:
+    with open_or_create(args) as ws:
         try:
             with ProgressBar(f"Importing {args.file.name}") as bar:
                 report = import_interactions(ws, args.file, options, progress=bar)
         except CsvImportError as error:
             _fail_with_problems(error, dry_run_hint=True)
-            return 1
+            raise AlreadyReported() from error
     mapping = ", ".join(f"{field}={column}" for field, column in report.mapping.items())
     print(f"Columns: {mapping}")
     if report.dry_run:
@@ -91,7 +142,7 @@ def import_interactions(args: argparse.Namespace) -> int:
 
 
 def import_scorecard(args: argparse.Namespace) -> int:
-    with _open(args) as ws:
+    with open_or_create(args) as ws:
         result = ws.scorecards.import_file(args.file)
     card = result.scorecard
     if not result.changed:
@@ -108,14 +159,14 @@ def import_scorecard(args: argparse.Namespace) -> int:
 def import_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.importing.evaluations import import_evaluations
 
-    with _open(args) as ws:
+    with open_or_create(args) as ws:
         try:
             with ProgressBar(f"Importing {args.file.name}") as bar:
                 report = import_evaluations(ws, args.file, dry_run=args.dry_run,
                                             skip_bad_rows=args.skip_bad_rows, progress=bar)
         except CsvImportError as error:
             _fail_with_problems(error, dry_run_hint=True)
-            return 1
+            raise AlreadyReported() from error
     print(report.summary())
     shown = report.problems if args.dry_run else report.problems[:PROBLEMS_SHOWN]
     for problem in shown:
@@ -128,7 +179,7 @@ def import_evaluations(args: argparse.Namespace) -> int:
 def export_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.csv_export import export_evaluations
 
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         if args.scorecard:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
@@ -144,10 +195,10 @@ def export_scorecard(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise QAGraderError(f"Export a scorecard to a .json or .csv file, not '{args.out.name}'.")
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         stored = ws.scorecards.get(args.name, args.card_version)
         if suffix == ".json":
-            args.out.write_text(ws.scorecards.export_json(args.name, args.card_version), encoding="utf-8")
+            write_file(args.out, ws.scorecards.export_json(args.name, args.card_version))
         else:
             export_scorecard_csv(stored.card, args.out)
     print(f"Wrote scorecard '{stored.name}' v{stored.version} to {args.out}")
@@ -155,7 +206,7 @@ def export_scorecard(args: argparse.Namespace) -> int:
 
 
 def list_records(args: argparse.Namespace) -> int:
-    with _open(args) as ws:
+    with open_existing(args) as ws:
         if args.what == "scorecards":
             for card in ws.scorecards.list(include_archived=True):
                 flags = " (archived)" if card.archived else ""
@@ -184,15 +235,29 @@ def analyze(args: argparse.Namespace) -> int:
         date_from=args.date_from, date_to=args.date_to, channels=args.channels, teams=args.teams,
         agents=args.agents, brands=args.brands, scorecards=args.scorecards, graders=args.graders,
     )
-    with _open(args) as ws:
+    check_output_folder(args.out)
+    with open_existing(args) as ws:
         frame = load_skill_frame(ws, filters)
-    if frame.empty:
-        raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
-    with ProgressBar("Analysing") as bar:
-        result = run_analysis(frame, progress=bar)
-    files = write_report(result, args.out)
+        if frame.empty:
+            raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
+        with ProgressBar("Analysing") as bar:
+            result = run_analysis(frame, progress=bar)
+        files = write_report(result, args.out)  # the workspace stays open: it cannot be overwritten
     print(f"Analysed {len(frame)} evaluations; wrote {len(files)} files to {args.out}")
     return 0
+
+
+def check_output_folder(folder: Path) -> None:
+    """A report folder may exist (files in it are replaced) or be new in an existing folder."""
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder: give a folder for the report.")
+    if not folder.exists():
+        check_folder(folder.parent if str(folder.parent) else Path("."), shown=folder.parent)
+
+
+class AlreadyReported(QAGraderError):
+    """The failure was printed already; exit with status 1 without another line."""
 
 
 def _count(n: int, noun: str) -> str:

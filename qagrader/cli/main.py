@@ -7,16 +7,31 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from qagrader import __version__
 from qagrader.core.errors import QAGraderError
+from qagrader.core.faults import describe
+from qagrader.core.logs import log_unexpected
+from qagrader.core.paths import default_workspace_path
 
 from . import commands, team
 
 APP_THEMES = ("system", "light", "dark")
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(run=commands.gui)
 
     demo = sub.add_parser("demo", help="build a realistic demo workspace")
-    demo.add_argument("--interactions", type=int, default=2400, metavar="N")
+    demo.add_argument("--interactions", type=_count, default=2400, metavar="N")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     demo.add_argument("--replace", action="store_true", help="replace the file if it exists")
     demo.add_argument("--open", action="store_true", help="open the app on it afterwards")
@@ -108,15 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--theme and --smoke apply only when opening the app")
     try:
         return args.run(args) or 0
-    except QAGraderError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written.", file=sys.stderr)
         return 130
-    except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+    except commands.AlreadyReported:
         return 1
+    except Exception as error:  # the boundary: one line, never a traceback
+        print(f"error: {failure_line(error, args)}", file=sys.stderr)
+        return 1
+
+
+def failure_line(error: BaseException, args: argparse.Namespace) -> str:
+    """What the user reads for `error`: ours and the file system's and SQLite's in their words
+    (`core.faults`); anything else is a bug, logged with its traceback."""
+    if isinstance(error, (QAGraderError, OSError, sqlite3.Error, MemoryError, RecursionError)):
+        try:
+            workspace = default_workspace_path(getattr(args, "db", None), create_folder=False)
+        except Exception:  # the data folder itself cannot be made
+            workspace = None
+        return describe(error, workspace=workspace)
+    log = log_unexpected(error, f"qagrader {getattr(args, 'command', '') or ''}".strip())
+    return f"{describe(error)} This is a bug; the details were written to {log}."
 
 
 if __name__ == "__main__":

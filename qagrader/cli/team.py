@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.paths import default_workspace_path
 from qagrader.core.storage.workspace import Workspace
 
+from .commands import open_existing, open_or_create
 from .progress import ProgressBar
 
 
@@ -54,7 +54,7 @@ def merge_command(args: argparse.Namespace) -> int:
     from qagrader.core.merging.merge import merge_folder, merge_workspace
 
     source = args.source.expanduser()
-    with Workspace.open(default_workspace_path(args.db)) as ws:
+    with open_or_create(args) as ws:
         with ProgressBar("Merging") as bar:
             if source.is_dir():
                 report = merge_folder(ws, source, dry_run=args.dry_run, merged_by=current_grader(args.grader),
@@ -70,14 +70,14 @@ def merge_command(args: argparse.Namespace) -> int:
 def publish_command(args: argparse.Namespace) -> int:
     from qagrader.core.merging.team_folder import publish
 
-    with Workspace.open(default_workspace_path(args.db)) as ws:
+    with open_existing(args) as ws:
         target = publish(ws, args.folder, current_grader(args.grader))
     print(f"Published a copy of this workspace to {target}")
     return 0
 
 
 def graders_command(args: argparse.Namespace) -> int:
-    with Workspace.open(default_workspace_path(args.db)) as ws:
+    with open_existing(args) as ws:
         graders = ws.graders
         if args.action == "rename":
             graders.rename(_grader(ws, args.old), args.new)

@@ -19,6 +19,10 @@ class WorkspaceBusy(WorkspaceError):
     """Another program held the workspace's write lock longer than the wait; nothing changed."""
 
 
+class WorkspaceDamaged(WorkspaceError):
+    """The workspace file is damaged (a table missing, pages unreadable); it was not changed."""
+
+
 class ScorecardError(QAGraderError):
     """A scorecard definition is invalid. `field` names where, e.g. `sections[0].questions[2].type`."""
 

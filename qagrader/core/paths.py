@@ -19,10 +19,14 @@ def log_dir() -> Path:
     return user_log_path(APP_NAME, appauthor=False, ensure_exists=True)
 
 
-def default_workspace_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`--db PATH` wins, then `$QAGRADER_DB`, then `workspace.qagrader` in the user data folder."""
+def default_workspace_path(explicit: str | os.PathLike | None = None, *,
+                           create_folder: bool = True) -> Path:
+    """`--db PATH` wins, then `$QAGRADER_DB`, then `workspace.qagrader` in the user data folder
+    (made when missing unless `create_folder` is False: a command that only reads creates
+    nothing)."""
     if explicit:
         return Path(explicit).expanduser()
     if os.environ.get(ENV_DB):
         return Path(os.environ[ENV_DB]).expanduser()
-    return data_dir() / "workspace.qagrader"
+    folder = data_dir() if create_folder else user_data_path(APP_NAME, appauthor=False)
+    return folder / "workspace.qagrader"

@@ -8,9 +8,9 @@ user sees one short sentence and where the details are.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import traceback
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
@@ -18,10 +18,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.paths import log_dir
+from qagrader.core.faults import describe
+from qagrader.core.logs import LOG_NAME, open_log_handler
 
 log = logging.getLogger("qagrader")
-LOG_NAME = "qagrader.log"
 _log_path: Path | None = None
 
 
@@ -30,13 +30,7 @@ def setup_logging(level: int = logging.INFO, folder: Path | None = None) -> Path
     global _log_path
     if _log_path is not None:
         return _log_path
-    try:
-        path = (folder or log_dir()) / LOG_NAME
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
-    except OSError:  # a read-only home: still run, log to stderr
-        path, handler = Path("<stderr>"), logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    path, handler = open_log_handler(folder)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
@@ -52,6 +46,8 @@ def user_message(error: BaseException) -> str:
     """What the user reads for `error`."""
     if isinstance(error, QAGraderError):
         return str(error)
+    if isinstance(error, (OSError, sqlite3.Error)):  # the same words as the command line
+        return describe(error)
     kind = type(error).__name__
     detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
     return (f"Something went wrong ({kind}{': ' + detail if detail else ''}). Your work is saved. "

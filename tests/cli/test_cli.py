@@ -63,6 +63,7 @@ def test_bad_scorecard_is_one_line_on_stderr_and_changes_nothing(db, tmp_path):
 
 
 def test_unknown_scorecard_export_is_a_clear_error(db, tmp_path, capsys):
+    Workspace.open(db).close()  # reading commands never create a workspace
     assert main(["--db", str(db), "export", "scorecard", "Nope", str(tmp_path / "x.json")]) == 1
     assert capsys.readouterr().err == "error: No scorecard named 'Nope'.\n"
 

@@ -117,6 +117,8 @@ def scorecards_and_answers(draw, bonus: bool = False):
             q = _question(draw, f"q{k}")
             k += 1
             questions.append(q)
+        if all(q["weight"] == 0 for q in questions):  # a section that can score (input rules)
+            questions[0]["weight"] = draw(st.integers(1, 5))
         section = {"name": f"S{s}", "questions": questions}
         sections.append(section)
     if draw(st.booleans()):

@@ -19,18 +19,17 @@ as text instead of running it. Exceptions and details:
 from __future__ import annotations
 
 import csv
-import os
 import re
-import secrets
 from json import loads
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import CancelledError, NotFound, QAGraderError
 from ..scorecards.model import NA, Question, Scorecard
 from ..scorecards.scoring import answer_fraction, question_possible
+from ..storage.files import atomic_file, write_file
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -356,8 +355,7 @@ def export_scorecard(ws: "Workspace", name: str, out_path: str | Path,
     if suffix == ".csv":
         export_scorecard_csv(stored.card, out, excel_bom=excel_bom)
     else:
-        with _atomic_file(out, "utf-8") as handle:
-            handle.write(ws.scorecards.export_json(stored.name, stored.version))
+        write_file(out, ws.scorecards.export_json(stored.name, stored.version))
     return out
 
 
@@ -377,36 +375,9 @@ def _write_csv(out_path: str | Path, header: Sequence[str], records: Iterable[Se
             count += 1
             yield record
 
-    with _atomic_file(Path(out_path), "utf-8-sig" if excel_bom else "utf-8") as handle:
+    with atomic_file(out_path, "w", encoding="utf-8-sig" if excel_bom else "utf-8",
+                     newline="") as handle:
         writer = csv.writer(handle, lineterminator=LINE_END)
         writer.writerow(header)
         writer.writerows(counted())
     return count
-
-
-@contextmanager
-def _atomic_file(path: Path, encoding: str) -> Iterator[IO[str]]:
-    """A text file that replaces `path` only when the block finishes without error."""
-    path = path.expanduser()
-    tmp = str(path.with_name(f".{path.name}.{secrets.token_hex(4)}.part"))
-    try:
-        handle = open(tmp, "x", encoding=encoding, newline="")
-    except OSError as error:
-        raise QAGraderError(f"Cannot write {path}: {error}") from error
-    try:
-        with handle:
-            yield handle
-        os.replace(tmp, path)
-    except OSError as error:
-        _unlink(tmp)
-        raise QAGraderError(f"Cannot write {path}: {error}") from error
-    except BaseException:
-        _unlink(tmp)
-        raise
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

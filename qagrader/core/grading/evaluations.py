@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import EvaluationError, NotFound
+from ..input_rules import clean as clean_text
+from ..input_rules import text_problem
 from ..storage.records import new_uuid, utc_now
 from ..scorecards.model import Scorecard
 from ..scorecards.scoring import Answer, ScoreResult, normalize_value, score
@@ -49,6 +51,16 @@ _SELECT = ("SELECT e.id, e.uuid, e.interaction_id, e.scorecard_id, g.name, e.sta
            "e.grader_id FROM evaluations e JOIN graders g ON g.id = e.grader_id")
 
 
+def checked_text(text: str, what: str) -> str:
+    """Free text under the input rules (byte-order marks removed; control characters other
+    than tab and line breaks refused with `EvaluationError` naming `what`)."""
+    text = clean_text(text or "")
+    problem = text_problem(text)
+    if problem:
+        raise EvaluationError(f"{what} {problem}")
+    return text
+
+
 def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """Canonical answers for `card`, or `EvaluationError` naming the question at fault."""
     known = {q.key: q for q in card.questions}
@@ -57,6 +69,7 @@ def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str
         question = known.get(key)
         if question is None:
             raise EvaluationError(f"question '{key}' is not on scorecard '{card.name}'")
+        answer = replace(answer, comment=checked_text(answer.comment, f"question '{key}': the comment"))
         if answer.na:
             if not question.allow_na:
                 raise EvaluationError(f"question '{key}' does not allow N/A")
@@ -89,8 +102,12 @@ class Evaluations:
 
     def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
         """The grader's open draft of this interaction on this scorecard, or a new empty one."""
+        grader = clean_text(grader)
         if not grader.strip():
             raise EvaluationError("Enter your name as grader before grading.")
+        problem = text_problem(grader.strip(), name=True)
+        if problem:
+            raise EvaluationError(f"The grader's name {problem}.")
         grader_id = self._ws.graders.find(grader)
         existing = grader_id is not None and self._ws.conn.execute(
             "SELECT id FROM evaluations WHERE interaction_id = ? AND scorecard_id = ? AND grader_id = ? "
@@ -129,7 +146,8 @@ class Evaluations:
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
             new_answers = validate_answers(card, current.answers if answers is None else answers)
-            comment = current.overall_comment if overall_comment is None else overall_comment
+            comment = (current.overall_comment if overall_comment is None
+                       else checked_text(overall_comment, "the overall comment"))
             if current.submitted and new_answers != dict(current.answers):
                 missing = [q.key for q in card.questions if not new_answers.get(q.key, Answer()).answered]
                 if missing:

@@ -18,14 +18,17 @@ import codecs
 import csv
 import io
 import os
+import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from qagrader.core.errors import QAGraderError
+from qagrader.core.errors import CsvProblem, QAGraderError
+from qagrader.core.input_rules import BOM, FORBIDDEN_IN_TEXT, MAX_TEXT_CHARS, clean, text_problem
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -33,6 +36,8 @@ ENCODING_NAMES = {
     "utf-8-sig": "UTF-8 with BOM",
     "utf-8": "UTF-8",
     "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (no byte-order mark)",
+    "utf-16-be": "UTF-16 big-endian (no byte-order mark)",
     "cp1252": "Windows-1252",
     "latin-1": "Latin-1",
 }
@@ -51,6 +56,9 @@ class CsvFormat:
 
     encoding: str
     delimiter: str
+    # False when a scan of the bytes showed that no cell can break the input rules
+    needs_cell_checks: bool = field(default=True, compare=False)
+    needs_length_checks: bool = field(default=True, compare=False)
 
     def describe(self) -> str:
         enc = ENCODING_NAMES.get(self.encoding, self.encoding)
@@ -65,6 +73,15 @@ class CsvTable:
     format: CsvFormat
     headers: tuple[str, ...]
     frame: pd.DataFrame
+    # cells refused by the input rules (row as in a spreadsheet, column header, why)
+    problems: tuple[CsvProblem, ...] = ()
+    # header names used twice (row 1): no import may guess which one is meant
+    header_problems: tuple[CsvProblem, ...] = ()
+
+    def check_header(self) -> None:
+        """Raise `CsvSourceError` for the first header problem."""
+        if self.header_problems:
+            raise CsvSourceError(f"{self.path.name}, {self.header_problems[0]}")
 
     @property
     def rows(self) -> int:
@@ -73,29 +90,122 @@ class CsvTable:
 
 def detect_encoding(path: Path) -> str:
     """Return the codec name to read ``path`` with (see the module docstring for the order)."""
+    return _scan(Path(path))[0]
+
+
+# bytes that hint at a cell the input rules refuse or repair: C0 controls other than tab and
+# line ends, DEL, UTF-8-encoded C1 controls, and a byte-order mark after the start
+_C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+# bytes.translate table: control bytes (C0 but tab and line ends, and DEL) -> 0, others -> 1
+_CONTROL_BYTES = bytes(0 if (b < 32 and b not in (9, 10, 13)) or b == 127 else 1 for b in range(256))
+
+
+def _suspicious(block: bytes) -> bool:
+    """True when `block` may hold a cell the input rules refuse or repair (C implementations
+    only: a file of hundreds of MB is scanned at disk speed)."""
+    return (block.translate(_CONTROL_BYTES).find(0) >= 0 or b"\xef\xbb\xbf" in block
+            or (b"\xc2" in block and _C1_IN_UTF8.search(block) is not None))
+
+
+def _has_high(block: bytes, end: int | None = None) -> bool:
+    return not (block if end is None else block[:end]).isascii()
+
+
+def _scan(path: Path) -> tuple[str, bool, bool]:
+    """(codec, whether some cell may hold a character the input rules refuse or repair,
+    whether some cell may be longer than they allow), in one pass over the bytes.
+
+    UTF-16 without a byte-order mark is recognised by its zero bytes; a file that is UTF-8 up
+    to some line and another encoding after it is refused naming that line."""
     with open(path, "rb") as f:
-        head = f.read(4)
+        head = f.read(4096)
         if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        f.seek(0)
+            encoding, skip = "utf-8-sig", len(codecs.BOM_UTF8)
+        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16", True, True
+        else:
+            utf16 = _utf16_without_bom(head)
+            if utf16:
+                return utf16, True, True
+            encoding, skip = "utf-8", 0
+        f.seek(skip)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while block := f.read(1 << 20):
+        suspicious = False
+        done = skip
+        high_seen = False
+        lines = _LineLengths()
+        while block := f.read(1 << 20):
+            suspicious = suspicious or _suspicious(block)
+            lines.add(block)
+            try:
                 decoder.decode(block)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
+            except UnicodeDecodeError as error:
+                bad = max(done + error.start - len(decoder.getstate()[0]), skip)
+                if high_seen or _has_high(block, max(error.start, 0)):
+                    raise CsvSourceError(_mixed_encoding_message(path, bad)) from error
+                break
+            high_seen = high_seen or _has_high(block)
+            done += len(block)
+        else:
+            try:
+                decoder.decode(b"", final=True)
+                return encoding, suspicious, lines.may_exceed(MAX_TEXT_CHARS)
+            except UnicodeDecodeError as error:
+                if high_seen:
+                    raise CsvSourceError(_mixed_encoding_message(path, done)) from error
         f.seek(0)
         decoder = codecs.getincrementaldecoder("cp1252")()
         try:
             while block := f.read(1 << 20):
                 decoder.decode(block)
-            return "cp1252"
+            return "cp1252", True, True
         except UnicodeDecodeError:
-            return "latin-1"
+            return "latin-1", True, True
+
+
+class _LineLengths:
+    """The longest line of a file fed block by block, and whether it quotes (a quoted cell may
+    span lines, so only an unquoted file bounds its cells by its lines)."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last line break
+        self.longest = 0
+        self.quoted = False
+
+    def add(self, block: bytes) -> None:
+        self.quoted = self.quoted or b'"' in block
+        breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+        if not len(breaks):
+            self.run += len(block)
+        else:
+            inner = int(np.diff(breaks).max()) if len(breaks) > 1 else 0
+            self.longest = max(self.longest, self.run + int(breaks[0]), inner)
+            self.run = len(block) - int(breaks[-1]) - 1
+        self.longest = max(self.longest, self.run)
+
+    def may_exceed(self, limit: int) -> bool:
+        return self.quoted or self.longest > limit
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when `head` has the zero bytes of UTF-16 text (ASCII-heavy, as
+    CSV headers are), else None."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zeros_odd > 0.4 and zeros_even < 0.05:
+        return "utf-16-le"
+    if zeros_even > 0.4 and zeros_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _mixed_encoding_message(path: Path, offset: int) -> str:
+    with open(path, "rb") as f:
+        line = f.read(offset).count(b"\n") + 1
+    return (f"{path.name}, line {line}: the text changes encoding here (the lines before are "
+            f"UTF-8, this line is not). Save the whole file as UTF-8 and import it again.")
 
 
 def sniff_delimiter(sample: str, *, complete: bool) -> str:
@@ -136,14 +246,14 @@ def _records(sample: str, delim: str) -> list[list[str]]:
 def detect_format(path: Path) -> CsvFormat:
     """Detect encoding and delimiter of ``path``."""
     path = Path(path)
-    encoding = detect_encoding(path)
+    encoding, suspicious, long_cells = _scan(path)
     with open(path, "rb") as f:
         raw = f.read(_SNIFF_BYTES)
         complete = not f.read(1)
     text = raw.decode(encoding, errors="ignore")
     if not text.strip():
         raise CsvSourceError(f"{path.name} is empty")
-    return CsvFormat(encoding, sniff_delimiter(text, complete=complete))
+    return CsvFormat(encoding, sniff_delimiter(text, complete=complete), suspicious, long_cells)
 
 
 def read_table(
@@ -158,8 +268,20 @@ def read_table(
     called after every chunk of records; it may raise to stop reading.
     """
     path = Path(path)
+    if path.is_dir():
+        raise CsvSourceError(f"{path} is a folder, not a CSV file: choose a file in it.")
     if not path.is_file():
-        raise CsvSourceError(f"no such file: {path}")
+        from qagrader.core.faults import describe_os_error
+
+        try:
+            path.stat()
+        except FileNotFoundError as error:
+            if path.parent.is_dir():
+                raise CsvSourceError(f"no such file: {path}") from error
+            raise CsvSourceError(describe_os_error(error, path, action="read")) from error
+        except OSError as error:
+            raise CsvSourceError(describe_os_error(error, path, action="read")) from error
+        raise CsvSourceError(f"{path} is not a regular file; choose a CSV file.")
     fmt = detect_format(path)
     size = max(os.path.getsize(path), 1)
     try:
@@ -195,9 +317,56 @@ def read_table(
         raise CsvSourceError(f"{path.name} is not readable as {fmt.encoding} text: {exc}") from exc
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     frame = frame.fillna("")
-    headers = tuple(str(h).strip() for h in frame.columns)
-    frame.columns = list(headers)
-    return CsvTable(path=path, format=fmt, headers=headers, frame=frame)
+    headers, repeated = _checked_headers(path, fmt, len(frame.columns))
+    frame.columns = list(headers) if not repeated else list(frame.columns)
+    problems = _apply_cell_rules(frame, fmt, os.path.getsize(path))
+    if repeated:  # keep pandas' unique names for the frame; report the file's names
+        headers = tuple(str(h).strip() for h in frame.columns)
+    return CsvTable(path=path, format=fmt, headers=headers, frame=frame, problems=tuple(problems),
+                    header_problems=repeated)
+
+
+def _checked_headers(path: Path, fmt: CsvFormat,
+                     width: int) -> tuple[tuple[str, ...], tuple[CsvProblem, ...]]:
+    """The header names as written (pandas renames a repeated one to ``name.1``), byte-order
+    marks removed, a control character refused; and a problem per name used twice (letter
+    case aside)."""
+    with open(path, encoding=fmt.encoding, newline="") as handle:
+        record = next(csv.reader(handle, delimiter=fmt.delimiter), [])
+    names = [clean(h).strip() for h in record][:width]
+    names += [f"Unnamed: {i}" for i in range(len(names), width)]
+    seen: dict[str, int] = {}
+    repeated: list[CsvProblem] = []
+    for number, name in enumerate(names, start=1):
+        problem = text_problem(name, name=True)
+        if problem:
+            raise CsvSourceError(f"{path.name}, row 1, column {number}: the column name {problem}")
+        key = name.casefold()
+        if key and key in seen:
+            repeated.append(CsvProblem(1, name, f"the column appears twice (columns {seen[key]} and "
+                                                f"{number}); rename or remove one"))
+        seen.setdefault(key, number)
+    return tuple(names), tuple(repeated)
+
+
+def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int) -> list[CsvProblem]:
+    """Remove byte-order marks from cells (in place) and list the cells the input rules refuse
+    (`qagrader.core.input_rules`). Skipped when the byte scan found nothing to look at."""
+    problems: list[CsvProblem] = []
+    for column in frame.columns:
+        cells = frame[column]
+        if fmt.needs_cell_checks:
+            if cells.str.contains(BOM, regex=False).any():
+                cells = frame[column] = cells.str.replace(BOM, "", regex=False)
+            bad = cells.str.contains(FORBIDDEN_IN_TEXT).to_numpy()
+        else:
+            bad = np.zeros(len(cells), dtype=bool)
+        if size > MAX_TEXT_CHARS and fmt.needs_length_checks:
+            bad |= (cells.str.len() > MAX_TEXT_CHARS).to_numpy()
+        for position in np.flatnonzero(bad):
+            problems.append(CsvProblem(int(position) + 2, column, text_problem(cells.iat[position]) or ""))
+    problems.sort(key=lambda p: p.row or 0)
+    return problems
 
 
 def _too_many_cells_message(path: Path, fmt: CsvFormat) -> str:

@@ -48,6 +48,7 @@ from ..grading.graders import grader_key
 from ..interactions.channels import CHANNEL_SYNONYMS
 from ..scorecards.scoring import Answer, ScoreResult, score
 from ..scorecards.store import StoredScorecard
+from ..input_rules import text_problem
 from .csv_source import CsvSourceError, CsvTable, read_table
 from .evaluation_rows import CheckedAnswers, EvaluationRow
 from .evaluation_write import select_in, write_evaluations
@@ -60,6 +61,10 @@ Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("interaction_id", "scorecard", "grader")
+#: Columns holding names (no tab or line break inside, see core/input_rules.py).
+NAME_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "scorecard", "grader", "agent",
+                                 "team", "channel", "brand")
+_INNER_BREAK = re.compile(r"[\t\r\n]")
 KNOWN_COLUMNS: frozenset[str] = frozenset(WIDE_COLUMNS) | {"brand"}
 #: Namespace of the uuid5 ids given to rows without a UUID evaluation_id.
 ID_NAMESPACE = uuidlib.UUID("6f0c4a8e-51d4-4b7e-9a61-0c7a2f4b9d13")
@@ -150,6 +155,7 @@ def import_evaluations(
     problems = _Problems()
     cells = _restored(table)
     _check_header(table, problems)
+    _check_text(table, cells, problems)
     rows: list[EvaluationRow] = []
     if not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in problems.items):
         rows = _parse_rows(ws, cells, len(table.frame), problems)
@@ -194,6 +200,16 @@ def _restored(table: CsvTable) -> dict[str, list[str]]:
     return cells
 
 
+def _check_text(table: CsvTable, cells: Mapping[str, list[str]], problems: _Problems) -> None:
+    """Cells the input rules refuse (`csv_source`), and names with a tab or line break."""
+    for problem in table.problems:
+        problems.add(problem.row, problem.column, problem.message)
+    for name in NAME_COLUMNS:
+        for i, value in enumerate(cells.get(name, ())):
+            if _INNER_BREAK.search(value.strip()):
+                problems.add(i + 2, name, text_problem(value.strip(), name=True) or "")
+
+
 def _check_header(table: CsvTable, problems: _Problems) -> None:
     try:
         with open(table.path, encoding=table.format.encoding, newline="") as handle:
@@ -206,11 +222,8 @@ def _check_header(table: CsvTable, problems: _Problems) -> None:
         # pandas would take the extra leading cells as an index and shift every column
         raise CsvImportError([CsvProblem(None, None, f"{table.path.name}, row 2: {len(first)} cells "
                                                      f"where the header has {len(raw)} (is a quote missing?)")])
-    seen: set[str] = set()
-    for name in (h.strip() for h in raw):
-        if name in seen:
-            problems.add(1, name, "the column appears twice")
-        seen.add(name)
+    for problem in table.header_problems:
+        problems.add(1, problem.column, problem.message)
     for name in REQUIRED_COLUMNS:
         if name not in table.headers:
             problems.add(1, name, "this required column is missing")

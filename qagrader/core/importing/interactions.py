@@ -53,6 +53,8 @@ from qagrader.core.importing.interaction_fields import (
     parse_dates,
     resolve_mapping,
 )
+from qagrader.core.input_rules import text_problem
+from qagrader.core.storage.files import atomic_file, check_output
 from qagrader.core.storage.records import utc_now
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ __all__ = [
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
+NAME_FIELDS: tuple[str, ...] = ("external_id", "channel", "agent", "team", "brand")
 _WRITE_CHUNK = 25_000
 _BULK_MIN_ROWS = 20_000
 _BULK_CACHE_KIB = 256 * 1024
@@ -163,6 +166,7 @@ class ImportPreview:
 def preview(path: Path | str, n: int = 20) -> ImportPreview:
     """Headers, the first ``n`` records, the guessed mapping and the detected format."""
     table = read_table(path, nrows=n)
+    table.check_header()
     rows = tuple(tuple(r) for r in table.frame.itertuples(index=False, name=None))
     return ImportPreview(table.path, table.headers, rows, guess_mapping(table.headers), table.format)
 
@@ -185,7 +189,10 @@ def import_interactions(
         report(fraction)
 
     lookup = _check_options(options)
+    if options.skip_bad_rows and not options.dry_run:  # refuse a bad rejects file before reading
+        check_output(rejects_target(path, options.rejects_path), inputs=(path,))
     table = read_table(path, on_chunk=lambda f: check(f * _READ_SHARE))
+    table.check_header()
     mapping = resolve_mapping(table.headers, options.mapping)
     _check_mapping(table, mapping, options)
     rows = _Rows.parse(table, mapping, options, lookup)
@@ -264,6 +271,16 @@ class _Rows:
                 found.append((pos, order[field_name],
                               ImportProblem(pos + 2, column, raw.iat[pos], message)))
 
+        for problem in table.problems:  # cells the input rules refuse (control characters, size)
+            found.append((problem.row - 2, -1, ImportProblem(problem.row, problem.column,
+                                                             None, problem.message)))
+        for name in NAME_FIELDS:  # names: no tab or line break inside either
+            if name in mapping:
+                raw = frame[mapping[name]]
+                inner = raw.str.strip().str.contains(r"[\t\r\n]").to_numpy()
+                add(name, mapping[name], raw, {int(p): text_problem(raw.iat[p].strip(), name=True) or ""
+                                               for p in np.flatnonzero(inner)})
+
         id_col = mapping["external_id"]
         ids = frame[id_col].str.strip()
         external_id = _nullable(ids)
@@ -340,7 +357,7 @@ def _nullable(series: pd.Series) -> np.ndarray:
 
 def _write_rejects(table: CsvTable, rows: _Rows, target: Path | None) -> Path:
     """The bad rows, original columns plus ``problem``, in the source's delimiter (UTF-8 BOM)."""
-    target = Path(target) if target else table.path.with_name(f"{table.path.stem}.rejects.csv")
+    target = rejects_target(table.path, target)
     by_row: dict[int, list[str]] = {}
     for p in rows.problems:
         if p.row is not None:
@@ -349,11 +366,16 @@ def _write_rejects(table: CsvTable, rows: _Rows, target: Path | None) -> Path:
     frame = table.frame.iloc[positions].copy()
     column = "problem" if "problem" not in frame.columns else "import problem"
     frame[column] = ["; ".join(by_row[p]) for p in positions]
-    try:
-        frame.to_csv(target, index=False, sep=table.format.delimiter, encoding="utf-8-sig")
-    except OSError as exc:
-        raise MappingError(f"cannot write the rejected rows to {target}: {exc}") from exc
+    with atomic_file(target, "w", encoding="utf-8-sig", newline="", inputs=(table.path,)) as handle:
+        frame.to_csv(handle, index=False, sep=table.format.delimiter)
     return target
+
+
+def rejects_target(source: Path | str, rejects_path: Path | str | None) -> Path:
+    """Where the rejected rows of `source` go: `rejects_path`, else ``<name>.rejects.csv``
+    beside it."""
+    source = Path(source)
+    return Path(rejects_path) if rejects_path else source.with_name(f"{source.stem}.rejects.csv")
 
 
 # ---------------------------------------------------------------------------------- writing

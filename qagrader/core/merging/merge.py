@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..errors import CancelledError, QAGraderError, WorkspaceError
 from ..grading.graders import ensure_graders, grader_key
 from ..storage.changes import MERGES
+from ..storage.files import OutputError, copy_database
 from ..storage.records import new_uuid, utc_now
 from . import tables  # noqa: F401  (registers the core tables' steps)
 from .report import MergeReport
@@ -231,21 +232,13 @@ def _backup(ws: "Workspace") -> Path:
     temporary file and renamed; keep the latest `KEEP_BACKUPS`."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = ws.path.with_name(f"{ws.path.stem}{BACKUP_INFIX}{stamp}{ws.path.suffix}")
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         source = sqlite3.connect(ws.path.resolve().as_uri() + "?mode=ro", uri=True)
-        copy = sqlite3.connect(partial)
         try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")
+            copy_database(source, target, new_backup=True, mode_from=ws.path)
         finally:
-            copy.close()
             source.close()
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    except (OSError, sqlite3.Error) as error:
-        partial.unlink(missing_ok=True)
+    except (OutputError, sqlite3.Error) as error:
         raise WorkspaceError(f"Cannot write the backup {target} before merging ({error}); nothing was merged.") \
             from error
     older = sorted(ws.path.parent.glob(f"{ws.path.stem}{BACKUP_INFIX}*{ws.path.suffix}"), reverse=True)

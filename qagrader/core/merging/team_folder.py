@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import QAGraderError, WorkspaceError
+from ..storage.files import OutputError, copy_database
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -35,34 +35,8 @@ def publish(ws: "Workspace", folder: str | os.PathLike, owner: str) -> Path:
         raise QAGraderError(f"The team folder {folder_path} does not exist or is not a folder.")
     target = folder_path / published_name(owner)
     try:
-        if target.exists() and os.path.samefile(target, ws.path):
-            raise QAGraderError(f"{target} is the open workspace itself; publish to another folder.")
-    except OSError:
-        pass
-    partial = folder_path / f".{target.name}.{os.getpid()}.part"
-    try:
-        copy = sqlite3.connect(partial)
-        try:
-            ws.conn.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-        _sync_folder(folder_path)
-    except (OSError, sqlite3.Error) as error:
-        partial.unlink(missing_ok=True)
-        raise WorkspaceError(f"Cannot publish to {target}: {getattr(error, 'strerror', None) or error}. "
-                             "The previous copy there, if any, is unchanged.") from error
+        copy_database(ws.conn, target)  # refuses the open workspace itself, atomically replaces
+    except OutputError as error:
+        raise WorkspaceError(f"Cannot publish to {target}: {error} The previous copy there, if "
+                             f"any, is unchanged.") from error
     return target
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

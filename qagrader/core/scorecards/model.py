@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
 from ..errors import ScorecardError
+from ..importing.json_source import JsonInputError, check_no_duplicates, load_json, read_json_text
+from ..input_rules import MAX_SCALE_BOUND, MAX_WEIGHT, clean, text_problem
+from ..interactions.channels import CHANNEL_SYNONYMS, CHANNELS
 
 QuestionType = Literal["yes_no", "scale", "options"]
 AutoFail = Literal["section", "all"]
@@ -106,6 +110,7 @@ class Scorecard:
 
 # ---------------------------------------------------------------- parsing
 
+NAME_FIELDS = frozenset({"name", "key", "label"})  # names: no control characters at all
 _SCORECARD_KEYS = {"name", "channels", "na_policy", "sections", "description"}
 _SECTION_KEYS = {"name", "weight", "bonus", "questions"}
 _QUESTION_KEYS = {"key", "text", "guideline", "skill", "type", "weight", "allow_na", "min", "max",
@@ -114,14 +119,21 @@ _OPTION_KEYS = {"label", "points", "auto_fail"}
 
 
 def scorecard_from_json(text: str) -> Scorecard:
-    """Parse and validate a scorecard JSON document."""
+    """Parse and validate a scorecard JSON document (input rules: `importing.json_source`)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ScorecardError(
-            "", f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from error
+        data = load_json(text)
+    except JsonInputError as error:
+        raise ScorecardError(error.where, str(error).removeprefix(f"{error.where}: ")) from error
     return scorecard_from_dict(data)
+
+
+def read_scorecard_file(path: str | os.PathLike) -> Scorecard:
+    """Read and validate a scorecard JSON file; messages name the file."""
+    try:
+        text = read_json_text(path, "scorecard file")
+    except JsonInputError as error:
+        raise ScorecardError("", str(error)) from error
+    return scorecard_from_json(text)
 
 
 def scorecard_from_dict(data: Any) -> Scorecard:
@@ -132,6 +144,8 @@ def scorecard_from_dict(data: Any) -> Scorecard:
     channels = data.get("channels", [])
     _expect(isinstance(channels, list) and all(isinstance(c, str) and c.strip() for c in channels),
             "channels", "must be a list of channel names")
+    for i, channel in enumerate(channels):
+        _check_channel(channel, channels, f"channels[{i}]")
     na_policy = data.get("na_policy", "exclude")
     _expect(na_policy in NA_POLICIES, "na_policy", f"must be one of {', '.join(NA_POLICIES)}, not {na_policy!r}")
     sections_data = data.get("sections")
@@ -152,6 +166,13 @@ def scorecard_from_dict(data: Any) -> Scorecard:
                              "give every section a weight, or none of them")
     if any(weighted):
         _expect(sum(s.weight or 0 for s in scored) > 0, "sections", "section weights must not all be 0")
+    _expect(any(q.weight > 0 for s in scored for q in s.questions), "sections",
+            "every question weighs 0, so no evaluation could ever have a score; give one a weight")
+    for i, section in enumerate(sections):
+        if section.weight and not section.bonus:
+            _expect(any(q.weight > 0 for q in section.questions), f"sections[{i}].questions",
+                    "every question of this weighted section weighs 0, so its weight could never "
+                    "count; give one a weight")
     return Scorecard(
         name=name,
         sections=sections,
@@ -192,6 +213,10 @@ def _question(data: Any, where: str) -> Question:
     skill = data.get("skill")
     _expect(skill is None or (isinstance(skill, str) and skill.strip()), f"{where}.skill",
             "must be a non-empty text")
+    if skill is not None:
+        skill = clean(skill)
+        problem = text_problem(skill.strip(), name=True)
+        _expect(problem is None, f"{where}.skill", problem or "")
     common = dict(
         key=key,
         text=_text(data, "text", where, required=True),
@@ -209,6 +234,9 @@ def _question(data: Any, where: str) -> Question:
                     "a scale needs whole-number min and max")
         _expect(data["min"] < data["max"], f"{where}.min",
                 f"min ({data['min']}) must be less than max ({data['max']})")
+        for bound in ("min", "max"):
+            _expect(abs(data[bound]) <= MAX_SCALE_BOUND, f"{where}.{bound}",
+                    f"must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}, not {data[bound]}")
         _expect(data["max"] - data["min"] <= 100, f"{where}.max", "a scale may have at most 101 points")
         _expect(auto_fail is None, f"{where}.auto_fail", "a scale question cannot auto-fail")
         _expect("options" not in data, f"{where}.options", "only 'options' questions have options")
@@ -249,6 +277,10 @@ def _expect(condition: bool, where: str, message: str) -> None:
 
 
 def _no_unknown(data: dict, allowed: set[str], where: str) -> None:
+    try:
+        check_no_duplicates(data, where)
+    except JsonInputError as error:
+        raise ScorecardError(error.where, "appears twice in the same object; keep one") from error
     for key in data:
         _expect(key in allowed, f"{where}.{key}" if where else key, "unknown field")
 
@@ -257,9 +289,13 @@ def _text(data: dict, key: str, where: str, required: bool = False) -> str:
     path = f"{where}.{key}" if where else key
     value = data.get(key, "")
     _expect(isinstance(value, str), path, "must be text")
+    value = clean(value)
     if required:
         _expect(bool(value.strip()), path, "is required")
-    return value.strip() if key in ("name", "key", "label") else value
+    is_name = key in NAME_FIELDS
+    problem = text_problem(value.strip() if is_name else value, name=is_name)
+    _expect(problem is None, path, problem or "")
+    return value.strip() if is_name else value
 
 
 def _number(data: dict, key: str, where: str, default: float | None) -> float | None:
@@ -270,7 +306,19 @@ def _number(data: dict, key: str, where: str, default: float | None) -> float | 
     _expect(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
             path, f"must be a number, not {value!r}")
     _expect(value >= 0, path, f"must not be negative ({value})")
+    _expect(value <= MAX_WEIGHT, path, f"must be at most {MAX_WEIGHT:g}, not {value:g}")
     return float(value)
+
+
+def _check_channel(channel: str, channels: list, where: str) -> None:
+    """A channel the importers know, named as they name it, listed once."""
+    name = channel.strip().lower()
+    if name not in CHANNELS:
+        suggestion = CHANNEL_SYNONYMS.get("".join(c for c in name if c.isalnum()))
+        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        raise ScorecardError(where, f"'{channel}' is not a channel (channels: {', '.join(CHANNELS)}){hint}")
+    first = [c.strip().lower() for c in channels].index(name)
+    _expect(f"channels[{first}]" == where, where, f"'{channel}' is listed twice")
 
 
 def _bool(data: dict, key: str, where: str) -> bool:

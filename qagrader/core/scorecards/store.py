@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
 from ..storage.records import new_uuid, utc_now
-from .model import Scorecard, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
+from .model import Scorecard, read_scorecard_file, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -131,12 +131,7 @@ class Scorecards:
         return self.save(scorecard_from_json(text))
 
     def import_file(self, path: str | Path) -> SaveResult:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise QAGraderError(f"Cannot read scorecard file {path}: {error}") from error
-        return self.import_json(text)
+        return self.save(read_scorecard_file(path))
 
     def export_json(self, name: str, version: int | None = None) -> str:
         return scorecard_to_json(self.get(name, version).card)

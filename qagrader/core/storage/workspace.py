@@ -8,22 +8,36 @@ opening a workspace that already has this version's schema needs neither.
 from __future__ import annotations
 
 import itertools
+import math
+import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import WorkspaceError
+from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
+from ..faults import (
+    busy_message, damaged_message, describe_database_error, describe_os_error, is_busy, is_damage,
+)
 from .changes import Changes
+from .files import (
+    OutputError, backup_name, check_folder, copy_database, protect, remove_stale_temps, temp_path,
+    unprotect,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 APPLICATION_ID = 0x51414752  # "QAGR": marks a SQLite file as a QA Grader workspace
-BUSY_TIMEOUT_MS = 10_000
+DEFAULT_BUSY_TIMEOUT_S = 15.0
+ENV_BUSY_TIMEOUT = "QAGRADER_BUSY_TIMEOUT"
+# Tables every workspace has; one missing means the file is damaged.
+REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "evaluations",
+                             "evaluation_skills", "evaluation_history"})
 # This version's schema: the names of the migrations in migrations.py, in order (their number
 # is `SCHEMA_VERSION` there). A file stamped with it (`PRAGMA user_version`, `_sqlite_migrations`)
 # opens without loading the migrations. Append the name of every new migration here too;
@@ -40,7 +54,7 @@ class Workspace:
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, busy_timeout_s: float | None = None):
         from ..grading.evaluations import Evaluations
         from ..grading.graders import Graders
         from ..interactions.store import Interactions
@@ -48,6 +62,8 @@ class Workspace:
 
         self.path = path
         self.conn = conn
+        self.busy_timeout_s = busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        self._closed = False
         self._db: Database | None = None
         self._pending = Changes()  # recorded by the open transaction
         self._committed = Changes()  # committed since the last take_changes()
@@ -57,40 +73,84 @@ class Workspace:
         self.graders = Graders(self)
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> "Workspace":
-        """Open (or create) the workspace at `path`, migrating an older schema after a backup.
+    def open(cls, path: str | Path, *, create: bool = True,
+             busy_timeout_s: float | None = None) -> "Workspace":
+        """Open (or, with `create`, create) the workspace at `path`, migrating an older schema
+        after a backup.
 
-        A file written by a newer QA Grader, or a SQLite file that is not a workspace, is refused
-        with `WorkspaceError` and left untouched.
+        Refused with `WorkspaceError`, creating and changing nothing: a missing file without
+        `create`, a missing folder, a folder, a file that is not a workspace (or is empty while
+        `create` is False), a damaged workspace, a file from a newer QA Grader. Writes wait up to
+        `busy_timeout_s` (default: `busy_timeout()`) for another program's write lock.
         """
         path = Path(path).expanduser()
-        if not path.exists() and not create:
-            raise WorkspaceError(f"No workspace at {path}.")
-        if path.exists() and path.is_dir():
+        if path.is_dir():
             raise WorkspaceError(f"{path} is a folder, not a workspace file.")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        if not existed:
+            if not create:
+                raise WorkspaceError(f"There is no workspace at {path}; nothing was created. "
+                                     f"Check the name, or import or build a demo to create one.")
+            try:
+                check_folder(path.parent)
+            except OutputError as error:
+                raise WorkspaceError(f"Cannot create the workspace {path}: {error}") from error
+        remove_stale_temps(path.parent)
+        budget = busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        if not existed:
+            cls._create(path, budget)
+        conn = None
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(str(path), timeout=budget)
+            conn.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
             current = check_compatible(conn, path)
-        except sqlite3.DatabaseError as error:
-            raise WorkspaceError(f"{path} is not a QA Grader workspace ({error}).") from error
-        except WorkspaceError:
-            conn.close()
-            raise
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            if not current and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils' Database sets it
-            workspace = cls(path, conn)
+            workspace = cls(path, conn, budget)
             if not current:
                 workspace._migrate()
-        except sqlite3.DatabaseError as error:
-            conn.close()
-            raise WorkspaceError(f"Cannot open workspace {path}: {error}") from error
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            if not existed:  # a refused or failed creation leaves nothing behind
+                remove_workspace_files(path, only_if_empty=True)
+            if isinstance(error, sqlite3.Error):
+                raise _database_error(error, path) from error
+            raise
+        protect(path)
         return workspace
 
+    @classmethod
+    def _create(cls, path: Path, budget: float) -> None:
+        """Make a new workspace at `path` atomically: built complete in a temporary file beside
+        it, then linked into place only if nothing is there yet (a process creating the same
+        file at the same moment wins or loses as a whole; nobody sees a half-made file)."""
+        building = temp_path(path)
+        try:
+            conn = sqlite3.connect(str(building), timeout=budget)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                workspace = cls(building, conn, budget)
+                workspace._migrate()
+            finally:
+                conn.close()
+            try:
+                os.link(building, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(building, path)
+        except sqlite3.Error as error:
+            raise _database_error(error, path) from error
+        except OSError as error:
+            raise WorkspaceError(f"Cannot create the workspace {path}: "
+                                 f"{describe_os_error(error, path)}") from error
+        finally:
+            remove_workspace_files(building)
     @property
     def db(self) -> Database:
         """sqlite-utils' `Database` on this workspace's connection (made on first use)."""
@@ -102,9 +162,12 @@ class Workspace:
 
     def reopen(self) -> "Workspace":
         """A second connection to the same file, for another thread."""
-        return Workspace.open(self.path, create=False)
+        return Workspace.open(self.path, create=False, busy_timeout_s=self.busy_timeout_s)
 
     def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            unprotect(self.path)
         self.conn.close()
 
     def __enter__(self) -> "Workspace":
@@ -115,25 +178,52 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front, so a second
-        process waits on the busy timeout instead of failing; nested calls use savepoints."""
+        """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front; while another
+        program holds it, the write waits with backoff up to `busy_timeout_s`, then raises
+        `WorkspaceBusy` with nothing changed. Nested calls use savepoints."""
         if self.conn.in_transaction:
             with _savepoint(self):
                 yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate()
         self._pending = Changes()
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as error:
             self._pending = Changes()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if is_busy(error):
+                raise WorkspaceBusy(busy_message(self.path)) from error
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if is_busy(error):
+                    raise WorkspaceBusy(busy_message(self.path)) from error
+                raise
             self._committed = self._committed | self._pending
             self._pending = Changes()
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting up to the budget. SQLite's busy handler waits with
+        backoff; the loop covers the cases it returns at once (e.g. a WAL recovery)."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        pause = 0.01
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    raise WorkspaceBusy(busy_message(self.path)) from error
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def record(self, kind: str, ids=None) -> None:
         """Note, inside a transaction, that records of `kind` (these ids, or any) were written.
@@ -166,40 +256,101 @@ class Workspace:
         return dict(zip(keys, row))
 
     def backup_to(self, target: str | Path) -> Path:
-        """Write a consistent copy of the workspace (SQLite backup API) to `target`."""
-        target = Path(target)
-        if target.resolve() == self.path.resolve():
-            raise WorkspaceError("Choose a different file for the copy.")
-        if target.exists():
-            target.unlink()
-        copy = sqlite3.connect(str(target))
-        try:
-            self.conn.backup(copy)
-        finally:
-            copy.close()
-        return target
+        """Write a consistent copy of the workspace (SQLite backup API) to `target`, atomically:
+        an existing file there is replaced only by a complete copy. The workspace itself, its
+        side files and backups are refused (`storage.files.check_output`)."""
+        return copy_database(self.conn, target)
 
     def _migrate(self) -> None:
+        """Apply pending migrations under the write lock (a second process opening the same new
+        file waits, then finds nothing pending), after a backup of a workspace that has data."""
         from .migrations import SCHEMA_VERSION, migrations
 
-        pending = migrations.pending(self.db)
-        if not pending:
+        if not migrations.pending(self.db):
             return
         if migrations.applied(self.db):
-            self._backup_before_migration()
-        migrations.apply(self.db)
-        self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._backup_before_migration()  # outside the lock: the backup API reads the file
+        self._begin_immediate()
+        try:
+            if migrations.pending(self.db):
+                migrations.apply(self.db)
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def _backup_before_migration(self) -> Path:
+        """A complete copy next to the workspace (written atomically, so a half-written backup
+        never carries a backup's name)."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = self.path.with_name(f"{self.path.stem}.before-migration-{stamp}{self.path.suffix}")
-        self.backup_to(backup)
-        return backup
+        backup, n = backup_name(self.path, stamp), 1
+        while backup.exists():
+            n += 1
+            backup = backup_name(self.path, f"{stamp}-{n}")
+        return copy_database(self.conn, backup, new_backup=True, mode_from=self.path)
 
 
-def check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
-    """Refuse, without writing anything, files that are not ours or are from a newer version.
+def busy_timeout() -> float:
+    """Seconds a write waits for another program's lock: `$QAGRADER_BUSY_TIMEOUT`, else 15."""
+    try:
+        value = float(os.environ.get(ENV_BUSY_TIMEOUT, ""))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_S
+    return value if math.isfinite(value) and value >= 0 else DEFAULT_BUSY_TIMEOUT_S
+
+
+def remove_workspace_files(path: Path, *, only_if_empty: bool = False) -> None:
+    """Delete a workspace file and its side files (a failed creation's leftovers). With
+    `only_if_empty`, keep a file that holds any row: another process may have created the same
+    new workspace at the same moment and written to it."""
+    if only_if_empty and not _holds_no_data(path):
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            Path(f"{path}{suffix}").unlink()
+        except OSError:
+            pass
+
+
+def _holds_no_data(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name <> '_sqlite_migrations'")]
+            return not any(conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return False
+
+
+def _database_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
+    if is_busy(error):
+        return WorkspaceBusy(busy_message(path))
+    if is_damage(error):
+        if _has_sqlite_header(path):
+            return WorkspaceDamaged(damaged_message(path, str(error)))
+        return WorkspaceError(f"{path} is not a QA Grader workspace (it is not a SQLite file); "
+                              f"it was not changed.")
+    return WorkspaceError(describe_database_error(error, path))
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool = False) -> bool:
+    """Refuse, without writing anything, files that are not ours, are damaged, or are from a
+    newer version.
 
     True when the file already has this version's schema, so that nothing can be pending. That
     is known from the file's stamp and `SCHEMA_MIGRATIONS` without loading the migrations; once
@@ -208,25 +359,36 @@ def check_compatible(conn: sqlite3.Connection, path: Path) -> bool:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if not tables:
+        if app_id == APPLICATION_ID:
+            raise WorkspaceDamaged(damaged_message(path, "its tables are missing"))
+        if path.exists() and path.stat().st_size == 0 and not created_now:  # e.g. a merge's copy
+            raise WorkspaceError(f"{path} is empty, not a QA Grader workspace; it was not changed.")
         return False
     if app_id != APPLICATION_ID:
-        raise WorkspaceError(f"{path} is a SQLite file but not a QA Grader workspace.")
+        raise WorkspaceError(f"{path} is a SQLite file but not a QA Grader workspace; it was not changed.")
     applied = set()
     if "_sqlite_migrations" in tables:
         applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")}
+    missing = sorted(REQUIRED_TABLES - tables)
+    if missing and version:
+        raise WorkspaceDamaged(damaged_message(path, f"table {', '.join(missing)} is missing"))
     if _MIGRATIONS_MODULE not in sys.modules:
         if version == len(SCHEMA_MIGRATIONS) and applied == set(SCHEMA_MIGRATIONS):
             return True
     from .migrations import KNOWN_MIGRATIONS, SCHEMA_VERSION
 
-    unknown = applied - set(KNOWN_MIGRATIONS)
-    if version > SCHEMA_VERSION or unknown:
+    unknown = sorted(applied - set(KNOWN_MIGRATIONS))
+    if version > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{path} was written by a newer version of QA Grader (schema {version}, this "
-            f"version knows {SCHEMA_VERSION}). Update QA Grader to open it; the file was not changed."
-        )
+            f"version knows up to {SCHEMA_VERSION}). Update QA Grader to open it; the file was "
+            f"not changed.")
+    if unknown:
+        raise WorkspaceError(
+            f"{path} was written by a newer or different version of QA Grader: it has schema "
+            f"step {', '.join(unknown)}, which this version does not know. Update QA Grader to "
+            f"open it; the file was not changed.")
     return False
-
 
 
 _SAVEPOINTS = itertools.count(1)

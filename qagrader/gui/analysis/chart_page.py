@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagrader.core.errors import QAGraderError
+from qagrader.core.storage.files import atomic_file
 from qagrader.gui.messages import show_error
 
 from .table_model import DataFrameModel, Formatter, sortable
@@ -179,8 +181,12 @@ class ChartPage(QWidget):
         try:
             figure = self._builder()
             figure.set_size_inches(*SAVE_SIZE)
-            figure.savefig(path, dpi=100)
-        except (OSError, ValueError) as error:
+            with atomic_file(path, "wb") as handle:
+                figure.savefig(handle, dpi=100, format=path.suffix.lstrip(".").lower() or "png")
+        except QAGraderError as error:
+            show_error(self, error)
+            return None
+        except ValueError as error:  # a format matplotlib does not write
             show_error(self, f"Cannot save the chart to {path}: {error}")
             return None
         self.last_dir = path.parent
@@ -228,9 +234,10 @@ def save_csv(parent: QWidget, frame: pd.DataFrame, suggested: Path,
         path = chosen if Path(chosen).suffix else chosen + ".csv"
     path = Path(path)
     try:
-        frame.to_csv(path, index=False)
-    except OSError as error:
-        show_error(parent, f"Cannot write {path}: {error.strerror or error}")
+        with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False)
+    except QAGraderError as error:
+        show_error(parent, error)
         return None
     return path
 

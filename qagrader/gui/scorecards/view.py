@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from qagrader.core.errors import QAGraderError
 from qagrader.core.scorecards.model import scorecard_to_json
 from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.storage.files import write_file
 
 from qagrader.gui.messages import show_error
 
@@ -295,9 +296,9 @@ class ScorecardsView(QWidget):
         if not path:
             return
         try:
-            Path(path).write_text(scorecard_to_json(stored.card), encoding="utf-8")
-        except OSError as error:
-            show_error(self, QAGraderError(f"Cannot write {path}: {error.strerror or error}"))
+            write_file(path, scorecard_to_json(stored.card))
+        except QAGraderError as error:
+            show_error(self, error)
             return
         self.editor._set_message(f"Exported '{stored.name}' v{stored.version} to {path}", info=True)
 
