@@ -136,6 +136,48 @@ def _where(filters: AnalysisFilters) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filters can choose from: the values present on submitted, non-calibration
+    evaluations (sorted case-insensitively)."""
+
+    channels: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    agents: tuple[tuple[str, str], ...] = ()  # (agent, team)
+    brands: tuple[str, ...] = ()
+    scorecards: tuple[str, ...] = ()
+    graders: tuple[str, ...] = ()
+    first_day: str | None = None  # ISO date of the earliest evaluation (interaction date, else grading)
+    last_day: str | None = None
+
+
+def _sorted(values: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in values if v not in (None, "")}, key=str.casefold))
+
+
+def filter_options(ws: "Workspace") -> FilterOptions:
+    """The values `AnalysisFilters` can take that match at least one analysed evaluation."""
+    where, params = _where(AnalysisFilters())
+    rows = ws.conn.execute(
+        f"SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, g.name {_FROM} WHERE {where}",
+        params).fetchall()
+    columns = list(zip(*rows)) if rows else [()] * 6
+    agents = {(a, t or "(no team)") for _, t, a, *_ in rows if a}
+    when = "substr(COALESCE(i.occurred_at, e.submitted_at), 1, 10)"
+    first, last = ws.conn.execute(f"SELECT min({when}), max({when}) {_FROM} WHERE {where}", params).fetchone()
+    return FilterOptions(
+        channels=_sorted(columns[0]), teams=_sorted(columns[1]),
+        agents=tuple(sorted(agents, key=lambda p: (p[0].casefold(), p[1].casefold()))),
+        brands=_sorted(columns[3]), scorecards=_sorted(columns[4]), graders=_sorted(columns[5]),
+        first_day=first, last_day=last)
+
+
+def submitted_count(ws: "Workspace") -> int:
+    """Submitted, non-calibration evaluations in the workspace (what the analysis can use)."""
+    where, params = _where(AnalysisFilters())
+    return ws.conn.execute(f"SELECT count(*) FROM evaluations e WHERE {where}", params).fetchone()[0]
+
+
 def _timestamps(values: pd.Series) -> pd.Series:
     """ISO text (UTC, with or without offset / `Z`) to naive UTC datetime64; bad text -> NaT."""
     parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")

@@ -8,7 +8,7 @@ the mean earned fraction of its questions. CSAT is z thresholded to 1-5, normali
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,8 +124,3 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
         with np.errstate(invalid="ignore", divide="ignore"):
             skill_columns[spec.name] = np.where(graded > 0, np.nansum(stacked, axis=0) / graded, np.nan)
     return pd.concat([frame, pd.DataFrame(skill_columns)], axis=1)
-
-
-def with_skills(meta: pd.DataFrame, skills: Mapping[str, Sequence[float]]) -> pd.DataFrame:
-    """Attach skill columns to a meta frame (small hand-made test cases)."""
-    return pd.concat([meta.reset_index(drop=True), pd.DataFrame(dict(skills))], axis=1)

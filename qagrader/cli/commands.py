@@ -163,7 +163,7 @@ def import_evaluations(args: argparse.Namespace) -> int:
         try:
             with ProgressBar(f"Importing {args.file.name}") as bar:
                 report = import_evaluations(ws, args.file, dry_run=args.dry_run,
-                                            skip_bad_rows=args.skip_bad_rows, progress=bar)
+                                            skip_bad_rows=args.skip_bad_rows, editor=args.editor, progress=bar)
         except CsvImportError as error:
             _fail_with_problems(error, dry_run_hint=True)
             raise AlreadyReported() from error

@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     evals.add_argument("file", type=Path)
     evals.add_argument("--dry-run", action="store_true")
     evals.add_argument("--skip-bad-rows", action="store_true")
+    evals.add_argument("--editor", metavar="NAME", help="who made the edits, kept in the history of the "
+                       "submitted evaluations the file changes (default: each row's grader)")
     evals.set_defaults(run=commands.import_evaluations)
 
     exp = sub.add_parser("export", help="export evaluations or a scorecard")

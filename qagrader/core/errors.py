@@ -65,7 +65,7 @@ class CsvProblem(QAGraderError):
 class CsvImportError(QAGraderError):
     """A CSV import found problems; nothing was written. Carries every problem found."""
 
-    def __init__(self, problems: list[CsvProblem], total_rows: int | None = None):
+    def __init__(self, problems: list[CsvProblem]):
         self.problems = problems
         first = str(problems[0]) if problems else "unknown problem"
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""

@@ -12,10 +12,17 @@ import sqlite3
 from pathlib import Path
 
 from .errors import QAGraderError
+from .storage.names import backups_of
 
 _DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _READ_ONLY = {errno.EROFS}
 _DENIED = {errno.EACCES, errno.EPERM}
+
+
+def is_environment_error(error: BaseException) -> bool:
+    """An error of the disk, the file system or the database file (not a bug): `describe`
+    tells it in the user's words."""
+    return isinstance(error, (OSError, sqlite3.Error))
 
 
 def describe(error: BaseException, *, workspace: str | os.PathLike | None = None) -> str:
@@ -121,8 +128,6 @@ def busy_message(workspace: str | os.PathLike) -> str:
 
 def damaged_message(workspace: Path | None, detail: str = "") -> str:
     """A damaged workspace: name it and its latest backup."""
-    from .storage.files import backups_of
-
     name = str(workspace) if workspace is not None else "The workspace"
     reason = f" ({detail})" if detail else ""
     backups = backups_of(workspace) if workspace is not None else []

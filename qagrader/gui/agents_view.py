@@ -313,12 +313,7 @@ class AgentsView(QWidget):
                 return False
         target = None if team.strip() in ("", NO_TEAM) else team.strip()
 
-        def move() -> None:
-            with self.ws.transaction():
-                for agent in agents:
-                    self.ws.interactions.move_agent(agent.name, target)
-
-        return self._write(move)
+        return self._write(self.ws.interactions.move_agents, [a.name for a in agents], target)
 
     def toggle_active(self) -> bool:
         agents = self.selected_agents()
@@ -326,12 +321,7 @@ class AgentsView(QWidget):
             return False
         active = all(not a.active for a in agents)
 
-        def update() -> None:
-            with self.ws.transaction():
-                for agent in agents:
-                    self.ws.interactions.set_agent_active(agent.name, active)
-
-        return self._write(update)
+        return self._write(self.ws.interactions.set_agents_active, [a.name for a in agents], active)
 
     def new_team(self, name: str | None = None) -> bool:
         if self.ws is None:

@@ -1,7 +1,7 @@
 """The Interactions browser: filters, a lazy table, double-click (or Enter) to grade.
 
 The model holds only the ordered ids of the matching interactions (filtered and sorted in SQL
-by `core.browse`, on a worker thread) and fetches the rows it paints a page at a time. A first
+by `core.browsing`, on a worker thread) and fetches the rows it paints a page at a time. A first
 page is queried with LIMIT next to the full id list, so the first rows show quickly even on a
 million interactions; the rest is appended when it arrives.
 """

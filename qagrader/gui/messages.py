@@ -8,7 +8,6 @@ user sees one short sentence and where the details are.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -18,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.faults import describe
+from qagrader.core.faults import describe, is_environment_error
 from qagrader.core.logs import LOG_NAME, open_log_handler
 
 log = logging.getLogger("qagrader")
@@ -46,7 +45,7 @@ def user_message(error: BaseException) -> str:
     """What the user reads for `error`."""
     if isinstance(error, QAGraderError):
         return str(error)
-    if isinstance(error, (OSError, sqlite3.Error)):  # the same words as the command line
+    if is_environment_error(error):  # the same words as the command line
         return describe(error)
     kind = type(error).__name__
     detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, is_yes_no, load_skill_frame,
-                                       skills_of, yes_no_skills)
+from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, FilterOptions, filter_options,
+                                       is_yes_no, load_skill_frame, skills_of, submitted_count, yes_no_skills)
 from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
@@ -129,3 +129,26 @@ def test_yes_no_detection():
     assert not is_yes_no(pd.Series([np.nan]))
     frame = pd.DataFrame({c: [None] for c in META_COLUMNS}).assign(a=[1.0], b=[0.25])
     assert yes_no_skills(frame) == ["a"]
+
+
+def test_filter_options_are_the_values_of_the_analysed_evaluations(ws):
+    """The options, computed in SQL, are what the frame (loaded by another query) holds."""
+    frame = load_skill_frame(ws)
+    options = filter_options(ws)
+
+    def values(column: str) -> tuple[str, ...]:
+        return tuple(sorted(frame[column].dropna().unique(), key=str.casefold))
+
+    assert options.channels == values("channel") == ("chat", "email", "phone")
+    assert options.teams == values("team") and options.brands == ("Acme", "Zeta")  # brand of i4 is blank
+    assert options.scorecards == values("scorecard") and options.graders == values("grader")
+    pairs = frame[["agent", "team"]].drop_duplicates().itertuples(index=False, name=None)
+    assert options.agents == tuple(sorted(pairs)) == (("Ann", "Alpha"), ("Bob", "Beta"))
+    days = frame["occurred_at"].fillna(frame["graded_at"]).dt.date
+    assert (options.first_day, options.last_day) == (str(days.min()), str(days.max()))
+    assert submitted_count(ws) == len(frame) == 4  # drafts and calibration left out
+
+
+def test_filter_options_of_an_empty_workspace(tmp_path):
+    with Workspace.open(tmp_path / "empty.qagrader") as empty:
+        assert filter_options(empty) == FilterOptions() and submitted_count(empty) == 0

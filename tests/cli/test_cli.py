@@ -14,7 +14,6 @@ from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_CSV = ROOT.parent / "shared" / "data" / "call-center-5000.csv"
 
 
 @pytest.fixture()
@@ -54,7 +53,6 @@ def test_bad_scorecard_is_one_line_on_stderr_and_changes_nothing(db, tmp_path):
     broken["sections"][0]["questions"][1]["type"] = "stars"
     bad.write_text(json.dumps(broken))
     Workspace.open(db).close()
-    before = db.read_bytes()
     code, out, err = run("--db", str(db), "import", "scorecard", str(bad))
     assert code == 1
     assert err == "error: sections[0].questions[1].type: unknown type 'stars'; use one of yes_no, scale, options\n"
@@ -86,16 +84,15 @@ def test_db_from_environment(tmp_path, card_file, monkeypatch, capsys):
     assert target.exists()
 
 
-@pytest.mark.skipif(not SHARED_CSV.exists(), reason="shared call-centre export not present")
-def test_shared_call_centre_export_imports_with_one_line(db):
-    code, out, err = run("--db", str(db), "import", "interactions", str(SHARED_CSV), "--channel", "phone")
+def test_shared_call_centre_export_imports_with_one_line(db, call_centre_csv):
+    code, out, err = run("--db", str(db), "import", "interactions", str(call_centre_csv), "--channel", "phone")
     assert code == 0, err
     assert "Imported call-center-5000.csv: 5000 new, 0 updated, 0 skipped." in out
     with Workspace.open(db) as ws:
         assert ws.interactions.count() == 5000
         assert ws.conn.execute("SELECT count(*) FROM interactions WHERE csat_raw IS NULL").fetchone()[0] == 946
         assert ws.interactions.channels() == ["phone"]
-    code, out, err = run("--db", str(db), "import", "interactions", str(SHARED_CSV), "--channel", "phone")
+    code, out, err = run("--db", str(db), "import", "interactions", str(call_centre_csv), "--channel", "phone")
     assert "0 new, 5000 updated" in out
 
 
@@ -140,3 +137,31 @@ def test_demo_export_import_round_trip_and_analyze(tmp_path):
     assert len(list(report.glob("*.png"))) == 6
     code, out, err = run("--db", str(demo), "analyze", "--out", str(report), "--channel", "fax")
     assert code == 1 and err == "error: No submitted evaluations match these filters; nothing to analyse.\n"
+
+
+def test_import_evaluations_records_the_editor_in_the_history(db, card_file, tmp_path, capsys):
+    import csv
+
+    from qagrader.core.exporting.csv_export import export_evaluations
+    from qagrader.core.scorecards.scoring import Answer
+
+    assert main(["--db", str(db), "import", "scorecard", str(card_file)]) == 0
+    with Workspace.open(db) as ws:
+        agent = ws.interactions.ensure_agent("Ana")
+        with ws.transaction() as conn:
+            conn.execute("INSERT INTO interactions (uuid, external_id, channel, agent_id, created_at, updated_at) "
+                         "VALUES ('u1', 'T1', 'chat', ?, 'now', 'now')", (agent,))
+        ev = ws.evaluations.start(1, ws.scorecards.get("Chat QA").id, "Grace")
+        ws.evaluations.save(ev.id, {"empathy": Answer("Yes"), "tone": Answer(4), "wrong_name": Answer("Yes"),
+                                    "data_leak": Answer("No"), "resolution": Answer("Yes"), "wow": Answer("No")})
+        ws.evaluations.submit(ev.id)
+        export_evaluations(ws, tmp_path / "wide.csv")
+    with (tmp_path / "wide.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("tone")] = "2"
+    with (tmp_path / "edited.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert main(["--db", str(db), "import", "evaluations", str(tmp_path / "edited.csv"), "--editor", "Lead Lee"]) == 0
+    with Workspace.open(db) as ws:
+        (_, snapshot), = ws.evaluations.history(ev.id)
+    assert snapshot["edited_by"] == "Lead Lee" and snapshot["answers"]["tone"]["value"] == 4

@@ -10,8 +10,8 @@ import pytest
 
 from qagrader.core.grading.graders import ensure_graders
 from qagrader.core.browsing.sql import SORT_COLUMNS, BrowseFilters
-from qagrader.core.browsing.browser import browse_ids, fetch_rows, graded_state
-from qagrader.core.grading.queue import next_in_queue, sample_queue
+from qagrader.core.browsing.browser import browse_ids, fetch_rows
+from qagrader.core.grading.queue import count_submitted, next_in_list, next_in_queue, sample_queue
 from qagrader.core.errors import CancelledError, QAGraderError
 from qagrader.core.storage.records import new_uuid, utc_now
 from qagrader.core.scorecards.scoring import Answer
@@ -118,8 +118,9 @@ def test_graded_states_ignore_calibration_and_follow_the_scorecard(ws):
     assert state("submitted", scorecard="Chat QA") == {3, 15}
     assert state("ungraded", scorecard="Chat QA") == {i for i in range(1, 61) if i % 3 == 0} - {3, 6, 15}
     assert state("any", scorecard="chat qa") == {i for i in range(1, 61) if i % 3 == 0}  # its channels
-    assert graded_state(ws.conn, ws.interactions.by_external_id("X006").id) == "draft"
-    assert graded_state(ws.conn, ws.interactions.by_external_id("X009").id) == "ungraded"
+    six, nine = (ws.interactions.by_external_id(e).id for e in ("X006", "X009"))
+    rows = fetch_rows(ws.conn, [six, nine])
+    assert (rows[six].state, rows[nine].state) == ("draft", "ungraded")  # the row shows the same
     with pytest.raises(QAGraderError, match="Unknown graded state"):
         browse_ids(ws.conn, BrowseFilters(graded="done"))  # type: ignore[arg-type]
 
@@ -252,6 +253,27 @@ def test_sample_is_n_per_agent_per_week_reproducible(ws):
     assert all(rows_ := fetch_rows(ws.conn, two)) and {r.channel for r in rows_.values()} == {"email"}
     with pytest.raises(QAGraderError):
         sample_queue(ws.conn, 0, seed=1)
+
+    with pytest.raises(CancelledError):
+        sample_queue(ws.conn, 1, seed=3, cancelled=lambda: True)
+    assert sample_queue(ws.conn, 1, seed=3, cancelled=lambda: False) == sample  # the connection still works
+
+
+def test_next_in_list_skips_taken_and_wraps_and_counts_the_submitted(ws):
+    ids = [ws.interactions.by_external_id(f"X{i:03d}").id for i in (5, 9, 2, 40, 7)]
+    grade(ws, 9)  # submitted: skipped
+    grade(ws, 2, status="draft", grader="Other")  # someone else's draft: skipped
+    grade(ws, 40, status="draft", grader="Me")  # mine: offered
+    grade(ws, 7, calibration=True)  # a calibration grade leaves it open
+    assert nums(ws, [next_in_list(ws.conn, ids, None, "Me")]) == [5]
+    assert nums(ws, [next_in_list(ws.conn, ids, ids[0], "Me")]) == [40]
+    assert nums(ws, [next_in_list(ws.conn, ids, ids[4], "Me")]) == [5]  # wraps round
+    assert nums(ws, [next_in_list(ws.conn, ids, 999_999, "Me")]) == [5]  # not in the list: from the start
+    assert next_in_list(ws.conn, [ids[1], ids[2]], None, "Me") is None
+    assert next_in_list(ws.conn, [], None, "Me") is None
+    assert count_submitted(ws.conn, ids) == 1  # X009 only: drafts and calibration do not count
+    many = [r[0] for r in ws.conn.execute("SELECT id FROM interactions")] * 20  # chunks of the IN list
+    assert count_submitted(ws.conn, many) == 1
 
 
 def test_browse_indexes_migration(ws):

@@ -237,6 +237,8 @@ def test_reimport_updates_with_history_never_duplicates(exported, tmp_path):
     assert ev.answers["empathy"].comment == 'Said "sorry", twice,\nthen fixed it'
     history = ws.evaluations.history(ev.id)
     assert len(history) == 1 and history[0][1]["answers"]["empathy"]["value"] == "Yes"
+    assert history[0][1]["edited_by"] == exported[1][exported[0].index("grader")]  # the file's grader
+    assert history[0][1]["imported_from"] == "b.csv"
     skills = dict(ws.conn.execute("SELECT skill, score FROM evaluation_skills WHERE evaluation_id = ?", (ev.id,)))
     assert skills["Empathy"] == 0.0
     promoted = ws.conn.execute("SELECT status, submitted_at FROM evaluations WHERE uuid = ?", (exported[4][0],)).fetchone()
@@ -311,4 +313,18 @@ def test_scorecard_versions_are_kept(tmp_path):
     assert import_evaluations(ws, tmp_path / "a.csv").unchanged == 2
     export_evaluations(ws, tmp_path / "b.csv")
     assert (tmp_path / "b.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
+    ws.close()
+
+
+def test_history_of_an_import_names_the_editor_given(exported, tmp_path):
+    ws = empty_workspace(tmp_path / "w.qagrader")
+    import_evaluations(ws, write_rows(tmp_path / "a.csv", exported))
+    report = import_evaluations(ws, write_rows(tmp_path / "b.csv", edited(exported, 2, "empathy", "No")),
+                                editor=" Lead Lee ")
+    assert report.updated == 1
+    ev_id = ws.conn.execute("SELECT id FROM evaluations WHERE uuid = ?", (exported[1][0],)).fetchone()[0]
+    (saved_at, snapshot), = ws.evaluations.history(ev_id)
+    assert snapshot["edited_by"] == "Lead Lee" and snapshot["imported_from"] == "b.csv"
+    assert set(snapshot) == {"answers", "overall_comment", "score", "auto_failed", "updated_at", "edited_by",
+                             "imported_from"}
     ws.close()

@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -154,7 +153,8 @@ def test_two_processes_saving_at_once_lose_nothing(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(start), "60"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for start in (1, 3)]
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
+        with proc:  # closes the pipes
+            out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     with Workspace.open(path) as ws:
         assert ws.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == 120
@@ -168,31 +168,50 @@ from qagrader.core.scorecards.scoring import Answer
 ws = Workspace.open(sys.argv[1])
 card = ws.scorecards.get("Chat QA").id
 ev = ws.evaluations.start(1, card, "Grace")
-print("ready", flush=True)
 i = 0
 while True:
     i += 1
     ws.evaluations.save(ev.id, {"empathy": Answer("Yes" if i % 2 else "No"), "tone": Answer(1 + i % 5)},
                         overall_comment=f"save {i}")
+    if i == 50:
+        print("saving", flush=True)  # 50 saves committed, and it goes on saving
 """
 
 
 def test_sigkill_during_saves_leaves_a_consistent_workspace(tmp_path):
     path = tmp_path / "w.qagrader"
     make_workspace(path).close()
-    proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    with subprocess.Popen([sys.executable, "-c", SAVER, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
+                          text=True) as proc:
+        assert proc.stdout.readline().strip() == "saving"
+        os.kill(proc.pid, signal.SIGKILL)  # in the middle of a save, most likely
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     answers, comment, score_ = conn.execute("SELECT answers, overall_comment, score FROM evaluations").fetchone()
     i = int(comment.split()[1])  # the last save that committed, in full
+    assert i >= 50
     answers = json.loads(answers)
     assert answers["empathy"]["value"] == ("Yes" if i % 2 else "No")
     assert answers["tone"]["value"] == 1 + i % 5
     skills = dict(conn.execute("SELECT skill, score FROM evaluation_skills"))
     assert skills["Empathy"] == (1.0 if i % 2 else 0.0)
     assert skills["Friendly tone"] == pytest.approx((i % 5) / 4)
+
+
+def test_latest_draft_is_the_graders_most_recent_regular_draft(tmp_path):
+    ws = make_workspace(tmp_path / "w.qagrader")
+    card = ws.scorecards.get("Chat QA")
+    assert ws.evaluations.latest_draft("Grace") is None
+    first = ws.evaluations.start(1, card.id, "Grace")
+    second = ws.evaluations.start(2, card.id, "Grace")
+    ws.evaluations.start(3, card.id, "Grace", calibration=True)  # calibration: not offered
+    ws.evaluations.start(3, card.id, "Lin")
+    ws.evaluations.set_answer(second.id, "tone", Answer(3))
+    assert ws.evaluations.latest_draft("Grace").id == second.id
+    ws.evaluations.set_answer(first.id, "tone", Answer(2))
+    assert ws.evaluations.latest_draft("Grace").id == first.id
+    ws.evaluations.save(first.id, FULL)
+    ws.evaluations.submit(first.id)
+    assert ws.evaluations.latest_draft("Grace").id == second.id
+    assert ws.scorecards.evaluation_counts() == {card.family_uuid: 4}
+    ws.close()

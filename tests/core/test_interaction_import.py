@@ -33,7 +33,6 @@ from qagrader.core.importing.interactions import (
 from qagrader.core.storage.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-CALL_CENTER = ROOT.parent / "shared" / "data" / "call-center-5000.csv"
 HEADER = ["Ticket ID", "Channel", "Agent", "Team", "Created at", "CSAT", "Subject", "Transcript"]
 DATE_EXAMPLES = "2023-08-31, 2023-08-31 14:05, 31-08-2023, 31/08/2023 14:05 or 31-Aug-23"
 
@@ -96,8 +95,8 @@ def run(ws: Workspace, tmp_path: Path, rows: list[list[str]], header: list[str] 
 
 # ------------------------------------------------------------------------ the real export
 
-def test_call_center_export_imports_with_default_channel(ws: Workspace) -> None:
-    report = import_interactions(ws, CALL_CENTER, ImportOptions(default_channel="phone"))
+def test_call_center_export_imports_with_default_channel(ws: Workspace, call_centre_csv: Path) -> None:
+    report = import_interactions(ws, call_centre_csv, ImportOptions(default_channel="phone"))
     assert (report.rows_read, report.inserted, report.updated, report.skipped) == (5000, 5000, 0, 0)
     assert report.problems == ()
     assert report.format.encoding == "utf-8-sig"
@@ -119,10 +118,10 @@ def test_call_center_export_imports_with_default_channel(ws: Workspace) -> None:
     assert q("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_reimport_updates_without_duplicates(ws: Workspace, tmp_path: Path) -> None:
-    import_interactions(ws, CALL_CENTER, ImportOptions(default_channel="phone"))
+def test_reimport_updates_without_duplicates(ws: Workspace, call_centre_csv: Path) -> None:
+    import_interactions(ws, call_centre_csv, ImportOptions(default_channel="phone"))
     before = interactions(ws)
-    report = import_interactions(ws, CALL_CENTER, ImportOptions(default_channel="phone"))
+    report = import_interactions(ws, call_centre_csv, ImportOptions(default_channel="phone"))
     after = interactions(ws)
     assert (report.inserted, report.updated) == (0, 5000)
     assert len(after) == 5000
@@ -570,14 +569,11 @@ def test_sigkill_during_import_leaves_all_or_nothing(populated: Workspace,
     populated.close()
     script = tmp_path / "killed_import.py"
     script.write_text(KILLED_IMPORT)
-    child = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "ws.db"), str(path), str(ROOT)],
-        stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    first = child.stdout.readline().strip()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    child.stdout.close()
+    with subprocess.Popen([sys.executable, str(script), str(tmp_path / "ws.db"), str(path), str(ROOT)],
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        first = child.stdout.readline().strip()
+        os.kill(child.pid, signal.SIGKILL)
     assert first == "WRITING"
     ws = Workspace.open(tmp_path / "ws.db")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from qagrader.core.scorecards.model import Scorecard, Section, scorecard_from_dict
@@ -108,7 +108,7 @@ def _question(draw, key: str) -> dict:
 
 
 @st.composite
-def scorecards_and_answers(draw, bonus: bool = False):
+def scorecards_and_answers(draw, bonus: bool = False, na_policy: str | None = None):
     n_sections = draw(st.integers(1, 3))
     sections, answers, k = [], {}, 0
     for s in range(n_sections):
@@ -126,7 +126,7 @@ def scorecards_and_answers(draw, bonus: bool = False):
             section["weight"] = draw(st.integers(1, 10))
     if bonus:
         sections.append({"name": "Bonus", "bonus": True, "questions": [_question(draw, f"q{k}")]})
-    data = {"name": "P", "na_policy": draw(st.sampled_from(["exclude", "pass"])), "sections": sections}
+    data = {"name": "P", "na_policy": na_policy or draw(st.sampled_from(["exclude", "pass"])), "sections": sections}
     card_ = scorecard_from_dict(data)
     for q in card_.questions:
         if q.allow_na and draw(st.booleans()):
@@ -148,33 +148,35 @@ def test_total_between_0_and_100_without_bonus(case):
 
 
 @settings(max_examples=200, deadline=None)
-@given(scorecards_and_answers(bonus=True))
-def test_auto_fail_all_gives_zero(case):
+@given(scorecards_and_answers(bonus=True), st.data())
+def test_auto_fail_all_gives_zero(case, data):
     card_, answers = case
-    result = score(card_, answers)
-    if any("evaluation" in reason for reason in result.auto_fail_reasons):
-        assert result.total == 0
+    triggers = [(q.key, label) for q in card_.questions if q.type != "scale" for label in q.labels
+                if answer_fraction(q, label)[1] == "all"]
+    assume(triggers)  # the scorecard has an answer that fails the whole evaluation
+    key, label = data.draw(st.sampled_from(triggers))
+    result = score(card_, {**answers, key: Answer(value=label)})
+    assert result.auto_failed and any("evaluation" in reason for reason in result.auto_fail_reasons)
+    assert result.total == 0
 
 
 @settings(max_examples=200, deadline=None)
-@given(scorecards_and_answers(), st.data())
+@given(scorecards_and_answers(na_policy="exclude"), st.data())
 def test_na_never_lowers_a_score_under_exclude(case, data):
     card_, answers = case
-    if card_.na_policy != "exclude":
-        return
-    allowed = [q for q in card_.questions if q.allow_na and not answers[q.key].na]
-    if not allowed:
-        return
-    q = data.draw(st.sampled_from(allowed))
+
+    def failing(q):  # answers earning nothing without auto-failing
+        values = [int(label) if q.type == "scale" else label for label in q.labels]
+        return [v for v in values if answer_fraction(q, v) == (0, None)]
+
+    candidates = [q for q in card_.questions if q.allow_na and failing(q)]
+    assume(candidates)
+    q = data.draw(st.sampled_from(candidates))
     # N/A is not a fail: it never scores below the question answered with zero points.
-    values = [int(label) if q.type == "scale" else label for label in q.labels]
-    failing = [v for v in values if answer_fraction(q, v)[0] == 0 and not answer_fraction(q, v)[1]]
-    if not failing:
-        return
-    with_fail = score(card_, {**answers, q.key: Answer(value=failing[0])})
+    with_fail = score(card_, {**answers, q.key: Answer(value=failing(q)[0])})
     with_na = score(card_, {**answers, q.key: Answer(na=True)})
-    if with_na.total is not None and with_fail.total is not None:
-        assert with_na.total >= with_fail.total - 1e-9
+    assume(with_na.total is not None and with_fail.total is not None)  # None: nothing scorable (weights 0)
+    assert with_na.total >= with_fail.total - 1e-9
 
 
 @settings(max_examples=150, deadline=None)

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from qagrader.core.errors import QAGraderError
-from qagrader.core.storage.files import (
-    STALE_AFTER_S, atomic_file, is_temp_file, remove_stale_temps, temp_path, write_file,
-)
+from qagrader.core.storage.files import STALE_AFTER_S, atomic_file, remove_stale_temps, temp_path, write_file
+from qagrader.core.storage.names import is_temp_file
 from qagrader.core.storage.workspace import Workspace
 from tests.faults.tools import (
     ROOT, demo_workspace, file_size_limit, older_workspace, run, run_killed, settled, snapshot,

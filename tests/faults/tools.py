@@ -44,7 +44,7 @@ EMPTY = hashlib.sha256(b"").hexdigest()
 def settled(files: dict[str, str]) -> dict[str, str]:
     """A snapshot without what a killed process may leave that holds no data: our temporary
     files, SQLite's shared-memory index (-shm) and an empty write-ahead log (-wal)."""
-    from qagrader.core.storage.files import is_temp_file
+    from qagrader.core.storage.names import is_temp_file
 
     return {name: digest for name, digest in files.items()
             if not is_temp_file(name) and not name.endswith("-shm")

@@ -265,16 +265,16 @@ def test_killing_the_app_mid_grade_and_reopening_restores_the_draft(qtbot, works
     script = KILLED_CHILD.format(root=str(ROOT), settings=str(isolated_settings), db=str(workspace.path),
                                  target=target)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
-    try:
-        line = child.stdout.readline()
-        assert line.strip() == "READY", child.stderr.read()
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    with subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT)) as child:  # closes the pipes
+        try:
+            line = child.stdout.readline()
+            assert line.strip() == "READY", child.stderr.read()
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+        finally:
+            if child.poll() is None:
+                child.kill()
     assert child.returncode == -signal.SIGKILL
 
     QSettings().sync()

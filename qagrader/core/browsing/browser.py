@@ -17,7 +17,6 @@ from ..errors import CancelledError
 from .first_page import first_page
 from .sql import BrowseFilters, from_clause, interruptible, order_by, run_ids, where_clause
 
-_STATE_RANK = {0: "ungraded", 1: "draft", 2: "submitted"}
 
 
 @dataclass(frozen=True)
@@ -127,12 +126,3 @@ def choices_version(conn: sqlite3.Connection) -> tuple:
         """SELECT (SELECT count(*) FROM interactions), (SELECT count(*) FROM agents),
                   (SELECT max(updated_at) FROM agents), (SELECT count(*) FROM teams),
                   (SELECT max(updated_at) FROM teams)""").fetchone()
-
-
-def graded_state(conn: sqlite3.Connection, interaction_id: int) -> str:
-    """ungraded / draft / submitted for one interaction (calibration evaluations ignored)."""
-    rank = conn.execute(
-        "SELECT max(CASE status WHEN 'submitted' THEN 2 ELSE 1 END) FROM evaluations "
-        "WHERE interaction_id = ? AND calibration = 0", (interaction_id,)
-    ).fetchone()[0]
-    return _STATE_RANK[rank or 0]

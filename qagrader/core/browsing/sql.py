@@ -256,7 +256,7 @@ class interruptible:
             self._active.add(id(self.conn))
             self.installed = True
 
-    def __exit__(self, kind: type | None, error: BaseException | None, trace: object) -> None:
+    def __exit__(self, kind: type | None, error: BaseException | None, _traceback: object) -> None:
         if self.installed:
             self.conn.set_progress_handler(None, 0)
             self._active.discard(id(self.conn))

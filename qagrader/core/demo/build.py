@@ -40,9 +40,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import CancelledError, QAGraderError
+from ..grading.evaluations import answers_json
+from ..grading.graders import grader_key
 from ..resources import resource_path
 from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json, scorecard_to_dict
 from ..scorecards.scoring import Answer, score
+from ..scorecards.store import definition_json
+from ..storage import writers
 from .cases import Case
 from .text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
 
@@ -222,13 +226,13 @@ def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None]
     gen.plan_grading(cases)
     gen.plant_csat(cases)
     step(0.55)
-    with ws.transaction() as conn:
-        card_ids = _save_scorecards(ws, conn, cards, gen)
-        agent_ids, team_ids = _insert_people(conn, gen)
+    with ws.transaction():
+        card_ids = _save_scorecards(ws, cards, gen)
+        agent_ids, team_ids = _insert_people(ws, gen)
         step(0.6)
-        _insert_interactions(conn, cases, gen, agent_ids, team_ids)
+        _insert_interactions(ws, cases, gen, agent_ids, team_ids)
         step(0.7)
-        counts = _insert_evaluations(conn, cases, gen, card_ids, step)
+        counts = _insert_evaluations(ws, cases, gen, card_ids, step)
         step(0.98)
     if progress is not None:
         progress(1.0)
@@ -479,37 +483,29 @@ def _ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _save_scorecards(ws: "Workspace", conn, cards: Mapping[str, Scorecard], gen: _Generator) -> dict[str, int]:
+def _save_scorecards(ws: "Workspace", cards: Mapping[str, Scorecard], gen: _Generator) -> dict[str, int]:
     """Save the sample scorecards; new ones get seeded uuids and timestamps."""
     made = _ts(datetime.combine(gen.start - timedelta(days=35), datetime.min.time()).replace(hour=10))
     ids: dict[str, int] = {}
     for channel, card in cards.items():
-        existed = conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (card.name,)).fetchone()
-        stored = ws.scorecards.save(card).scorecard
-        if not existed:
-            family = gen.uuid()
-            conn.execute("UPDATE scorecards SET uuid = ?, family_uuid = ?, created_at = ?, updated_at = ? "
-                         "WHERE id = ?", (gen.uuid(), family, made, made, stored.id))
-        ids[channel] = stored.id
+        if ws.conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (card.name,)).fetchone():
+            ids[channel] = ws.scorecards.save(card).scorecard.id  # the same definition (`_check_empty`)
+            continue
+        family = gen.uuid()
+        ids[channel] = writers.insert_scorecard(ws, family_uuid=family, uuid=gen.uuid(), name=card.name, version=1,
+                                                definition=definition_json(card), now=made)
     return ids
 
 
-def _insert_people(conn, gen: _Generator) -> tuple[list[int], dict[str, int]]:
+def _insert_people(ws: "Workspace", gen: _Generator) -> tuple[list[int], dict[str, int]]:
     made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
-    team_ids: dict[str, int] = {}
-    for team in TEAMS:
-        team_ids[team] = conn.execute(
-            "INSERT INTO teams (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (gen.uuid(), team, made, made)).lastrowid
-    agent_ids = [
-        conn.execute("INSERT INTO agents (uuid, name, team_id, active, created_at, updated_at) "
-                     "VALUES (?, ?, ?, 1, ?, ?)", (gen.uuid(), name, team_ids[team], made, made)).lastrowid
-        for name, team in gen.agents
-    ]
+    team_ids = {team: writers.insert_team(ws, team, uuid=gen.uuid(), now=made) for team in TEAMS}
+    agent_ids = [writers.insert_agent(ws, name, team_ids[team], uuid=gen.uuid(), now=made)
+                 for name, team in gen.agents]
     return agent_ids, team_ids
 
 
-def _insert_interactions(conn, cases: Sequence[Case], gen: _Generator, agent_ids: Sequence[int],
+def _insert_interactions(ws: "Workspace", cases: Sequence[Case], gen: _Generator, agent_ids: Sequence[int],
                          team_ids: Mapping[str, int]) -> None:
     counters = {c: 100_000 + gen.text.randrange(50_000) for c in CHANNELS}
     prefix = {"phone": "CALL", "email": "EM", "chat": "CHAT"}
@@ -528,26 +524,28 @@ def _insert_interactions(conn, cases: Sequence[Case], gen: _Generator, agent_ids
             None if csat is None else (csat - 1) / 4, None if csat is None else int(csat >= 4),
             case_text.subject(), case_text.transcript(), imported, imported,
         ))
-    conn.executemany(
-        """INSERT INTO interactions (id, uuid, external_id, channel, agent_id, team_id, brand, occurred_at,
-           csat_raw, csat_scale, csat_norm, satisfied, subject, transcript, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+    writers.insert_interactions(ws, ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand",
+                                     "occurred_at", "csat_raw", "csat_scale", "csat_norm", "satisfied",
+                                     "subject", "transcript", "created_at", "updated_at"), rows)
 
 
 _GRADER_MIX = {"phone": (0.30, 0.25, 0.20, 0.25), "email": (0.36, 0.30, 0.29, 0.05),
                "chat": (0.38, 0.30, 0.25, 0.07)}
 
 
-def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: Mapping[str, int],
+def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator, card_ids: Mapping[str, int],
                         step: Callable[[float], None]) -> dict[str, int]:
     """Grade most interactions (a backlog in the last week), a few drafts, and a calibration
     session in which every grader grades the same interactions."""
     text = gen.text
     graders = [g for g, _ in GRADERS]
     made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
-    conn.executemany("INSERT INTO graders (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(name) DO NOTHING", [(gen.uuid(), name, made, made) for name in graders])
-    grader_ids = dict(conn.execute("SELECT name, id FROM graders"))
+    uuids = [gen.uuid() for _ in graders]  # drawn whether or not a grader exists: one seed, one workspace
+    known = {grader_key(name): id_ for id_, name in ws.conn.execute("SELECT id, name FROM graders")}
+    new = [(u, name) for u, name in zip(uuids, graders) if grader_key(name) not in known]
+    writers.insert_graders(ws, [name for _, name in new], uuids=[u for u, _ in new], now=made)
+    known = {grader_key(name): id_ for id_, name in ws.conn.execute("SELECT id, name FROM graders")}
+    grader_ids = {name: known[grader_key(name)] for name in graders}
     evaluations: list[tuple] = []
     skills: list[tuple] = []
     counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
@@ -560,7 +558,7 @@ def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: 
         done = when + timedelta(minutes=text.randint(4, 18))
         evaluations.append((
             evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader_ids[grader], status,
-            json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False), comment,
+            answers_json(answers), comment,
             result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
             int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None,
         ))
@@ -596,11 +594,7 @@ def _insert_evaluations(conn, cases: Sequence[Case], gen: _Generator, card_ids: 
             for grader in graders:
                 add(case, grader, _perturbed(gen.cards[channel], case.answers, text), "submitted",
                     session + timedelta(minutes=text.randint(0, 240)), True, "Calibration session")
-    conn.executemany(
-        """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,
-           overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at, updated_at,
-           submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", evaluations)
-    conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)", skills)
+    writers.insert_evaluations(ws, evaluations, skills)
     return counts
 
 

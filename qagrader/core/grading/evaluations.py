@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from ..errors import EvaluationError, NotFound
 from ..input_rules import clean as clean_text
 from ..input_rules import text_problem
-from ..storage.records import new_uuid, utc_now
 from ..scorecards.model import Scorecard
 from ..scorecards.scoring import Answer, ScoreResult, normalize_value, score
+from ..storage import writers
+from ..storage.records import new_uuid, utc_now
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -44,8 +45,6 @@ class Evaluation:
         return self.status == SUBMITTED
 
 
-_COLUMNS = ("id, uuid, interaction_id, scorecard_id, grader_id, status, answers, overall_comment, score, "
-            "auto_failed, auto_fail_reasons, calibration, created_at, updated_at, submitted_at")
 _SELECT = ("SELECT e.id, e.uuid, e.interaction_id, e.scorecard_id, g.name, e.status, e.answers, e.overall_comment, "
            "e.score, e.auto_failed, e.auto_fail_reasons, e.calibration, e.created_at, e.updated_at, e.submitted_at, "
            "e.grader_id FROM evaluations e JOIN graders g ON g.id = e.grader_id")
@@ -83,7 +82,8 @@ def validate_answers(card: Scorecard, answers: Mapping[str, Answer]) -> dict[str
 
 
 class Evaluations:
-    """Grades of interactions. Each write is one transaction and recomputes the score."""
+    """Grades of interactions. Each write is one operation (one transaction through the row
+    writers, recording the evaluation and its interaction as changed) and recomputes the score."""
 
     def __init__(self, ws: "Workspace"):
         self._ws = ws
@@ -99,6 +99,14 @@ class Evaluations:
             f"{_SELECT} WHERE e.interaction_id = ? ORDER BY e.id", (interaction_id,)
         ).fetchall()
         return [_evaluation(r) for r in rows]
+
+    def latest_draft(self, grader: str) -> Evaluation | None:
+        """The grader's most recently saved draft (not calibration), e.g. to reopen after a restart."""
+        grader_id = self._ws.graders.find(grader)
+        row = None if grader_id is None else self._ws.conn.execute(
+            f"{_SELECT} WHERE e.grader_id = ? AND e.status = 'draft' AND e.calibration = 0 "
+            "ORDER BY e.updated_at DESC LIMIT 1", (grader_id,)).fetchone()
+        return None if row is None else _evaluation(row)
 
     def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
         """The grader's open draft of this interaction on this scorecard, or a new empty one."""
@@ -118,17 +126,13 @@ class Evaluations:
             return self.get(existing[0])
         card = self._ws.scorecards.get_by_id(scorecard_id).card
         result = score(card, {})
-        now = utc_now()
         with self._ws.transaction() as conn:
             if conn.execute("SELECT 1 FROM interactions WHERE id = ?", (interaction_id,)).fetchone() is None:
                 raise NotFound(f"No interaction with id {interaction_id}.")
             grader_id = self._ws.graders.ensure(grader)
-            cursor = conn.execute(
-                f"""INSERT INTO evaluations ({_COLUMNS.split(', ', 1)[1]})
-                    VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-                (new_uuid(), interaction_id, scorecard_id, grader_id, result.total, int(calibration), now, now),
-            )
-            evaluation_id = cursor.lastrowid
+            evaluation_id = writers.insert_evaluation(
+                self._ws, interaction_id=interaction_id, scorecard_id=scorecard_id, grader_id=grader_id,
+                score=result.total, calibration=calibration)
         return self.get(evaluation_id)
 
     def save(
@@ -142,7 +146,7 @@ class Evaluations:
         """Replace the answers and/or overall comment and rescore, in one transaction.
         Saving a submitted evaluation keeps a snapshot of the previous state in its history,
         with who made the edit (`editor`, default: the evaluation's grader)."""
-        with self._ws.transaction() as conn:
+        with self._ws.transaction():
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
             new_answers = validate_answers(card, current.answers if answers is None else answers)
@@ -158,12 +162,12 @@ class Evaluations:
                 return current, score(card, new_answers)
             if current.submitted:
                 editor_id = self._ws.graders.ensure(editor) if editor and editor.strip() else current.grader_id
-                conn.execute(
-                    "INSERT INTO evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (new_uuid(), evaluation_id, utc_now(), json.dumps(_snapshot(current)), editor_id),
-                )
-            result = self._write(conn, current, new_answers, comment, current.status)
+                snapshot = writers.history_snapshot(
+                    answers={k: a.to_json() for k, a in current.answers.items()},
+                    overall_comment=current.overall_comment, score=current.score,
+                    auto_failed=current.auto_failed, updated_at=current.updated_at)
+                writers.add_history(self._ws, [(new_uuid(), evaluation_id, utc_now(), snapshot, editor_id)])
+            result = self._write(current, new_answers, comment, current.status)
         return self.get(evaluation_id), result
 
     def save_grade(self, interaction_id: int, scorecard_id: int, grader: str, answers: Mapping[str, Answer],
@@ -191,7 +195,7 @@ class Evaluations:
 
     def submit(self, evaluation_id: int) -> Evaluation:
         """Mark a complete draft as submitted; refuses while any question is unanswered."""
-        with self._ws.transaction() as conn:
+        with self._ws.transaction():
             current = self.get(evaluation_id)
             if current.submitted:
                 return current
@@ -203,15 +207,16 @@ class Evaluations:
                     f"{count} question{'s' if count > 1 else ''} still unanswered "
                     f"(first: '{result.unanswered[0]}'); answer or mark N/A before submitting."
                 )
-            self._write(conn, current, dict(current.answers), current.overall_comment, SUBMITTED)
+            self._write(current, dict(current.answers), current.overall_comment, SUBMITTED)
         return self.get(evaluation_id)
 
     def delete_draft(self, evaluation_id: int) -> None:
-        with self._ws.transaction() as conn:
-            if self.get(evaluation_id).submitted:
+        """Delete a draft; a submitted evaluation is never deleted."""
+        with self._ws.transaction():
+            current = self.get(evaluation_id)
+            if current.submitted:
                 raise EvaluationError("A submitted evaluation cannot be deleted.")
-            conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
-            conn.execute("DELETE FROM evaluations WHERE id = ?", (evaluation_id,))
+            writers.delete_evaluation(self._ws, evaluation_id, current.interaction_id)
 
     def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
         """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The
@@ -225,42 +230,21 @@ class Evaluations:
         ).fetchall()
         return [(saved_at, {**json.loads(snapshot), "edited_by": editor}) for saved_at, snapshot, editor in rows]
 
-    def _write(self, conn, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
+    def _write(self, current: Evaluation, answers: dict[str, Answer], comment: str, status: str) -> ScoreResult:
         card = self._ws.scorecards.get_by_id(current.scorecard_id).card
         result = score(card, answers)
         now = utc_now()
-        submitted_at = current.submitted_at or (now if status == SUBMITTED else None)
-        conn.execute(
-            """UPDATE evaluations SET answers = ?, overall_comment = ?, score = ?, auto_failed = ?,
-               auto_fail_reasons = ?, status = ?, updated_at = ?, submitted_at = ? WHERE id = ?""",
-            (_answers_json(answers), comment, result.total, int(result.auto_failed),
-             json.dumps(list(result.auto_fail_reasons)), status, now, submitted_at, current.id),
-        )
-        write_skill_scores(conn, current.id, result)
+        writers.update_evaluation(
+            self._ws, current.id, current.interaction_id, answers=answers_json(answers), overall_comment=comment,
+            score=result.total, auto_failed=result.auto_failed,
+            auto_fail_reasons=json.dumps(list(result.auto_fail_reasons)), status=status, updated_at=now,
+            submitted_at=current.submitted_at or (now if status == SUBMITTED else None), skills=result.skills)
         return result
 
 
-def write_skill_scores(conn, evaluation_id: int, result: ScoreResult) -> None:
-    """Keep the derived `evaluation_skills` rows in step with a score."""
-    conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
-    conn.executemany(
-        "INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
-        [(evaluation_id, skill, value) for skill, value in result.skills.items()],
-    )
-
-
-def _answers_json(answers: Mapping[str, Answer]) -> str:
+def answers_json(answers: Mapping[str, Answer]) -> str:
+    """Answers as stored in `evaluations.answers`."""
     return json.dumps({k: a.to_json() for k, a in answers.items()}, ensure_ascii=False)
-
-
-def _snapshot(evaluation: Evaluation) -> dict:
-    return {
-        "answers": {k: a.to_json() for k, a in evaluation.answers.items()},
-        "overall_comment": evaluation.overall_comment,
-        "score": evaluation.score,
-        "auto_failed": evaluation.auto_failed,
-        "updated_at": evaluation.updated_at,
-    }
 
 
 def _evaluation(row: tuple) -> Evaluation:

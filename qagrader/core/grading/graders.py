@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
-from ..storage.changes import EVALUATIONS, GRADERS
-from ..storage.records import new_uuid, utc_now
+from ..storage import writers
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -59,17 +58,11 @@ def ensure_graders(ws: "Workspace", names: Iterable[str], *, now: str | None = N
             wanted.setdefault(grader_key(name), clean_grader_name(name))
     if not wanted:
         return {}
-    conn = ws.conn
     lookup = "SELECT id, name FROM graders WHERE name IN (SELECT value FROM json_each(?))"
-    ids = {grader_key(n): i for i, n in conn.execute(lookup, (json.dumps(list(wanted.values())),))}
+    ids = {grader_key(n): i for i, n in ws.conn.execute(lookup, (json.dumps(list(wanted.values())),))}
     missing = [name for key, name in wanted.items() if key not in ids]
-    if missing:
-        stamp = now or utc_now()
-        conn.executemany("INSERT INTO graders (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                         [(new_uuid(), name, stamp, stamp) for name in missing])
-        created = {grader_key(n): i for i, n in conn.execute(lookup, (json.dumps(missing),))}
-        ids.update(created)
-        ws.record(GRADERS, created.values())
+    created = writers.insert_graders(ws, missing, now=now)
+    ids.update((grader_key(name), id_) for name, id_ in created.items())
     return ids
 
 
@@ -110,13 +103,8 @@ class Graders:
         existing = self.find(name)
         if existing is not None:
             return existing
-        now = utc_now()
-        with self._ws.transaction() as conn:
-            grader_id = conn.execute(
-                "INSERT INTO graders (uuid, name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (new_uuid(), name, (email or "").strip() or None, now, now)).lastrowid
-            self._ws.record(GRADERS, [grader_id])
-        return grader_id
+        with self._ws.transaction():
+            return writers.insert_graders(self._ws, [name], emails=[(email or "").strip() or None])[name]
 
     def rename(self, grader_id: int, new_name: str) -> None:
         """Rename a grader everywhere; refuses a name another grader has (merge them instead)."""
@@ -126,18 +114,15 @@ class Graders:
             clash = conn.execute("SELECT name FROM graders WHERE name = ? AND id != ?", (new_name, grader_id)).fetchone()
             if clash:
                 raise QAGraderError(f"A grader named '{clash[0]}' already exists; merge the two instead.")
-            conn.execute("UPDATE graders SET name = ?, updated_at = ? WHERE id = ?", (new_name, utc_now(), grader_id))
-            self._ws.record(GRADERS, [grader_id])
-            self._ws.record(EVALUATIONS)
+            writers.update_graders(self._ws, [grader_id], name=new_name)
 
     def set_email(self, grader_id: int, email: str | None) -> None:
         self.get(grader_id)
         email = (email or "").strip() or None
         if email is not None and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
             raise QAGraderError(f"'{email}' is not an email address.")
-        with self._ws.transaction() as conn:
-            conn.execute("UPDATE graders SET email = ?, updated_at = ? WHERE id = ?", (email, utc_now(), grader_id))
-            self._ws.record(GRADERS, [grader_id])
+        with self._ws.transaction():
+            writers.update_graders(self._ws, [grader_id], email=email)
 
     def merge(self, keep_id: int, duplicate_id: int) -> int:
         """Two spellings of one person: the duplicate's evaluations and edits move to `keep_id`
@@ -146,13 +131,5 @@ class Graders:
             raise QAGraderError("Choose two different graders to merge.")
         self.get(keep_id)
         self.get(duplicate_id)
-        with self._ws.transaction() as conn:
-            moved = [r[0] for r in conn.execute(
-                "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
-            conn.execute("UPDATE evaluation_history SET editor_id = ? WHERE editor_id = ?", (keep_id, duplicate_id))
-            conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
-            conn.execute("DELETE FROM graders WHERE id = ?", (duplicate_id,))
-            conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (utc_now(), keep_id))
-            self._ws.record(GRADERS, [keep_id, duplicate_id])
-            self._ws.record(EVALUATIONS, moved if len(moved) <= 10_000 else None)
-        return len(moved)
+        with self._ws.transaction():
+            return writers.merge_grader_into(self._ws, duplicate_id, keep_id)

@@ -18,7 +18,8 @@ optional ``<key>.comment`` columns. Rules:
   that is not a UUID (another tool's id), or a blank one, is turned into a stable UUID (uuid5 of
   the id, or of interaction, scorecard, version, grader and graded_at), so re-importing the same
   file still updates. A submitted evaluation cannot go back to draft; updating one keeps its
-  previous state in the history, as an edit in the app does.
+  previous state in the history, as an edit in the app does (edited by `editor`, else the
+  row's grader, with the file's name as ``imported_from``).
 - ``score`` and ``auto_failed`` are recomputed with `score()`; a file score that differs (the
   file may come from another tool) is no error, only counted in the report (``rescored``).
   ``graded_at`` becomes the submission time (the last save time for drafts); blank = now.
@@ -49,9 +50,10 @@ from ..interactions.channels import CHANNEL_SYNONYMS
 from ..scorecards.scoring import Answer, ScoreResult, score
 from ..scorecards.store import StoredScorecard
 from ..input_rules import text_problem
+from ..storage.writers import select_in
 from .csv_source import CsvSourceError, CsvTable, read_table
 from .evaluation_rows import CheckedAnswers, EvaluationRow
-from .evaluation_write import select_in, write_evaluations
+from .evaluation_write import write_evaluations
 from .interaction_fields import CSAT_SCALES, normalise_name, parse_csat, parse_dates
 
 if TYPE_CHECKING:
@@ -136,10 +138,13 @@ def import_evaluations(
     *,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
+    editor: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> EvaluationImportReport:
-    """Import the wide evaluations CSV at `path` (rules in the module docstring)."""
+    """Import the wide evaluations CSV at `path` (rules in the module docstring). The history
+    of a submitted evaluation the import changes names `editor` as who made the edit (default:
+    the grader on the file's row) and the file it came from."""
 
     def check(fraction: float) -> None:
         if cancelled is not None and cancelled():
@@ -165,7 +170,7 @@ def import_evaluations(
     check(_READ + 0.2)
     problems.items.sort(key=lambda p: (p.row or 0))
     if problems.items and not dry_run and (problems.fatal or not skip_bad_rows):
-        raise CsvImportError(problems.items, len(table.frame))
+        raise CsvImportError(problems.items)
     good = [r for r in rows if r.line not in problems.rows]
     created = [r for r in good if r.existing is None]
     changed = [r for r in good if r.existing is not None and _changed(r)]
@@ -175,7 +180,7 @@ def import_evaluations(
     needed = {k: v for k, v in new_interactions.items() if k in used}  # in file order
     if not dry_run and not problems.fatal:
         check(_CHECK)
-        write_evaluations(ws, created, changed, needed, check, _CHECK)
+        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name)
     if progress is not None:
         progress(1.0)
     return EvaluationImportReport(

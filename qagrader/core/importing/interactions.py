@@ -24,9 +24,7 @@ everything in one transaction:
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,8 +52,10 @@ from qagrader.core.importing.interaction_fields import (
     resolve_mapping,
 )
 from qagrader.core.input_rules import text_problem
+from qagrader.core.storage import writers
 from qagrader.core.storage.files import atomic_file, check_output
-from qagrader.core.storage.records import utc_now
+from qagrader.core.storage.records import new_uuids, utc_now
+from qagrader.core.storage.writers import nocase
 
 if TYPE_CHECKING:
     from qagrader.core.storage.workspace import Workspace
@@ -71,8 +71,6 @@ Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 NAME_FIELDS: tuple[str, ...] = ("external_id", "channel", "agent", "team", "brand")
 _WRITE_CHUNK = 25_000
-_BULK_MIN_ROWS = 20_000
-_BULK_CACHE_KIB = 256 * 1024
 _READ_SHARE, _CHECK_SHARE = 0.4, 0.1  # progress fractions; writing takes the rest
 
 
@@ -200,7 +198,7 @@ def import_interactions(
 
     fatal = [p for p in rows.problems if p.row is None]
     if rows.problems and not options.dry_run and (fatal or not options.skip_bad_rows):
-        raise ImportFailed(rows.problems, len(table.frame))
+        raise ImportFailed(rows.problems)
     good = np.flatnonzero(rows.keep & ~rows.bad)
     skipped = int((rows.keep & rows.bad).sum())
     rejects: Path | None = None
@@ -389,42 +387,16 @@ def _existing(conn, external_ids: np.ndarray) -> dict[str, str]:
     return dict(conn.execute(sql, (json.dumps(external_ids.tolist()),)).fetchall())
 
 
-def _nocase(name: str) -> str:
-    """SQLite's NOCASE key: ASCII letters folded, everything else as is."""
-    return name.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _ensure_names(conn, table: str, names: list[str], now: str,
-                  extra: Mapping[str, int | None] | None = None) -> dict[str, int]:
-    """Create missing ``teams``/``agents`` by name; ``{nocase(name): id}`` for ``names``."""
-    if not names:
-        return {}
-    if extra is None:
-        conn.executemany(f"INSERT OR IGNORE INTO {table} (uuid, name, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?)", [(u, n, now, now) for u, n in
-                                                 zip(_uuids(len(names)), names)])
-    else:
-        conn.executemany(f"INSERT OR IGNORE INTO {table} (uuid, name, team_id, created_at, "
-                         "updated_at) VALUES (?, ?, ?, ?, ?)",
-                         [(u, n, extra.get(_nocase(n)), now, now) for u, n in
-                          zip(_uuids(len(names)), names)])
-    sql = f"SELECT id, name FROM {table} WHERE name IN (SELECT value FROM json_each(?))"
-    return {_nocase(name): id_ for id_, name in conn.execute(sql, (json.dumps(names),))}
-
-
 def _distinct(names: np.ndarray) -> list[str]:
     seen: dict[str, str] = {}
     for name in pd.unique(names[pd.notna(names)]):
-        seen.setdefault(_nocase(name), name)
+        seen.setdefault(nocase(name), name)
     return list(seen.values())
 
 
 def _resolve(names: np.ndarray, ids: Mapping[str, int]) -> np.ndarray:
     codes, uniques = pd.factorize(names)
-    table = np.array([ids[_nocase(u)] for u in uniques] + [None], dtype=object)
+    table = np.array([ids[nocase(u)] for u in uniques] + [None], dtype=object)
     return table[codes]
 
 
@@ -435,23 +407,19 @@ def _write(ws: Workspace, rows: _Rows, good: np.ndarray, mapping: Mapping[str, s
     start = _READ_SHARE + _CHECK_SHARE
     data = {k: v[good] for k, v in rows.values.items()}
     external_id = rows.external_id[good]
-    with ws.transaction() as conn, _bulk_mode(conn, len(external_id)):
+    with ws.transaction() as conn, writers.bulk_write(ws, "interactions", len(external_id)):
         columns: dict[str, np.ndarray] = {"channel": data["channel"]}
         team_ids: dict[str, int] = {}
         if "team" in data:
-            team_ids = _ensure_names(conn, "teams", _distinct(data["team"]), now)
+            team_ids = writers.ensure_teams(ws, _distinct(data["team"]), now=now)
             columns["team_id"] = _resolve(data["team"], team_ids)
         if "agent" in data:
             agent_team = _agent_teams(data, team_ids)
-            agent_ids = _ensure_names(conn, "agents", _distinct(data["agent"]), now, agent_team)
-            conn.executemany(
-                "UPDATE agents SET team_id = ?, updated_at = ? WHERE id = ? "
-                "AND team_id IS NOT ?", [(t, now, agent_ids[k], t) for k, t in agent_team.items()])
+            agent_ids = writers.ensure_agents(ws, _distinct(data["agent"]), teams=agent_team, move=True, now=now)
             columns["agent_id"] = _resolve(data["agent"], agent_ids)
             if "team_id" not in columns:
-                teams = dict(conn.execute("SELECT id, team_id FROM agents WHERE id IN "
-                                          "(SELECT value FROM json_each(?))",
-                                          (json.dumps(list(agent_ids.values())),)))
+                teams = dict(writers.select_in(conn, "SELECT id, team_id FROM agents WHERE id IN "
+                                                     "(SELECT value FROM json_each(?))", agent_ids.values()))
                 columns["team_id"] = np.array([teams.get(a) for a in columns["agent_id"]],
                                               dtype=object)
         for name in ("brand", "occurred_at", "subject", "transcript", "csat_raw",
@@ -461,46 +429,16 @@ def _write(ws: Workspace, rows: _Rows, good: np.ndarray, mapping: Mapping[str, s
         existing = _existing(conn, external_id)
         new = np.array([e not in existing for e in external_id], dtype=bool)
         uuids = np.array([existing.get(e) for e in external_id], dtype=object)
-        uuids[new] = _uuids(int(new.sum()))
+        uuids[new] = new_uuids(int(new.sum()))
         names = ["uuid", "external_id", *columns, "created_at", "updated_at"]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "updated_at"])
-        sql = (f"INSERT INTO interactions ({', '.join(names)}) "
-               f"VALUES ({', '.join('?' * len(names))}) "
-               f"ON CONFLICT(external_id) DO UPDATE SET {updates}")
         stamps = np.full(len(external_id), now, dtype=object)
         arrays = [uuids, external_id, *columns.values(), stamps, stamps]
         total = len(external_id)
         for begin in range(0, total, _WRITE_CHUNK):
             end = min(begin + _WRITE_CHUNK, total)
-            conn.executemany(sql, zip(*(a[begin:end].tolist() for a in arrays)))
+            writers.upsert_interactions(ws, names, zip(*(a[begin:end].tolist() for a in arrays)))
             check(start + (1 - start) * end / total)
     return int(new.sum()), int(total - new.sum())
-
-
-@contextmanager
-def _bulk_mode(conn, rows: int) -> Iterator[None]:
-    """Speed up a big write inside the transaction: a larger page cache and, when the import
-    writes at least as many rows as the table holds, its non-unique indexes dropped and
-    rebuilt at the end (a sort beats hundreds of thousands of scattered B-tree inserts; all
-    inside the transaction, so a crash or cancel rolls the indexes back too)."""
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
-    try:
-        indexes: list[tuple[str, str]] = []
-        if rows >= _BULK_MIN_ROWS:
-            present = conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
-            if rows >= present:
-                unique = {r[1] for r in conn.execute("PRAGMA index_list(interactions)") if r[2]}
-                indexes = [(name, sql) for name, sql in conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                    "AND tbl_name = 'interactions' AND sql IS NOT NULL") if name not in unique]
-                for name, _ in indexes:
-                    conn.execute(f'DROP INDEX "{name}"')
-        yield
-        for _, sql in indexes:
-            conn.execute(sql)
-    finally:
-        conn.execute(f"PRAGMA cache_size = {cache}")
 
 
 def _agent_teams(data: Mapping[str, np.ndarray], team_ids: Mapping[str, int]) -> dict[str, int]:
@@ -508,15 +446,5 @@ def _agent_teams(data: Mapping[str, np.ndarray], team_ids: Mapping[str, int]) ->
     if "team" not in data:
         return {}
     pairs = pd.DataFrame({"agent": data["agent"], "team": data["team"]}).dropna()
-    pairs = pairs.assign(key=pairs["agent"].map(_nocase)).drop_duplicates("key", keep="last")
-    return {k: team_ids[_nocase(t)] for k, t in zip(pairs["key"], pairs["team"])}
-
-
-def _uuids(count: int) -> list[str]:
-    """``count`` random UUID4 strings (as ``uuid.uuid4()``, in bulk for speed)."""
-    raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    h = raw.tobytes().hex()
-    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-"
-            f"{h[i + 20:i + 32]}" for i in range(0, 32 * count, 32)]
+    pairs = pairs.assign(key=pairs["agent"].map(nocase)).drop_duplicates("key", keep="last")
+    return {k: team_ids[nocase(t)] for k, t in zip(pairs["key"], pairs["team"])}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
-from ..storage.records import new_uuid, utc_now
+from ..storage import writers
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -96,12 +97,8 @@ class Interactions:
         row = self._ws.conn.execute("SELECT id FROM teams WHERE name = ?", (name,)).fetchone()
         if row:
             return row[0]
-        now = utc_now()
-        with self._ws.transaction() as conn:
-            return conn.execute(
-                "INSERT INTO teams (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                (new_uuid(), name, now, now),
-            ).lastrowid
+        with self._ws.transaction():
+            return writers.insert_team(self._ws, name)
 
     def ensure_agent(self, name: str, team: str | None = None) -> int:
         """The id of agent `name`, created if new (in `team` when given)."""
@@ -109,13 +106,9 @@ class Interactions:
         row = self._ws.conn.execute("SELECT id FROM agents WHERE name = ?", (name,)).fetchone()
         if row:
             return row[0]
-        now = utc_now()
-        with self._ws.transaction() as conn:
+        with self._ws.transaction():
             team_id = self.ensure_team(team) if team else None
-            return conn.execute(
-                "INSERT INTO agents (uuid, name, team_id, active, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
-                (new_uuid(), name, team_id, now, now),
-            ).lastrowid
+            return writers.insert_agent(self._ws, name, team_id)
 
     def rename_agent(self, old: str, new: str) -> None:
         new = _clean_name(new, "agent")
@@ -124,20 +117,21 @@ class Interactions:
             clash = conn.execute("SELECT id FROM agents WHERE name = ? AND id != ?", (new, agent_id)).fetchone()
             if clash:
                 raise QAGraderError(f"An agent named '{new}' already exists; merge the two instead.")
-            conn.execute("UPDATE agents SET name = ?, updated_at = ? WHERE id = ?", (new, utc_now(), agent_id))
+            writers.update_agents(self._ws, [agent_id], name=new)
 
-    def move_agent(self, name: str, team: str | None) -> None:
-        """Put an agent in `team` (created if new), or in no team. Past interactions keep the
-        team they were handled in."""
-        agent_id = self._agent_id(name)
-        with self._ws.transaction() as conn:
+    def move_agents(self, names: Sequence[str], team: str | None) -> None:
+        """Put agents in `team` (created if new), or in no team, in one transaction. Past
+        interactions keep the team they were handled in."""
+        agent_ids = [self._agent_id(name) for name in names]
+        with self._ws.transaction():
             team_id = self.ensure_team(team) if team else None
-            conn.execute("UPDATE agents SET team_id = ?, updated_at = ? WHERE id = ?", (team_id, utc_now(), agent_id))
+            writers.update_agents(self._ws, agent_ids, team_id=team_id)
 
-    def set_agent_active(self, name: str, active: bool) -> None:
-        agent_id = self._agent_id(name)
-        with self._ws.transaction() as conn:
-            conn.execute("UPDATE agents SET active = ?, updated_at = ? WHERE id = ?", (int(active), utc_now(), agent_id))
+    def set_agents_active(self, names: Sequence[str], active: bool) -> None:
+        """Activate or deactivate agents, in one transaction."""
+        agent_ids = [self._agent_id(name) for name in names]
+        with self._ws.transaction():
+            writers.update_agents(self._ws, agent_ids, active=int(active))
 
     def merge_agents(self, keep: str, duplicate: str) -> int:
         """Merge two spellings of one agent: `duplicate`'s interactions move to `keep` and the
@@ -145,11 +139,8 @@ class Interactions:
         keep_id, dup_id = self._agent_id(keep), self._agent_id(duplicate)
         if keep_id == dup_id:
             raise QAGraderError("Choose two different agents to merge.")
-        with self._ws.transaction() as conn:
-            moved = conn.execute("UPDATE interactions SET agent_id = ?, updated_at = ? WHERE agent_id = ?",
-                                 (keep_id, utc_now(), dup_id)).rowcount
-            conn.execute("DELETE FROM agents WHERE id = ?", (dup_id,))
-        return moved
+        with self._ws.transaction():
+            return writers.merge_agent_into(self._ws, dup_id, keep_id)
 
     def rename_team(self, old: str, new: str) -> None:
         new = _clean_name(new, "team")
@@ -159,7 +150,7 @@ class Interactions:
         with self._ws.transaction() as conn:
             if conn.execute("SELECT 1 FROM teams WHERE name = ? AND id != ?", (new, row[0])).fetchone():
                 raise QAGraderError(f"A team named '{new}' already exists.")
-            conn.execute("UPDATE teams SET name = ?, updated_at = ? WHERE id = ?", (new, utc_now(), row[0]))
+            writers.update_team(self._ws, row[0], name=new)
 
     def _agent_id(self, name: str) -> int:
         row = self._ws.conn.execute("SELECT id FROM agents WHERE name = ?", (name,)).fetchone()

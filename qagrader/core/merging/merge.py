@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import CancelledError, QAGraderError, WorkspaceError
 from ..grading.graders import ensure_graders, grader_key
-from ..storage.changes import MERGES
+from ..storage import writers
 from ..storage.files import OutputError, copy_database
-from ..storage.records import new_uuid, utc_now
+from ..storage.records import utc_now
 from . import tables  # noqa: F401  (registers the core tables' steps)
 from .report import MergeReport
 from .source import is_workspace_file, private_copy
@@ -251,9 +251,6 @@ def _log(ws: "Workspace", report: MergeReport, merged_by: str | None) -> None:
     grader = None
     if merged_by and merged_by.strip():
         grader = ensure_graders(ws, [merged_by])[grader_key(merged_by)]
-    merge_id = ws.conn.execute(
-        """INSERT INTO merge_log (uuid, merged_at, source, source_fingerprint, merged_by, summary, report)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        (new_uuid(), utc_now(), report.source, report.source_fingerprint, grader, report.summary(),
-         report.to_json())).lastrowid
-    ws.record(MERGES, [merge_id])
+    writers.insert_merge_log(ws, merged_at=utc_now(), source=report.source,
+                             source_fingerprint=report.source_fingerprint, merged_by=grader,
+                             summary=report.summary(), report=report.to_json())

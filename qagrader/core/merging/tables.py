@@ -6,30 +6,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import uuid as uuidlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
+from ..storage import writers
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
+from ..storage.writers import EVALUATION_COLUMNS
+from ..storage.writers import nocase as name_key  # names of people and teams match case-insensitively
 from .report import Conflict
 from .steps import MergeContext, MergeStep, register_step
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_MANY = 10_000
 # Conflict entries added to an evaluation's history get this namespace's uuid5 of the
 # evaluation and the losing version, so that both workspaces of a merge write the same entry.
 _CONFLICT_NAMESPACE = uuidlib.UUID("5b0f3c1e-8a39-4c1e-9d55-6a2f0e7c4b21")
-
-
-def name_key(name: str) -> str:
-    """What names of people and teams are matched by: SQLite's NOCASE (ASCII letters folded)."""
-    return name.translate(_ASCII_LOWER)
-
-
-def _record(ctx: MergeContext, kind: str, ids: Sequence[int]) -> None:
-    if ids:
-        ctx.ws.record(kind, None if len(ids) > _MANY else list(ids))
 
 
 def _later(theirs: tuple, mine: tuple) -> bool:
@@ -60,9 +51,7 @@ def _merge_named(ctx: MergeContext, table: str, kind: str, extras: tuple[str, ..
         values = [translate[c](v) if c in translate else v for c, v in zip(extras, values)]
         mine = by_uuid.get(uuid) or by_key.get(name_key(name))
         if mine is None:
-            local_id = conn.execute(
-                f"INSERT INTO main.{table} ({', '.join(columns[1:])}) VALUES ({', '.join('?' * (len(columns) - 1))})",
-                (uuid, name, *values, created_at, updated_at)).lastrowid
+            local_id = _insert_named(ctx, table, uuid, name, dict(zip(extras, values)), created_at, updated_at)
             mine = [local_id, uuid, name, *values, created_at, updated_at]
             by_uuid[uuid] = by_key[name_key(name)] = mine
             mapping[other_id] = local_id
@@ -80,9 +69,7 @@ def _merge_named(ctx: MergeContext, table: str, kind: str, extras: tuple[str, ..
                 ctx.report.notes.append(f"The {kind[:-1]} '{mine[2]}' was renamed '{name}' in the other "
                                         f"workspace, but another {kind[:-1]} here has that name; kept '{mine[2]}'.")
         if update:
-            sets = ", ".join(f"{c} = ?" for c in update)
-            conn.execute(f"UPDATE main.{table} SET {sets}, updated_at = ? WHERE id = ?",
-                         (*update.values(), updated_at, mine[0]))
+            _UPDATE_NAMED[table](ctx.ws, [mine[0]], now=updated_at, **update)
             if "name" in update:
                 by_key.pop(name_key(mine[2]), None)
                 by_key[name_key(name)] = mine
@@ -92,7 +79,22 @@ def _merge_named(ctx: MergeContext, table: str, kind: str, extras: tuple[str, ..
             changed.append(mine[0])
     ctx.report.add(kind, len(added))
     ctx.report.update(kind, len(changed))
-    _record(ctx, kind, added + changed)
+
+
+_UPDATE_NAMED = {"graders": writers.update_graders, "agents": writers.update_agents,
+                 "teams": lambda ws, ids, **values: writers.update_team(ws, ids[0], **values)}
+
+
+def _insert_named(ctx: MergeContext, table: str, uuid: str, name: str, values: dict, created_at: str,
+                  updated_at: str) -> int:
+    """A row of theirs new here, with its uuid and times, through the row writer of its table."""
+    if table == "graders":
+        return writers.insert_graders(ctx.ws, [name], emails=[values["email"]], uuids=[uuid], now=updated_at,
+                                      created_at=created_at)[name]
+    if table == "agents":
+        return writers.insert_agent(ctx.ws, name, values["team_id"], active=bool(values["active"]), uuid=uuid,
+                                    now=updated_at, created_at=created_at)
+    return writers.insert_team(ctx.ws, name, uuid=uuid, now=updated_at, created_at=created_at)
 
 
 def merge_graders(ctx: MergeContext) -> None:
@@ -149,9 +151,7 @@ def merge_scorecards(ctx: MergeContext) -> None:
                 else:
                     update["definition"] = definition
             if update:
-                sets = ", ".join(f"{c} = ?" for c in update)
-                conn.execute(f"UPDATE main.scorecards SET {sets}, updated_at = ? WHERE id = ?",
-                             (*update.values(), updated_at, local[0]))
+                writers.update_scorecard_version(ctx.ws, local[0], now=updated_at, **update)
                 changed.append(local[0])
             continue
         here = family_name.get(family)
@@ -172,16 +172,14 @@ def merge_scorecards(ctx: MergeContext) -> None:
                                     f"in as version {new_version}.")
             version = new_version
         taken.add((name_key(here), version))
-        local_id = conn.execute(
-            """INSERT INTO main.scorecards (uuid, family_uuid, name, version, definition, archived, created_at,
-               updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (uuid, family, here, version, definition, archived, created_at, updated_at)).lastrowid
+        local_id = writers.insert_scorecard(ctx.ws, family_uuid=family, name=here, version=version,
+                                            definition=definition, archived=bool(archived), uuid=uuid,
+                                            now=updated_at, created_at=created_at)
         mine[uuid] = [local_id, uuid, family, here, version, definition, archived, updated_at]
         mapping[other_id] = local_id
         added.append(local_id)
     ctx.report.add(SCORECARDS, len(added))
     ctx.report.update(SCORECARDS, len(changed))
-    _record(ctx, SCORECARDS, added + changed)
 
 
 # ---------------------------------------------------------------------------- interactions
@@ -243,22 +241,10 @@ def merge_interactions(ctx: MergeContext) -> None:
             kept = "theirs" if theirs_win else "this workspace's"
             ctx.report.conflicts.append(Conflict("interaction", external_id,
                                                  f"{'; '.join(what)}: kept {kept} (the later import)"))
-    columns = ", ".join(_CONTENT)
-    with _id_map(conn, "merge_new_interactions", ("local_id", "uuid", "agent_id", "team_id", "other_id"),
-                 inserts) as table:
-        conn.execute(
-            f"""INSERT INTO main.interactions (id, uuid, external_id, agent_id, team_id, {columns}, created_at,
-                updated_at)
-                SELECT m.local_id, m.uuid, o.external_id, m.agent_id, m.team_id, {', '.join(f'o.{c}' for c in _CONTENT)},
-                       o.created_at, o.updated_at
-                FROM {table} m JOIN other.interactions o ON o.id = m.other_id ORDER BY m.local_id""")
-    conn.executemany(
-        f"""UPDATE main.interactions SET ({columns}, updated_at) =
-            (SELECT {columns}, updated_at FROM other.interactions WHERE id = ?), agent_id = ?, team_id = ?
-            WHERE id = ?""", updates)
+    writers.copy_interactions(ctx.ws, "other", _CONTENT, inserts)
+    writers.update_interactions_from(ctx.ws, "other", _CONTENT, updates)
     ctx.report.add(INTERACTIONS, len(inserts))
     ctx.report.update(INTERACTIONS, len(updates))
-    _record(ctx, INTERACTIONS, [r[0] for r in inserts] + [r[3] for r in updates])
 
 
 # ----------------------------------------------------------------------------- evaluations
@@ -306,15 +292,12 @@ def merge_evaluations(ctx: MergeContext) -> None:
             continue
         differing.append((other_id, local_id, uuid, placed, theirs, ours, o_updated, l_updated))
 
-    columns = ", ".join(_EVALUATION_VALUES)
-    conn.executemany(
-        f"""INSERT INTO main.evaluations (id, uuid, interaction_id, scorecard_id, grader_id, {columns},
-            created_at, updated_at) VALUES ({', '.join('?' * (7 + width))})""", [r[:-1] for r in inserts])
-    with _id_map(conn, "merge_new_evaluations", ("local_id", "other_id"), [(r[0], r[-1]) for r in inserts]) as table:
-        conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
-                         SELECT m.local_id, k.skill, k.score FROM {table} m
-                         JOIN other.evaluation_skills k ON k.evaluation_id = m.other_id""")
-    conn.executemany("UPDATE main.evaluations SET updated_at = ? WHERE id = ?", newer_stamp)
+    order = ("id", "uuid", "interaction_id", "scorecard_id", "grader_id", *_EVALUATION_VALUES, "created_at",
+             "updated_at")
+    as_columns = operator.itemgetter(*(order.index(c) for c in EVALUATION_COLUMNS))
+    writers.insert_evaluations(ctx.ws, [as_columns(r) for r in inserts], ())
+    writers.copy_skill_scores(ctx.ws, "other", [(r[0], r[-1]) for r in inserts], replace=False)
+    writers.touch_evaluations(ctx.ws, newer_stamp)
 
     last_editor = _last_editors(ctx, differing)
     history_added = _merge_history(ctx)
@@ -338,14 +321,9 @@ def merge_evaluations(ctx: MergeContext) -> None:
         entry = _conflict_entry(uuid, loser, loser_at, winner_at)
         conflict_entries.append((entry[0], local_id, winner_at, entry[1], maker))
         conflicts.append((local_id, winner_at, loser_at, maker))
-    conn.executemany(
-        f"""UPDATE main.evaluations SET interaction_id = ?, scorecard_id = ?, grader_id = ?,
-            {', '.join(f'{c} = ?' for c in _EVALUATION_VALUES)}, updated_at = ? WHERE id = ?""", updates)
-    conn.executemany("DELETE FROM main.evaluation_skills WHERE evaluation_id = ?", [(i,) for i, _ in skill_sources])
-    with _id_map(conn, "merge_updated_evaluations", ("local_id", "other_id"), skill_sources) as table:
-        conn.execute(f"""INSERT INTO main.evaluation_skills (evaluation_id, skill, score)
-                         SELECT m.local_id, k.skill, k.score FROM {table} m
-                         JOIN other.evaluation_skills k ON k.evaluation_id = m.other_id""")
+    writers.update_evaluations(ctx.ws, updates, None, columns=("interaction_id", "scorecard_id", "grader_id",
+                                                                *_EVALUATION_VALUES, "updated_at"))
+    writers.copy_skill_scores(ctx.ws, "other", skill_sources, replace=True)
     described = _describe(ctx, [c[0] for c in conflicts])
     names = dict(conn.execute("SELECT id, name FROM main.graders"))
     for local_id, winner_at, loser_at, maker in conflicts:
@@ -357,27 +335,10 @@ def merge_evaluations(ctx: MergeContext) -> None:
         "SELECT uuid FROM main.evaluation_history WHERE uuid IN (SELECT value FROM json_each(?))",
         (json.dumps([e[0] for e in conflict_entries]),))}
     fresh = [e for e in conflict_entries if e[0] not in existing]
-    conn.executemany("INSERT INTO main.evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) "
-                     "VALUES (?, ?, ?, ?, ?)", fresh)
+    writers.add_history(ctx.ws, fresh)
     ctx.report.add(EVALUATIONS, len(inserts))
     ctx.report.update(EVALUATIONS, len(updated))
     ctx.report.add("history", history_added + len(fresh))
-    touched = [r[0] for r in inserts] + updated + [e[1] for e in fresh]
-    _record(ctx, EVALUATIONS, touched + [r[1] for r in newer_stamp])
-    if inserts:
-        _record(ctx, INTERACTIONS, sorted({r[2] for r in inserts}))
-
-
-@contextmanager
-def _id_map(conn, name: str, columns: tuple[str, ...], rows: list[tuple]) -> Iterator[str]:
-    """A temporary table of `rows` (the first column: the new local id), so that one INSERT ...
-    SELECT copies them all (much faster than one sub-select per row)."""
-    conn.execute(f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})")
-    conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", rows)
-    try:
-        yield f"temp.{name}"
-    finally:
-        conn.execute(f"DROP TABLE temp.{name}")
 
 
 def _same_version(theirs: tuple, ours: tuple) -> bool:
@@ -435,10 +396,7 @@ def _merge_history(ctx: MergeContext) -> int:
                                FROM other.evaluation_history o
                                WHERE NOT EXISTS (SELECT 1 FROM main.evaluation_history l WHERE l.uuid = o.uuid)
                                ORDER BY o.id""").fetchall()
-    ctx.conn.executemany(
-        "INSERT INTO main.evaluation_history (uuid, evaluation_id, saved_at, snapshot, editor_id) VALUES (?, ?, ?, ?, ?)",
-        [(u, evaluations[e], saved, snapshot, graders[g]) for u, e, saved, snapshot, g in rows])
-    _record(ctx, EVALUATIONS, sorted({evaluations[r[1]] for r in rows}))
+    writers.add_history(ctx.ws, [(u, evaluations[e], saved, snapshot, graders[g]) for u, e, saved, snapshot, g in rows])
     return len(rows)
 
 

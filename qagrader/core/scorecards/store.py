@@ -8,8 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
-from ..storage.records import new_uuid, utc_now
-from .model import Scorecard, read_scorecard_file, scorecard_from_dict, scorecard_from_json, scorecard_to_dict, scorecard_to_json
+from ..storage import writers
+from ..storage.records import new_uuid
+from .model import (
+    Scorecard,
+    read_scorecard_file,
+    scorecard_from_dict,
+    scorecard_from_json,
+    scorecard_to_dict,
+    scorecard_to_json,
+)
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -88,13 +96,19 @@ class Scorecards:
             "SELECT count(*) FROM evaluations WHERE scorecard_id = ?", (scorecard_id,)
         ).fetchone()[0]
 
+    def evaluation_counts(self) -> dict[str, int]:
+        """Evaluations (any status) per scorecard, every version counted: ``{family_uuid: n}``."""
+        return dict(self._ws.conn.execute(
+            """SELECT s.family_uuid, count(e.id) FROM scorecards s
+               LEFT JOIN evaluations e ON e.scorecard_id = s.id GROUP BY s.family_uuid""").fetchall())
+
     def save(self, card: Scorecard, family_uuid: str | None = None) -> SaveResult:
         """Save `card`. With `family_uuid` (editing an existing scorecard, possibly renamed) or a
         known name, updates the latest version in place if it has no evaluations, otherwise adds
         a version. Saving an identical definition changes nothing."""
-        definition = json.dumps(scorecard_to_dict(card), ensure_ascii=False, sort_keys=True)
-        now = utc_now()
-        with self._ws.transaction() as conn:
+        definition = definition_json(card)
+        ws = self._ws
+        with ws.transaction() as conn:
             latest = self._latest(family_uuid) if family_uuid else self._latest_by_name(card.name)
             clash = conn.execute(
                 "SELECT family_uuid FROM scorecards WHERE name = ? LIMIT 1", (card.name,)
@@ -102,28 +116,19 @@ class Scorecards:
             if clash and (latest is None or clash[0] != latest.family_uuid):
                 raise QAGraderError(f"A scorecard named '{card.name}' already exists; choose another name.")
             if latest is None:
-                conn.execute(
-                    """INSERT INTO scorecards (uuid, family_uuid, name, version, definition, archived,
-                       created_at, updated_at) VALUES (?, ?, ?, 1, ?, 0, ?, ?)""",
-                    (new_uuid(), new_uuid(), card.name, definition, now, now),
-                )
+                writers.insert_scorecard(ws, family_uuid=new_uuid(), name=card.name, version=1,
+                                         definition=definition)
                 return SaveResult(self.get(card.name), new_version=False, changed=True)
             if latest.name != card.name:
-                conn.execute("UPDATE scorecards SET name = ?, updated_at = ? WHERE family_uuid = ?",
-                             (card.name, now, latest.family_uuid))
-            old = json.dumps(scorecard_to_dict(latest.card), ensure_ascii=False, sort_keys=True)
-            if old == definition:
+                writers.update_scorecard_family(ws, latest.family_uuid, name=card.name)
+            if definition_json(latest.card) == definition:
                 return SaveResult(self.get(card.name), new_version=False, changed=latest.name != card.name)
             if self.evaluation_count(latest.id):
-                conn.execute(
-                    """INSERT INTO scorecards (uuid, family_uuid, name, version, definition, archived,
-                       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (new_uuid(), latest.family_uuid, card.name, latest.version + 1, definition,
-                     int(latest.archived), now, now),
-                )
+                writers.insert_scorecard(ws, family_uuid=latest.family_uuid, name=card.name,
+                                         version=latest.version + 1, definition=definition,
+                                         archived=latest.archived)
                 return SaveResult(self.get(card.name), new_version=True, changed=True)
-            conn.execute("UPDATE scorecards SET definition = ?, updated_at = ? WHERE id = ?",
-                         (definition, now, latest.id))
+            writers.update_scorecard_version(ws, latest.id, definition=definition)
             return SaveResult(self.get(card.name), new_version=False, changed=True)
 
     def import_json(self, text: str) -> SaveResult:
@@ -139,9 +144,8 @@ class Scorecards:
     def set_archived(self, name: str, archived: bool = True) -> None:
         """Archive (hide from grading) or restore every version of a scorecard."""
         family = self.get(name).family_uuid
-        with self._ws.transaction() as conn:
-            conn.execute("UPDATE scorecards SET archived = ?, updated_at = ? WHERE family_uuid = ?",
-                         (int(archived), utc_now(), family))
+        with self._ws.transaction():
+            writers.update_scorecard_family(self._ws, family, archived=int(archived))
 
     def delete(self, name: str) -> None:
         """Delete a scorecard that has never been used; one with grades must be archived instead."""
@@ -154,7 +158,7 @@ class Scorecards:
                 raise QAGraderError(
                     f"Scorecard '{name}' has {used} evaluations and cannot be deleted; archive it instead."
                 )
-            conn.execute("DELETE FROM scorecards WHERE family_uuid = ?", (family,))
+            writers.delete_scorecard_family(self._ws, family)
 
     def _latest(self, family_uuid: str) -> StoredScorecard | None:
         row = self._ws.conn.execute(
@@ -177,6 +181,12 @@ class Scorecards:
             version=data["version"], card=_card_cached(data["definition"]),
             archived=bool(data["archived"]), created_at=data["created_at"], updated_at=data["updated_at"],
         )
+
+
+def definition_json(card: Scorecard) -> str:
+    """A scorecard's definition as stored: canonical JSON (sorted keys), so that equal
+    definitions have equal text."""
+    return json.dumps(scorecard_to_dict(card), ensure_ascii=False, sort_keys=True)
 
 
 _CARD_CACHE: dict[str, Scorecard] = {}

@@ -2,7 +2,23 @@
 
 Every transaction records, per kind of record, the ids it wrote (`Workspace.record`); the
 workspace keeps the changes of committed transactions until someone takes them
-(`Workspace.take_changes`). A rolled-back transaction changes nothing and reports nothing.
+(`Workspace.take_changes`, or `Workspace.apply(operation)` which returns them with the
+operation's value). A rolled-back transaction (or savepoint) changes nothing and reports nothing.
+
+The row writers (`writers`) record, and nothing else does. What each kind's ids mean:
+
+- TEAMS, AGENTS, SCORECARDS: the rows inserted, updated or deleted (a scorecard rename or
+  archive writes every version of it). Renaming an agent or team records only that row:
+  a screen that shows agent or team names elsewhere (the browser's rows) refreshes them on
+  these kinds.
+- EVALUATIONS: the evaluations inserted, updated or deleted, with their skill scores and
+  history (which belong to them).
+- INTERACTIONS: the interactions inserted, updated or moved to another agent, *and* those
+  whose evaluations were written: an interaction's graded state, score and grader derive from
+  its evaluations, so saving one evaluation records EVALUATIONS {its id} and INTERACTIONS {its
+  interaction's id}, and the browser refreshes just that row.
+- `None` instead of ids: the interaction import's upserts (a bulk write) and any write of more
+  than `writers.MANY` rows: treat every record of the kind as changed.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ Writers raise `OutputError` (a `QAGraderError`) naming the target, never the tem
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sqlite3
 import stat
@@ -30,14 +29,9 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import QAGraderError
+from .names import BACKUP_INFIXES, TEMP_NAME, TEMP_SUFFIX
 
-TEMP_SUFFIX = ".qagrader-part"
 STALE_AFTER_S = 24 * 3600
-BACKUP_INFIX = ".before-migration-"
-# every kind of backup kept beside a workspace (merging keeps `.before-merge-` ones)
-BACKUP_INFIXES: tuple[str, ...] = (BACKUP_INFIX, ".before-merge-")
-_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX)
-                        + r"(?:-journal|-wal|-shm)?$")
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 _protected: dict[Path, int] = {}  # open workspaces (resolved) -> how many times opened
@@ -66,27 +60,6 @@ def unprotect(workspace: str | os.PathLike) -> None:
         _protected[key] = count
     else:
         _protected.pop(key, None)
-
-
-def backup_name(workspace: Path, stamp: str) -> Path:
-    """Where the backup of `workspace` taken before a migration at `stamp` goes."""
-    return workspace.with_name(f"{workspace.stem}{BACKUP_INFIX}{stamp}{workspace.suffix}")
-
-
-def backups_of(workspace: str | os.PathLike) -> list[Path]:
-    """Complete backups of `workspace` next to it, newest first."""
-    path = Path(workspace)
-    try:
-        found = [p for infix in BACKUP_INFIXES
-                 for p in path.parent.glob(f"{glob_escape(path.stem)}{infix}*{glob_escape(path.suffix)}")
-                 if p.is_file() and not _TEMP_NAME.match(p.name)]
-        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return []
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def check_output(target: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
@@ -295,7 +268,7 @@ def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        match = _TEMP_NAME.match(entry.name)
+        match = TEMP_NAME.match(entry.name)
         if not match:
             continue
         try:
@@ -306,11 +279,6 @@ def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
         except OSError:
             continue
     return removed
-
-
-def is_temp_file(path: str | os.PathLike) -> bool:
-    """True for the name of one of our temporary files (finished or not)."""
-    return _TEMP_NAME.match(Path(path).name) is not None
 
 
 def temp_path(path: Path) -> Path:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
@@ -25,9 +26,10 @@ from ..faults import (
 )
 from .changes import Changes
 from .files import (
-    OutputError, backup_name, check_folder, copy_database, protect, remove_stale_temps, temp_path,
+    OutputError, check_folder, copy_database, protect, remove_stale_temps, temp_path,
     unprotect,
 )
+from .names import backup_name
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -65,7 +67,8 @@ class Workspace:
         self.busy_timeout_s = busy_timeout() if busy_timeout_s is None else busy_timeout_s
         self._closed = False
         self._db: Database | None = None
-        self._pending = Changes()  # recorded by the open transaction
+        self._pending: dict[str, set[int] | None] = {}  # recorded by the open transaction, by kind
+        self._depth = 0  # open transaction() blocks
         self._committed = Changes()  # committed since the last take_changes()
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
@@ -181,32 +184,49 @@ class Workspace:
         """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front; while another
         program holds it, the write waits with backoff up to `busy_timeout_s`, then raises
         `WorkspaceBusy` with nothing changed. Nested calls use savepoints."""
-        if self.conn.in_transaction:
-            with _savepoint(self):
-                yield self.conn
-            return
-        self._begin_immediate()
-        self._pending = Changes()
+        self._depth += 1
         try:
-            yield self.conn
-        except BaseException as error:
-            self._pending = Changes()
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if is_busy(error):
-                raise WorkspaceBusy(busy_message(self.path)) from error
-            raise
-        else:
+                recorded = {kind: None if ids is None else set(ids) for kind, ids in self._pending.items()}
+                try:
+                    with _savepoint(self.conn):
+                        yield self.conn
+                except BaseException:
+                    self._pending = recorded  # the savepoint rolled back: so did what it recorded
+                    raise
+                return
+            self._begin_immediate()
+            self._pending = {}
             try:
-                self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if is_busy(error):
-                    raise WorkspaceBusy(busy_message(self.path)) from error
+                yield self.conn
+            except BaseException as error:
+                self._abandon(error)
                 raise
-            self._committed = self._committed | self._pending
-            self._pending = Changes()
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.OperationalError as error:
+                    self._abandon(error)
+                    raise
+                self._committed = self._committed | Changes(MappingProxyType(
+                    {kind: None if ids is None else frozenset(ids) for kind, ids in self._pending.items()}))
+                self._pending = {}
+        finally:
+            self._depth -= 1
+
+    def _abandon(self, error: BaseException) -> None:
+        """Roll the open transaction back with what it recorded; a lock held too long by
+        another program becomes `WorkspaceBusy`."""
+        self._pending = {}
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if is_busy(error):
+            raise WorkspaceBusy(busy_message(self.path)) from error
+
+    @property
+    def writing(self) -> bool:
+        """True inside a `transaction()` block (where row writers may run)."""
+        return self._depth > 0
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting up to the budget. SQLite's busy handler waits with
@@ -228,9 +248,14 @@ class Workspace:
     def record(self, kind: str, ids=None) -> None:
         """Note, inside a transaction, that records of `kind` (these ids, or any) were written.
         Reported by `take_changes()` once the transaction commits."""
-        if not self.conn.in_transaction:
+        if not self.writing:
             raise RuntimeError("record() outside a transaction")
-        self._pending = self._pending | Changes.of(kind, ids)
+        if kind in self._pending and self._pending[kind] is None:
+            return
+        if ids is None:
+            self._pending[kind] = None
+        else:
+            self._pending.setdefault(kind, set()).update(ids)  # type: ignore[union-attr]
 
     def take_changes(self) -> Changes:
         """What the transactions committed on this connection changed since the last call."""
@@ -395,18 +420,16 @@ _SAVEPOINTS = itertools.count(1)
 
 
 @contextmanager
-def _savepoint(ws: Workspace) -> Iterator[None]:
-    """A transaction nested in another: a savepoint, rolled back alone when its block fails
-    (with what it recorded). Plain SQL, so that writing never needs sqlite-utils (and with it
-    pandas, which sqlite-utils imports when installed)."""
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A transaction nested in another: a savepoint, rolled back alone when its block fails.
+    Plain SQL, so that writing never needs sqlite-utils (and with it pandas, which sqlite-utils
+    imports when installed)."""
     name = f"qagrader_{next(_SAVEPOINTS)}"
-    recorded = ws._pending
-    ws.conn.execute(f"SAVEPOINT {name}")
+    conn.execute(f"SAVEPOINT {name}")
     try:
         yield
     except BaseException:
-        ws.conn.execute(f"ROLLBACK TO {name}")
-        ws.conn.execute(f"RELEASE {name}")
-        ws._pending = recorded
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
         raise
-    ws.conn.execute(f"RELEASE {name}")
+    conn.execute(f"RELEASE {name}")

@@ -15,24 +15,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qagrader.analysis import AnalysisResult
+    from qagrader.analysis.dataset import FilterOptions
     from qagrader.core.storage.workspace import Workspace
 
 FilterValues = Mapping[str, Any]
 """Keyword arguments of `AnalysisFilters` (None = no restriction)."""
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """What the filter combos offer: the values present on submitted evaluations."""
-
-    channels: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-    agents: tuple[tuple[str, str], ...] = ()  # (agent, team)
-    brands: tuple[str, ...] = ()
-    scorecards: tuple[str, ...] = ()
-    graders: tuple[str, ...] = ()
-    first_day: str | None = None  # ISO date of the earliest evaluation
-    last_day: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,50 +40,11 @@ class Computed:
     n_with_csat: int                # ... of which with a CSAT survey
     result: "AnalysisResult | FirstLook | None"
     problem: str = ""               # a filter that cannot be used, in plain words
-    options: FilterOptions | None = field(default=None)
+    options: "FilterOptions | None" = field(default=None)
 
     @property
     def complete(self) -> bool:
         return self.result is not None and not isinstance(self.result, FirstLook)
-
-
-_SUBMITTED = "e.status = 'submitted' AND e.calibration = 0"
-
-_OPTIONS_QUERY = f"""
-SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, g.name
-FROM evaluations e
-JOIN interactions i ON i.id = e.interaction_id
-JOIN graders g ON g.id = e.grader_id
-JOIN scorecards s ON s.id = e.scorecard_id
-LEFT JOIN agents a ON a.id = i.agent_id
-LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)
-WHERE {_SUBMITTED}
-"""
-
-
-def _sorted(values: set) -> tuple[str, ...]:
-    return tuple(sorted((str(v) for v in values if v not in (None, "")), key=str.casefold))
-
-
-def load_options(ws: "Workspace") -> FilterOptions:
-    """The filter values present on submitted, non-calibration evaluations."""
-    rows = ws.conn.execute(_OPTIONS_QUERY).fetchall()
-    columns = list(zip(*rows)) if rows else [()] * 6
-    agents = {(a, t or "(no team)") for _, t, a, *_ in rows if a}
-    first, last = ws.conn.execute(
-        "SELECT min(substr(COALESCE(i.occurred_at, e.submitted_at), 1, 10)), "
-        "max(substr(COALESCE(i.occurred_at, e.submitted_at), 1, 10)) "
-        f"FROM evaluations e JOIN interactions i ON i.id = e.interaction_id WHERE {_SUBMITTED}"
-    ).fetchone()
-    return FilterOptions(
-        channels=_sorted(set(columns[0])), teams=_sorted(set(columns[1])),
-        agents=tuple(sorted(agents, key=lambda p: (p[0].casefold(), p[1].casefold()))),
-        brands=_sorted(set(columns[3])), scorecards=_sorted(set(columns[4])),
-        graders=_sorted(set(columns[5])), first_day=first, last_day=last)
-
-
-def submitted_count(ws: "Workspace") -> int:
-    return ws.conn.execute(f"SELECT count(*) FROM evaluations e WHERE {_SUBMITTED}").fetchone()[0]
 
 
 def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
@@ -107,13 +55,13 @@ def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
 
     Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
     from qagrader.analysis import AnalysisCancelled, AnalysisFilters, load_skill_frame, run_analysis
-    from qagrader.analysis.dataset import FilterError
+    from qagrader.analysis.dataset import FilterError, filter_options, submitted_count
 
     def check() -> None:
         if cancelled():
             raise AnalysisCancelled("The analysis was cancelled.")
 
-    options = load_options(ws) if with_options else None
+    options = filter_options(ws) if with_options else None
     total = submitted_count(ws)
     check()
     progress(0.05)

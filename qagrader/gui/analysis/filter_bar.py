@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QLabel, QPushButton, QWidget
 
-from .compute import FilterOptions
+if TYPE_CHECKING:  # the analysis package loads pandas: imported by the worker, not here
+    from qagrader.analysis.dataset import FilterOptions
 
 ALL = "All"
 ANY = "any"
@@ -37,7 +38,7 @@ class FilterBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.options = FilterOptions()
+        self.options: FilterOptions | None = None  # until the first run tells
         self.date_from = _date_edit("First day analysed (interaction date)")
         self.date_to = _date_edit("Last day analysed, inclusive")
         self.combos: dict[str, QComboBox] = {}
@@ -127,7 +128,7 @@ class FilterBar(QWidget):
 
     def _set_date_range(self) -> None:
         """'any' sits one day before the first evaluation, so the calendar opens near the data."""
-        first = QDate.fromString(self.options.first_day or "", "yyyy-MM-dd")
+        first = QDate.fromString((self.options.first_day if self.options else None) or "", "yyyy-MM-dd")
         floor = first.addDays(-1) if first.isValid() else NO_DATE
         for edit in (self.date_from, self.date_to):
             was_any = edit.date() == edit.minimumDate()
@@ -154,7 +155,7 @@ class FilterBar(QWidget):
     def _fill_agents(self) -> None:
         """Agents of the chosen team only (all agents when no team is chosen)."""
         team = self.combos["teams"].currentData()
-        agents = [(a, t) for a, t in self.options.agents if team is None or t == team]
+        agents = [(a, t) for a, t in (self.options.agents if self.options else ()) if team is None or t == team]
         names = [a for a, _ in agents]
         labels = [a if team is not None else f"{a} ({t})" for a, t in agents]
         self._fill(self.combos["agents"], names, labels)

@@ -504,12 +504,8 @@ class GradingView(QWidget):
         """Reopen the grader's most recent unsubmitted draft (after a crash or a restart)."""
         if self.ws is None:
             return False
-        row = self.ws.conn.execute(
-            "SELECT interaction_id, updated_at FROM evaluations WHERE grader_id = (SELECT id FROM graders "
-            "WHERE name = ?) AND status = 'draft' "
-            "AND calibration = 0 ORDER BY updated_at DESC LIMIT 1", (settings.grader_name(),)
-        ).fetchone()
-        if row is None or not self.open_interaction(row[0]):
+        draft = self.ws.evaluations.latest_draft(settings.grader_name())
+        if draft is None or not self.open_interaction(draft.interaction_id):
             return False
-        self.saved_label.setText(f"Restored your draft from {local_time(row[1])}.")
+        self.saved_label.setText(f"Restored your draft from {local_time(draft.updated_at)}.")
         return True

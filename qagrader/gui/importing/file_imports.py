@@ -58,6 +58,7 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
     result, or every problem with the option to import only the good rows. Returns True when
     anything was written."""
     from qagrader.core.importing.evaluations import import_evaluations
+    from qagrader.gui.grading.settings import grader_name
 
     if path is None:
         path, _ = QFileDialog.getOpenFileName(parent, "Import evaluations", str(Path.home()),
@@ -65,12 +66,13 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
         if not path:
             return False
     path = Path(path)
+    editor = grader_name() or None  # whoever imports is who edits the submitted evaluations it changes
     skip = False
     while True:
         def run(progress, cancelled, skip=skip):
             worker = ws.reopen()
             try:
-                return import_evaluations(worker, path, skip_bad_rows=skip, progress=progress,
+                return import_evaluations(worker, path, skip_bad_rows=skip, editor=editor, progress=progress,
                                           cancelled=cancelled)
             finally:
                 worker.close()

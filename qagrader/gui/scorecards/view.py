@@ -125,10 +125,7 @@ class ScorecardsView(QWidget):
             return
         current = self.current()
         keep = current.family_uuid if current else self.editor.family_uuid
-        self._counts = dict(self.ws.conn.execute(
-            """SELECT s.family_uuid, count(e.id) FROM scorecards s
-               LEFT JOIN evaluations e ON e.scorecard_id = s.id GROUP BY s.family_uuid"""
-        ).fetchall())
+        self._counts = self.ws.scorecards.evaluation_counts()
         cards = self.ws.scorecards.list(include_archived=self.show_archived.isChecked())
         self.list.blockSignals(True)
         self.list.clear()
