@@ -31,7 +31,6 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self._tasks = Tasks(self)
         self.last_path: Path | None = None
-        self.last_count: int | None = None
         self._path_edited = False
         self._build()
         self._load_choices()
@@ -244,7 +243,7 @@ class ExportDialog(QDialog):
     def _done(self, out: Path, count: int | None) -> None:
         self._running(False)
         self.progress.setValue(1000)
-        self.last_path, self.last_count = out, count
+        self.last_path = out
         what = (f"{count:,} evaluation{'s' if count != 1 else ''}" if count is not None
                 else f"scorecard '{self.scorecard_choice.currentData()}'")
         if count is not None and not self.wide_radio.isChecked():

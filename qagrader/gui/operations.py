@@ -9,9 +9,9 @@ the operation's transaction). Screens subscribe to `changed` and refresh only th
 `CollectionOp` and `operation_did_execute`). Opening another workspace is announced as
 `Changes.everything()`.
 
-While another program holds the write lock, a write waits (the core's busy wait), then is
-tried again with backoff, and the writes after it wait their turn: nothing is reordered and
-nothing is dropped. `state_changed` tells the GUI whenever the writes not saved yet change, so
+While another program holds the write lock, a write waits (a short attempt: the writer's
+connection waits `ATTEMPT_S` for the lock), then is tried again with backoff, and the writes
+after it wait their turn: nothing is reordered and nothing is dropped. `state_changed` tells the GUI whenever the writes not saved yet change, so
 that screens can say so honestly (`pending`, `waiting_since`, `blocked`).
 """
 
@@ -23,41 +23,34 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from qagrader.core.errors import CancelledError, QAGraderError, WorkspaceBusy
+from qagrader.core.faults import busy_message
+from qagrader.core.faults import is_busy as is_sqlite_busy
 from qagrader.core.storage.changes import Changes
-
-if TYPE_CHECKING:
-    from qagrader.core.storage.workspace import Workspace
+from qagrader.core.storage.workspace import Workspace, busy_timeout
 
 log = logging.getLogger(__name__)
-BACKOFF_S: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
+ATTEMPT_S = 1.0
+"""How long one attempt of a write waits for another program's lock (short, so that the writer
+stays able to say so, to retry in order, and to stop at once when the writes are discarded)."""
+BACKOFF_S: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8)
 """Pauses between attempts of a write that found the workspace busy (then the last, again)."""
-RETRY_FOR_S = 30.0
-"""How long a write the user waits on keeps trying before it fails as busy (None: until saved)."""
 
 
 def is_busy(error: BaseException) -> bool:
     """True when `error` means another program holds the workspace's write lock."""
-    if isinstance(error, WorkspaceBusy):
-        return True
-    name = str(getattr(error, "sqlite_errorname", ""))  # SQLite's own error, raised as it is
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-
-
-def busy_error(ws: "Workspace") -> WorkspaceBusy:
-    return WorkspaceBusy(f"{ws.path} is busy: another QA Grader or program is writing to it. "
-                         f"Try again in a moment; nothing was changed.")
+    return isinstance(error, WorkspaceBusy) or is_sqlite_busy(error)
 
 
 class Write:
     """One write asked for: the operation, its callbacks, and where it stands."""
 
-    def __init__(self, ws: "Workspace", operation: Callable[..., Any], args: tuple, kwargs: dict, *,
+    def __init__(self, ws: Workspace, operation: Callable[..., Any], args: tuple, kwargs: dict, *,
                  done: Callable[[Any], None] | None, failed: Callable[[BaseException], None] | None,
                  cancelled: Callable[[], None] | None, progress: Callable[[float], None] | None,
                  owner: QObject | None, retry_for: float | None):
@@ -116,7 +109,7 @@ class _Relay(QObject):
 class _Writer(threading.Thread):
     """Runs one workspace's writes, in order, on a connection of its own."""
 
-    def __init__(self, ws: "Workspace", relay: _Relay):
+    def __init__(self, ws: Workspace, relay: _Relay):
         super().__init__(name=f"qagrader-writer-{ws.path.name}", daemon=True)
         self.ws = ws
         self.relay = relay
@@ -165,7 +158,7 @@ class _Writer(threading.Thread):
                 else:
                     if worker is None:
                         try:
-                            worker = self.ws.reopen()
+                            worker = Workspace.open(self.ws.path, create=False, busy_timeout_s=ATTEMPT_S)
                         except Exception as error:  # e.g. the file was moved away
                             self.relay.failed.emit(write, error, Changes())
                             self._pop(write)
@@ -181,7 +174,7 @@ class _Writer(threading.Thread):
             if self.jobs and self.jobs[0] is write:
                 self.jobs.popleft()
 
-    def _run(self, worker: "Workspace", write: Write) -> None:
+    def _run(self, worker: Workspace, write: Write) -> None:
         started = time.monotonic()
         kwargs = dict(write.kwargs)
         if write.on_progress is not None:
@@ -202,7 +195,7 @@ class _Writer(threading.Thread):
                     return
                 within = write.retry_for is None or time.monotonic() - started < write.retry_for
                 if not within or write.is_cancelled:
-                    self.relay.failed.emit(write, busy_error(self.ws), changes)
+                    self.relay.failed.emit(write, WorkspaceBusy(busy_message(self.ws.path)), changes)
                     return
                 self.relay.waiting.emit(write, error)
                 delay = BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
@@ -236,21 +229,25 @@ class Operations(QObject):
 
     # ------------------------------------------------------------------ writing
 
-    def run(self, ws: "Workspace", operation: Callable[..., Any], *args: Any,
+    def run(self, ws: Workspace, operation: Callable[..., Any], *args: Any,
             done: Callable[[Any], None] | None = None,
             failed: Callable[[BaseException], None] | None = None,
             cancelled: Callable[[], None] | None = None,
             progress: Callable[[float], None] | None = None,
-            owner: QObject | None = None, retry_for: float | None = RETRY_FOR_S, **kwargs: Any) -> Write:
+            owner: QObject | None = None, until_saved: bool = False, retry_for: float | None = None,
+            **kwargs: Any) -> Write:
         """Run `operation(writer_ws, *args, **kwargs)` after the writes asked for before it.
 
         Callbacks run on the GUI thread, unless `owner` (or the QObject a callback is a method
         of) is gone by then: `done(value)`, `failed(error)` (default: shown in a message box),
         `cancelled()`. With `progress`, the operation also gets `progress=` and `cancelled=`.
-        A busy workspace is tried again, with backoff, for `retry_for` seconds (None: until
-        it is saved or discarded), then fails with one clear line."""
+        A busy workspace is tried again, with backoff, for `retry_for` seconds (default: the
+        core's busy budget, `busy_timeout()`), then the write fails with the core's one-line
+        `WorkspaceBusy` message; with `until_saved` (a grader's answers) it is tried until it
+        is saved or the user discards it."""
+        budget = None if until_saved else busy_timeout() if retry_for is None else retry_for
         write = Write(ws, operation, args, kwargs, done=done, failed=failed, cancelled=cancelled,
-                      progress=progress, owner=owner, retry_for=retry_for)
+                      progress=progress, owner=owner, retry_for=budget)
         self._pending[write.id] = write
         self._writer(ws).submit(write)
         self.state_changed.emit()
@@ -260,7 +257,7 @@ class Operations(QObject):
         """Tell every screen that `changes` happened (e.g. everything: a workspace was opened)."""
         self.changed.emit(changes)
 
-    def _writer(self, ws: "Workspace") -> _Writer:
+    def _writer(self, ws: Workspace) -> _Writer:
         writer = self._writers.get(ws)
         if writer is None:
             writer = self._writers[ws] = _Writer(ws, self._relay)
@@ -269,26 +266,26 @@ class Operations(QObject):
 
     # ------------------------------------------------------------------ what is not saved yet
 
-    def pending(self, ws: "Workspace | None" = None) -> list[Write]:
+    def pending(self, ws: Workspace | None = None) -> list[Write]:
         """The writes not finished yet (of `ws`, or of every workspace), oldest first."""
         return [w for w in self._pending.values() if ws is None or w.ws is ws]
 
-    def blocked(self, ws: "Workspace | None" = None) -> bool:
+    def blocked(self, ws: Workspace | None = None) -> bool:
         """True while a write (of `ws`) waits for another program to release the workspace."""
         return any(ws is None or self._pending[i].ws is ws for i in self._blocked)
 
-    def waiting_since(self, ws: "Workspace | None" = None) -> float | None:
+    def waiting_since(self, ws: Workspace | None = None) -> float | None:
         """`time.monotonic()` when the oldest write not saved yet was asked for, or None."""
         pending = self.pending(ws)
         return min(w.queued_at for w in pending) if pending else None
 
-    def retry_now(self, ws: "Workspace") -> None:
+    def retry_now(self, ws: Workspace) -> None:
         """Try a write that waits for the lock again now instead of after its pause."""
         writer = self._writers.get(ws)
         if writer is not None:
             writer.retry_now()
 
-    def settle(self, ws: "Workspace | None" = None, timeout_s: float | None = None) -> bool:
+    def settle(self, ws: Workspace | None = None, timeout_s: float | None = None) -> bool:
         """Keep the GUI painting until every write (of `ws`) has finished, or `timeout_s` has
         passed; True when nothing is pending."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -309,7 +306,7 @@ class Operations(QObject):
             self.state_changed.disconnect(loop.quit)
         return not self.pending(ws)
 
-    def close(self, ws: "Workspace", *, discard: bool = False) -> None:
+    def close(self, ws: Workspace, *, discard: bool = False) -> None:
         """Stop `ws`'s writer once its writes are done (`discard`: drop the ones not done yet;
         their callbacks do not run). The writer closes its connection when it ends."""
         writer = self._writers.pop(ws, None)

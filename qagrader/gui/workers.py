@@ -50,6 +50,11 @@ class _Running(QObject):
 _RUNNING = _Running()
 
 
+def running() -> int:
+    """Tasks started and not let go yet: while non-zero, signals they emitted may still come."""
+    return len(_RUNNING.tasks)
+
+
 class TaskSignals(QObject):
     progress = Signal(float)
     finished = Signal(object)  # the function's return value

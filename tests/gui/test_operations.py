@@ -82,7 +82,7 @@ def test_a_busy_workspace_is_tried_again_with_backoff_and_the_order_is_kept(qtbo
 
     ops.state_changed.connect(note)
     try:
-        first = ops.run(workspace, busy_twice, retry_for=None)
+        first = ops.run(workspace, busy_twice, until_saved=True)
         second = ops.run(workspace, add_team, "Second")
         qtbot.waitUntil(lambda: second.finished, timeout=TIMEOUT)
     finally:

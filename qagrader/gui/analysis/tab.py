@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagrader.core.storage.changes import KINDS, Changes
 from qagrader.gui.messages import show_error
+from qagrader.gui.operations import operations
+from qagrader.gui.when_shown import ReloadWhenShown
 from qagrader.gui.workers import Task, Tasks
 
 from . import captions
@@ -89,6 +92,7 @@ class AnalysisTab(QWidget):
         self._tasks = Tasks(self)
         self._relay: _Relay | None = None  # the current run's first look, while it waits
         self._running_filters: dict | None = None
+        self._reload = ReloadWhenShown(self, lambda: self.recompute(with_options=True))
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
@@ -142,6 +146,7 @@ class AnalysisTab(QWidget):
             layout.addLayout(wrap)
         layout.addWidget(self.stack, 1)
         self._show_message(captions.NO_WORKSPACE, reset=False)
+        operations().changed.connect(self.apply_changes)
 
     def _busy_widget(self) -> QWidget:
         widget = QWidget()
@@ -161,32 +166,31 @@ class AnalysisTab(QWidget):
     # ------------------------------------------------------------------ screen protocol
 
     def set_workspace(self, ws: "Workspace | None") -> None:
-        """Analyse `ws` (None: nothing open); the filter choices are reloaded from it."""
+        """Analyse `ws` (None: nothing open) from the `Changes.everything()` that follows."""
         self._release_first_look()
         self._tasks.cancel()
         self._running_filters = None
+        self._reload.forget()
         self.ws = ws
         self.computed = None
-        if ws is None:
-            self._show_message(captions.NO_WORKSPACE, reset=False)
-            return
-        self.recompute(with_options=True)
-        QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
+        self._show_message(captions.NO_WORKSPACE if ws is None else captions.LOADING, reset=False)
 
-    def refresh(self) -> None:
-        """The screen is shown again or the data changed: reload (unless a run that started
-        for these very filters is still going) and re-read the blind-grading setting."""
-        if self.ws is None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Graded data changed: analyse again (with fresh filter choices) now if the tab is on
+        screen or has shown nothing yet, else when it is next shown."""
+        if self.ws is None or not changes.touches(*KINDS):
             return
-        if self._running_filters is not None and self._running_filters == self.filter_bar.values():
-            return
-        self.recompute(with_options=True)
+        first = self.computed is None and not self.is_busy()
+        self._reload.request(now=first)
+        if first:
+            QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
 
     # ------------------------------------------------------------------ running
 
     def recompute(self, *, with_options: bool = False) -> Task | None:
         """Start the analysis of the current filters now (cancelling any older run)."""
         self._debounce.stop()
+        self._reload.forget()
         if self.ws is None:
             return None
         filters = self.filter_bar.values()
@@ -287,6 +291,3 @@ class AnalysisTab(QWidget):
         self.simpson_banner.hide()
         self.blind_banner.hide()
         self.stack.setCurrentIndex(1)
-
-    def current_page(self) -> Page:
-        return self.tabs.currentWidget()  # type: ignore[return-value]

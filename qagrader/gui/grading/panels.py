@@ -176,3 +176,34 @@ class EmptyPage(QWidget):
         self.heading.setText(heading)
         self.text.setText(text)
         self.button.setVisible(can_start)
+
+
+class UnsavedBanner(QFrame):
+    """Says plainly that answers are not saved yet while the workspace is busy, with Retry now."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("unsaved")
+        self.text = QLabel("")
+        self.text.setObjectName("unsavedText")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.button = QPushButton("Retry now")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.setToolTip("Try to save at once instead of after the next pause")
+        self.button.clicked.connect(self.retry)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def show_waiting(self, changes: int, blocked: bool) -> None:
+        what = f"{changes} change{'s' if changes != 1 else ''}"
+        why = ("the workspace is busy: another QA Grader or program is writing to it" if blocked
+               else "the workspace has not answered yet (another program may be writing to it)")
+        self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} stay here and will be saved, in "
+                          f"order, as soon as it is free. Retrying…")
+        self.show()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizardPage,
 )
 
+from qagrader.gui.operations import Write, operations
 from qagrader.gui.workers import Tasks
 
 from .problems import ProblemsView
@@ -72,9 +74,9 @@ class DryRunPage(QWizardPage):
         self.progress.setValue(0)
         self.progress.show()
         self.summary.setText("Checking every row…")
-        self.tasks.read(self.wiz.ws, _importing(self.wiz.preview.path, self.wiz.import_options(dry_run=True)),
-                         done=self._done, failed=self._failed,
-                         progress=lambda f: self.progress.setValue(int(f * 1000)))
+        check = partial(_import, path=self.wiz.preview.path, options=self.wiz.import_options(dry_run=True))
+        self.tasks.read(self.wiz.ws, check, done=self._done, failed=self._failed,
+                        progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     def cleanupPage(self) -> None:
@@ -135,7 +137,8 @@ class DryRunPage(QWizardPage):
 
 
 class ImportPage(QWizardPage):
-    """Writes the interactions in a worker, with progress and Cancel."""
+    """Writes the interactions through `operations` (off the GUI thread), with progress and
+    Cancel."""
 
     def __init__(self, wizard: "InteractionImportWizard"):
         super().__init__()
@@ -160,7 +163,7 @@ class ImportPage(QWizardPage):
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         layout.addStretch(1)
-        self.tasks = Tasks(self)
+        self.write: Write | None = None
         self.report = None
         self.finished = False
 
@@ -172,18 +175,19 @@ class ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.retry_button.hide()
         self.result.setText("Importing…")
-        self.tasks.read(self.wiz.ws, _importing(self.wiz.preview.path, self.wiz.import_options(dry_run=False)),
-                         done=self._done, failed=self._failed, cancelled=self._cancelled,
-                         progress=lambda f: self.progress.setValue(int(f * 1000)))
+        self.write = operations().run(
+            self.wiz.ws, _import, self.wiz.preview.path, self.wiz.import_options(dry_run=False), owner=self,
+            done=self._done, failed=self._failed, cancelled=self._cancelled,
+            progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     @property
     def running(self) -> bool:
-        return self.tasks.running and not self.finished
+        return self.write is not None and not self.write.finished
 
     def cancel(self) -> None:
-        if self.tasks.running:
-            self.tasks.stop()
+        if self.running:
+            self.write.cancel()
             self.cancel_button.setEnabled(False)
             self.result.setText("Cancelling…")
 
@@ -221,12 +225,8 @@ class ImportPage(QWizardPage):
         return self.finished
 
 
-def _importing(path, options):
-    """The import of `path` (a dry run or the real one) as a task body for a workspace."""
+def _import(ws, path, options, *, progress, cancelled):
+    """The import of `path`: a dry run, or every row in one transaction (or nothing)."""
+    from qagrader.core.importing.interactions import import_interactions
 
-    def run(ws, progress, cancelled):
-        from qagrader.core.importing.interactions import import_interactions
-
-        return import_interactions(ws, path, options, progress, cancelled)
-
-    return run
+    return import_interactions(ws, path, options, progress, cancelled)

@@ -1,6 +1,6 @@
 """File > Merge workspace… and File > Team folder…: a dry run first (what would come in, every
-conflict), then the merge, off the GUI thread, with its report. Publishing to the team folder
-runs off the GUI thread too."""
+conflict, read in the background), then the merge, a write run by `operations`, with its
+report. Publishing to the team folder runs in the background too."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.messages import show_error
+from qagrader.gui.operations import Write, operations
 from qagrader.gui.workers import Task, Tasks
 
 TEAM_FOLDER = "team/folder"
@@ -65,27 +66,34 @@ class _ReportDialog(QDialog):
         self.body.addWidget(self.report, 1)
         self.body.addWidget(self.buttons)
 
-    def work(self, dry_run: bool):  # -> callable(ws, progress, cancelled) returning a report
+    def work(self, dry_run: bool):  # -> callable(ws, *, progress, cancelled) returning a report
         raise NotImplementedError
 
     def preview(self) -> Task:
-        """Start the dry run."""
+        """Start the dry run (a read, in the background)."""
         self.headline.setText("Reading what the other workspace holds…")
         self.run_button.setEnabled(False)
-        return self._start(True)
+        self._show_progress()
+        return self._tasks.read(self.ws, self.work(True), done=lambda report: self._done(report, True),
+                                failed=self._failed, progress=self._progressed,
+                                cancelled=lambda: self._failed("Cancelled; nothing was changed."))
 
-    def run(self) -> Task:
-        """Start the merge itself."""
+    def run(self) -> Write:
+        """Start the merge itself (a write, through `operations`)."""
         self.headline.setText("Merging… (a backup of this workspace is taken first)")
         self.run_button.setEnabled(False)
-        return self._start(False)
+        self._show_progress()
+        return operations().run(self.ws, self.work(False), owner=self,
+                                done=lambda report: self._done(report, False), failed=self._failed,
+                                cancelled=lambda: self._failed("Cancelled; nothing was changed."),
+                                progress=self._progressed)
 
-    def _start(self, dry_run: bool) -> Task:
+    def _show_progress(self) -> None:
         self.progress.setValue(0)
         self.progress.show()
-        return self._tasks.read(self.ws, self.work(dry_run), done=lambda report: self._done(report, dry_run),
-                                failed=self._failed, progress=lambda f: self.progress.setValue(int(f * 100)),
-                                cancelled=lambda: self._failed("Cancelled; nothing was changed."))
+
+    def _progressed(self, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 100))
 
     def _done(self, report, dry_run: bool) -> None:
         self.progress.hide()
