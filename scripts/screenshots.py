@@ -5,7 +5,7 @@
 Builds a demo workspace in a temporary folder (`qagrader.core.demo.build.build_demo`) and writes
 grade.png (an interaction half graded), interactions.png, scorecards.png, agents.png,
 import-wizard.png (the column mapping page with the shared call-centre CSV, drawn over the
-window as the user sees it) and analysis.png.
+window as the user sees it), analysis.png and calibration.png (all closed sessions pooled).
 """
 
 from __future__ import annotations
@@ -133,6 +133,15 @@ def main() -> int:
     spin(app, 8.0, lambda: _analysis_settled(window))
     spin(app, 0.5)
     save("analysis")
+
+    # Calibration: the three closed sessions pooled, agreement per question.
+    window.show_screen("calibration")
+    calibration = window.screen("calibration")
+    if hasattr(calibration, "results_stack"):
+        calibration.sessions.setCurrentItem(calibration.sessions.topLevelItem(0))
+        spin(app, 20, lambda: calibration.results_stack.currentWidget() is calibration.results)
+        spin(app, 0.5)
+    save("calibration")
 
     save("import-wizard", wizard_over_window(app, window, CALL_CENTRE if CALL_CENTRE.exists()
                                              else fallback_csv(folder), QPainter, QColor))

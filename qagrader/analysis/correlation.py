@@ -1,40 +1,68 @@
 """Spearman correlation of each skill with CSAT, pooled (`all`) and per channel.
 
-Per cell (skill x channel): rho on the pairs where both the skill and CSAT are known (pairwise
-deletion), n, a 95% CI by Fisher's z with SE = sqrt(1.06 / (n - 3)) (Fieller et al. 1957),
-the p-value of `scipy.stats.spearmanr`, and the Benjamini-Hochberg q-value over every cell of
-the table. Cells with n < 30 carry no numbers ("too few"); n < 250 is flagged unstable.
+Per cell (skill x channel), on the interactions where both the skill and CSAT are known
+(pairwise deletion): the exact Spearman rho, n (interactions), and a 95% CI and p-value that
+account for interactions of one agent going together (delete-one-agent jackknife on Fisher's
+z scale, t with agents - 1 degrees of freedom; see `clustered`). With fewer than 10 agents in
+a cell the interval treats interactions as independent and `interval` says so. q-values are
+Benjamini-Hochberg over every tested cell of the table; `adj_ci_low`/`adj_ci_high` are the
+Benjamini-Yekutieli false-coverage-rate intervals of the same family (level in `adj_level`),
+which exclude 0 exactly when q < 0.05: the charts draw those, so whiskers and colours agree.
+Cells with n < 30 carry no numbers ("too few"); n < 250 is flagged unstable.
 
-Pooled rows also carry `within_rho`, the correlation *within* channel x brand strata: in each
-stratum, both variables are turned into centred percentile ranks (rank - (m+1)/2) / m, where m
-is the stratum's number of pairs, and the rho is that of the pooled centred ranks
-(sum a*b / sqrt(sum a^2 * sum b^2)). It is a pooled-within-stratum Spearman: differences in
-level between channels or brands cannot create it, and every stratum weighs by its size.
-`simpson_flag` marks pooled rows whose pooled and within signs disagree while both are at
-least 0.05 in size (Simpson's paradox: the pooled number is then misleading).
+Pooled rows also carry `within_rho`, the correlation *within* channel x brand strata (centred
+percentile ranks within each stratum, pooled; differences in level between channels or
+brands cannot create it), with its own interval. `simpson_flag` marks pooled rows where the
+two disagree beyond noise: the within interval excludes the pooled rho, or the signs differ
+with both at least 0.05 in size; `pooled_vs_within` says which ("opposite signs" or
+"differs").
+
+A skill that names a behaviour to avoid (polarity "negative") is analysed as the behaviour's
+occurrence (see `dataset.polarity_of`): its rho is negative when avoiding it goes with higher
+CSAT, as in the study.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._stats import RankCodes, fisher_ci, spearman_p
-from .dataset import skills_of
+from .clustered import (
+    Clusters,
+    Estimate,
+    Spread,
+    cluster_sums,
+    correlation_interval,
+    correlation_p,
+    family_columns,
+    present,
+    spearman_codes,
+    spread_of,
+    value_codes,
+)
+from .dataset import NO_AGENT, polarity_of, skills_of
 
 ALL = "all"
 MIN_N = 30
 STABLE_N = 250
 TRIVIAL_RHO = 0.05
+ALPHA = 0.05
 TOO_FEW = "too few"
+NO_VARIATION = "no variation in the skill"
+CONSTANT_CSAT = "CSAT does not vary"
+OPPOSITE = "opposite signs"
+DIFFERS = "differs"
 CORRELATION_COLUMNS: tuple[str, ...] = (
     "skill", "channel", "n", "rho", "ci_low", "ci_high", "p_value", "q_value", "unstable",
     "within_rho", "simpson_flag",
 )
-
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "too_few", "note", "within_ci_low", "within_ci_high", "pooled_vs_within", "adj_ci_low",
+    "adj_ci_high", "adj_level", "n_agents", "interval", "polarity",
+)
 
 USUAL_CHANNELS = ("phone", "email", "chat")
 
@@ -47,22 +75,83 @@ def channels_of(frame: pd.DataFrame) -> list[str]:
         USUAL_CHANNELS.index(c) if c in USUAL_CHANNELS else len(USUAL_CHANNELS), -counts[c], str(c)))
 
 
-def _correlate(centred: np.ndarray, paired: np.ndarray, groups: np.ndarray,
-               n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per group and variable pair (x_j, y_j) of `centred` = [X; Y] (variables in rows): the
-    number of pairs and sum(x*y) / sqrt(sum(x^2) * sum(y^2)); arrays of shape (groups, pairs)."""
-    k = centred.shape[0] // 2
-    x, y = centred[:k], centred[k:]
+def agent_clusters(frame: pd.DataFrame) -> Clusters:
+    """Agents as clusters; interactions without an agent are each their own."""
+    return Clusters.of(frame["agent"], missing=NO_AGENT)
 
-    def per_group(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if n_groups == 1:
-            return np.einsum("ij,ij->i", a, b)[None, :]
-        return np.stack([np.bincount(groups, u * v, minlength=n_groups) for u, v in zip(a, b)], axis=1)
 
-    n = np.stack([np.bincount(groups, p, minlength=n_groups) for p in paired], axis=1).astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = per_group(x, y) / np.sqrt(per_group(x, x) * per_group(y, y))
-    return n, rho
+@dataclass(frozen=True)
+class Association:
+    """One skill's rho with the target: pooled, per channel and within channel x brand."""
+
+    pooled: Estimate
+    pooled_spread: Spread
+    channel: Estimate
+    channel_spread: Spread
+    within: Estimate
+    within_spread: Spread
+    degenerate: tuple[str, ...]   # pooled then per channel: why rho is undefined, or ""
+
+
+@dataclass(frozen=True)
+class Associations:
+    """Every skill's `Association` over one frame, and what they were computed on."""
+
+    skills: tuple[str, ...]
+    channels: tuple[str, ...]
+    by_skill: dict[str, Association]
+    clusters: Clusters
+    polarity: dict[str, str]
+
+
+def associations(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
+                 target: str = "csat", strata: Sequence[str] = ("channel", "brand")) -> Associations:
+    """Spearman rho of each skill with `target` pooled, per channel and within `strata`, with
+    agent-clustered spreads (see the module docstring)."""
+    skills = list(skills_of(frame) if skills is None else skills)
+    channels = channels_of(frame)
+    n_channels = len(channels)
+    clusters = agent_clusters(frame)
+    y = frame[target].to_numpy(dtype="float64")
+    y_codes, y_width = value_codes(y)
+    channel_codes = pd.Categorical(frame["channel"], categories=channels).codes.astype(np.int64)
+    stratum_codes = frame.groupby(["channel", *[s for s in strata if s != "channel"]], sort=False,
+                                  dropna=False).ngroup().to_numpy(dtype=np.int64)
+    stratum_channel = np.zeros(int(stratum_codes.max()) + 1 if len(frame) else 1, dtype=np.int64)
+    stratum_channel[stratum_codes] = channel_codes  # strata lie inside channels
+    zeros = np.zeros(len(frame), dtype=np.int64)
+    by_skill = {}
+    for skill in skills:
+        x = frame[skill].to_numpy(dtype="float64")
+        x_codes, x_width = value_codes(x)
+        rows = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+        xc, yc = x_codes[rows], y_codes[rows]
+
+        def estimate(groups: np.ndarray, n_groups: int, group_out: np.ndarray, n_out: int) -> Estimate:
+            return spearman_codes(xc, x_width + 1, yc, y_width + 1, rows, groups[rows], n_groups,
+                                  group_out, n_out)
+
+        pooled = estimate(zeros, 1, np.zeros(1, dtype=np.int64), 1)
+        channel = estimate(channel_codes, max(n_channels, 1), np.arange(max(n_channels, 1)),
+                           max(n_channels, 1))
+        within = estimate(stratum_codes, len(stratum_channel), np.zeros(len(stratum_channel), dtype=np.int64), 1)
+        groups = np.r_[0, np.arange(n_channels)] if n_channels else np.zeros(1, dtype=np.int64)
+        values = np.r_[pooled.value, channel.value[:n_channels]]
+        degenerate = tuple(
+            "" if np.isfinite(v) or (i and not (channel_codes[rows] == g).any()) or not len(rows)
+            else _why_undefined(x[rows] if i == 0 else x[rows][channel_codes[rows] == g])
+            for i, (g, v) in enumerate(zip(groups, values)))
+        members = present(clusters, rows)  # the same rows for the three estimates
+
+        def spread(estimate: Estimate, n_out: int) -> Spread:
+            return spread_of(cluster_sums(estimate, clusters, n_out, members))
+
+        by_skill[skill] = Association(
+            pooled, spread(pooled, 1), channel, spread(channel, max(n_channels, 1)),
+            within, spread(within, 1), degenerate)
+    polarity = polarity_of(frame)
+    return Associations(tuple(skills), tuple(channels), by_skill, clusters,
+                        {s: polarity.get(s, "positive") for s in skills})
 
 
 def skill_correlations(
@@ -74,57 +163,74 @@ def skill_correlations(
     min_n: int = MIN_N,
     stable_n: int = STABLE_N,
 ) -> pd.DataFrame:
-    """One row per skill x channel (`all` first, then each channel present).
+    """One row per skill x channel (`all` first, then each channel present): the columns
+    `CORRELATION_COLUMNS`, then `EXTRA_COLUMNS`."""
+    return correlation_table(associations(frame, skills, target=target, strata=strata),
+                             min_n=min_n, stable_n=stable_n)
 
-    Columns: `CORRELATION_COLUMNS`, then `too_few` (n < min_n) and `note`
-    ("too few" / "unstable" / "").
-    """
-    skills = list(skills_of(frame) if skills is None else skills)
-    channels = channels_of(frame)
-    x = np.array([frame[s].to_numpy(dtype="float64") for s in skills]).reshape(len(skills), -1)
-    y = frame[target].to_numpy(dtype="float64")
-    paired = ~np.isnan(x) & ~np.isnan(y)
-    values = np.vstack([np.where(paired, x, np.nan), np.where(paired, y, np.nan)])
 
-    codes = RankCodes(values)
-    one_group = np.zeros(len(frame), dtype=np.int64)
-    n_all, rho_all = _correlate(codes.centred_ranks(one_group, 1), paired, one_group, 1)
-    channel_codes = pd.Categorical(frame["channel"], categories=channels).codes.astype(np.int64)
-    n_ch, rho_ch = _correlate(codes.centred_ranks(channel_codes, len(channels)),
-                              paired, channel_codes, len(channels))
-    stratum_codes = frame.groupby(list(strata), sort=False, dropna=False).ngroup().to_numpy()
-    n_strata = int(stratum_codes.max()) + 1 if len(frame) else 0
-    _, within = _correlate(codes.centred_ranks(stratum_codes, n_strata, percentile=True),
-                           paired, one_group, 1)
+def _why_undefined(skill_values: np.ndarray) -> str:
+    """Why a rho with pairs is undefined: the skill, or else CSAT, takes one value only."""
+    return NO_VARIATION if np.nanmin(skill_values) == np.nanmax(skill_values) else CONSTANT_CSAT
 
-    labels = [ALL, *channels]
-    n = np.vstack([n_all, n_ch])                # (1 + channels) x skills
-    rho = np.vstack([rho_all, rho_ch])
-    table = pd.DataFrame({
-        "skill": np.tile(skills, len(labels)),
-        "channel": np.repeat(labels, len(skills)),
-        "n": n.ravel(),
-        "rho": rho.ravel(),
-    })
+
+def correlation_table(found: Associations, *, min_n: int = MIN_N,
+                      stable_n: int = STABLE_N) -> pd.DataFrame:
+    """The correlation table of `associations` (see `skill_correlations`)."""
+    labels = [ALL, *found.channels]
+    rows = []
+    for skill in found.skills:
+        a = found.by_skill[skill]
+        parts = [(ALL, a.pooled, a.pooled_spread, 0)]
+        parts += [(c, a.channel, a.channel_spread, i) for i, c in enumerate(found.channels)]
+        for label, est, spr, i in parts:
+            rows.append({
+                "skill": skill, "channel": label, "n": int(est.n[i]) if len(est.n) > i else 0,
+                "rho": est.value[i] if len(est.value) > i else np.nan,
+                "se": spr.se[i] if len(spr.se) > i else np.nan,
+                "df": spr.df[i] if len(spr.df) > i else np.nan,
+                "n_agents": int(spr.n_clusters[i]) if len(spr.n_clusters) > i else 0,
+                "clustered": bool(spr.clustered[i]) if len(spr.clustered) > i else False,
+                "within_rho": a.within.value[0] if label == ALL else np.nan,
+                "within_se": a.within_spread.se[0] if label == ALL else np.nan,
+                "within_df": a.within_spread.df[0] if label == ALL else np.nan,
+                "degenerate": a.degenerate[0 if label == ALL else i + 1],
+            })
+    table = pd.DataFrame(rows, columns=[
+        "skill", "channel", "n", "rho", "se", "df", "n_agents", "clustered", "within_rho",
+        "within_se", "within_df", "degenerate"])
+    table["n"] = table["n"].astype("int64")
     too_few = table["n"].to_numpy() < min_n
-    table.loc[too_few, "rho"] = np.nan
-    table["ci_low"], table["ci_high"] = fisher_ci(table["rho"], table["n"])
-    table["p_value"] = spearman_p(table["rho"], table["n"])
-    table["q_value"] = np.nan
-    tested = table["p_value"].notna().to_numpy()
-    if tested.any():
-        table.loc[tested, "q_value"] = stats.false_discovery_control(
-            table.loc[tested, "p_value"].to_numpy(), method="bh")
+    table.loc[too_few, ["rho", "se", "within_rho", "within_se"]] = np.nan
+    rho, se, df = (table[c].to_numpy(dtype="float64") for c in ("rho", "se", "df"))
+    for column, values in family_columns(rho, se, df, correlation_interval, correlation_p, ALPHA).items():
+        table[column] = values
     table["unstable"] = table["n"].to_numpy() < stable_n
 
     pooled = (table["channel"] == ALL).to_numpy()
-    table["within_rho"] = np.nan
-    table.loc[pooled, "within_rho"] = np.where(too_few[pooled], np.nan, within[0])
-    disagree = (np.sign(table["rho"]) * np.sign(table["within_rho"]) < 0) & (
-        table["rho"].abs() >= TRIVIAL_RHO) & (table["within_rho"].abs() >= TRIVIAL_RHO)
-    table["simpson_flag"] = pd.array(np.where(pooled, disagree, False), dtype="boolean")
+    within = table["within_rho"].to_numpy(dtype="float64")
+    table["within_ci_low"], table["within_ci_high"] = correlation_interval(
+        within, table["within_se"].to_numpy(dtype="float64"), table["within_df"].to_numpy(dtype="float64"))
+    table["pooled_vs_within"] = pooled_vs_within(
+        rho, within, table["within_ci_low"].to_numpy(), table["within_ci_high"].to_numpy())
+    table["simpson_flag"] = pd.array(table["pooled_vs_within"] != "", dtype="boolean")
     table.loc[~pooled, "simpson_flag"] = pd.NA
     table["too_few"] = too_few
-    table["note"] = np.where(too_few, TOO_FEW, np.where(table["unstable"], "unstable", ""))
-    order = np.argsort(np.tile(np.arange(len(skills)), len(labels)), kind="stable")
-    return table.iloc[order].reset_index(drop=True)
+    table["note"] = np.where(too_few, TOO_FEW, np.where(
+        table["degenerate"] != "", table["degenerate"], np.where(table["unstable"], "unstable", "")))
+    table["interval"] = np.where(table["n_agents"] == 0, "", np.where(
+        table["clustered"], "agent clusters", "independent (too few agents)"))
+    table["polarity"] = table["skill"].map(found.polarity).fillna("positive")
+    return table[[*CORRELATION_COLUMNS, *EXTRA_COLUMNS]].reset_index(drop=True)
+
+
+def pooled_vs_within(rho: np.ndarray, within: np.ndarray, within_low: np.ndarray,
+                     within_high: np.ndarray) -> np.ndarray:
+    """"opposite signs" where the pooled and within rho have opposite signs beyond noise (both
+    at least 0.05 in size, or the within interval excluding the pooled rho), "differs" where
+    the within interval excludes the pooled rho with the same sign, else ""."""
+    with np.errstate(invalid="ignore"):
+        outside = (rho < within_low) | (rho > within_high)
+        opposite = np.sign(rho) * np.sign(within) < 0
+        big = (np.abs(rho) >= TRIVIAL_RHO) & (np.abs(within) >= TRIVIAL_RHO)
+    return np.where(opposite & (big | outside), OPPOSITE, np.where(outside, DIFFERS, ""))

@@ -1,8 +1,17 @@
-"""Load the analysis frame: one row per submitted, non-calibration evaluation.
+"""Load the analysis frame: one row per interaction with submitted, non-calibration grades.
 
 The frame (see docs/ARCHITECTURE.md, "Analysis data contract") has the meta columns in
 `META_COLUMNS` followed by one float column per skill (0..1, NaN = not graded). Every other
 module in `qagrader.analysis` is a pure function of that frame.
+
+One interaction is one observation: its CSAT is one survey answer, however many people graded
+it. An interaction graded several times (a second opinion, a re-grade by the lead, two graders'
+work merged) gets, per skill, the mean of its grades that scored the skill (`per_interaction`);
+`n_grades` says how many grades it had.
+
+A skill that names a behaviour to avoid (polarity "negative" on its scorecard questions) is
+reported as the behaviour's occurrence, 1 - earned fraction; `polarity_of(frame)` gives each
+skill's polarity (kept in `frame.attrs["polarity"]`).
 """
 
 from __future__ import annotations
@@ -28,9 +37,18 @@ SkillFrame = pd.DataFrame
 """A DataFrame following the analysis data contract."""
 
 META_COLUMNS: tuple[str, ...] = (
-    "evaluation_id", "channel", "brand", "team", "agent", "grader", "scorecard",
-    "occurred_at", "graded_at", "csat", "satisfied",
+    "interaction_id", "channel", "brand", "team", "agent", "grader", "scorecard",
+    "occurred_at", "graded_at", "csat", "satisfied", "csat_scale", "n_grades", "blind",
 )
+"""`grader` and `scorecard` list every grader / scorecard of the interaction's grades (", ");
+`graded_at` is the last submission; `csat_scale` the survey's scale (`1-5`, `1-10`, `0-10`,
+`0-100`, `binary`); `blind` the share of its grades made with CSAT hidden from the grader
+(NaN: not recorded)."""
+NO_AGENT = "(no agent)"
+NO_TEAM = "(no team)"
+POSITIVE, NEGATIVE = "positive", "negative"
+CSAT_POINTS = {"1-5": 4.0, "1-10": 9.0, "0-10": 10.0, "0-100": 100.0, "binary": 1.0}
+"""Width of each CSAT scale in its own points: a 0..1 difference times this is in survey points."""
 
 DateLike = date | datetime | str
 
@@ -185,12 +203,14 @@ def _timestamps(values: pd.Series) -> pd.Series:
 
 
 def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> SkillFrame:
-    """The analysis frame for `filters`: meta columns plus one float column per skill.
+    """The analysis frame for `filters`: meta columns plus one float column per skill, one row
+    per interaction (see the module docstring).
 
-    One query, filtered in SQL; each skill column is a lookup on the (evaluation_id, skill)
-    primary key of `evaluation_skills` (measured ~2x faster than fetching the long table and
-    pivoting in pandas). Skill columns are sorted by name; skills never graded in the selection
-    are left out; a skill named like a meta column gets " (skill)" appended.
+    One query, filtered in SQL (the filters select grades: a grader filter keeps that grader's
+    grades); each skill column is a lookup on the (evaluation_id, skill) primary key of
+    `evaluation_skills` (measured ~2x faster than fetching the long table and pivoting in
+    pandas). Skill columns are sorted by name; skills never graded in the selection are left
+    out; a skill named like a meta column gets " (skill)" appended.
     """
     filters = filters or AnalysisFilters()
     where, params = _where(filters)
@@ -200,27 +220,108 @@ def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
         ", (SELECT score FROM evaluation_skills WHERE evaluation_id = e.id AND skill = ?)"
         for _ in names)
     query = f"""
-        SELECT e.id, i.channel, i.brand, t.name, a.name, g.name, s.name,
-               i.occurred_at, e.submitted_at, i.csat_norm, i.satisfied{lookups}
-        {_FROM} WHERE {where} ORDER BY e.id"""
+        SELECT e.interaction_id, i.channel, i.brand, t.name, a.name, g.name, s.name,
+               i.occurred_at, e.submitted_at, i.csat_norm, i.satisfied, i.csat_scale, 1,
+               e.blind{lookups}
+        {_FROM} WHERE {where} ORDER BY e.interaction_id, e.id"""
     skills = [f"{n} (skill)" if n in META_COLUMNS else str(n) for n in names]
     rows = ws.conn.execute(query, [*names, *params]).fetchall()
     frame = pd.DataFrame.from_records(rows, columns=[*META_COLUMNS, *skills], nrows=len(rows))
-    return _typed(frame, skills)
+    polarity = skill_polarity(ws)
+    frame = per_interaction(_typed(frame, skills))
+    return with_polarity(frame, {s: polarity.get(n, POSITIVE) for s, n in zip(skills, names)})
 
 
-def _typed(frame: pd.DataFrame, skills: list[str]) -> SkillFrame:
+def skill_polarity(ws: "Workspace") -> dict[str, str]:
+    """Each skill's polarity: that of the newest scorecard version that tags it (validation
+    keeps the latest versions of all scorecards in agreement)."""
+    from qagrader.core.scorecards.model import scorecard_from_json
+
+    found: dict[str, str] = {}
+    for (definition,) in ws.conn.execute("SELECT definition FROM scorecards ORDER BY id DESC"):
+        try:
+            card = scorecard_from_json(definition)
+        except QAGraderError:
+            continue
+        for skill, polarity in card.skill_polarity.items():
+            found.setdefault(skill, polarity)
+    return found
+
+
+def _typed(frame: pd.DataFrame, skills: list[str]) -> pd.DataFrame:
     """Give the columns their contract types and drop skills never graded."""
-    frame["evaluation_id"] = frame["evaluation_id"].astype("int64")
+    frame["interaction_id"] = frame["interaction_id"].astype("int64")
     frame["channel"] = frame["channel"].fillna("unknown").astype(str)
-    frame["team"] = frame["team"].fillna("(no team)").astype(str)
-    frame["agent"] = frame["agent"].fillna("(no agent)").astype(str)
+    frame["team"] = frame["team"].fillna(NO_TEAM).astype(str)
+    frame["agent"] = frame["agent"].fillna(NO_AGENT).astype(str)
+    frame["csat_scale"] = frame["csat_scale"].fillna("").astype(str)
+    frame["n_grades"] = frame["n_grades"].astype("int64")
     for column in ("occurred_at", "graded_at"):
         frame[column] = _timestamps(frame[column])
-    for column in ("csat", "satisfied", *skills):
+    for column in ("csat", "satisfied", "blind", *skills):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     graded = [s for s in skills if frame[s].notna().any()]
     return frame.drop(columns=[s for s in skills if s not in graded])
+
+
+def per_interaction(grades: pd.DataFrame) -> pd.DataFrame:
+    """One row per interaction from one row per grade (same columns, `n_grades` = 1 each):
+    skills are the mean of the grades that scored them (NaN ignored), `n_grades` counts the
+    grades, `blind` is the mean of the known blind flags, `graded_at` the last grade, `grader`
+    and `scorecard` the distinct names joined by ", "; the interaction's own columns (channel,
+    agent, CSAT, ...) are the same on every grade."""
+    ids = grades["interaction_id"]
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return grades.reset_index(drop=True)
+    skills = skills_of(grades)
+    several = grades[repeated]
+    grouped = several.groupby("interaction_id", sort=False)
+    merged = grouped.first()
+    merged[skills] = grouped[skills].mean()
+    merged["blind"] = grouped["blind"].mean()
+    merged["graded_at"] = grouped["graded_at"].max()
+    merged["n_grades"] = grouped["n_grades"].sum().astype("int64")
+    for column in ("grader", "scorecard"):
+        merged[column] = grouped[column].agg(lambda names: ", ".join(dict.fromkeys(names)))
+    merged = merged.reset_index()[list(grades.columns)]
+    frame = pd.concat([grades[~repeated], merged], ignore_index=True)
+    frame = frame.sort_values("interaction_id", kind="stable").reset_index(drop=True)
+    frame.attrs = dict(grades.attrs)
+    return frame
+
+
+def with_polarity(frame: pd.DataFrame, polarity: dict[str, str]) -> pd.DataFrame:
+    """`frame` with its negative-polarity skills turned into the behaviour's occurrence
+    (1 - earned fraction) and `polarity` recorded in `frame.attrs` (see `polarity_of`)."""
+    negative = [s for s in skills_of(frame) if polarity.get(s) == NEGATIVE]
+    if negative:
+        frame[negative] = 1.0 - frame[negative]
+    frame.attrs["polarity"] = {s: polarity.get(s, POSITIVE) for s in skills_of(frame)}
+    return frame
+
+
+def polarity_of(frame: pd.DataFrame) -> dict[str, str]:
+    """Each skill's polarity: "negative" for a behaviour to avoid, reported as its occurrence
+    (higher = happened more), "positive" otherwise (higher = better)."""
+    known = frame.attrs.get("polarity", {}) if hasattr(frame, "attrs") else {}
+    return {s: known.get(s, POSITIVE) for s in skills_of(frame)}
+
+
+def good_direction(frame: pd.DataFrame) -> dict[str, float]:
+    """+1 where a higher value is better (the skill was met), -1 where it is worse (the
+    behaviour to avoid happened)."""
+    return {s: -1.0 if p == NEGATIVE else 1.0 for s, p in polarity_of(frame).items()}
+
+
+def csat_points(frame: pd.DataFrame) -> tuple[float, str]:
+    """The width of the selection's CSAT scale in its own points and the scale's name, when
+    every surveyed interaction uses one scale; (NaN, "mixed") or (NaN, "") otherwise."""
+    scales = frame.loc[frame["csat"].notna(), "csat_scale"] if "csat_scale" in frame else pd.Series([], dtype=str)
+    names = [s for s in pd.unique(scales.to_numpy(dtype=object)) if isinstance(s, str) and s]
+    if len(names) == 1 and names[0] in CSAT_POINTS:
+        return CSAT_POINTS[names[0]], names[0]
+    return np.nan, "mixed" if len(names) > 1 else ""
 
 
 def skills_of(frame: pd.DataFrame) -> list[str]:

@@ -25,9 +25,9 @@ from scipy import stats
 
 from ._stats import mean_ci
 from .coaching import coaching_priorities
-from .correlation import skill_correlations
 from .dataset import skills_of
-from .ipa import performance, skill_importance
+from .effects import effects_table
+from .ipa import performance
 from .trends import choose_freq, period_start
 
 MIN_TOP_AGENT = 10
@@ -121,15 +121,15 @@ def skill_comparison(frame: pd.DataFrame, team: str, agent: str | None = None) -
 
 
 def agent_priorities(frame: pd.DataFrame, team: str, agent: str) -> pd.DataFrame:
-    """The agent's coaching priorities from the analysis (importance: each skill's pooled
-    association with CSAT over everyone in `frame`), rank 1 first."""
+    """The agent's ranked coaching priorities from the analysis (`coaching.coaching_priorities`:
+    gaps against the rest of the team that hold, on skills whose CSAT effect over everyone in
+    `frame` holds), rank 1 first; empty when nothing is ranked (or there is no CSAT)."""
     skills = skills_of(frame)
     if not skills or frame.empty:
         return pd.DataFrame()
-    importance = skill_importance(skill_correlations(frame, skills))
-    priorities = coaching_priorities(frame, importance, skills)
-    mine = priorities[(priorities["team"] == team) & (priorities["agent"] == agent)]
-    return mine.reset_index(drop=True)
+    priorities = coaching_priorities(frame, effects_table(frame, skills), skills)
+    mine = priorities[(priorities["team"] == team) & (priorities["agent"] == agent) & priorities["rank"].notna()]
+    return mine.sort_values("rank").reset_index(drop=True)
 
 
 def agent_table(scores: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,12 @@
 """Synthetic analysis frames with planted relations, for tests, benchmarks and demos.
 
-Each evaluation has a latent customer-satisfaction z ~ N(0, 1). Skill j's latent is
+Each interaction has a latent customer-satisfaction z ~ N(0, 1). Skill j's latent is
 rho_j(channel) * z + sqrt(1 - rho^2) * noise, plus an agent effect; each of the skill's
 questions thresholds that latent (plus question noise) to yes/no or 1-5, and the skill score is
-the mean earned fraction of its questions. CSAT is z thresholded to 1-5, normalised to 0..1.
+the mean earned fraction of its questions. CSAT is z (plus the agent's own effect on CSAT, if
+any) thresholded to 1-5, normalised to 0..1. A skill of polarity "negative" is a behaviour to
+avoid: its column is the behaviour's occurrence (1 - earned fraction), and its `rho` is that
+occurrence's latent correlation with CSAT (negative when avoiding it helps).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class SkillSpec:
     questions: tuple[str, ...] = (YES_NO,)
     fail_rate: float = 0.2
     default: float = 0.0
+    polarity: str = "positive"
 
     def rho_for(self, channel: str) -> float:
         if isinstance(self.rho, Mapping):
@@ -41,8 +45,8 @@ STUDY_SKILLS: tuple[SkillSpec, ...] = (  # 8 skills, 12 questions, shaped like t
     SkillSpec("friendly tone", {"phone": 0.35, "email": 0.25, "chat": 0.25}, (SCALE5,)),
     SkillSpec("empathy", {"phone": 0.40, "email": 0.15, "chat": 0.15}, (SCALE5, YES_NO)),
     SkillSpec("accuracy", 0.22, (YES_NO, YES_NO)),
-    SkillSpec("avoided negative tone", 0.18, (YES_NO,), fail_rate=0.08),
-    SkillSpec("avoided wrong name", 0.08, (YES_NO,), fail_rate=0.02),
+    SkillSpec("negative tone", -0.18, (YES_NO,), fail_rate=0.08, polarity="negative"),
+    SkillSpec("wrong name", -0.08, (YES_NO,), fail_rate=0.02, polarity="negative"),
     SkillSpec("rapport", 0.03, (SCALE5, YES_NO)),
     SkillSpec("etiquette", {"phone": 0.30, "email": 0.08, "chat": 0.08}, (YES_NO,)),
 )
@@ -51,7 +55,9 @@ STUDY_SKILLS: tuple[SkillSpec, ...] = (  # 8 skills, 12 questions, shaped like t
 @dataclass(frozen=True)
 class SyntheticDesign:
     """Knobs of `make_skill_frame`. `channel_shift[c] = (csat, skills)` moves the latent CSAT and
-    every skill latent of channel c (to build Simpson's-paradox cases)."""
+    every skill latent of channel c (to build Simpson's-paradox cases). `agent_effect_sd` moves
+    each agent's skill latents, `agent_csat_sd` their customers' latent CSAT: together they make
+    an agent's interactions go together (clusters)."""
 
     skills: tuple[SkillSpec, ...] = STUDY_SKILLS
     channels: tuple[str, ...] = ("phone", "email", "chat")
@@ -63,6 +69,7 @@ class SyntheticDesign:
     csat_missing: float = 0.3
     na_rate: float = 0.03
     agent_effect_sd: float = 0.25
+    agent_csat_sd: float = 0.0
     days: int = 365
     channel_shift: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -76,7 +83,7 @@ def _question_fraction(latent: np.ndarray, kind: str, fail_rate: float) -> np.nd
 
 def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: int = 0,
                      start: str = "2025-01-01") -> pd.DataFrame:
-    """An analysis frame of `n` evaluations following `design` (see the module docstring)."""
+    """An analysis frame of `n` interactions following `design` (see the module docstring)."""
     rng = np.random.default_rng(seed)
     weights = np.asarray(design.channel_weights or [1.0] * len(design.channels), dtype=float)
     channel_idx = rng.choice(len(design.channels), size=n, p=weights / weights.sum())
@@ -86,7 +93,8 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
     shift = np.array([design.channel_shift.get(c, (0.0, 0.0)) for c in design.channels]).reshape(-1, 2)
 
     z = rng.standard_normal(n)
-    csat_level = np.digitize(z + shift[channel_idx, 0], CSAT_CUTS) + 1  # 1..5
+    agent_csat = rng.normal(0, design.agent_csat_sd, design.n_agents)[agent_idx] if design.agent_csat_sd else 0.0
+    csat_level = np.digitize(z + agent_csat + shift[channel_idx, 0], CSAT_CUTS) + 1  # 1..5
     csat = (csat_level - 1) / 4.0
     satisfied = (csat_level >= 4).astype("float64")
     no_survey = rng.random(n) < design.csat_missing
@@ -95,7 +103,7 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
 
     occurred = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, design.days * 86400, n), unit="s")
     frame = pd.DataFrame({
-        "evaluation_id": np.arange(1, n + 1, dtype="int64"),
+        "interaction_id": np.arange(1, n + 1, dtype="int64"),
         "channel": channel.astype(str),
         "brand": np.char.add("Brand ", rng.integers(1, design.n_brands + 1, n).astype(str)),
         "team": np.char.add("Team ", (team_of_agent[agent_idx] + 1).astype(str)),
@@ -106,10 +114,14 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
         "graded_at": occurred + pd.to_timedelta(rng.integers(3600, 5 * 86400, n), unit="s"),
         "csat": csat,
         "satisfied": satisfied,
+        "csat_scale": "1-5",
+        "n_grades": np.ones(n, dtype="int64"),
+        "blind": 1.0,
     })
     skill_columns = {}
     for spec in design.skills:
-        rho = np.array([spec.rho_for(c) for c in design.channels])[channel_idx]
+        sign = -1.0 if spec.polarity == "negative" else 1.0  # the earned latent of an avoided behaviour
+        rho = sign * np.array([spec.rho_for(c) for c in design.channels])[channel_idx]
         latent = rho * z + np.sqrt(1 - rho**2) * rng.standard_normal(n)
         latent += rng.normal(0, design.agent_effect_sd, design.n_agents)[agent_idx]
         latent += shift[channel_idx, 1]
@@ -122,5 +134,8 @@ def make_skill_frame(n: int, design: SyntheticDesign = SyntheticDesign(), seed: 
         stacked = np.vstack(parts)
         graded = (~np.isnan(stacked)).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            skill_columns[spec.name] = np.where(graded > 0, np.nansum(stacked, axis=0) / graded, np.nan)
-    return pd.concat([frame, pd.DataFrame(skill_columns)], axis=1)
+            earned = np.where(graded > 0, np.nansum(stacked, axis=0) / graded, np.nan)
+        skill_columns[spec.name] = 1.0 - earned if spec.polarity == "negative" else earned
+    result = pd.concat([frame, pd.DataFrame(skill_columns)], axis=1)
+    result.attrs["polarity"] = {spec.name: spec.polarity for spec in design.skills}
+    return result

@@ -1,8 +1,11 @@
-"""Trends: weekly or monthly mean skill scores and mean CSAT, overall and per agent, with n.
+"""Trends: weekly or monthly mean skill scores and mean CSAT, overall and per agent, with n and
+a 95% interval for each point, so that week-to-week noise is not read as change.
 
-Evaluations are dated by the interaction (the grading date when the interaction has none).
+Interactions are dated by the interaction (the grading date when the interaction has none).
 Weeks start on Monday; months on the 1st. `freq="auto"` picks months when the data span more
-than 26 weeks.
+than 26 weeks. The interval of a period's mean is Student's t on that period's interactions
+(`ci_low`, `ci_high`; none with fewer than 2). A behaviour to avoid (polarity "negative") is
+its occurrence rate, as everywhere in the analysis.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ._stats import mean_ci
 from .dataset import skills_of
 
 CSAT = "CSAT"
-TREND_COLUMNS: tuple[str, ...] = ("level", "team", "agent", "period", "metric", "mean", "n")
+TREND_COLUMNS: tuple[str, ...] = ("level", "team", "agent", "period", "metric", "mean", "n",
+                                  "ci_low", "ci_high")
 
 
 def choose_freq(dates: pd.Series) -> str:
@@ -51,7 +56,7 @@ def skill_trends(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
     for level, keys in (("all", []), ("agent", ["team", "agent"])):
         if level == "agent" and not per_agent:
             continue
-        stats = data.groupby(["period", *keys], dropna=False)[metrics].agg(["mean", "count"])
+        stats = data.groupby(["period", *keys], dropna=False)[metrics].agg(["mean", "count", "std"])
         stats.columns.names = ["metric", "stat"]
         long = stats.stack("metric", future_stack=True).reset_index()
         long.columns.name = None
@@ -63,4 +68,6 @@ def skill_trends(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
         parts.append(long)
     table = pd.concat(parts, ignore_index=True)
     table["n"] = table["n"].astype("int64")
+    table["ci_low"], table["ci_high"] = mean_ci(table["mean"].to_numpy(float), table["std"].to_numpy(float),
+                                                table["n"].to_numpy(float))
     return table[list(TREND_COLUMNS)]

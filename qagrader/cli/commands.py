@@ -184,7 +184,8 @@ def export_evaluations(args: argparse.Namespace) -> int:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
             rows = export_evaluations(ws, args.out, shape=args.format, scorecard=args.scorecard,
-                                      status=args.status, excel_bom=args.excel, progress=bar)
+                                      status=args.status, include_calibration=args.include_calibration,
+                                      excel_bom=args.excel, progress=bar)
     print(f"Wrote {rows} {'evaluations' if args.format == 'wide' else 'answers'} to {args.out}")
     return 0
 
@@ -228,8 +229,10 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def analyze(args: argparse.Namespace) -> int:
+    from qagrader.analysis.calibration import skill_alphas, understated_sentence
     from qagrader.analysis.dataset import AnalysisFilters, load_skill_frame
     from qagrader.analysis.report import run_analysis, write_report
+    from qagrader.analysis.summary import summary_text
 
     filters = AnalysisFilters(
         date_from=args.date_from, date_to=args.date_to, channels=args.channels, teams=args.teams,
@@ -242,8 +245,12 @@ def analyze(args: argparse.Namespace) -> int:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
         with ProgressBar("Analysing") as bar:
             result = run_analysis(frame, progress=bar)
-        files = write_report(result, args.out)  # the workspace stays open: it cannot be overwritten
-    print(f"Analysed {len(frame)} evaluations; wrote {len(files)} files to {args.out}")
+        reliability = skill_alphas(ws)
+        files = write_report(result, args.out, reliability=reliability)  # the workspace stays open
+    print(summary_text(result))
+    if understated_sentence(reliability):
+        print(understated_sentence(reliability))
+    print(f"Wrote {len(files)} files to {args.out} (the summary above is summary.txt).")
     return 0
 
 
@@ -258,6 +265,37 @@ def check_output_folder(folder: Path) -> None:
 
 class AlreadyReported(QAGraderError):
     """The failure was printed already; exit with status 1 without another line."""
+
+
+def calibration(args: argparse.Namespace) -> int:
+    from qagrader.analysis.calibration import calibration_results
+    from qagrader.analysis.calibration_report import write_calibration_report
+
+    if args.session and (args.date_from or args.date_to):
+        raise QAGraderError("Give either --session or --from/--to, not both.")
+    check_output_folder(args.out)
+    with open_existing(args) as ws:
+        results = calibration_results(ws, session=args.session, date_from=args.date_from, date_to=args.date_to)
+        if results.empty:
+            waiting = f" ({_count(len(results.open_sessions), 'open session')} still grading)" \
+                if results.open_sessions else ""
+            dates = " in these dates" if args.date_from or args.date_to else ""
+            raise QAGraderError(f"No closed calibration session{dates}{waiting}; results come from closed sessions.")
+        files = write_calibration_report(results, args.out)  # the workspace stays open: it cannot be overwritten
+    items = sum(s.items for s in results.sessions)
+    print(f"Calibration results of {_count(len(results.sessions), 'closed session')} ({_count(items, 'interaction')}); "
+          f"wrote {len(files)} files to {args.out}")
+    pooled = results.agreement[results.agreement["session"] == ("all" if args.session is None else
+                                                                results.sessions[0].label)]
+    weak = pooled[pooled["alpha"] < 0.667]
+    if not weak.empty:
+        listed = "; ".join(f"{card}: " + ", ".join(f"{q} {a:.2f}" for q, a in zip(rows["question"], rows["alpha"]))
+                           for card, rows in weak.groupby("scorecard", sort=True))
+        print(f"Graders disagree (alpha below 0.667) on {listed}")
+    if results.open_sessions:
+        names = ", ".join(f"'{s.label}'" for s in results.open_sessions)
+        print(f"Left out until closed: {names}")
+    return 0
 
 
 def _count(n: int, noun: str) -> str:

@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="build a realistic demo workspace")
     demo.add_argument("--interactions", type=_count, default=2400, metavar="N")
-    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--seed", type=int, default=5, metavar="S",  # = core.demo.build.DEFAULT_SEED
+                      help="random seed (default 5)")
     demo.add_argument("--replace", action="store_true", help="replace the file if it exists")
     demo.add_argument("--open", action="store_true", help="open the app on it afterwards")
     demo.set_defaults(run=commands.demo)
@@ -94,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev_out.add_argument("--format", choices=("wide", "long"), default="wide")
     ev_out.add_argument("--scorecard", metavar="NAME")
     ev_out.add_argument("--status", choices=("submitted", "draft"))
+    ev_out.add_argument("--include-calibration", action="store_true",
+                        help="also the calibration grades of closed sessions (left out by default)")
     ev_out.add_argument("--excel", action="store_true", help="UTF-8 with BOM, for Excel")
     ev_out.set_defaults(run=commands.export_evaluations)
     card_out = exp_sub.add_parser("scorecard", help="a scorecard as JSON or CSV (by the file suffix)")
@@ -110,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, metavar="DIR")
     commands.add_filter_arguments(analyze)
     analyze.set_defaults(run=commands.analyze)
+
+    cal = sub.add_parser("calibration", help="calibration results: agreement per question, graders' alignment "
+                                              "and leniency (CSV tables and charts)")
+    cal.add_argument("--out", type=Path, required=True, metavar="DIR")
+    cal.add_argument("--session", metavar="NAME", help="one closed session (default: every closed session, "
+                                                       "each and pooled as session 'all')")
+    cal.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="sessions held on or after")
+    cal.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="sessions held on or before")
+    cal.set_defaults(run=commands.calibration)
 
     team.add_arguments(sub)
     return parser

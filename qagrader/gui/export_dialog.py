@@ -69,6 +69,10 @@ class ExportDialog(QDialog):
         for value, label in STATUSES.items():
             self.status_filter.addItem(label, value)
         form.addRow("Status:", self.status_filter)
+        self.include_calibration = QCheckBox("Include calibration grades (of closed sessions)")
+        self.include_calibration.setToolTip("Calibration grades are left out by default: they are not grades of the "
+                                            "team's work. An open session's grades stay hidden.")
+        form.addRow("", self.include_calibration)
         self.excel_bom = QCheckBox("Excel-friendly (UTF-8 with byte-order mark, so accents show correctly)")
         self.excel_bom.setChecked(True)
         form.addRow("", self.excel_bom)
@@ -207,12 +211,14 @@ class ExportDialog(QDialog):
             shape = "wide" if self.wide_radio.isChecked() else "long"
             scorecard, status = self.scorecard_filter.currentData(), self.status_filter.currentData()
             bom = self.excel_bom.isChecked()
+            calibration = self.include_calibration.isChecked()
 
             def run(ws, progress, cancelled):
                 from qagrader.core.exporting.csv_export import export_evaluations
 
                 return export_evaluations(ws, out, shape=shape, scorecard=scorecard, status=status,
-                                          excel_bom=bom, progress=progress, cancelled=cancelled)
+                                          include_calibration=calibration, excel_bom=bom, progress=progress,
+                                          cancelled=cancelled)
         else:
             name = self.scorecard_choice.currentData()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QStyle,
     QTableView,
@@ -289,6 +290,7 @@ class InteractionsView(QWidget):
     """Find interactions and open one for grading."""
 
     open_interaction = Signal(int)
+    calibrate = Signal(tuple)  # the selected interactions' ids, for a new calibration session
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -334,7 +336,9 @@ class InteractionsView(QWidget):
         self.table = _Table()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
@@ -370,7 +374,8 @@ class InteractionsView(QWidget):
         row2.addWidget(self.date_to)
         row2.addStretch(1)
         row2.addWidget(self.count)
-        hint = QLabel("Double-click a row or press Enter to grade it. Click a column title to sort.")
+        hint = QLabel("Double-click a row or press Enter to grade it. Click a column title to sort. Select "
+                      "several rows and right-click to calibrate graders on them.")
         hint.setObjectName("muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -460,6 +465,22 @@ class InteractionsView(QWidget):
 
     def focus_default(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def selected_interaction_ids(self) -> tuple[int, ...]:
+        """The ids of the selected rows, in display order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return tuple(i for i in (self.model.id_at(r) for r in rows) if i is not None)
+
+    def _context_menu(self, position) -> None:
+        chosen = self.selected_interaction_ids()
+        if not chosen:
+            return
+        menu = QMenu(self)
+        if len(chosen) == 1:
+            menu.addAction("Grade", lambda: self.open_interaction.emit(chosen[0]))
+        menu.addAction(f"New calibration session with {len(chosen)} interaction{'s' if len(chosen) > 1 else ''}…",
+                       lambda: self.calibrate.emit(chosen))
+        menu.exec(self.table.viewport().mapToGlobal(position))
 
     def filters(self) -> BrowseFilters:
         def date(edit: QDateEdit) -> str | None:

@@ -58,7 +58,7 @@ SLOW_S = 1.0  # a write not saved after this long is shown in the status bar
 
 
 class Placeholder(QWidget):
-    """A screen that does not exist yet (Calibration), or that could not be built: says so."""
+    """A screen that could not be built (its error is logged): says so, and the window goes on."""
 
     def __init__(self, title: str, text: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -80,13 +80,6 @@ class Placeholder(QWidget):
 
     def apply_changes(self, changes: Changes) -> None:
         pass
-
-
-CALIBRATION_TEXT = (
-    "Coming soon: graders grade the same interactions and compare."
-    "<ul><li>Calibration sessions: pick interactions, every grader grades them blind</li>"
-    "<li>Agreement per question: percent agreement beside Krippendorff's alpha</li>"
-    "<li>Where graders disagree most, with their answers side by side</li></ul>")
 
 
 @dataclass
@@ -137,8 +130,7 @@ class MainWindow(QMainWindow):
             Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties", _scorecards),
             Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
             Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line", _analysis),
-            Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh",
-                   lambda: Placeholder("Calibration", CALIBRATION_TEXT)),
+            Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
         ]
         self._build()
         self._build_menus()
@@ -253,7 +245,33 @@ class MainWindow(QMainWindow):
 
         view = InteractionsView()
         view.open_interaction.connect(self.grade_interaction)
+        view.calibrate.connect(self.calibrate_interactions)
         return view
+
+    def _build_calibration(self) -> QWidget:
+        from qagrader.gui.calibration import CalibrationView
+
+        view = CalibrationView()
+        view.selection_source = self._selected_interactions
+        return view
+
+    def _selected_interactions(self) -> tuple[int, ...]:
+        """The rows selected in the Interactions screen (none while it has not been opened)."""
+        view = next(s.widget for s in self.screens if s.key == "interactions")
+        selected = getattr(view, "selected_interaction_ids", None)
+        return selected() if callable(selected) else ()
+
+    def calibrate_interactions(self, interaction_ids: tuple[int, ...]) -> None:
+        """A new calibration session with these interactions (from the browser's selection)."""
+        self.show_screen("calibration")
+        view = self.screen("calibration")
+        new_session = getattr(view, "new_session", None)
+        if callable(new_session):
+            view.selection_source = lambda: interaction_ids
+            try:
+                new_session()
+            finally:
+                view.selection_source = self._selected_interactions
 
     def _build_people(self) -> QWidget:
         from qagrader.gui.team.profiles_view import PeopleView
@@ -307,6 +325,7 @@ class MainWindow(QMainWindow):
             return
         if self.screens[index].key != "grade":
             self.grading.flush()
+        self._flush_calibration()
         widget = self._ensure(index)
         self.stack.setCurrentIndex(index)
         QSettings().setValue("window/screen", self.screens[index].key)
@@ -318,6 +337,13 @@ class MainWindow(QMainWindow):
         self.show_screen("grade")
         self.grading.open_interaction(interaction_id)
 
+    def _flush_calibration(self) -> None:
+        """Save what is typed in calibration grading (before leaving the screen or the workspace)."""
+        view = next(s.widget for s in self.screens if s.key == "calibration")
+        flush = getattr(view, "flush", None)
+        if callable(flush):
+            flush()
+
     # ------------------------------------------------------------ workspace
 
     def confirm_close(self, doing: str = "closing") -> bool:
@@ -325,6 +351,7 @@ class MainWindow(QMainWindow):
         let every write finish (saying so, with Retry and Discard, while the workspace is busy);
         False when the user chose Cancel."""
         self.grading.flush()
+        self._flush_calibration()
         for screen in self.screens:
             confirm = getattr(screen.widget, "confirm_close", None)
             if callable(confirm) and not confirm():

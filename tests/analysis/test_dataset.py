@@ -1,4 +1,5 @@
-"""load_skill_frame on a real workspace file: filters in SQL, one row per submitted evaluation."""
+"""load_skill_frame on a real workspace file: filters in SQL, one row per interaction (several
+grades averaged), behaviours to avoid reported as their occurrence, blind grading from the data."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pandas as pd
 import pytest
 
 from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, FilterOptions, filter_options,
-                                       is_yes_no, load_skill_frame, skills_of, submitted_count, yes_no_skills)
+                                       is_yes_no, load_skill_frame, per_interaction, polarity_of,
+                                       skill_polarity, skills_of, submitted_count, yes_no_skills)
 from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
@@ -76,6 +78,7 @@ def test_frame_follows_the_contract(ws):
     assert list(frame.columns[: len(META_COLUMNS)]) == list(META_COLUMNS)
     assert skills_of(frame) == ["Empathy", "Tone", "channel (skill)"]
     assert len(frame) == 4  # the draft and the calibration evaluation are left out
+    assert (frame["n_grades"] == 1).all() and frame["blind"].isna().all()  # blind: not recorded
     assert frame["occurred_at"].dtype.kind == "M" and frame["graded_at"].dtype.kind == "M"
     assert frame["csat"].dtype == np.float64 and frame["satisfied"].dtype == np.float64
     first = frame.iloc[0]
@@ -107,8 +110,8 @@ def test_frame_follows_the_contract(ws):
 ])
 def test_filters(ws, filters, expected):
     frame = load_skill_frame(ws, filters)
-    ids = dict(ws.conn.execute("SELECT e.id, i.external_id FROM evaluations e JOIN interactions i ON i.id = e.interaction_id"))
-    assert [ids[e] for e in frame["evaluation_id"]] == expected
+    ids = dict(ws.conn.execute("SELECT id, external_id FROM interactions"))
+    assert [ids[i] for i in frame["interaction_id"]] == expected
 
 
 def test_no_match_gives_an_empty_frame_with_the_meta_columns(ws):
@@ -129,6 +132,62 @@ def test_yes_no_detection():
     assert not is_yes_no(pd.Series([np.nan]))
     frame = pd.DataFrame({c: [None] for c in META_COLUMNS}).assign(a=[1.0], b=[0.25])
     assert yes_no_skills(frame) == ["a"]
+
+
+def _grade(ws, conn, interaction: int, scorecard: int, grader: str, skills: dict, *, blind=None,
+           calibration: int = 0, status: str = "submitted") -> None:
+    grader_id = ensure_graders(ws, [grader])[grader_key(grader)]
+    evaluation = conn.execute(
+        "INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,"
+        " calibration, created_at, updated_at, submitted_at, blind) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (f"x-{interaction}-{grader}-{calibration}", interaction, scorecard, grader_id, status, "{}",
+         calibration, NOW, NOW, "2025-05-0%dT10:00:00Z" % (1 + len(grader) % 9), blind)).lastrowid
+    conn.executemany("INSERT INTO evaluation_skills VALUES (?,?,?)",
+                     [(evaluation, skill, score) for skill, score in skills.items()])
+
+
+def test_several_grades_of_one_interaction_count_once_with_their_mean(ws):
+    i1 = ws.conn.execute("SELECT id FROM interactions WHERE external_id = 'i1'").fetchone()[0]
+    card = ws.conn.execute("SELECT id FROM scorecards WHERE name = 'Phone QA'").fetchone()[0]
+    with ws.transaction() as conn:  # a second opinion, a re-grade by the lead, a calibration
+        _grade(ws, conn, i1, card, "lead", {"Empathy": 0.0, "Tone": 0.25}, blind=0)
+        _grade(ws, conn, i1, card, "zoe", {"Empathy": 0.5}, blind=1)
+        _grade(ws, conn, i1, card, "cal", {"Empathy": 0.0}, calibration=1)
+    frame = load_skill_frame(ws)
+    assert len(frame) == 4 and frame["interaction_id"].is_unique   # n counts interactions
+    row = frame[frame["interaction_id"] == i1].iloc[0]
+    assert row["n_grades"] == 3                                       # calibration left out
+    assert row["Empathy"] == pytest.approx((1.0 + 0.0 + 0.5) / 3)    # mean of the grades that scored it
+    assert row["Tone"] == pytest.approx((0.75 + 0.25) / 2)           # N/A / not scored: left out
+    assert row["csat"] == 1.0 and row["channel"] == "phone"           # the interaction's own columns
+    assert row["grader"] == "gina, lead, zoe"
+    assert row["blind"] == pytest.approx(0.5)                         # known flags only
+    assert row["graded_at"] == pd.Timestamp("2025-05-05 10:00:00")   # the last grade ("lead")
+    one = load_skill_frame(ws, AnalysisFilters(graders=["lead"]))     # a grader filter selects grades
+    assert one["Empathy"].tolist() == [0.0] and one["n_grades"].tolist() == [1]
+
+
+def test_a_behaviour_to_avoid_is_reported_as_its_occurrence(ws):
+    card = {"name": "Phone QA 2", "sections": [{"name": "S", "questions": [
+        {"key": "tone", "text": "Avoided a negative tone", "skill": "Tone", "type": "yes_no",
+         "polarity": "negative"},
+        {"key": "empathy", "text": "Showed empathy", "skill": "Empathy", "type": "yes_no"}]}]}
+    with ws.transaction() as conn:
+        conn.execute("INSERT INTO scorecards (uuid, family_uuid, name, version, definition, created_at,"
+                     " updated_at) VALUES ('c9', 'f9', 'Phone QA 2', 1, ?, ?, ?)", (json.dumps(card), NOW, NOW))
+    assert skill_polarity(ws) == {"Tone": "negative", "Empathy": "positive"}
+    frame = load_skill_frame(ws)
+    first = frame.iloc[0]
+    assert first["Tone"] == pytest.approx(0.25)     # earned 0.75: the behaviour happened a quarter
+    assert first["Empathy"] == 1.0
+    assert polarity_of(frame) == {"Empathy": "positive", "Tone": "negative", "channel (skill)": "positive"}
+
+
+def test_per_interaction_keeps_single_grades_as_they_are():
+    grades = pd.DataFrame({c: [None] * 3 for c in META_COLUMNS}).assign(
+        interaction_id=[3, 1, 2], n_grades=1, blind=[1.0, np.nan, 0.0], a=[0.5, 1.0, 0.0])
+    frame = per_interaction(grades)
+    assert frame["a"].tolist() == [0.5, 1.0, 0.0] and len(frame) == 3
 
 
 def test_filter_options_are_the_values_of_the_analysed_evaluations(ws):

@@ -7,7 +7,7 @@ from itertools import permutations
 import numpy as np
 import pytest
 
-from qagrader.analysis.drivers import key_drivers, lmg_shares, relative_weights
+from qagrader.analysis.drivers import key_drivers, lmg_shares, relative_weights, subset_r2
 from qagrader.analysis.synthetic import SCALE5, YES_NO, SkillSpec, SyntheticDesign, make_skill_frame
 
 
@@ -40,6 +40,14 @@ def test_lmg_equals_brute_force_over_all_orderings(seed):
             brute[j] += _r2_ols(x[:, before + [j]], y) - _r2_ols(x[:, before], y)
     brute /= len(orders)
     np.testing.assert_allclose(lmg_shares(rxx, rxy), brute, atol=1e-10)
+
+
+def test_every_subset_r2_equals_least_squares():
+    x, y, rxx, rxy = _correlated_data(3, k=5)
+    r2 = subset_r2(rxx, rxy)
+    for mask in range(2**5):
+        columns = [j for j in range(5) if mask >> j & 1]
+        assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-10)
 
 
 def test_shares_sum_to_r2_for_lmg_and_relative_weights():
@@ -85,3 +93,20 @@ def test_sparse_skill_is_left_out_and_too_few_rows_reported():
     assert np.isnan(pooled.loc["none", "share"]) and pooled.loc["strong", "share"] > 0
     tiny = key_drivers(frame.iloc[:20]).query("channel == 'all'")
     assert tiny["share"].isna().all() and (tiny["method"] == "too few complete rows").all()
+
+
+def test_jackknife_intervals_match_the_spread_between_samples():
+    """A simulation with a known answer: the R^2 and shares of 30 independent samples vary as
+    much as one sample's jackknife (leaving out groups of agents) says, and the intervals hold the
+    large-sample values."""
+    design = SyntheticDesign(skills=DESIGN.skills, n_agents=30, agent_csat_sd=0.3)
+    truth = key_drivers(make_skill_frame(300_000, design, seed=999)).query("channel == 'all'").set_index("skill")
+    r2, widths, held = [], [], 0
+    for seed in range(30):
+        pooled = key_drivers(make_skill_frame(1500, design, seed=seed)).query("channel == 'all'").set_index("skill")
+        r2.append(pooled["r2"].iloc[0])
+        widths.append((pooled["r2_ci_high"].iloc[0] - pooled["r2_ci_low"].iloc[0]) / (2 * 1.96))
+        held += pooled.loc["strong", "share_ci_low"] <= truth.loc["strong", "share"] <= pooled.loc["strong", "share_ci_high"]
+        assert pooled["replicates"].iloc[0] == 30 and pooled["interval"].iloc[0] == "agent clusters"
+    assert np.mean(widths) / np.std(r2, ddof=1) == pytest.approx(1.0, abs=0.35)
+    assert held >= 25

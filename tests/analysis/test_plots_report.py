@@ -15,10 +15,10 @@ from qagrader.analysis.synthetic import SCALE5, YES_NO, SkillSpec, SyntheticDesi
 
 DESIGN = SyntheticDesign(skills=(
     SkillSpec("empathy", {"phone": 0.5, "email": 0.2, "chat": 0.2}, (SCALE5,)),
-    SkillSpec("wrong name", -0.25, (YES_NO,)),
+    SkillSpec("wrong name", -0.25, (YES_NO,), polarity="negative"),
     SkillSpec("rapport", 0.0, (SCALE5, YES_NO)),
     SkillSpec("rare", 0.3, (YES_NO,)),
-), n_agents=8, n_teams=2)
+), n_agents=12, n_teams=2)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,8 @@ def _bars(fig: Figure) -> list[Rectangle]:
 
 
 def _texts(fig: Figure) -> str:
-    return " ".join(t.get_text() for ax in fig.axes for t in ax.texts) + fig._supxlabel.get_text()
+    caption = fig._supxlabel.get_text() if fig._supxlabel is not None else ""
+    return " ".join(t.get_text() for ax in fig.axes for t in ax.texts) + caption
 
 
 def test_correlation_chart_bars_colours_labels_and_too_few(result):
@@ -50,13 +51,35 @@ def test_correlation_chart_bars_colours_labels_and_too_few(result):
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 4 and all("n=" in label for label in labels)
     assert any("rare" in label and "unstable" in label for label in labels)
-    colours = {tuple(np.round(b.get_facecolor()[:3], 3)) for b in _bars(fig)}
-    assert len(colours) >= 2  # positive and negative bars differ
-    assert "correlation is not causation" in _texts(fig)
-    phone = plots.plot_channel_correlations(result.correlations)
+    assert any(label.startswith("wrong name (happened)") for label in labels)
+    bar = {round(b.get_width(), 6): b.get_facecolor()[:3] for b in _bars(fig)}
+    wrong = pooled.set_index("skill").loc["wrong name", "rho"]
+    assert wrong < 0 and np.allclose(bar[round(wrong, 6)], (0xD5 / 255, 0x5E / 255, 0))  # drawn negative
+    assert "correlation is not causation" in _texts(fig) and "Benjamini-Yekutieli" in _texts(fig)
+    phone = plots.plot_channel_correlations(result.correlations, result.channel_differences)
     assert "too few (n=" in _texts(phone)
     cells = result.correlations[result.correlations["channel"] != "all"]
     assert len(_bars(phone)) == cells["rho"].notna().sum()
+
+
+def test_the_channel_chart_marks_the_differences_that_hold(result):
+    held = result.channel_differences[result.channel_differences["holds"]]
+    assert set(held["skill"]) == {"empathy"} and set(held["channel_a"]) == {"phone"}
+    fig = plots.plot_channel_correlations(result.correlations, result.channel_differences)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert [label for label in labels if "≠" in label] == ["empathy  ≠"]
+    assert "≠ phone > email, chat" in _texts(fig)
+    assert "empathy: stronger on phone than on email and chat" in _texts(fig)
+
+
+def test_twenty_five_skills_stay_readable():
+    design = SyntheticDesign(skills=tuple(SkillSpec(f"skill number {i}", 0.01 * i, (SCALE5,)) for i in range(25)))
+    table = skill_correlations(make_skill_frame(3000, design, seed=2))
+    for fig in (plots.plot_correlations(table), plots.plot_channel_correlations(table)):
+        fig.canvas.draw()
+        boxes = sorted((t.get_window_extent() for t in fig.axes[0].get_yticklabels()), key=lambda b: b.y0)
+        assert len(boxes) == 25
+        assert all(low.y1 <= high.y0 + 0.5 for low, high in zip(boxes, boxes[1:]))  # no overlap
 
 
 def test_simpson_warning_appears_on_the_chart():
@@ -67,24 +90,46 @@ def test_simpson_warning_appears_on_the_chart():
     text = _texts(plots.plot_correlations(table))
     assert "Simpson" in text and "empathy" in text
     assert "Simpson" not in _texts(plots.plot_correlations(table.assign(simpson_flag=False)))
-    assert "could see CSAT" in _texts(plots.plot_correlations(table, blind_grading=False))
+
+
+def test_data_warnings_come_from_the_data(frame):
+    seen = frame.copy()
+    seen.attrs = frame.attrs
+    seen.loc[seen.index[:100], "blind"] = 0.0  # graded with CSAT visible
+    result = run_analysis(seen)
+    assert result.notes.csat_visible == 100
+    assert "could see CSAT while grading 100" in _texts(plots.plot_correlations(result.correlations, notes=result.notes))
+    none = frame.assign(csat=np.nan, satisfied=np.nan)
+    none.attrs = frame.attrs
+    empty = run_analysis(none)
+    fig = plots.plot_correlations(empty.correlations, notes=empty.notes)
+    assert "No CSAT survey among these 2,500 interactions" in _texts(fig)
 
 
 def test_other_charts(result, tmp_path):
     drivers = plots.plot_drivers(result.drivers)
     r2 = result.drivers.query("channel == 'all'")["r2"].iloc[0]
     assert f"R² = {r2:.3f}" in drivers.axes[0].get_title(loc="left")
+    assert "Method: LMG (Shapley)" in _texts(drivers) and "association" in _texts(drivers)
     assert len(_bars(drivers)) == result.drivers.query("channel == 'all'")["share"].notna().sum()
     ipa = plots.plot_importance_performance(result.ipa, "agent", "Team 1", "Agent 001")
     shown = result.ipa.query("level == 'agent' and agent == 'Agent 001' and quadrant != ''")
+    assert len(shown) == 3  # "rare" has too few surveyed interactions for an importance
     assert len(ipa.axes[0].collections[-1].get_offsets()) == len(shown)
     assert {"Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"} <= {
         t.get_text() for t in ipa.axes[0].texts}
-    heatmap = plots.plot_agent_heatmap(result.agent_matrix)
+    heatmap = plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts, result.polarity)
     assert heatmap.axes[0].images[0].get_array().shape == result.agent_matrix.shape
+    first = result.agent_counts.iloc[0, 0]
+    assert f"({int(first)})" in _texts(heatmap)  # n in each cell
+    effects = plots.plot_effects(result.effects)
+    assert len(_bars(effects)) == result.effects.query("channel == 'all'")["csat_diff"].notna().sum()
+    assert "CSAT points on the 1-5 scale" in effects.axes[0].get_xlabel()
+    dose = plots.plot_dose_response(result.dose_response)
+    assert len([ax for ax in dose.axes if ax.axison]) == result.dose_response["skill"].nunique()
     trends = plots.plot_trends(result.trends)
     assert len(trends.axes[0].get_lines()) == len(result.skills) + 1  # skills + CSAT
-    for fig in (drivers, ipa, heatmap, trends):
+    for fig in (drivers, ipa, heatmap, trends, effects, dose):
         fig.savefig(tmp_path / "chart.png")
         assert (tmp_path / "chart.png").stat().st_size > 10_000
 
@@ -93,7 +138,8 @@ def test_empty_inputs_give_a_message_not_an_error(frame):
     empty = run_analysis(frame.iloc[:0])
     for fig in (plots.plot_correlations(empty.correlations), plots.plot_drivers(empty.drivers),
                 plots.plot_importance_performance(empty.ipa), plots.plot_agent_heatmap(empty.agent_matrix),
-                plots.plot_trends(empty.trends), plots.plot_channel_correlations(empty.correlations)):
+                plots.plot_trends(empty.trends), plots.plot_channel_correlations(empty.correlations),
+                plots.plot_effects(empty.effects), plots.plot_dose_response(empty.dose_response)):
         assert isinstance(fig, Figure)
         fig.canvas.draw()
 
@@ -115,9 +161,13 @@ def test_progress_and_cancel(frame):
 def test_write_report_files_and_csv_contract(result, tmp_path):
     written = write_report(result, tmp_path / "out")
     names = {p.name for p in written}
-    assert {"correlations.csv", "effects.csv", "drivers.csv", "agent_priorities.csv",
-            "trends.csv"} <= names
-    assert len([n for n in names if n.endswith(".png")]) == 6
+    assert {"correlations.csv", "channel_differences.csv", "effects.csv", "dose_response.csv",
+            "drivers.csv", "agent_priorities.csv", "trends.csv", "summary.txt"} <= names
+    assert len([n for n in names if n.endswith(".png")]) == 8
+    header = (tmp_path / "out" / "channel_differences.csv").read_text().splitlines()[0]
+    assert header.startswith("skill,channel_a,channel_b,rho_a,rho_b,difference,ci_low,ci_high,p_value,q_value")
+    summary = (tmp_path / "out" / "summary.txt").read_text()
+    assert "Analysed 2,500 interactions" in summary and "not caused by" in summary
     header = (tmp_path / "out" / "correlations.csv").read_text().splitlines()[0].split(",")
     assert tuple(header[: len(CORRELATION_COLUMNS)]) == CORRELATION_COLUMNS
     table = pd.read_csv(tmp_path / "out" / "correlations.csv", keep_default_na=False)
@@ -130,6 +180,26 @@ def test_trend_chart_draws_only_the_chosen_metrics_and_says_so(result):
     fig = plots.plot_trends(result.trends, metrics=["empathy", "CSAT"])
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["empathy", "CSAT"]
     assert f"{len(result.skills) - 1} more skill(s) not drawn" in _texts(fig)
+    assert len(fig.axes[0].collections) >= 2  # interval bands
     agent = plots.plot_trends(result.trends, agent="Agent 001", team="Team 1")
     assert "Agent 001" in agent.axes[0].get_title(loc="left")
     assert len(agent.axes[0].get_lines()) == len(result.skills) + 1
+
+
+@pytest.mark.parametrize("case", ["constant CSAT", "no CSAT", "five interactions", "one agent"])
+def test_degenerate_selections_run_without_a_warning(frame, case, tmp_path):
+    import warnings
+
+    data = {"constant CSAT": frame.assign(csat=np.where(frame["csat"].isna(), np.nan, 0.75)),
+            "no CSAT": frame.assign(csat=np.nan, satisfied=np.nan),
+            "five interactions": frame.iloc[:5], "one agent": frame.assign(agent="Agent 001")}[case]
+    data.attrs = frame.attrs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_analysis(data)
+        write_report(result, tmp_path)
+    pooled = result.correlations.query("channel == 'all'")
+    assert pooled[["ci_low", "ci_high"]].isna().all().all() or case == "one agent"
+    if case == "one agent":  # too few agents to cluster: said, and intervals still there
+        assert (pooled["interval"] == "independent (too few agents)").all()
+        assert "Only 1 agent" in (tmp_path / "summary.txt").read_text()

@@ -134,7 +134,11 @@ def test_demo_export_import_round_trip_and_analyze(tmp_path):
     assert header.startswith("skill,channel,n,rho,ci_low,ci_high,p_value,q_value,unstable,within_rho,simpson_flag")
     for name in ("effects.csv", "drivers.csv", "agent_priorities.csv", "trends.csv"):
         assert (report / name).stat().st_size > 0
-    assert len(list(report.glob("*.png"))) == 6
+    assert len(list(report.glob("*.png"))) == 8
+    header = (report / "channel_differences.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("skill,channel_a,channel_b,rho_a,rho_b,difference,ci_low,ci_high,p_value,q_value")
+    assert out.startswith("Analysed ") and "interactions with submitted grades" in out
+    assert (report / "summary.txt").read_text(encoding="utf-8").strip() in out
     code, out, err = run("--db", str(demo), "analyze", "--out", str(report), "--channel", "fax")
     assert code == 1 and err == "error: No submitted evaluations match these filters; nothing to analyse.\n"
 

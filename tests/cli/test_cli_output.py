@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from qagrader import __version__
+from qagrader.analysis.calibration import calibration_results, skill_alphas, understated_sentence
 from qagrader.cli.main import build_parser, main
 from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
@@ -205,11 +206,46 @@ def test_analyze_names_what_it_wrote(capsys, demo, tmp_path):
     report = tmp_path / "report"
     out = stdout(capsys, ("analyze",), "--db", demo, "analyze", "--out", report, "--channel", "phone")
     with Workspace.open(demo) as ws:
-        graded = ws.conn.execute(
-            "SELECT count(*) FROM evaluations e JOIN interactions i ON i.id = e.interaction_id "
-            "WHERE e.status = 'submitted' AND e.calibration = 0 AND i.channel = 'phone'").fetchone()[0]
+        graded, interactions = ws.conn.execute(
+            "SELECT count(*), count(DISTINCT e.interaction_id) FROM evaluations e JOIN interactions i "
+            "ON i.id = e.interaction_id WHERE e.status = 'submitted' AND e.calibration = 0 "
+            "AND i.channel = 'phone'").fetchone()
+        disagree = understated_sentence(skill_alphas(ws))  # the demo's closed calibration sessions
     written = [p for p in report.iterdir() if p.is_file()]
-    assert out == f"Analysed {graded} evaluations; wrote {len(written)} files to {report}\n"
+    summary = (report / "summary.txt").read_text(encoding="utf-8")
+    assert summary.startswith(f"Analysed {interactions:,} interactions with submitted grades ({graded:,} grades)")
+    assert disagree.startswith("Calibration: graders disagree on") and summary.endswith(disagree + "\n")
+    assert out == summary + f"Wrote {len(written)} files to {report} (the summary above is summary.txt).\n"
+
+
+def test_calibration_names_what_it_wrote_and_where_graders_disagree(capsys, demo, tmp_path):
+    out_dir = tmp_path / "calibration"
+    out = stdout(capsys, ("calibration",), "--db", demo, "calibration", "--out", out_dir).splitlines()
+    with Workspace.open(demo) as ws:
+        closed = [s for s in ws.calibration.list() if s.closed]
+        still_open = [s.label for s in ws.calibration.list() if not s.closed]
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == ["agreement.csv", "agreement.png", "disagreements.csv", "grader_trends.png", "graders.csv",
+                       "graders.png", "skills.csv"]
+    items = sum(s.items for s in closed)
+    assert out[0] == f"Calibration results of {len(closed)} closed sessions ({items} interactions); wrote 7 files to {out_dir}"
+    with Workspace.open(demo) as ws:
+        agreement = calibration_results(ws).agreement
+    with open(out_dir / "agreement.csv", encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == len(agreement)
+    weak: dict[str, list[str]] = {}
+    for row in agreement[(agreement["session"] == "all") & (agreement["alpha"] < 0.667)].itertuples():
+        weak.setdefault(row.scorecard, []).append(f"{row.question} {row.alpha:.2f}")
+    listed = "; ".join(f"{card}: {', '.join(questions)}" for card, questions in sorted(weak.items()))
+    assert out[1:] == ([f"Graders disagree (alpha below 0.667) on {listed}"] if weak else []) + [
+        "Left out until closed: " + ", ".join(f"'{name}'" for name in still_open)]
+    one = stdout(capsys, ("calibration",), "--db", demo, "calibration", "--out", tmp_path / "one", "--session",
+                 closed[0].name)
+    assert one.startswith(f"Calibration results of 1 closed session ({closed[0].items} interactions); wrote 7 files")
+    assert main(["--db", str(demo), "calibration", "--out", str(tmp_path / "x"), "--session", still_open[0]]) == 1
+    assert capsys.readouterr().err == (f"error: Session '{still_open[0]}' is still open: its results are shown once "
+                                       "it is closed, so that graders grade blind.\n")
+    assert not (tmp_path / "x").exists()
 
 
 def test_opening_the_app_prints_the_smoke_result(demo, tmp_path):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
@@ -28,6 +31,19 @@ def demo(tmp_path_factory):
     ws = Workspace.open(path)
     yield ws, summary, fractions
     ws.close()
+
+
+@contextmanager
+def _fresh(seed: int, interactions: int = 1500):
+    """A demo workspace of its own, in memory of a temporary file."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo.qagrader"
+        build_demo(path, interactions=interactions, seed=seed)
+        with Workspace.open(path) as ws:
+            yield ws
 
 
 def dump(path) -> dict[str, list[tuple]]:
@@ -113,9 +129,12 @@ def test_interactions_look_real(demo):
 
 
 def test_transcripts_reflect_the_grades(demo):
+    """The transcript shows what the interaction's (first) grader recorded; a second opinion,
+    by another grader with their own leniency and error, may disagree."""
     ws, _, _ = demo
     rows = ws.conn.execute("""SELECT i.channel, i.transcript, e.answers FROM evaluations e
-        JOIN interactions i ON i.id = e.interaction_id WHERE e.status = 'submitted' AND e.calibration = 0""")
+        JOIN interactions i ON i.id = e.interaction_id WHERE e.status = 'submitted' AND e.calibration = 0
+        AND e.id = (SELECT min(id) FROM evaluations WHERE interaction_id = e.interaction_id)""")
     checked = 0
     for channel, transcript, answers_json in rows:
         answers = json.loads(answers_json)
@@ -175,6 +194,73 @@ def test_planted_skill_csat_relations(demo):
     assert etiquette["phone"] > max(etiquette["email"], etiquette["chat"]) + 0.05
     accuracy = [skill_csat(ws, "Accuracy", c) for c in ("phone", "email", "chat")]
     assert max(accuracy) - min(accuracy) < 0.15 and min(accuracy) > 0.05
+
+
+def test_the_analysis_of_the_demo_shows_the_studys_pattern(demo):
+    """The first chart: three strong positives, both behaviours to avoid negative, rapport about
+    zero; empathy stronger on the phone, accuracy alike everywhere."""
+    from qagrader.analysis import load_skill_frame, run_analysis
+
+    ws, _, _ = demo
+    result = run_analysis(load_skill_frame(ws))
+    pooled = result.correlations.query("channel == 'all'").set_index("skill")
+    assert set(pooled["rho"].nlargest(3).index) == {"Friendly tone", "Authenticity", "Empathy"}
+    for behaviour in ("Negative tone", "Wrong customer name"):
+        assert pooled.loc[behaviour, "polarity"] == "negative"
+        assert pooled.loc[behaviour, "rho"] < 0 and pooled.loc[behaviour, "q_value"] < 0.05
+    assert abs(pooled.loc["Rapport & personalization", "rho"]) < 0.05
+    held = result.channel_differences[result.channel_differences["holds"]]
+    assert {("Empathy", "phone", "email"), ("Empathy", "phone", "chat")} <= set(
+        zip(held["skill"], held["channel_a"], held["channel_b"]))
+    assert "Accuracy" not in set(held["skill"])
+    assert result.notes.several_grades > 0 and result.notes.csat_visible == 0
+    assert not pooled["simpson_flag"].any()
+
+
+def test_sampling_variability_is_real():
+    """Across seeds, each skill's rho varies as much as its interval says (the old generator
+    fitted the noise to the sample and varied only 0.63x as much)."""
+    from qagrader.analysis import load_skill_frame
+    from qagrader.analysis.correlation import skill_correlations
+
+    tables = []
+    for seed in range(10):
+        with _fresh(seed) as ws:
+            tables.append(skill_correlations(load_skill_frame(ws)).query("channel == 'all'").set_index("skill"))
+    rho = pd.concat([t["rho"] for t in tables], axis=1)
+    se = pd.concat([(t["ci_high"] - t["ci_low"]) / 3.92 for t in tables], axis=1)
+    ratio = (rho.std(axis=1, ddof=1) / se.mean(axis=1)).mean()
+    assert 0.75 <= ratio <= 1.3, ratio
+
+
+def test_graders_differ_in_leniency_and_some_interactions_have_a_second_opinion(demo):
+    from qagrader.core.demo.build import GRADER_STYLE
+
+    ws, _, _ = demo
+    mean_score = dict(ws.conn.execute(
+        "SELECT g.name, avg(es.score) FROM evaluations e JOIN evaluation_skills es ON es.evaluation_id = e.id "
+        "JOIN graders g ON g.id = e.grader_id WHERE e.status = 'submitted' AND e.calibration = 0 GROUP BY g.name"))
+    lenient = sorted(GRADER_STYLE, key=lambda g: GRADER_STYLE[g][0])
+    assert mean_score[lenient[-1]] > mean_score[lenient[0]] + 0.02  # the lenient grade higher
+    twice = ws.conn.execute(
+        "SELECT count(*) FROM (SELECT interaction_id FROM evaluations WHERE status = 'submitted' AND "
+        "calibration = 0 GROUP BY interaction_id HAVING count(*) > 1)").fetchone()[0]
+    graded = ws.conn.execute("SELECT count(DISTINCT interaction_id) FROM evaluations WHERE status = 'submitted'"
+                             " AND calibration = 0").fetchone()[0]
+    assert 0.03 <= twice / graded <= 0.09
+    assert ws.conn.execute("SELECT count(*) FROM evaluations WHERE blind IS NOT 1").fetchone()[0] == 0
+
+
+def test_survey_response_depends_on_the_experience():
+    from qagrader.core.demo.build import _Generator, load_sample_scorecards, DEMO_END
+
+    gen = _Generator(3, DEMO_END, load_sample_scorecards())
+    cases = gen.cases(3000, lambda _: None)
+    gen.plan_grading(cases)
+    gen.plant_csat(cases)
+    extreme = np.abs([c.satisfaction for c in cases]) > 1.3
+    answered = np.array([c.csat is not None for c in cases])
+    assert answered[extreme].mean() > answered[~extreme].mean() + 0.08
 
 
 # ---------------------------------------------------------------- behaviour of the build

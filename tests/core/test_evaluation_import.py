@@ -32,7 +32,7 @@ def exported(tmp_path_factory) -> list[list[str]]:
     """The wide export of the rich sample workspace, as rows of cells."""
     folder = tmp_path_factory.mktemp("source")
     ws = build_workspace(folder / "source.qagrader")
-    export_evaluations(ws, folder / "wide.csv")
+    export_evaluations(ws, folder / "wide.csv", include_calibration=True)  # every row, calibration too
     ws.close()
     with open(folder / "wide.csv", encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))
@@ -278,7 +278,7 @@ def test_spreadsheet_from_another_tool(target, tmp_path):
 
 def test_tab_separated_with_bom_and_existing_interactions_unchanged(tmp_path):
     ws = build_workspace(tmp_path / "w.qagrader")
-    export_evaluations(ws, tmp_path / "wide.csv")
+    export_evaluations(ws, tmp_path / "wide.csv", include_calibration=True)
     with open(tmp_path / "wide.csv", encoding="utf-8", newline="") as handle:
         exported = list(csv.reader(handle))
     before = ws.conn.execute("SELECT * FROM interactions ORDER BY id").fetchall()

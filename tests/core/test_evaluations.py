@@ -198,6 +198,25 @@ def test_sigkill_during_saves_leaves_a_consistent_workspace(tmp_path):
     assert skills["Friendly tone"] == pytest.approx((i % 5) / 4)
 
 
+def test_blind_grading_is_recorded_per_evaluation(tmp_path):
+    ws = make_workspace(tmp_path / "w.qagrader")
+    card = ws.scorecards.get("Chat QA")
+    blind = lambda evaluation_id: ws.conn.execute(  # noqa: E731
+        "SELECT blind FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()[0]
+    kept = ws.evaluations.start(1, card.id, "Grace", blind=True)
+    ws.evaluations.save(kept.id, FULL, blind=True)
+    ws.evaluations.submit(kept.id, blind=True)
+    assert blind(kept.id) == 1                      # CSAT hidden all along
+    seen = ws.evaluations.start(2, card.id, "Grace", blind=True)
+    ws.evaluations.save(seen.id, FULL, blind=False)  # one change with CSAT visible ...
+    ws.evaluations.submit(seen.id, blind=True)
+    assert blind(seen.id) == 0                      # ... and it was not blind
+    old = ws.evaluations.start(3, card.id, "Grace")   # made before the app recorded it
+    ws.evaluations.save(old.id, FULL, blind=True)
+    assert blind(old.id) is None                    # still not known
+    ws.close()
+
+
 def test_latest_draft_is_the_graders_most_recent_regular_draft(tmp_path):
     ws = make_workspace(tmp_path / "w.qagrader")
     card = ws.scorecards.get("Chat QA")

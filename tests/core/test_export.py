@@ -160,7 +160,9 @@ def test_format_number():
 
 def test_wide_export_columns_values_and_neutralised_cells(ws, tmp_path):
     out = tmp_path / "wide.csv"
-    assert export_evaluations(ws, out) == 7
+    assert export_evaluations(ws, out) == 6  # calibration grades only on request
+    assert all(r[WIDE_COLUMNS.index("calibration")] == "0" for r in read_csv(out)[1:])
+    assert export_evaluations(ws, out, include_calibration=True) == 7
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") >= 8
     rows = read_csv(out)
@@ -198,7 +200,7 @@ def test_wide_export_columns_values_and_neutralised_cells(ws, tmp_path):
 
 def test_graded_at_is_submission_time_or_last_save(ws, tmp_path):
     out = tmp_path / "wide.csv"
-    export_evaluations(ws, out)
+    export_evaluations(ws, out, include_calibration=True)
     rows = read_csv(out)
     expected = ws.conn.execute(
         "SELECT CASE status WHEN 'submitted' THEN submitted_at ELSE updated_at END FROM evaluations ORDER BY id"
@@ -213,7 +215,9 @@ def test_filters_and_bom(ws, tmp_path):
     rows = read_csv(out, "utf-8-sig")
     assert rows[0][len(WIDE_COLUMNS):] == ["greeting", "tone", "hold", "accuracy"]
     assert export_evaluations(ws, tmp_path / "drafts.csv", status="draft") == 2
-    assert export_evaluations(ws, tmp_path / "sub.csv", status="submitted", scorecard="Chat QA") == 4
+    assert export_evaluations(ws, tmp_path / "sub.csv", status="submitted", scorecard="Chat QA") == 3
+    assert export_evaluations(ws, tmp_path / "sub.csv", status="submitted", scorecard="Chat QA",
+                              include_calibration=True) == 4
     with pytest.raises(NotFound, match="No scorecard named 'Email QA'"):
         export_evaluations(ws, tmp_path / "x.csv", scorecard="Email QA")
     with pytest.raises(QAGraderError, match="use draft or submitted"):
@@ -237,16 +241,16 @@ def test_cancel_leaves_no_file_and_progress_ends_at_one(ws, tmp_path):
 
 def test_round_trip_into_empty_workspace_is_byte_identical(ws, tmp_path):
     first = tmp_path / "first.csv"
-    export_evaluations(ws, first)
+    export_evaluations(ws, first, include_calibration=True)  # everything, the calibration grade too
     target = empty_workspace(tmp_path / "target.qagrader")
     report = import_evaluations(target, first)
     assert (report.created, report.updated, report.interactions_created, report.rescored) == (7, 0, 6, 0)
     second = tmp_path / "second.csv"
-    export_evaluations(target, second)
+    export_evaluations(target, second, include_calibration=True)
     assert second.read_bytes() == first.read_bytes()
     for shape in ("long",):
-        export_evaluations(ws, tmp_path / "a.csv", shape=shape)
-        export_evaluations(target, tmp_path / "b.csv", shape=shape)
+        export_evaluations(ws, tmp_path / "a.csv", shape=shape, include_calibration=True)
+        export_evaluations(target, tmp_path / "b.csv", shape=shape, include_calibration=True)
         assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     again = import_evaluations(target, first)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
@@ -259,10 +263,10 @@ def test_round_trip_into_empty_workspace_is_byte_identical(ws, tmp_path):
 
 def test_round_trip_with_excel_bom(ws, tmp_path):
     first = tmp_path / "first.csv"
-    export_evaluations(ws, first, excel_bom=True)
+    export_evaluations(ws, first, excel_bom=True, include_calibration=True)
     target = empty_workspace(tmp_path / "target.qagrader")
     import_evaluations(target, first)
-    export_evaluations(target, tmp_path / "second.csv", excel_bom=True)
+    export_evaluations(target, tmp_path / "second.csv", excel_bom=True, include_calibration=True)
     assert (tmp_path / "second.csv").read_bytes() == first.read_bytes()
     target.close()
 
@@ -311,7 +315,7 @@ def test_round_trip_property(evaluations):
 
 def test_long_export_points_match_score(ws, tmp_path):
     out = tmp_path / "long.csv"
-    count = export_evaluations(ws, out, shape="long")
+    count = export_evaluations(ws, out, shape="long", include_calibration=True)
     rows = read_csv(out)
     assert rows[0] == list(LONG_COLUMNS) and len(rows) - 1 == count
     records = [dict(zip(rows[0], r)) for r in rows[1:]]
@@ -353,7 +357,8 @@ def test_scorecard_csv(ws, tmp_path):
     assert records[0] == {"section": "Call handling", "section_weight": "70", "bonus": "no",
                           "key": "greeting", "text": "Greeted by name", "guideline": "",
                           "type": "yes_no", "options": "Yes=1; No=0", "weight": "1",
-                          "allow_na": "no", "auto_fail": "No=section", "skill": "Etiquette"}
+                          "allow_na": "no", "auto_fail": "No=section", "skill": "Etiquette",
+                          "polarity": "positive"}
     assert records[1]["options"] == "0..10" and records[1]["allow_na"] == "yes"
     assert records[2]["options"] == "Good=3; +OK=1.5; Poor=0"
     assert records[3]["text"] == "'=Accurate answer" and records[3]["guideline"] == "'- check the KB\n- cite it"
@@ -378,6 +383,6 @@ def test_export_scorecard_by_suffix(ws, tmp_path):
 def test_export_opens_in_pandas(ws, tmp_path):
     import pandas as pd
     out = tmp_path / "wide.csv"
-    export_evaluations(ws, out, excel_bom=True)
+    export_evaluations(ws, out, excel_bom=True, include_calibration=True)
     frame = pd.read_csv(out, encoding="utf-8-sig")
     assert len(frame) == 7 and frame["version"].dtype.kind == "i"

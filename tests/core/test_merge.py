@@ -464,3 +464,16 @@ def test_a_later_rename_of_a_grader_or_team_comes_along(lead, tmp_path):
     report = merge_workspace(lead, tmp_path / "laptop.qagrader")
     assert report.updated == {"graders": 1, "teams": 1}
     assert lead.graders.names() == ["Priya Raman"] and lead.interactions.teams() == ["Phone Support"]
+
+
+def test_whether_csat_was_hidden_travels_with_the_evaluation(lead, tmp_path):
+    priya = copy_of(lead, tmp_path / "priya.qagrader")
+    interaction = priya.interactions.by_external_id("T1")
+    seen = priya.evaluations.start(interaction.id, priya.scorecards.get("Simple QA").id, "Priya Raman", blind=True)
+    priya.evaluations.save(seen.id, ALL_YES, blind=False)  # answered with CSAT in view
+    priya.evaluations.submit(seen.id, blind=True)
+    blind = grade(priya, "T2", "Priya Raman")  # unknown: graded without saying
+    priya.close()
+    merge_workspace(lead, tmp_path / "priya.qagrader", merged_by="Lee Park")
+    stored = dict(lead.conn.execute("SELECT uuid, blind FROM evaluations"))
+    assert stored[seen.uuid] == 0 and stored[blind.uuid] is None

@@ -15,6 +15,7 @@ from qagrader.core.scorecards.model import (
     scorecard_to_json,
 )
 
+from qagrader.core.storage.workspace import Workspace
 from tests.samples import EXAMPLE
 
 
@@ -80,3 +81,41 @@ def test_malformed_json_names_line_and_column():
     with pytest.raises(ScorecardError) as error:
         scorecard_from_json('{"name": "x",\n "sections": [}')
     assert str(error.value).startswith("not valid JSON (line 2, column")
+
+
+def _card(name: str, polarity: str, skill: str = "Negative tone") -> dict:
+    return {"name": name, "sections": [{"name": "S", "questions": [
+        {"key": "tone", "text": "Avoided a negative tone", "skill": skill, "type": "yes_no", "polarity": polarity},
+        {"key": "empathy", "text": "Empathy", "skill": "Empathy", "type": "yes_no"}]}]}
+
+
+def test_polarity_is_read_written_and_checked():
+    card = scorecard_from_dict(_card("A", "negative"))
+    assert card.question("tone").polarity == "negative" and card.question("empathy").polarity == "positive"
+    assert card.skill_polarity == {"Negative tone": "negative", "Empathy": "positive"}
+    assert scorecard_to_dict(card)["sections"][0]["questions"][0]["polarity"] == "negative"
+    assert "polarity" not in scorecard_to_dict(card)["sections"][0]["questions"][1]  # default left out
+    with pytest.raises(ScorecardError, match=r"sections\[0\]\.questions\[0\]\.polarity: must be 'positive' or 'negative'"):
+        scorecard_from_dict(_card("A", "bad"))
+    mixed = _card("A", "negative")
+    mixed["sections"][0]["questions"][1]["skill"] = "Negative tone"
+    with pytest.raises(ScorecardError, match=r"sections\[0\]\.questions\[1\]\.polarity: skill 'Negative tone' is positive here"):
+        scorecard_from_dict(mixed)
+    no_skill = _card("A", "negative")
+    del no_skill["sections"][0]["questions"][0]["skill"]
+    with pytest.raises(ScorecardError, match="only a question with a skill can be negative"):
+        scorecard_from_dict(no_skill)
+
+
+def test_one_skill_has_one_polarity_across_scorecards(tmp_path):
+    with Workspace.open(tmp_path / "w.qagrader") as ws:
+        ws.scorecards.import_json(json.dumps(_card("Phone QA", "negative")))
+        with pytest.raises(ScorecardError) as error:
+            ws.scorecards.import_json(json.dumps(_card("Chat QA", "positive")))
+        assert error.value.field == "sections[0].questions[0].polarity"
+        assert "skill 'Negative tone' is positive here but negative on scorecard 'Phone QA'" in str(error.value)
+        assert [s.name for s in ws.scorecards.list()] == ["Phone QA"]  # nothing saved
+        ws.scorecards.import_json(json.dumps(_card("Chat QA", "negative")))  # agreeing: fine
+        changed = _card("Phone QA", "positive")  # a new version of the same scorecard ...
+        with pytest.raises(ScorecardError):      # ... still disagrees with Chat QA
+            ws.scorecards.import_json(json.dumps(changed))

@@ -146,9 +146,11 @@ def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
         "from qagrader.core.storage.workspace import Workspace\n"
         f"ws = Workspace.open({str(path)!r}, create=False)\n"
         "print(ws.conn.execute('PRAGMA user_version').fetchone()[0])\n"
-        "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n")
-    version, indexes = out.splitlines()
+        "print(sorted(r[0] for r in ws.conn.execute(\"SELECT name FROM sqlite_master WHERE type = 'index'\")))\n"
+        "print([r[1] for r in ws.conn.execute('PRAGMA table_info(evaluations)')])\n")
+    version, indexes, columns = out.splitlines()
     assert int(version) == SCHEMA_VERSION and "evaluations_submitted_score" in indexes
+    assert "'blind'" in columns
     assert len(list(tmp_path.glob("w.before-migration-*.qagrader"))) == 1
 
 

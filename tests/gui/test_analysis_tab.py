@@ -1,4 +1,5 @@
-"""The Analysis tab on real workspaces: the demo, an empty one, and a planted Simpson case."""
+"""The Analysis tab on real workspaces: the demo, an empty one, a planted Simpson case, one
+without CSAT and one graded with CSAT visible."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.container import BarContainer
-from PySide6.QtCore import QDate, QSettings, QThreadPool
+from PySide6.QtCore import QDate, QThreadPool
 
 from qagrader.analysis.synthetic import SCALE5, SkillSpec, SyntheticDesign, make_skill_frame
 from qagrader.core.demo.build import build_demo
@@ -69,10 +70,12 @@ def test_opening_on_the_demo_shows_the_correlation_chart(qtbot, tab):
     assert len(bars(page.figure)) == len(result.skills) == 11
     labels = [t.get_text() for t in page.figure.axes[0].get_yticklabels()]
     assert all("n=" in label for label in labels)
+    assert any(label.startswith("Negative tone (happened)") for label in labels)
     caption = page.caption.text()
     assert "<b>n</b>" in caption and "Whiskers" in caption and "associated with" in caption
-    assert "not causation" in caption and f"{tab.computed.n_evaluations:,}" in caption
-    assert not tab.simpson_banner.isVisible() and not tab.blind_banner.isVisible()
+    assert "not causation" in caption and f"{tab.computed.n_evaluations:,} interactions" in caption
+    assert "graded more than once" in caption and "(happened)" in caption
+    assert not tab.notices.isVisible() and tab.notice_keys == []  # blind, many agents, no confounding
 
 
 def test_each_update_draws_the_visible_chart_once(qtbot, demo_ws):
@@ -146,10 +149,11 @@ def test_choosing_or_clicking_an_agent_shows_their_coaching_priorities(qtbot, ta
     team, agent = result.agent_matrix.index[5]
     page.select_agent(team, agent)
     shown = page.agent.priorities.frame
-    mine = result.priorities[(result.priorities["agent"] == agent)].sort_values("rank")
+    mine = result.priorities[(result.priorities["agent"] == agent)].sort_values("rank", na_position="last")
     assert len(shown) == len(result.skills)
-    assert list(shown["skill"]) == list(mine["skill"])
-    assert shown["agent (n)"].str.match(r"^[\d.–]+ \(\d").all()
+    assert [s.replace(" (happened)", "") for s in shown["skill"]] == list(mine["skill"])
+    assert list(shown["#"]) == [str(int(r)) if pd.notna(r) else "–" for r in mine["rank"]]
+    assert shown["agent (n)"].str.match(r"^[\d%–]+ \(\d").all()
     assert agent in page.agent.summary.text()
 
     figure = page.chart.figure  # a click on the row of the 3rd agent of the heatmap
@@ -196,13 +200,56 @@ def test_a_newer_filter_change_cancels_the_older_run(qtbot, tab):
     assert set(tab.correlations.chart.model.frame["channel"]) == {"all", "email"}
 
 
-def test_blind_grading_off_shows_a_warning(qtbot, demo_ws):
-    QSettings().setValue("grading/blind", False)
-    widget = open_tab(qtbot, demo_ws)
-    assert widget.blind_banner.isVisible() and "Blind grading is off" in widget.blind_banner.text()
-    texts = [t.get_text() for t in widget.correlations.chart.figure.texts]
-    assert any("could see CSAT" in t for t in texts)  # kept for saved charts
-    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+def test_grades_made_with_csat_visible_raise_a_warning_from_the_data(qtbot, demo_path, tmp_path):
+    path = tmp_path / "seen.qagrader"
+    path.write_bytes(demo_path.read_bytes())
+    with Workspace.open(path, create=False) as ws:
+        with ws.transaction() as conn:
+            conn.execute("UPDATE evaluations SET blind = 0 WHERE grader_id = "
+                         "(SELECT id FROM graders WHERE name = 'Sam Whitfield')")
+        visible = ws.conn.execute("SELECT count(DISTINCT interaction_id) FROM evaluations WHERE blind = 0 "
+                                  "AND status = 'submitted' AND calibration = 0").fetchone()[0]
+        widget = open_tab(qtbot, ws)
+        assert widget.notices.isVisible() and "csat_visible" in widget.notice_keys
+        assert f"CSAT was visible to the grader for {visible:,} of the" in widget.notices.text()
+        texts = [t.get_text() for t in widget.correlations.chart.figure.texts]
+        assert any("could see CSAT" in t for t in texts)  # kept for saved charts
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def test_no_csat_in_the_selection_is_said_first(qtbot, demo_path, tmp_path):
+    path = tmp_path / "nocsat.qagrader"
+    path.write_bytes(demo_path.read_bytes())
+    with Workspace.open(path, create=False) as ws:
+        with ws.transaction() as conn:
+            conn.execute("UPDATE interactions SET csat_raw = NULL, csat_scale = NULL, csat_norm = NULL, satisfied = NULL")
+        widget = open_tab(qtbot, ws)
+        assert widget.notice_keys[0] == "no_csat"
+        assert widget.notices.text().startswith("<b>No CSAT</b>")
+        texts = " ".join(t.get_text() for t in widget.correlations.chart.figure.axes[0].texts)
+        assert "No CSAT survey among these" in texts and not bars(widget.correlations.chart.figure)
+        widget.tabs.setCurrentWidget(widget.agents)
+        assert widget.computed.result.priorities["rank"].isna().all()  # no ranks without CSAT
+        assert "No CSAT in the selection" in widget.agents.agent.summary.text()
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def test_the_channel_and_effects_pages_show_the_new_tables(qtbot, tab):
+    result = tab.computed.result
+    tab.tabs.setCurrentWidget(tab.channels)
+    held = result.channel_differences[result.channel_differences["holds"]]
+    assert "Empathy" in set(held["skill"])
+    assert "Empathy: stronger on phone than on email and chat" in tab.channels.chart.caption.text()
+    labels = [t.get_text() for t in tab.channels.chart.figure.axes[0].get_yticklabels()]
+    assert "Empathy  ≠" in labels
+    assert list(tab.channels.chart.model.frame.columns[:10]) == [
+        "skill", "channel_a", "channel_b", "rho_a", "rho_b", "difference", "ci_low", "ci_high", "p_value", "q_value"]
+    tab.tabs.setCurrentWidget(tab.effects)
+    assert len(bars(tab.effects.chart.figure)) == result.effects.query("channel == 'all'")["csat_diff"].notna().sum()
+    assert "points of the 1-5 CSAT scale" in tab.effects.chart.caption.text()
+    tab.effects.kind.setCurrentIndex(1)
+    assert len([ax for ax in tab.effects.chart.figure.axes if ax.axison]) == result.dose_response.query(
+        "channel == 'all'")["skill"].nunique()
 
 
 SIMPSON = SyntheticDesign(
@@ -229,7 +276,7 @@ def simpson_workspace(folder: Path) -> Workspace:
                          "grader", "csat", "empathy", "accuracy"])
         for row in frame.itertuples():
             csat = "" if np.isnan(row.csat) else int(round(row.csat * 4 + 1))
-            writer.writerow([f"S-{row.evaluation_id}", row.channel, row.agent, row.team, row.brand,
+            writer.writerow([f"S-{row.interaction_id}", row.channel, row.agent, row.team, row.brand,
                              "Simpson QA", row.grader, csat, int(round(row.empathy * 4 + 1)),
                              int(round(row.accuracy * 4 + 1))])
     import_evaluations(ws, path)
@@ -240,9 +287,10 @@ def test_the_simpson_banner_names_the_flagged_skills(qtbot, tmp_path):
     ws = simpson_workspace(tmp_path)
     try:
         widget = open_tab(qtbot, ws)
-        assert widget.simpson_banner.isVisible()
-        text = widget.simpson_banner.text()
+        assert widget.notices.isVisible() and "confounding" in widget.notice_keys
+        text = widget.notices.text()
         assert "Simpson" in text and "Empathy" in text and "Accuracy" in text
+        assert "blind_unknown" in widget.notice_keys  # imported without saying whether CSAT was hidden
         pooled = widget.computed.result.correlations.query("channel == 'all'")
         assert pooled["simpson_flag"].all()
         QThreadPool.globalInstance().waitForDone(TIMEOUT)

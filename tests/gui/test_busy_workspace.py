@@ -256,3 +256,37 @@ def test_closing_with_unsaved_answers_can_discard_them_when_told_to(qtbot, windo
         holder.close()
     assert asked == ["Throw away the 2 changes not saved yet? They are lost for good."]
     assert workspace.evaluations.for_interaction(target) == []
+
+
+def test_calibration_grading_says_not_saved_yet_while_busy_and_writes_it_all_afterwards(qtbot, window, workspace):
+    from qagrader.core.calibration.grading import own_grade
+
+    first, second = interaction_id(workspace, "T-001"), interaction_id(workspace, "T-002")  # chat, email
+    session = workspace.calibration.create("Busy round", workspace.scorecards.get("Support QA").id,
+                                           interaction_ids=[first, second], graders=[GRADER])
+    window.show_screen("calibration")
+    view = window.screen("calibration")
+    view.grade_my_items(session)
+    grading = view.grading
+    qtbot.waitUntil(lambda: grading.task is not None and grading.task.interaction_id == first, timeout=5000)
+    holder = LockHolder(workspace.path, 60)
+    try:
+        qtbot.waitUntil(lambda: holder.locked, timeout=10_000)
+        grading.form.focus_first_unanswered()
+        for key in ("1", "1", "1", "5", "1"):
+            press(qtbot, key)
+        qtbot.waitUntil(lambda: "NOT SAVED YET" in grading.header.state.text(), timeout=5000)
+        press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # submit: the next opens at once
+        assert grading.task.interaction_id == second
+        press(qtbot, "n")
+        assert "NOT SAVED YET" in grading.header.state.text() and grading.unsaved
+        assert own_grade(workspace, session, first, GRADER) is None  # nothing written, nothing claimed
+        holder.release()
+        qtbot.waitUntil(lambda: not grading.unsaved, timeout=20_000)
+    finally:
+        holder.close()
+    assert grading.header.state.text().endswith("draft saved")
+    submitted = own_grade(workspace, session, first, GRADER)
+    assert submitted.submitted and submitted.answers["tone"] == Answer(5)
+    draft = own_grade(workspace, session, second, GRADER)
+    assert not draft.submitted and dict(draft.answers) == {"greeting": Answer("No")}

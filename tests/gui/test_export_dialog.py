@@ -75,6 +75,22 @@ def test_wide_export_matches_the_core_export(qtbot, dialog, ws, tmp_path):
     assert QSettings().value("export/last_folder") == str(tmp_path)
 
 
+def test_calibration_grades_only_when_asked(qtbot, dialog, ws, tmp_path):
+    from qagrader.core.calibration.grading import save_calibration_grade
+
+    session = ws.calibration.create("March", ws.scorecards.get("Chat QA").id, interaction_ids=[8], graders=["Lee"])
+    save_calibration_grade(ws, session, 8, "Lee", ANSWERS[1], submit=True)
+    ws.calibration.close(session)
+    assert not dialog.include_calibration.isChecked()
+    dialog.include_calibration.setChecked(True)
+    out = tmp_path / "with-calibration.csv"
+    run_export(qtbot, dialog, out)
+    expected = tmp_path / "core.csv"
+    rows = export_evaluations(ws, expected, shape="wide", status="submitted", include_calibration=True, excel_bom=True)
+    assert out.read_bytes() == expected.read_bytes()
+    assert rows > export_evaluations(ws, tmp_path / "without.csv", status="submitted")
+
+
 def test_long_export_with_filters(qtbot, dialog, ws, tmp_path):
     dialog.long_radio.setChecked(True)
     dialog.scorecard_filter.setCurrentIndex(dialog.scorecard_filter.findData("Chat QA"))

@@ -149,10 +149,21 @@ def test_blind_grading_hides_csat_until_turned_off(qtbot, window, workspace):
     window.show_screen("interactions")
     assert window.interactions.table.isColumnHidden(6)
 
+    window.show_screen("grade")
+    key(qtbot, "y")  # an answer given with CSAT hidden
+    qtbot.waitUntil(lambda: not grading.unsaved(), timeout=5000)
+    blind = lambda: window.ws.conn.execute(  # noqa: E731
+        "SELECT blind FROM evaluations WHERE interaction_id = ?", (interaction_id(workspace, "T-004"),)).fetchone()[0]
+    assert blind() == 1
+
     QSettings().setValue("grading/blind", False)
     window._preferences_changed()
     assert grading.header.csat.text() == "CSAT 5 on 1-5"
     assert not window.interactions.table.isColumnHidden(6)
+    window.show_screen("grade")
+    key(qtbot, "n")  # the next answer is given with CSAT in view: recorded for the analysis
+    qtbot.waitUntil(lambda: not grading.unsaved(), timeout=5000)
+    assert blind() == 0
 
 
 def test_editing_a_submitted_evaluation_keeps_history(qtbot, window, workspace):

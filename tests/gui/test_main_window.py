@@ -13,6 +13,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import messages
 from qagrader.gui.grading import GradingView
 from qagrader.gui.interactions_view import InteractionsView
+from qagrader.gui.calibration import CalibrationView
 from qagrader.gui.main_window import LAST_KEY, RECENT_KEY, MainWindow, Placeholder
 
 from .conftest import make_workspace
@@ -56,7 +57,7 @@ def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
         widget = window.screen(key)
         assert window.stack.currentWidget().isAncestorOf(widget)
         assert hasattr(widget, "set_workspace") and hasattr(widget, "apply_changes")
-    assert isinstance(window.screen("calibration"), Placeholder)
+    assert isinstance(window.screen("calibration"), CalibrationView)
 
 
 def test_a_screen_that_cannot_be_built_says_so_and_the_window_goes_on(qtbot, window, monkeypatch, caplog):

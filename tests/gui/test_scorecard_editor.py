@@ -265,3 +265,25 @@ def test_export_json_and_csv(qtbot, view, ws, tmp_path, monkeypatch):
     lines = target["path"].read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("section,section_weight,bonus,key,text")
     assert len(lines) == 1 + 6
+
+
+def test_polarity_is_a_field_of_the_question_form(qtbot, view, ws):
+    editor = view.editor
+    editor.select(("question", 0, 2))  # wrong_name, skill "Wrong customer name"
+    form = editor.question_form
+    assert not form.polarity.isChecked() and "should NOT happen" in form.polarity.toolTip()
+    form.polarity.setChecked(True)
+    editor.save()
+    assert ws.scorecards.get("Chat QA").card.question("wrong_name").polarity == "negative"
+    other = json.loads(json.dumps(EXAMPLE))  # another scorecard tagging the same skill positive
+    other["name"] = "Mail QA"
+    with pytest.raises(Exception, match="polarity"):
+        ws.scorecards.import_json(json.dumps(other))
+    editor.select(("question", 0, 2))
+    editor.question_form.polarity.setChecked(False)
+    ws.scorecards.import_json(json.dumps({**other, "sections": [
+        {"name": "S", "questions": [{"key": "name", "text": "Right name", "type": "yes_no",
+                                     "skill": "Wrong customer name", "polarity": "negative"}]}]}))
+    editor.save()  # Chat QA now disagrees with Mail QA: refused on the field
+    assert "is positive here but negative on scorecard 'Mail QA'" in form.error_text("polarity")
+    assert ws.scorecards.get("Chat QA").card.question("wrong_name").polarity == "negative"

@@ -8,14 +8,23 @@ weeks. The data follow a latent model so that the analysis finds what the eComme
   agents differ and have gaps; each interaction draws a latent per behaviour from the agent's
   propensity plus noise, and each question's answer is a threshold of that latent (thresholds
   set the realistic pass rates, e.g. ~3% wrong customer names);
+- graders are not perfect: each grades from what happened plus their own leniency (a shift)
+  and error (noise), so the stored answers differ from what a perfect grader would record;
 - each interaction's skill scores are computed by `scoring.score`, exactly as stored;
-- the customer's satisfaction is a channel-specific weighted sum of the standardised skill
-  scores plus topic, brand and noise terms, cut into a 1-5 survey answer (a J-shaped spread);
-  about two thirds of the customers answer the survey.
+- the customer's satisfaction is a channel-specific weighted sum of the standardised *true*
+  skill scores (what happened, not what the grader wrote) plus topic, brand and noise terms,
+  cut into a 1-5 survey answer (a J-shaped spread); about two thirds of the customers answer
+  the survey, more often after a very good or a very bad experience;
+- a few interactions get a second opinion (a re-grade by another grader), every grade is made
+  blind to CSAT, and the negative tone and wrong-name questions are behaviours to avoid
+  (polarity "negative"), so the analysis shows them with the study's negative sign.
 
-The targets in `CSAT_TARGETS` plant the study's relations: authenticity, friendly tone and empathy
-strongest; avoiding a negative tone and the wrong name positive; rapport & personalisation near
-zero; empathy and etiquette much stronger on the phone; accuracy equal on every channel.
+The targets in `CSAT_TARGETS` plant the study's relations in expectation: authenticity, friendly
+tone and empathy strongest; avoiding a negative tone and the wrong name positive (so their
+occurrence negative); rapport & personalisation near zero; empathy and etiquette much stronger
+on the phone; accuracy equal on every channel. The weights come from the population (a large
+fixed pilot simulation of the same model, `_population`), never from the sample itself, so a
+sample's correlations vary from seed to seed as much as their intervals say.
 
 Everything (uuids and timestamps included) derives from the seed and fixed dates, so one seed
 always gives the same database content. Names, subjects, transcripts and grader comments are in
@@ -47,6 +56,7 @@ from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json
 from ..scorecards.scoring import Answer, score
 from ..scorecards.store import definition_json
 from ..storage import writers
+from .calibration import insert_calibration
 from .cases import Case
 from .text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
 
@@ -54,20 +64,26 @@ if TYPE_CHECKING:
     from ..storage.workspace import Workspace
 
 CHANNELS: tuple[str, ...] = ("phone", "email", "chat")
+DEFAULT_SEED = 5
+"""Every seed shows the study's relations in expectation; a sample of 2,400 interactions varies
+around them. This one was chosen (from seeds 1-49) because its sample shows all of them clearly:
+the three strongest positives, both negatives significant, rapport about zero, empathy and
+etiquette stronger on the phone, accuracy alike on every channel."""
 DEMO_END = date(2026, 10, 30)  # a Friday; fixed so that a seed always gives the same workspace
 WEEKS = 12
 CSAT_RESPONSE = {"phone": 0.60, "email": 0.70, "chat": 0.68}
 CSAT_LEVEL_SHARES = (0.12, 0.07, 0.11, 0.22, 0.48)  # survey answers 1..5: J-shaped, like real CSAT
 
-# Correlation of each skill score with the customer's latent satisfaction, per channel (phone,
-# email, chat); the 1-5 survey cut and the topic/brand terms shrink them by about a tenth.
+# Correlation of each graded skill score (earned fraction) with the customer's latent
+# satisfaction, per channel (phone, email, chat), in expectation; the 1-5 survey cut and the
+# topic/brand terms shrink them by about a tenth.
 # Skills not listed do not move CSAT.
 CSAT_TARGETS: dict[str, tuple[float, float, float]] = {
     "Authenticity": (0.34, 0.32, 0.32),
     "Friendly tone": (0.32, 0.29, 0.30),
-    "Empathy": (0.34, 0.12, 0.12),
+    "Empathy": (0.37, 0.13, 0.13),
     "Etiquette": (0.28, 0.06, 0.06),
-    "Accuracy": (0.19, 0.19, 0.19),
+    "Accuracy": (0.16, 0.16, 0.16),
     "Resolution": (0.16, 0.17, 0.16),
     "Negative tone": (0.14, 0.14, 0.14),
     "Wrong customer name": (0.10, 0.10, 0.10),
@@ -114,6 +130,17 @@ TEAMS: dict[str, tuple[tuple[float, float, float], tuple[str, ...]]] = {
 }
 GRADERS: tuple[tuple[str, float], ...] = (
     ("Priya Raman", 0.34), ("Tom Becker", 0.28), ("Lucía Ortega", 0.24), ("Sam Whitfield", 0.14))
+# Each grader's leniency (a shift of the latent they grade from, in SD units: positive = lenient)
+# and error (SD of their own noise).
+GRADER_STYLE: dict[str, tuple[float, float]] = {
+    "Priya Raman": (0.0, 0.25), "Tom Becker": (0.30, 0.35), "Lucía Ortega": (-0.20, 0.30),
+    "Sam Whitfield": (0.10, 0.45)}
+_GRADER_MIX = {"phone": (0.30, 0.25, 0.20, 0.25), "email": (0.36, 0.30, 0.29, 0.05),
+               "chat": (0.38, 0.30, 0.25, 0.07)}  # who grades each channel (order of GRADERS)
+SECOND_OPINIONS = 0.06  # share of graded interactions re-graded by another grader
+RESPONSE_BY_EXPERIENCE = 0.6  # log-odds of answering the survey per SD of |satisfaction|
+PILOT = 40_000  # interactions per channel of the fixed pilot simulation behind the CSAT weights
+PILOT_SEED = 20_261_030
 BRANDS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
     # name, order prefix, share, CSAT shift, products
     ("Northwind Living", "NW", 0.45, 0.05,
@@ -189,7 +216,7 @@ def build_demo(
     ws_or_path: "Workspace | str | Path",
     *,
     interactions: int = 2400,
-    seed: int = 7,
+    seed: int = DEFAULT_SEED,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     end: date = DEMO_END,
@@ -233,6 +260,9 @@ def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None]
         _insert_interactions(ws, cases, gen, agent_ids, team_ids)
         step(0.7)
         counts = _insert_evaluations(ws, cases, gen, card_ids, step)
+        counts["calibration"] = insert_calibration(ws, cases, cards=gen.cards, card_ids=card_ids,
+                                                   graders=[g for g, _ in GRADERS], read=gen.graded,
+                                                   rng=gen.text, new_uuid=gen.uuid, end=gen.end)
         step(0.98)
     if progress is not None:
         progress(1.0)
@@ -305,11 +335,14 @@ class _Generator:
         order = np.lexsort((np.arange(n), occurred))
         day_one = datetime.combine(self.start, datetime.min.time())
         cases: list[Case] = []
+        graders = [g for g, _ in GRADERS]
         for position, i in enumerate(order):
             if position % 400 == 0:
                 step(0.5 * position / n)
             ch = CHANNELS[channel[i]]
-            answers = self._answers(self.cards[ch], ch, topics[topic[i]], latents[i])
+            grader = self.text.choices(graders, weights=_GRADER_MIX[ch])[0]
+            seen = self._seen(self.cards[ch], ch, topics[topic[i]], latents[i])
+            answers = self.graded(self.cards[ch], seen, grader)
             first = self.text.choice(FIRST_NAMES)
             wrong = self.text.choice([f for f in FIRST_NAMES if f != first and f[0] == first[0]] or
                                      [f for f in FIRST_NAMES if f != first])
@@ -319,7 +352,8 @@ class _Generator:
                 occurred=day_one + timedelta(seconds=int(occurred[i])),
                 customer=(first, self.text.choice(LAST_NAMES)), wrong_first=wrong,
                 occasion=self.text.randrange(len(OCCASIONS)) if self.text.random() < 0.45 else None,
-                answers=answers, result=score(self.cards[ch], answers),
+                answers=answers, result=score(self.cards[ch], answers), grader=grader,
+                truth=score(self.cards[ch], self.graded(self.cards[ch], seen, None)), seen=seen,
             ))
         return cases
 
@@ -359,18 +393,31 @@ class _Generator:
             out[:, j] = loading * soft + np.sqrt(1 - loading**2) * own
         return out
 
-    def _answers(self, card: Scorecard, channel: str, topic: str, latent: np.ndarray) -> dict[str, Answer]:
-        answers: dict[str, Answer] = {}
+    def _seen(self, card: Scorecard, channel: str, topic: str, latent: np.ndarray) -> dict[str, float | None]:
+        """What happened, per question, on the latent scale (None: not applicable)."""
+        seen: dict[str, float | None] = {}
         for q in card.questions:
             if q.allow_na and self.text.random() < _na_rate(q.key, channel, topic):
-                answers[q.key] = Answer(None, True)
+                seen[q.key] = None
                 continue
             behaviour = q.skill if q.skill in BEHAVIOURS else "Extra mile"
-            value = latent[self.behaviours.index(behaviour)]
-            if q.key == "resolution":
-                value += {"refund": -0.3, "wrong_item": -0.2, "damaged": -0.1, "product": 0.3}.get(topic, 0.0)
-            noisy = 0.92 * value + 0.39 * self.text.gauss(0.0, 1.0)
-            answers[q.key] = Answer(_label(q, noisy), False)
+            value = latent[self.behaviours.index(behaviour)] + _topic_shift(q.key, topic)
+            seen[q.key] = 0.92 * value + 0.39 * self.text.gauss(0.0, 1.0)
+        return seen
+
+    def graded(self, card: Scorecard, seen: Mapping[str, float | None], grader: str | None) -> dict[str, Answer]:
+        """The answers `grader` records for what happened (their leniency and error added);
+        with no grader, what a perfect grader would record."""
+        leniency, error = GRADER_STYLE[grader] if grader else (0.0, 0.0)
+        answers: dict[str, Answer] = {}
+        for q in card.questions:
+            value = seen[q.key]
+            if value is None:
+                answers[q.key] = Answer(None, True)
+                continue
+            if error:
+                value = value + leniency + error * self.text.gauss(0.0, 1.0)
+            answers[q.key] = Answer(_label(q, value), False)
         return answers
 
     def plan_grading(self, cases: Sequence[Case]) -> None:
@@ -378,58 +425,131 @@ class _Generator:
         recent = np.array([(self.end - c.occurred.date()).days < 7 for c in cases], dtype=bool)
         graded = self.rng.random(len(cases)) < np.where(recent, 0.45, 0.9)
         draft = self.rng.random(len(cases)) < np.where(recent, 0.15, 0.025)
-        for case, is_graded, is_draft in zip(cases, graded, draft):
+        second = self.rng.random(len(cases)) < np.where(recent, 0.0, SECOND_OPINIONS)
+        graders = [g for g, _ in GRADERS]
+        for case, is_graded, is_draft, again in zip(cases, graded, draft, second):
             case.status = ("draft" if is_draft else "submitted") if is_graded else None
+            if case.status == "submitted" and again:
+                others = [g for g in graders if g != case.grader]
+                case.second_grader = others[int(self.rng.integers(len(others)))]
 
     # ------------------------------------------------------------ CSAT
 
     def plant_csat(self, cases: Sequence[Case]) -> None:
         """Set `csat` (1-5 or None = no survey) from the latent satisfaction of each case.
 
-        Per channel, the skill scores are standardised (N/A = average) and the weights solve
-        `C w = targets` (C = the skills' correlation matrix), so that each skill correlates with
-        the latent satisfaction as `CSAT_TARGETS` says, whatever the skills' overlap. The noise is
-        made exactly uncorrelated with the skills among the graded interactions with a survey
-        answer, so the targets hold in this sample, not only on average over seeds."""
+        Per channel, the customer's satisfaction is a weighted sum of the standardised *true*
+        skill scores plus noise; the weights come from `_population` (a fixed pilot of the same
+        model) so that each *graded* skill score correlates with satisfaction as `CSAT_TARGETS`
+        says in expectation. Nothing is fitted to the sample: its correlations vary between
+        seeds as sampling says. Whether the customer answers the survey depends on the
+        experience (very good and very bad ones answer more often)."""
         rng = self.rng
         skills = list(CSAT_TARGETS)
         channel = np.array([CHANNELS.index(c.channel) for c in cases])
-        x = np.array([[c.result.skills.get(s, np.nan) for s in skills] for c in cases], dtype=float)
-        answered = rng.random(len(cases)) < np.array([CSAT_RESPONSE[c.channel] for c in cases])
+        truth = np.array([[c.truth.skills.get(s, np.nan) for s in skills] for c in cases], dtype=float)
         satisfaction = np.zeros(len(cases))
         for ch in range(3):
             rows = channel == ch
             count = int(rows.sum())
             if count == 0:
                 continue
-            part = x[rows]
-            with np.errstate(invalid="ignore"):
-                mean, sd = np.nanmean(part, axis=0), np.nanstd(part, axis=0)
-            z = np.nan_to_num((part - np.nan_to_num(mean)) / np.where(sd > 0, sd, 1.0))
-            targets = np.array([CSAT_TARGETS[s][ch] for s in skills])
-            corr = z.T @ z / count  # N/A-as-average keeps z centred; a constant skill has a zero row
-            weights = np.linalg.pinv(corr) @ targets
-            explained_var = float(targets @ weights)
-            if explained_var > 0.9:  # tiny or odd samples: keep room for noise
-                weights *= np.sqrt(0.9 / explained_var)
-                explained_var = 0.9
-            noise = rng.standard_normal(count)
-            submitted = np.array([c.status == "submitted" for c in cases])[rows]
-            surveyed = answered[rows]
-            # exactly uncorrelated with the skills where the analysis will look
-            for group in (surveyed & submitted, surveyed & ~submitted, ~surveyed):
-                design = np.column_stack([np.ones(int(group.sum())), z[group]])
-                if len(design):
-                    noise[group] -= design @ np.linalg.lstsq(design, noise[group], rcond=None)[0]
-            noise_sd = float(noise.std())
-            noise = noise / noise_sd if noise_sd > 0 else noise
-            latent = z @ weights + np.sqrt(1.0 - explained_var) * noise
-            satisfaction[rows] = latent
+            population = _population(self.cards[CHANNELS[ch]], CHANNELS[ch])
+            z = np.nan_to_num((truth[rows] - population.mean) / population.sd)
+            targets = np.array([CSAT_TARGETS[s][ch] for s in skills]) * np.sqrt(population.graded_var)
+            weights = np.linalg.pinv(population.graded_true) @ targets
+            explained = float(weights @ population.true_cov @ weights)
+            if explained > 0.9:  # keep room for noise
+                weights *= np.sqrt(0.9 / explained)
+                explained = 0.9
+            satisfaction[rows] = z @ weights + np.sqrt(1.0 - explained) * rng.standard_normal(count)
         satisfaction += np.array([TOPICS[c.topic]["csat"] + BRANDS[c.brand][3] for c in cases])
+        base = np.array([CSAT_RESPONSE[c.channel] for c in cases])
+        odds = np.log(base / (1 - base)) + RESPONSE_BY_EXPERIENCE * (np.abs(satisfaction) - 0.8)
+        answered = rng.random(len(cases)) < 1 / (1 + np.exp(-odds))
         cuts = np.array([NormalDist().inv_cdf(p) for p in np.cumsum(CSAT_LEVEL_SHARES)[:-1]])
         level = np.digitize(satisfaction, cuts) + 1
-        for case, value, has in zip(cases, level, answered):
+        for case, value, has, latent in zip(cases, level, answered, satisfaction):
             case.csat = int(value) if has else None
+            case.satisfaction = float(latent)
+
+
+@dataclass(frozen=True)
+class _Population:
+    """Moments of the standardised skill scores (`CSAT_TARGETS` order) over the population."""
+
+    mean: np.ndarray          # true skill scores' means
+    sd: np.ndarray            # ... and SDs (a skill not on the card: mean NaN, SD 1)
+    true_cov: np.ndarray      # E[z_true z_true']
+    graded_true: np.ndarray   # E[z_graded z_true']
+    graded_var: np.ndarray    # E[z_graded^2] (N/A counts as average)
+
+
+@functools.lru_cache(maxsize=8)
+def _population(card: Scorecard, channel: str) -> _Population:
+    """A fixed pilot of `PILOT` interactions of the demo's model on one channel (any agents,
+    topics and graders): the population moments that set the CSAT weights. Vectorised, seeded
+    with `PILOT_SEED`, the same for every demo."""
+    rng = np.random.default_rng(PILOT_SEED + CHANNELS.index(channel))
+    n = PILOT
+    behaviours = list(BEHAVIOURS)
+    soft = rng.standard_normal(n)
+    latent = np.empty((n, len(behaviours)))
+    for j, name in enumerate(behaviours):
+        _, loading = BEHAVIOURS[name]
+        latent[:, j] = loading * soft + np.sqrt(1 - loading**2) * rng.standard_normal(n)
+    topics = list(TOPICS)
+    weights = np.array([TOPICS[t]["w"][CHANNELS.index(channel)] for t in topics])
+    topic = rng.choice(len(topics), size=n, p=weights / weights.sum())
+    names = [g for g, _ in GRADERS]
+    grader = rng.choice(len(names), size=n, p=np.array(_GRADER_MIX[channel]) / sum(_GRADER_MIX[channel]))
+    leniency = np.array([GRADER_STYLE[g][0] for g in names])[grader]
+    error = np.array([GRADER_STYLE[g][1] for g in names])[grader]
+    skills = list(CSAT_TARGETS)
+    sums = {kind: np.zeros((n, len(skills))) for kind in ("true", "graded")}
+    counts = np.zeros((n, len(skills)))
+    for q in card.questions:
+        if q.skill not in skills:
+            continue
+        behaviour = q.skill if q.skill in BEHAVIOURS else "Extra mile"
+        shift = np.array([_topic_shift(q.key, t) for t in topics])[topic]
+        seen = 0.92 * (latent[:, behaviours.index(behaviour)] + shift) + 0.39 * rng.standard_normal(n)
+        na_rate = np.array([_na_rate(q.key, channel, t) for t in topics])[topic] if q.allow_na else np.zeros(n)
+        known = rng.random(n) >= na_rate
+        labels, cuts = _answer_cuts(q)
+        fraction = np.array([_earned_fraction(q, label) for label in labels])
+        column = skills.index(q.skill)
+        graded = seen + leniency + error * rng.standard_normal(n)
+        for kind, value in (("true", seen), ("graded", graded)):
+            sums[kind][:, column] += np.where(known, fraction[np.searchsorted(cuts, value, side="right")], 0.0)
+        counts[:, column] += known
+    with np.errstate(invalid="ignore", divide="ignore"):
+        true, graded = sums["true"] / counts, sums["graded"] / counts
+        mean, sd = np.nanmean(true, axis=0), np.nanstd(true, axis=0)
+        graded_mean, graded_sd = np.nanmean(graded, axis=0), np.nanstd(graded, axis=0)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    graded_sd = np.where(np.isfinite(graded_sd) & (graded_sd > 0), graded_sd, 1.0)
+    z_true = np.nan_to_num((true - mean) / sd)
+    z_graded = np.nan_to_num((graded - graded_mean) / graded_sd)
+    return _Population(mean, sd, z_true.T @ z_true / n, z_graded.T @ z_true / n,
+                       (z_graded**2).mean(axis=0))
+
+
+def _earned_fraction(q: Question, label: str | int) -> float:
+    """The share of the question's points an answer earns (see `scoring.score`)."""
+    if q.type == "yes_no":
+        return 1.0 if label == YES else 0.0
+    if q.type == "scale":
+        return (int(label) - (q.min or 0)) / ((q.max or 1) - (q.min or 0))
+    points = {o.label: o.points for o in q.options}
+    return points[label] / q.best_points
+
+
+def _topic_shift(key: str, topic: str) -> float:
+    """Resolution is harder for some topics."""
+    if key != "resolution":
+        return 0.0
+    return {"refund": -0.3, "wrong_item": -0.2, "damaged": -0.1, "product": 0.3}.get(topic, 0.0)
 
 
 def _na_rate(key: str, channel: str, topic: str) -> float:
@@ -529,14 +649,10 @@ def _insert_interactions(ws: "Workspace", cases: Sequence[Case], gen: _Generator
                                      "subject", "transcript", "created_at", "updated_at"), rows)
 
 
-_GRADER_MIX = {"phone": (0.30, 0.25, 0.20, 0.25), "email": (0.36, 0.30, 0.29, 0.05),
-               "chat": (0.38, 0.30, 0.25, 0.07)}
-
-
 def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator, card_ids: Mapping[str, int],
                         step: Callable[[float], None]) -> dict[str, int]:
-    """Grade most interactions (a backlog in the last week), a few drafts, and a calibration
-    session in which every grader grades the same interactions."""
+    """Grade most interactions (a backlog in the last week), a few drafts and a few second
+    opinions. Every grade is made blind to CSAT (the app's default)."""
     text = gen.text
     graders = [g for g, _ in GRADERS]
     made = _ts(datetime.combine(gen.start - timedelta(days=28), datetime.min.time()).replace(hour=9))
@@ -548,10 +664,9 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
     grader_ids = {name: known[grader_key(name)] for name in graders}
     evaluations: list[tuple] = []
     skills: list[tuple] = []
-    counts = {"submitted": 0, "drafts": 0, "calibration": 0, "auto_failed": 0}
+    counts = {"submitted": 0, "drafts": 0, "auto_failed": 0}
 
-    def add(case: Case, grader: str, answers: dict[str, Answer], status: str, when: datetime,
-            calibration: bool, comment: str) -> None:
+    def add(case: Case, grader: str, answers: dict[str, Answer], status: str, when: datetime, comment: str) -> None:
         card = gen.cards[case.channel]
         result = score(card, answers) if answers is not case.answers else case.result
         evaluation_id = len(evaluations) + 1
@@ -560,40 +675,30 @@ def _insert_evaluations(ws: "Workspace", cases: Sequence[Case], gen: _Generator,
             evaluation_id, gen.uuid(), case.id, card_ids[case.channel], grader_ids[grader], status,
             answers_json(answers), comment,
             result.total, int(result.auto_failed), json.dumps(list(result.auto_fail_reasons)),
-            int(calibration), _ts(when), _ts(done), _ts(done) if status == "submitted" else None,
+            0, _ts(when), _ts(done), _ts(done) if status == "submitted" else None, 1,
         ))
         skills.extend((evaluation_id, skill, value) for skill, value in result.skills.items())
-        if calibration:
-            counts["calibration"] += 1
-        else:
-            counts["submitted" if status == "submitted" else "drafts"] += 1
-            counts["auto_failed"] += int(result.auto_failed and status == "submitted")
+        counts["submitted" if status == "submitted" else "drafts"] += 1
+        counts["auto_failed"] += int(result.auto_failed and status == "submitted")
 
-    submitted: list[Case] = []
     for position, case in enumerate(cases):
         if position % 500 == 0:
             step(0.7 + 0.25 * position / len(cases))
         if case.status is None:
             continue
-        grader = text.choices(graders, weights=_GRADER_MIX[case.channel])[0]
+        grader = case.grader
         when = _working_time(case.occurred + timedelta(days=text.randint(1, 5)), text)
         if case.status == "draft":
             keys = [q.key for q in gen.cards[case.channel].questions]
             kept = keys[: text.randint(3, len(keys) - 2)]
-            add(case, grader, {k: case.answers[k] for k in kept}, "draft", when, False, "")
+            add(case, grader, {k: case.answers[k] for k in kept}, "draft", when, "")
             continue
         answers = with_comments(case, text)
-        add(case, grader, answers, "submitted", when, False, overall_comment(case, text))
-        submitted.append(case)
-
-    session = _working_time(datetime.combine(gen.end - timedelta(days=30), datetime.min.time()), text)
-    pool = [c for c in submitted if 21 <= (gen.end - c.occurred.date()).days <= 70]
-    for channel in CHANNELS:
-        chosen = [c for c in pool if c.channel == channel][:4]
-        for case in chosen:
-            for grader in graders:
-                add(case, grader, _perturbed(gen.cards[channel], case.answers, text), "submitted",
-                    session + timedelta(minutes=text.randint(0, 240)), True, "Calibration session")
+        add(case, grader, answers, "submitted", when, overall_comment(case, text))
+        if case.second_grader:  # a second opinion a few days later
+            later = _working_time(when + timedelta(days=text.randint(2, 6)), text)
+            add(case, case.second_grader, gen.graded(gen.cards[case.channel], case.seen, case.second_grader),
+                "submitted", later, "Second opinion")
     writers.insert_evaluations(ws, evaluations, skills)
     return counts
 
@@ -604,18 +709,3 @@ def _working_time(moment: datetime, text: random.Random) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time()) + timedelta(minutes=text.randint(9 * 60, 17 * 60))
-
-
-def _perturbed(card: Scorecard, answers: Mapping[str, Answer], text: random.Random) -> dict[str, Answer]:
-    """A second grader's view of the same interaction: now and then one step off."""
-    out: dict[str, Answer] = {}
-    for q in card.questions:
-        answer = answers[q.key]
-        if answer.na or q.key in ("verification", "data_protection") or text.random() >= 0.08:
-            out[q.key] = answer
-            continue
-        labels, _ = _answer_cuts(q)
-        index = labels.index(answer.value)
-        index = index + 1 if index == 0 else index - 1 if index == len(labels) - 1 else index + text.choice((-1, 1))
-        out[q.key] = Answer(labels[index], False)
-    return out

@@ -47,8 +47,8 @@ COMMENT_SUFFIX = ".comment"
 #: Columns of the wide shape before the question columns, in order.
 WIDE_COLUMNS: tuple[str, ...] = (
     "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
-    "grader", "graded_at", "status", "calibration", "score", "auto_failed", "csat", "csat_scale",
-    "overall_comment",
+    "grader", "graded_at", "status", "calibration", "blind", "score", "auto_failed", "csat",
+    "csat_scale", "overall_comment",
 )
 #: Columns of the long shape (one row per answer).
 LONG_COLUMNS: tuple[str, ...] = (
@@ -59,7 +59,7 @@ LONG_COLUMNS: tuple[str, ...] = (
 #: Columns of a scorecard definition exported to CSV (one row per question).
 SCORECARD_COLUMNS: tuple[str, ...] = (
     "section", "section_weight", "bonus", "key", "text", "guideline", "type", "options",
-    "weight", "allow_na", "auto_fail", "skill",
+    "weight", "allow_na", "auto_fail", "skill", "polarity",
 )
 _CHUNK = 5_000
 
@@ -118,8 +118,8 @@ def format_number(value: float | int | None, decimals: int = 2) -> str:
 
 _SELECT = """SELECT e.uuid, i.external_id, i.channel, a.name, t.name, s.name, s.version, g.name,
     CASE e.status WHEN 'submitted' THEN coalesce(e.submitted_at, e.updated_at) ELSE e.updated_at END,
-    e.status, e.calibration, e.score, e.auto_failed, i.csat_raw, i.csat_scale, e.overall_comment,
-    e.answers, e.scorecard_id
+    e.status, e.calibration, e.blind, e.score, e.auto_failed, i.csat_raw, i.csat_scale,
+    e.overall_comment, e.answers, e.scorecard_id
     FROM evaluations e
     JOIN interactions i ON i.id = e.interaction_id
     JOIN scorecards s ON s.id = e.scorecard_id
@@ -135,6 +135,7 @@ def export_evaluations(
     shape: Shape = "wide",
     scorecard: str | None = None,
     status: str | None = None,
+    include_calibration: bool = False,
     excel_bom: bool = False,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
@@ -151,13 +152,14 @@ def export_evaluations(
     ``pass`` policy; an auto-failed section's zeroing is not applied per question).
 
     `scorecard` keeps one scorecard (every version, by name); `status` keeps ``draft`` or
-    ``submitted``. Rows are in evaluation creation order. The file appears only when
+    ``submitted``. Calibration grades are left out unless `include_calibration` (then those of
+    closed sessions come too: an open session's answers stay hidden). Rows are in evaluation creation order. The file appears only when
     complete: cancelling (`cancelled()` returning True) raises `CancelledError` and leaves no file.
     """
     if shape not in ("wide", "long"):
         raise QAGraderError(f"Unknown export format '{shape}'; use wide or long.")
     with _read_snapshot(ws):  # header and rows from the same state of the workspace
-        where, args = _filters(ws, scorecard, status)
+        where, args = _filters(ws, scorecard, status, include_calibration)
         total = ws.conn.execute(f"SELECT count(*) FROM evaluations e JOIN scorecards s ON s.id = "
                                 f"e.scorecard_id {where}", args).fetchone()[0]
         cards = _cards_in_order(ws, where, args)
@@ -186,8 +188,14 @@ def _read_snapshot(ws: "Workspace") -> Iterator[None]:
             ws.conn.execute("ROLLBACK")
 
 
-def _filters(ws: "Workspace", scorecard: str | None, status: str | None) -> tuple[str, list]:
-    clauses, args = [], []
+_CALIBRATION_SHOWN = """(e.calibration = 0 OR NOT EXISTS (SELECT 1 FROM calibration_grades k
+    JOIN calibration_sessions c ON c.id = k.session_id WHERE k.evaluation_id = e.id
+    AND (c.status = 'open' OR c.deleted = 1)))"""
+
+
+def _filters(ws: "Workspace", scorecard: str | None, status: str | None,
+             include_calibration: bool) -> tuple[str, list]:
+    clauses, args = [_CALIBRATION_SHOWN if include_calibration else "e.calibration = 0"], []
     if scorecard is not None:
         if ws.conn.execute("SELECT 1 FROM scorecards WHERE name = ?", (scorecard,)).fetchone() is None:
             raise NotFound(f"No scorecard named '{scorecard}'.")
@@ -254,10 +262,11 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
         # Hot loop (265,000 rows in a few seconds): repeated values go through memo tables,
         # unique text is checked inline before calling `neutralise_cell`.
         for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
-             calibration, score, auto_failed, csat, csat_scale, comment, answers, _sid) in rows:
+             calibration, blind, score, auto_failed, csat, csat_scale, comment, answers, _sid) in rows:
             record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel],
                       safe[agent], safe[team], safe[card_name], version, safe[grader],
-                      graded_at or "", status, calibration, number[score], auto_failed,
+                      graded_at or "", status, calibration, "" if blind is None else blind,
+                      number[score], auto_failed,
                       safe[csat], csat_scale or "",
                       comment if comment[:1] not in risky else esc(comment), *([""] * width)]
             for key, answer in loads(answers).items():
@@ -282,7 +291,7 @@ def _long(cards: dict[int, Scorecard], rows: Iterable[tuple]) -> Iterator[list]:
                    for s in card.sections for q in s.questions]
              for sid, card in cards.items()}
     for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
-         _cal, _score, _af, _csat, _scale, _comment, answers_json, sid) in rows:
+         _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid) in rows:
         answers = loads(answers_json)
         head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel], safe[agent],
                 safe[team], safe[card_name], version, safe[grader], graded_at or "", status]
@@ -339,7 +348,7 @@ def export_scorecard_csv(card: Scorecard, out_path: str | Path, *, excel_bom: bo
             records.append([
                 esc(section.name), format_number(section.weight, 4), _flag(section.bonus), q.key,
                 esc(q.text), esc(q.guideline), q.type, esc(options), format_number(q.weight, 4),
-                _flag(q.allow_na), esc(auto_fail), esc(q.skill or ""),
+                _flag(q.allow_na), esc(auto_fail), esc(q.skill or ""), q.polarity,
             ])
     return _write_csv(out_path, SCORECARD_COLUMNS, records, excel_bom)
 

@@ -108,8 +108,11 @@ class Evaluations:
             "ORDER BY e.updated_at DESC LIMIT 1", (grader_id,)).fetchone()
         return None if row is None else _evaluation(row)
 
-    def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False) -> Evaluation:
-        """The grader's open draft of this interaction on this scorecard, or a new empty one."""
+    def start(self, interaction_id: int, scorecard_id: int, grader: str, *, calibration: bool = False,
+              blind: bool | None = None) -> Evaluation:
+        """The grader's open draft of this interaction on this scorecard, or a new empty one.
+        `blind`: whether the grader works with the customer's CSAT hidden (recorded, see
+        `record_blind`; None = not known)."""
         grader = clean_text(grader)
         if not grader.strip():
             raise EvaluationError("Enter your name as grader before grading.")
@@ -123,6 +126,9 @@ class Evaluations:
             (interaction_id, scorecard_id, grader_id, int(calibration)),
         ).fetchone()
         if existing:
+            if blind is False:
+                with self._ws.transaction():
+                    record_blind(self._ws, existing[0], blind)
             return self.get(existing[0])
         card = self._ws.scorecards.get_by_id(scorecard_id).card
         result = score(card, {})
@@ -132,7 +138,7 @@ class Evaluations:
             grader_id = self._ws.graders.ensure(grader)
             evaluation_id = writers.insert_evaluation(
                 self._ws, interaction_id=interaction_id, scorecard_id=scorecard_id, grader_id=grader_id,
-                score=result.total, calibration=calibration)
+                score=result.total, calibration=calibration, blind=blind)
         return self.get(evaluation_id)
 
     def save(
@@ -142,10 +148,12 @@ class Evaluations:
         overall_comment: str | None = None,
         *,
         editor: str | None = None,
+        blind: bool | None = None,
     ) -> tuple[Evaluation, ScoreResult]:
         """Replace the answers and/or overall comment and rescore, in one transaction.
         Saving a submitted evaluation keeps a snapshot of the previous state in its history,
-        with who made the edit (`editor`, default: the evaluation's grader)."""
+        with who made the edit (`editor`, default: the evaluation's grader). `blind=False`
+        records that this change was made with CSAT visible (see `record_blind`)."""
         with self._ws.transaction():
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
@@ -168,21 +176,24 @@ class Evaluations:
                     auto_failed=current.auto_failed, updated_at=current.updated_at)
                 writers.add_history(self._ws, [(new_uuid(), evaluation_id, utc_now(), snapshot, editor_id)])
             result = self._write(current, new_answers, comment, current.status)
+            record_blind(self._ws, evaluation_id, blind)
         return self.get(evaluation_id), result
 
     def save_grade(self, interaction_id: int, scorecard_id: int, grader: str, answers: Mapping[str, Answer],
                    overall_comment: str, *, evaluation_id: int | None = None, submit: bool = False,
-                   editor: str | None = None) -> Evaluation:
+                   editor: str | None = None, blind: bool | None = None) -> Evaluation:
         """A grader's answers, saved in one transaction: into `evaluation_id`, else into the
         grader's open draft of the interaction on this scorecard (made when there is none);
         with `submit`, then submitted (refused, with nothing saved, while a question is
-        unanswered). What the grading screen writes on every change and on submit."""
+        unanswered). `blind`: whether the grader works with CSAT hidden (see `record_blind`).
+        What the grading screen writes on every change and on submit."""
         with self._ws.transaction():
             if evaluation_id is None:
-                evaluation_id = self.start(interaction_id, scorecard_id, grader).id
-            evaluation, _result = self.save(evaluation_id, answers, overall_comment, editor=editor or grader)
+                evaluation_id = self.start(interaction_id, scorecard_id, grader, blind=blind).id
+            evaluation, _result = self.save(evaluation_id, answers, overall_comment, editor=editor or grader,
+                                            blind=blind)
             if submit and not evaluation.submitted:
-                evaluation = self.submit(evaluation_id)
+                evaluation = self.submit(evaluation_id, blind=blind)
         return evaluation
 
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
@@ -193,8 +204,9 @@ class Evaluations:
         answers[key] = answer
         return self.save(evaluation_id, answers, editor=editor)
 
-    def submit(self, evaluation_id: int) -> Evaluation:
-        """Mark a complete draft as submitted; refuses while any question is unanswered."""
+    def submit(self, evaluation_id: int, *, blind: bool | None = None) -> Evaluation:
+        """Mark a complete draft as submitted; refuses while any question is unanswered.
+        `blind=False` records that CSAT was visible at submission (see `record_blind`)."""
         with self._ws.transaction():
             current = self.get(evaluation_id)
             if current.submitted:
@@ -208,6 +220,7 @@ class Evaluations:
                     f"(first: '{result.unanswered[0]}'); answer or mark N/A before submitting."
                 )
             self._write(current, dict(current.answers), current.overall_comment, SUBMITTED)
+            record_blind(self._ws, evaluation_id, blind)
         return self.get(evaluation_id)
 
     def delete_draft(self, evaluation_id: int) -> None:
@@ -240,6 +253,15 @@ class Evaluations:
             auto_fail_reasons=json.dumps(list(result.auto_fail_reasons)), status=status, updated_at=now,
             submitted_at=current.submitted_at or (now if status == SUBMITTED else None), skills=result.skills)
         return result
+
+
+def record_blind(ws: "Workspace", evaluation_id: int, blind: bool | None) -> None:
+    """Record whether the grader worked blind to CSAT (inside the caller's transaction): an
+    evaluation stays blind (1) only while every change to it is made blind; one change made
+    with CSAT visible makes it 0 for good. None (not known) changes nothing; an evaluation of
+    unknown blindness stays unknown when edited blind (its first grading is still unknown)."""
+    if blind is False:
+        writers.update_evaluations(ws, [(0, evaluation_id)], None, columns=("blind",))
 
 
 def answers_json(answers: Mapping[str, Answer]) -> str:

@@ -37,3 +37,4 @@ class EvaluationRow:
     result: ScoreResult | None = None
     reasons: str = "[]"  # auto-fail reasons as JSON
     existing: tuple | None = None
+    blind: int | None = None  # 1: graded with CSAT hidden, 0: CSAT visible, None: not known

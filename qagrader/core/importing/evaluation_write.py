@@ -84,7 +84,7 @@ def _scored(r: EvaluationRow) -> tuple:
 def _insert_values(id_: int, r: EvaluationRow, interaction_id: int, grader_id: int, now: str) -> tuple:
     when = r.graded_at or now
     return (id_, r.uuid, interaction_id, r.card.id, grader_id, r.status, *_scored(r), r.calibration,
-            when, when, when if r.status == "submitted" else None)
+            when, when, when if r.status == "submitted" else None, r.blind)
 
 
 def _update_values(r: EvaluationRow, grader_id: int, now: str) -> tuple:
@@ -94,7 +94,7 @@ def _update_values(r: EvaluationRow, grader_id: int, now: str) -> tuple:
     else:
         updated_at, submitted_at = r.graded_at or now, None
     return (r.card.id, grader_id, r.status, *_scored(r), r.calibration, updated_at, submitted_at,
-            r.existing[1])  # type: ignore[index]
+            r.blind, r.existing[1])  # type: ignore[index]
 
 
 def _snapshot(r: EvaluationRow, source: str) -> str:

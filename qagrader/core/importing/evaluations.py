@@ -248,6 +248,7 @@ def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
     ids, ext, graders, statuses = col("evaluation_id"), col("interaction_id"), col("grader"), col("status")
     graded_raw = col("graded_at")
     calibrations, comments, scores = col("calibration"), col("overall_comment"), col("score")
+    blinds = col("blind")
     for i in range(n):
         line = i + 2
         external_id = ext[i].strip()
@@ -262,6 +263,10 @@ def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
             problems.add(line, "status", f"'{statuses[i]}' is not draft or submitted")
         if calibration not in _TRUE + _FALSE:
             problems.add(line, "calibration", f"'{calibrations[i]}' is not 0 or 1")
+        blind = blinds[i].strip().lower()
+        if blind and blind not in _TRUE + _FALSE:
+            problems.add(line, "blind", f"'{blinds[i]}' is not 1 (CSAT hidden from the grader), "
+                         "0 (CSAT visible) or blank (not known)")
         file_score = _number(scores[i])
         card = cards[i]
         if card is None or answers[i] is None:
@@ -277,7 +282,8 @@ def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
                          f"appears twice (also on row {first_line[evaluation_id]})")
         first_line.setdefault(evaluation_id, line)
         rows.append(EvaluationRow(line, evaluation_id, external_id, card, grader, status,
-                         int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score))
+                         int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score,
+                         blind=None if not blind else int(blind in _TRUE)))
     return rows
 
 
@@ -529,7 +535,8 @@ def _csat(raw: str, scale: str) -> tuple | CsvProblem:
 def _existing(ws: "Workspace", rows: list[EvaluationRow], problems: _Problems) -> None:
     """Attach the stored evaluation to rows whose evaluation_id exists; check it may change."""
     sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, g.name, e.status, e.answers,
-             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at, e.grader_id
+             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at, e.grader_id,
+             e.blind
              FROM evaluations e JOIN interactions i ON i.id = e.interaction_id JOIN graders g ON g.id = e.grader_id
              WHERE e.uuid IN (SELECT value FROM json_each(?))"""
     found = {record[0]: record for record in select_in(ws.conn, sql, [r.uuid for r in rows])}
@@ -572,10 +579,10 @@ def _differs(total: float | None, file_score: float | None) -> bool:
 
 def _changed(r: EvaluationRow) -> bool:
     (_u, _id, _ext, scorecard_id, grader, status, answers, comment, calibration, _s, _a,
-     updated_at, submitted_at, _g) = r.existing  # type: ignore[misc]
+     updated_at, submitted_at, _g, blind) = r.existing  # type: ignore[misc]
     when = submitted_at if status == "submitted" else updated_at
-    if (scorecard_id, grader_key(grader), status, comment, calibration) != (
-            r.card.id, grader_key(r.grader), r.status, r.comment, r.calibration) or (
+    if (scorecard_id, grader_key(grader), status, comment, calibration, blind) != (
+            r.card.id, grader_key(r.grader), r.status, r.comment, r.calibration, r.blind) or (
             r.graded_at is not None and r.graded_at != when):
         return True
     if answers == r.answers.json:  # the usual case, without parsing

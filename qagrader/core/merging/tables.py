@@ -10,6 +10,7 @@ import operator
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
 
+from ..calibration.merging import CALIBRATION_STEPS
 from ..storage import writers
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
@@ -250,7 +251,7 @@ def merge_interactions(ctx: MergeContext) -> None:
 # ----------------------------------------------------------------------------- evaluations
 
 _EVALUATION_VALUES = ("status", "answers", "overall_comment", "score", "auto_failed", "auto_fail_reasons",
-                      "calibration", "submitted_at")
+                      "calibration", "submitted_at", "blind")
 
 
 def merge_evaluations(ctx: MergeContext) -> None:
@@ -453,3 +454,9 @@ for _step in (
     MergeStep("evaluations", merge_evaluations, _EVALUATIONS_FP, json_columns=(5,)),
 ):
     register_step(_step)
+
+# Features with tables of their own: their steps, after the core steps whose ids they need.
+_after = "evaluations"
+for _step in CALIBRATION_STEPS:
+    register_step(_step, after=_after)
+    _after = _step.table

@@ -23,7 +23,10 @@ from ..interactions.channels import CHANNEL_SYNONYMS, CHANNELS
 
 QuestionType = Literal["yes_no", "scale", "options"]
 AutoFail = Literal["section", "all"]
+Polarity = Literal["positive", "negative"]
 QUESTION_TYPES: tuple[str, ...] = ("yes_no", "scale", "options")
+POSITIVE, NEGATIVE = "positive", "negative"
+POLARITIES: tuple[str, ...] = (POSITIVE, NEGATIVE)
 NA_POLICIES: tuple[str, ...] = ("exclude", "pass")
 AUTO_FAIL_SCOPES: tuple[str, ...] = ("section", "all")
 YES, NO, NA = "Yes", "No", "N/A"
@@ -32,7 +35,7 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 RESERVED_KEYS = frozenset({
     "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
     "grader", "graded_at", "status", "score", "auto_failed", "csat", "brand", "comment",
-    "calibration", "csat_scale", "overall_comment",
+    "calibration", "csat_scale", "overall_comment", "blind",
 })
 
 
@@ -56,6 +59,11 @@ class Question:
     max: int | None = None
     options: tuple[Option, ...] = ()
     auto_fail: AutoFail | None = None  # yes_no only: a "No" answer triggers it
+    polarity: Polarity = POSITIVE
+    """"negative": the skill names a behaviour to avoid (negative tone, wrong customer name).
+    The question still earns its points when the behaviour did not happen; the analysis reports
+    the skill as the behaviour's occurrence (1 - earned fraction), so that its association with
+    CSAT keeps its natural sign."""
 
     @cached_property
     def best_points(self) -> float:
@@ -104,6 +112,21 @@ class Scorecard:
         return tuple(dict.fromkeys(q.skill for q in self.questions if q.skill))
 
     @property
+    def skill_polarity(self) -> dict[str, str]:
+        """Each skill's polarity (the same on every question of the skill: validation sees to
+        it)."""
+        return {q.skill: q.polarity for q in self.questions if q.skill}
+
+    def skill_paths(self) -> dict[str, tuple[str, str]]:
+        """Each skill's polarity and the field path of the first question that tags it."""
+        paths: dict[str, tuple[str, str]] = {}
+        for si, section in enumerate(self.sections):
+            for qi, q in enumerate(section.questions):
+                if q.skill and q.skill not in paths:
+                    paths[q.skill] = (q.polarity, f"sections[{si}].questions[{qi}].polarity")
+        return paths
+
+    @property
     def uses_section_weights(self) -> bool:
         return any(s.weight is not None for s in self.sections if not s.bonus)
 
@@ -114,7 +137,7 @@ NAME_FIELDS = frozenset({"name", "key", "label"})  # names: no control character
 _SCORECARD_KEYS = {"name", "channels", "na_policy", "sections", "description"}
 _SECTION_KEYS = {"name", "weight", "bonus", "questions"}
 _QUESTION_KEYS = {"key", "text", "guideline", "skill", "type", "weight", "allow_na", "min", "max",
-                  "options", "auto_fail"}
+                  "options", "auto_fail", "polarity"}
 _OPTION_KEYS = {"label", "points", "auto_fail"}
 
 
@@ -152,11 +175,18 @@ def scorecard_from_dict(data: Any) -> Scorecard:
     _expect(isinstance(sections_data, list) and sections_data, "sections", "must be a non-empty list")
     sections = tuple(_section(s, f"sections[{i}]") for i, s in enumerate(sections_data))
     seen: dict[str, str] = {}
+    polarity: dict[str, tuple[str, str]] = {}
     for si, section in enumerate(sections):
         for qi, q in enumerate(section.questions):
             where = f"sections[{si}].questions[{qi}].key"
             _expect(q.key not in seen, where, f"duplicate key {q.key!r} (also at {seen.get(q.key)})")
             seen[q.key] = where
+            if q.skill:
+                path = f"sections[{si}].questions[{qi}].polarity"
+                first = polarity.setdefault(q.skill, (q.polarity, path))
+                _expect(first[0] == q.polarity, path,
+                        f"skill {q.skill!r} is {q.polarity} here but {first[0]} at {first[1]}; "
+                        "give every question of a skill the same polarity")
     scored = [s for s in sections if not s.bonus]
     _expect(bool(scored), "sections", "needs at least one section that is not a bonus section")
     weighted = [s.weight is not None for s in scored]
@@ -217,6 +247,11 @@ def _question(data: Any, where: str) -> Question:
         skill = clean(skill)
         problem = text_problem(skill.strip(), name=True)
         _expect(problem is None, f"{where}.skill", problem or "")
+    polarity = data.get("polarity", POSITIVE)
+    _expect(polarity in POLARITIES, f"{where}.polarity",
+            f"must be 'positive' or 'negative' (a behaviour to avoid), not {polarity!r}")
+    _expect(polarity == POSITIVE or bool(skill), f"{where}.polarity",
+            "only a question with a skill can be negative (the analysis reports skills)")
     common = dict(
         key=key,
         text=_text(data, "text", where, required=True),
@@ -225,6 +260,7 @@ def _question(data: Any, where: str) -> Question:
         skill=skill.strip() if skill else None,
         guideline=_text(data, "guideline", where),
         allow_na=_bool(data, "allow_na", where),
+        polarity=polarity,
     )
     auto_fail = data.get("auto_fail")
     if qtype == "scale":
@@ -361,6 +397,8 @@ def _question_to_dict(q: Question) -> dict[str, Any]:
         out["guideline"] = q.guideline
     if q.skill:
         out["skill"] = q.skill
+    if q.polarity != POSITIVE:
+        out["polarity"] = q.polarity
     out["type"] = q.type
     if q.type == "scale":
         out["min"], out["max"] = q.min, q.max

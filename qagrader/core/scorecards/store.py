@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import NotFound, QAGraderError
+from ..errors import NotFound, QAGraderError, ScorecardError
 from ..storage import writers
 from ..storage.records import new_uuid
 from .model import (
@@ -110,6 +110,7 @@ class Scorecards:
         ws = self._ws
         with ws.transaction() as conn:
             latest = self._latest(family_uuid) if family_uuid else self._latest_by_name(card.name)
+            self.check_polarity(card, latest.family_uuid if latest else None)
             clash = conn.execute(
                 "SELECT family_uuid FROM scorecards WHERE name = ? LIMIT 1", (card.name,)
             ).fetchone()
@@ -130,6 +131,29 @@ class Scorecards:
                 return SaveResult(self.get(card.name), new_version=True, changed=True)
             writers.update_scorecard_version(ws, latest.id, definition=definition)
             return SaveResult(self.get(card.name), new_version=False, changed=True)
+
+    def skill_polarity(self, exclude_family: str | None = None) -> dict[str, tuple[str, str]]:
+        """Each skill's polarity on the latest version of every scorecard (archived ones
+        too: their grades are still analysed), with the scorecard's name; `exclude_family`
+        leaves one scorecard out."""
+        found: dict[str, tuple[str, str]] = {}
+        for stored in self.list(include_archived=True):
+            if stored.family_uuid != exclude_family:
+                for skill, polarity in stored.card.skill_polarity.items():
+                    found.setdefault(skill, (polarity, stored.name))
+        return found
+
+    def check_polarity(self, card: Scorecard, family_uuid: str | None = None) -> None:
+        """Refuse `card` (`ScorecardError` naming the question's field) when one of its skills
+        has the other polarity on another scorecard: the analysis reports a skill one way."""
+        others = self.skill_polarity(exclude_family=family_uuid)
+        for skill, (polarity, path) in card.skill_paths().items():
+            if skill in others and others[skill][0] != polarity:
+                other, name = others[skill]
+                raise ScorecardError(path, (
+                    f"skill {skill!r} is {polarity} here but {other} on scorecard '{name}'; a "
+                    "skill has one polarity on every scorecard (change one of them, or name "
+                    "the skill differently)"))
 
     def import_json(self, text: str) -> SaveResult:
         """Validate a scorecard JSON document and save it (see `save`)."""
@@ -158,6 +182,12 @@ class Scorecards:
                 raise QAGraderError(
                     f"Scorecard '{name}' has {used} evaluations and cannot be deleted; archive it instead."
                 )
+            sessions = conn.execute(
+                """SELECT count(*) FROM calibration_sessions c JOIN scorecards s ON s.id = c.scorecard_id
+                   WHERE s.family_uuid = ?""", (family,)).fetchone()[0]
+            if sessions:
+                raise QAGraderError(f"Scorecard '{name}' is used by {sessions} calibration session"
+                                    f"{'s' if sessions > 1 else ''} and cannot be deleted; archive it instead.")
             writers.delete_scorecard_family(self._ws, family)
 
     def _latest(self, family_uuid: str) -> StoredScorecard | None:

@@ -34,7 +34,9 @@ SCORECARDS = "scorecards"
 EVALUATIONS = "evaluations"
 GRADERS = "graders"
 MERGES = "merges"  # the merge log
-KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES)
+CALIBRATION_SESSIONS = "calibration_sessions"  # a session, its items, members or grade links
+KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES,
+                          CALIBRATION_SESSIONS)
 """The kinds known today; features add theirs (graders, sessions, disputes, ...) here."""
 
 

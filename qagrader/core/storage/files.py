@@ -210,6 +210,34 @@ def atomic_file(target: str | os.PathLike, mode: str = "w", *, encoding: str | N
         raise
 
 
+@contextmanager
+def report_folder(folder: str | os.PathLike, names: Iterable[str]) -> Iterator[list[Path]]:
+    """Writing the files `names` into `folder` (created if missing, in an existing folder): each
+    is checked before anything is written; the block appends every path it writes to the list
+    it gets, and if it fails, a folder made here is removed with what went into it."""
+    out = Path(folder).expanduser()
+    created = not out.exists()
+    if created:
+        check_folder(out.parent)
+    else:
+        for name in names:
+            check_output(out / name)
+    written: list[Path] = []
+    try:
+        if created:
+            out.mkdir()
+        yield written
+    except BaseException:
+        if created:
+            for path in written:
+                path.unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
+
+
 def write_file(target: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8",
                inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Write `data` to `target` atomically (text as `encoding`, newlines as given)."""

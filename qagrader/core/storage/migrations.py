@@ -7,6 +7,8 @@ older QA Grader can refuse a file written by a newer one without touching it.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -239,6 +241,91 @@ def _merge_log(db: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0006_blind_grading")
+def _blind_grading(db: Database) -> None:
+    """Whether each evaluation was graded blind to the customer's CSAT: 1 = CSAT hidden from the
+    grader, 0 = visible, NULL = unknown (every evaluation made before this column existed). The
+    analysis warns from it that knowing CSAT may have inflated the correlations."""
+    _run_script(db, "ALTER TABLE evaluations ADD COLUMN blind INTEGER CHECK (blind IS NULL OR blind IN (0, 1))")
+
+
+EARLIER_CALIBRATION_NAMESPACE = uuid.UUID("0c4b9d5e-3f7a-4e61-9a2b-7d8e1c6f5a30")
+"""uuid5 namespace of the "Earlier calibration" sessions (their name: the scorecard version's uuid)."""
+
+
+@migrations(name="0007_calibration")
+def _calibration(db: Database) -> None:
+    """Calibration sessions (see core/calibration/): a session grades a set of interactions
+    (`calibration_items`) on one scorecard version by a set of graders (`calibration_members`),
+    optionally against a benchmark grader; `calibration_grades` ties each calibration evaluation
+    to its session. Items and members are removed with a flag, and sessions deleted with one, so
+    that a removal travels by merge like any other change.
+
+    Calibration evaluations made before sessions existed become one closed session per scorecard
+    version, named "Earlier calibration", with a uuid derived from the scorecard version's, so
+    that two workspaces migrating the same version's grades make the same session."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE calibration_sessions (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            held_on TEXT NOT NULL,
+            scorecard_id INTEGER NOT NULL REFERENCES scorecards(id),
+            benchmark_grader_id INTEGER REFERENCES graders(id),
+            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX calibration_sessions_held ON calibration_sessions(held_on);
+        CREATE TABLE calibration_items (
+            session_id INTEGER NOT NULL REFERENCES calibration_sessions(id) ON DELETE CASCADE,
+            interaction_id INTEGER NOT NULL REFERENCES interactions(id),
+            position INTEGER NOT NULL,
+            removed INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, interaction_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX calibration_items_interaction ON calibration_items(interaction_id);
+        CREATE TABLE calibration_members (
+            session_id INTEGER NOT NULL REFERENCES calibration_sessions(id) ON DELETE CASCADE,
+            grader_id INTEGER NOT NULL REFERENCES graders(id),
+            removed INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, grader_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX calibration_members_grader ON calibration_members(grader_id);
+        CREATE TABLE calibration_grades (
+            evaluation_id INTEGER PRIMARY KEY REFERENCES evaluations(id) ON DELETE CASCADE,
+            session_id INTEGER NOT NULL REFERENCES calibration_sessions(id) ON DELETE CASCADE
+        );
+        CREATE INDEX calibration_grades_session ON calibration_grades(session_id)
+        """
+    )
+    earlier = db.execute(
+        """SELECT s.id, s.uuid, min(e.created_at), max(e.updated_at) FROM evaluations e
+           JOIN scorecards s ON s.id = e.scorecard_id WHERE e.calibration = 1
+           GROUP BY s.id ORDER BY s.id""").fetchall()
+    for scorecard_id, scorecard_uuid, first, last in earlier:
+        session_uuid = str(uuid.uuid5(EARLIER_CALIBRATION_NAMESPACE, scorecard_uuid))
+        session_id = db.execute(
+            """INSERT INTO calibration_sessions (uuid, name, held_on, scorecard_id, status, closed_at,
+               created_at, updated_at) VALUES (?, 'Earlier calibration', ?, ?, 'closed', ?, ?, ?)""",
+            (session_uuid, first[:10], scorecard_id, last, first, first)).lastrowid
+        where = "FROM evaluations WHERE calibration = 1 AND scorecard_id = ?"
+        db.execute(f"INSERT INTO calibration_grades (evaluation_id, session_id) SELECT id, ? {where}",
+                   (session_id, scorecard_id))
+        db.execute(f"""INSERT INTO calibration_items (session_id, interaction_id, position, updated_at)
+                       SELECT ?, interaction_id, row_number() OVER (ORDER BY min(id)), ?
+                       {where} GROUP BY interaction_id""", (session_id, first, scorecard_id))
+        db.execute(f"""INSERT INTO calibration_members (session_id, grader_id, updated_at)
+                       SELECT DISTINCT ?, grader_id, ? {where}""", (session_id, first, scorecard_id))
 
 
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
-from .changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, MERGES, SCORECARDS, TEAMS
+from .changes import AGENTS, CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, INTERACTIONS, MERGES, SCORECARDS, TEAMS
 from .records import new_uuid, new_uuids, utc_now
 
 if TYPE_CHECKING:
@@ -31,12 +31,13 @@ MANY = 10_000
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "id", "uuid", "interaction_id", "scorecard_id", "grader_id", "status", "answers", "overall_comment",
     "score", "auto_failed", "auto_fail_reasons", "calibration", "created_at", "updated_at", "submitted_at",
+    "blind",
 )
 """The values of a row for `insert_evaluations`, in order."""
 
 EVALUATION_UPDATE_COLUMNS: tuple[str, ...] = (
     "scorecard_id", "grader_id", "status", "answers", "overall_comment", "score", "auto_failed",
-    "auto_fail_reasons", "calibration", "updated_at", "submitted_at",
+    "auto_fail_reasons", "calibration", "updated_at", "submitted_at", "blind",
 )
 """The values of a row for `update_evaluations`, in order, followed by the evaluation's id."""
 
@@ -261,15 +262,17 @@ def update_graders(ws: "Workspace", grader_ids: Sequence[int], *, now: str | Non
 
 @_writer
 def merge_grader_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: str | None = None) -> int:
-    """Move the evaluations, edits and merges of grader `duplicate_id` to `keep_id` and delete
-    the duplicate; the number of evaluations moved."""
+    """Move the evaluations, edits, merges and calibration places of grader `duplicate_id` to
+    `keep_id` and delete the duplicate; the number of evaluations moved."""
     conn = ws.conn
     moved = [row[0] for row in conn.execute(
         "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
     conn.execute("UPDATE evaluation_history SET editor_id = ? WHERE editor_id = ?", (keep_id, duplicate_id))
     conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
+    now = now or utc_now()
+    _move_calibration_places(ws, keep_id, duplicate_id, now)
     conn.execute("DELETE FROM graders WHERE id = ?", (duplicate_id,))
-    conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (now or utc_now(), keep_id))
+    conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (now, keep_id))
     record(ws, GRADERS, [keep_id, duplicate_id])
     _record_evaluations(ws, moved)
     return len(moved)
@@ -365,13 +368,16 @@ def insert_evaluations(ws: "Workspace", rows: Sequence[Sequence],
 
 @_writer
 def insert_evaluation(ws: "Workspace", *, interaction_id: int, scorecard_id: int, grader_id: int,
-                      score: float | None, calibration: bool, now: str | None = None) -> int:
-    """A new, empty draft evaluation (score: that of no answers); its id."""
+                      score: float | None, calibration: bool, now: str | None = None,
+                      blind: bool | None = None) -> int:
+    """A new, empty draft evaluation (score: that of no answers); its id. `blind`: graded with
+    CSAT hidden (None: not known)."""
     now = now or utc_now()
     evaluation_id = ws.conn.execute(
         f"""INSERT INTO evaluations ({', '.join(EVALUATION_COLUMNS[1:])})
-            VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL)""",
-        (new_uuid(), interaction_id, scorecard_id, grader_id, score, int(calibration), now, now)).lastrowid
+            VALUES (?, ?, ?, ?, 'draft', '{{}}', '', ?, 0, '[]', ?, ?, ?, NULL, ?)""",
+        (new_uuid(), interaction_id, scorecard_id, grader_id, score, int(calibration), now, now,
+         None if blind is None else int(blind))).lastrowid
     ws.record(EVALUATIONS, [evaluation_id])
     ws.record(INTERACTIONS, [interaction_id])
     return evaluation_id
@@ -549,3 +555,151 @@ def touch_evaluations(ws: "Workspace", rows: Sequence[tuple[str, int]]) -> None:
         return
     ws.conn.executemany("UPDATE main.evaluations SET updated_at = ? WHERE id = ?", rows)
     record(ws, EVALUATIONS, [row[1] for row in rows])
+
+
+# ------------------------------------------------------------------------------ calibration
+# Sessions, their items (interactions) and members (graders), and the links of calibration
+# evaluations to their session. Items and members are never deleted: a removal sets `removed`
+# (and `updated_at`) so that it travels by merge; adding a removed one back clears the flag.
+# Every write records CALIBRATION_SESSIONS with the session's id.
+
+SESSION_FIELDS: tuple[str, ...] = ("name", "held_on", "scorecard_id", "benchmark_grader_id", "status", "closed_at",
+                                   "deleted", "notes")
+"""What `update_session` may set."""
+CALIBRATION_TABLES: tuple[str, ...] = ("calibration_sessions", "calibration_items", "calibration_members",
+                                       "calibration_grades")
+
+
+@_writer
+def insert_session(ws: "Workspace", *, name: str, held_on: str, scorecard_id: int,
+                   benchmark_grader_id: int | None, notes: str = "", uuid: str | None = None,
+                   now: str | None = None) -> int:
+    """A new open calibration session; its id."""
+    now = now or utc_now()
+    session_id = ws.conn.execute(
+        """INSERT INTO calibration_sessions (uuid, name, held_on, scorecard_id, benchmark_grader_id, status,
+           notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)""",
+        (uuid or new_uuid(), name, held_on, scorecard_id, benchmark_grader_id, notes, now, now)).lastrowid
+    ws.record(CALIBRATION_SESSIONS, [session_id])
+    return session_id
+
+
+@_writer
+def update_session(ws: "Workspace", session_id: int, *, now: str | None = None, **values) -> None:
+    """Set `values` (any of `SESSION_FIELDS`) on one session."""
+    unknown = set(values) - set(SESSION_FIELDS)
+    if unknown or not values:
+        raise TypeError(f"calibration_sessions: cannot set {', '.join(sorted(unknown)) or 'nothing'}")
+    columns = ", ".join(f"{name} = ?" for name in values)
+    ws.conn.execute(f"UPDATE calibration_sessions SET {columns}, updated_at = ? WHERE id = ?",
+                    (*values.values(), now or utc_now(), session_id))
+    ws.record(CALIBRATION_SESSIONS, [session_id])
+
+
+@_writer
+def add_session_items(ws: "Workspace", session_id: int, interaction_ids: Iterable[int], *,
+                      now: str | None = None) -> int:
+    """Put interactions into a session after its current items (a removed one comes back at its
+    old place); how many were not in it."""
+    now = now or utc_now()
+    conn = ws.conn
+    current = dict(conn.execute("SELECT interaction_id, removed FROM calibration_items WHERE session_id = ?",
+                                (session_id,)))
+    position = conn.execute("SELECT coalesce(max(position), 0) FROM calibration_items WHERE session_id = ?",
+                            (session_id,)).fetchone()[0]
+    new, back = [], []
+    for interaction_id in dict.fromkeys(interaction_ids):
+        if interaction_id not in current:
+            position += 1
+            new.append((session_id, interaction_id, position, now))
+        elif current[interaction_id]:
+            back.append((now, session_id, interaction_id))
+    conn.executemany("INSERT INTO calibration_items (session_id, interaction_id, position, updated_at) "
+                     "VALUES (?, ?, ?, ?)", new)
+    conn.executemany("UPDATE calibration_items SET removed = 0, updated_at = ? WHERE session_id = ? "
+                     "AND interaction_id = ?", back)
+    if new or back:
+        ws.record(CALIBRATION_SESSIONS, [session_id])
+    return len(new) + len(back)
+
+
+@_writer
+def remove_session_items(ws: "Workspace", session_id: int, interaction_ids: Iterable[int], *,
+                         now: str | None = None) -> int:
+    """Take interactions out of a session (their grades stay, out of the results); how many."""
+    removed = ws.conn.execute(
+        "UPDATE calibration_items SET removed = 1, updated_at = ? WHERE session_id = ? AND removed = 0 "
+        "AND interaction_id IN (SELECT value FROM json_each(?))",
+        (now or utc_now(), session_id, json.dumps(list(interaction_ids)))).rowcount
+    if removed:
+        ws.record(CALIBRATION_SESSIONS, [session_id])
+    return removed
+
+
+@_writer
+def set_session_members(ws: "Workspace", session_id: int, grader_ids: Iterable[int], *,
+                        now: str | None = None) -> None:
+    """Make exactly `grader_ids` the graders taking part (others are marked removed)."""
+    now = now or utc_now()
+    conn = ws.conn
+    wanted = set(grader_ids)
+    current = dict(conn.execute("SELECT grader_id, removed FROM calibration_members WHERE session_id = ?",
+                                (session_id,)))
+    conn.executemany("INSERT INTO calibration_members (session_id, grader_id, updated_at) VALUES (?, ?, ?)",
+                     [(session_id, g, now) for g in sorted(wanted - set(current))])
+    flips = [(int(g not in wanted), now, session_id, g) for g, removed in current.items()
+             if bool(removed) != (g not in wanted)]
+    conn.executemany("UPDATE calibration_members SET removed = ?, updated_at = ? WHERE session_id = ? "
+                     "AND grader_id = ?", flips)
+    if flips or wanted - set(current):
+        ws.record(CALIBRATION_SESSIONS, [session_id])
+
+
+@_writer
+def link_calibration_grades(ws: "Workspace", session_id: int, evaluation_ids: Sequence[int]) -> None:
+    """Tie calibration evaluations to their session."""
+    ws.conn.executemany("INSERT INTO calibration_grades (evaluation_id, session_id) VALUES (?, ?)",
+                        [(e, session_id) for e in evaluation_ids])
+    if evaluation_ids:
+        ws.record(CALIBRATION_SESSIONS, [session_id])
+
+
+def _move_calibration_places(ws: "Workspace", keep_id: int, duplicate_id: int, now: str) -> None:
+    """A grader merged into another: the duplicate's places in sessions, and its being a
+    benchmark, move to `keep_id` (one place per session)."""
+    conn = ws.conn
+    sessions = [r[0] for r in conn.execute(
+        "SELECT session_id FROM calibration_members WHERE grader_id = ? UNION "
+        "SELECT id FROM calibration_sessions WHERE benchmark_grader_id = ?", (duplicate_id, duplicate_id))]
+    if not sessions:
+        return
+    conn.execute("""UPDATE calibration_members AS m SET removed = min(m.removed, d.removed), updated_at = ?
+                    FROM calibration_members d WHERE d.session_id = m.session_id AND d.grader_id = ?
+                    AND m.grader_id = ?""", (now, duplicate_id, keep_id))
+    conn.execute("""UPDATE calibration_members SET grader_id = ?, updated_at = ? WHERE grader_id = ? AND NOT EXISTS
+                    (SELECT 1 FROM calibration_members k WHERE k.session_id = calibration_members.session_id
+                     AND k.grader_id = ?)""", (keep_id, now, duplicate_id, keep_id))
+    conn.execute("DELETE FROM calibration_members WHERE grader_id = ?", (duplicate_id,))
+    conn.execute("UPDATE calibration_sessions SET benchmark_grader_id = ?, updated_at = ? "
+                 "WHERE benchmark_grader_id = ?", (keep_id, now, duplicate_id))
+    record(ws, CALIBRATION_SESSIONS, sessions)
+
+
+@_writer
+def merge_calibration_rows(ws: "Workspace", table: str, columns: Sequence[str], inserts: Sequence[Sequence], *,
+                           updated: Sequence[str] = (), updates: Sequence[Sequence] = (),
+                           key: Sequence[str] = (), sessions: Iterable[int]) -> None:
+    """A merge step's writes to one calibration table: `inserts` (values of `columns`) and
+    `updates` (values of the `updated` columns, then of the `key` columns), recorded as changes
+    of `sessions`."""
+    if table not in CALIBRATION_TABLES:
+        raise ValueError(table)
+    conn = ws.conn
+    conn.executemany(f"INSERT INTO main.{table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     inserts)
+    if updated:
+        conn.executemany(f"UPDATE main.{table} SET {', '.join(f'{c} = ?' for c in updated)} "
+                         f"WHERE {' AND '.join(f'{c} = ?' for c in key)}", updates)
+    changed = sorted(set(sessions))
+    if changed:
+        record(ws, CALIBRATION_SESSIONS, changed)

@@ -39,40 +39,43 @@ MAX_AGENTS = 30  # rows of the heatmap (plots.plot_agent_heatmap's default)
 TREND_SKILLS = 4  # the agent's top coaching priorities drawn in their trend
 
 
-def _mean_n(mean: float, n: int, few: bool = False) -> str:
-    text = f"– ({int(n):,}" if pd.isna(mean) else f"{mean:.2f} ({int(n):,}"
-    return text + (", too few)" if few else ")")
+def _rate_n(rate: float, n: int, few: bool = False) -> str:
+    text = f"– ({int(n):,}" if pd.isna(rate) else f"{rate:.0%} ({int(n):,}"
+    return text + (", few)" if few else ")")
 
 
-def _signed(value: float) -> str:
+def _gap(row: pd.Series) -> str:
+    if pd.isna(row["gap"]):
+        return "–"
+    half = (row["gap_ci_high"] - row["gap_ci_low"]) / 2 * 100
+    return f"{row['gap'] * 100:+.0f} ±{half:.0f}"
+
+
+def _gain(value: float) -> str:
     if pd.isna(value):
         return "–"
     return "0.00" if round(value, 2) == 0 else f"{value:+.2f}"
 
 
-def _priority(value: float) -> str:
-    if pd.isna(value):
-        return "–"
-    return "0.000" if round(value, 3) == 0 else f"{value:.3f}"
-
-
 def priorities_view(rows: pd.DataFrame, min_evaluations: int) -> pd.DataFrame:
-    """The coaching table as shown, in rank order (the row number is the rank): each mean with
-    the n behind it, means resting on too few evaluations marked."""
-    few = rows["few_evaluations"].to_numpy(bool) | (rows["agent_n"].to_numpy() < min_evaluations)
-    rows = rows.sort_values("rank", kind="stable")
+    """The coaching table as shown: ranked skills first (rank 1 = coach first), then the gaps
+    that do not hold; rates with the n behind them, the gap (agent - rest of team, percentage
+    points) with the half-width of its 95% interval, and the expected CSAT gain in survey
+    points."""
+    from qagrader.analysis.summary import skill_label
+
+    few = rows["few_evaluations"].to_numpy(bool) | (rows["n"].to_numpy() < min_evaluations)
+    order = rows.assign(_few=few).sort_values(["rank"], kind="stable", na_position="last")
+    gain = order["priority_points"].where(order["priority_points"].notna(), order["priority"])
     return pd.DataFrame({
-        "skill": rows["skill"],
-        "agent (n)": [_mean_n(m, n, f) for m, n, f in
-                           zip(rows["agent_mean"], rows["agent_n"], few)],
-        "team (n)": [_mean_n(m, n) for m, n in zip(rows["team_mean"], rows["team_n"])],
-        "gap": rows["gap"],
-        "priority": rows["priority"],
-        "too_few": few,
+        "#": [str(int(r)) if pd.notna(r) else "–" for r in order["rank"]],
+        "skill": [skill_label(s, p) for s, p in zip(order["skill"], order["polarity"])],
+        "agent (n)": [_rate_n(r, n, f) for r, n, f in zip(order["shrunk_rate"], order["n"], order["_few"])],
+        "team (n)": [_rate_n(r, n) for r, n in zip(order["team_rate"], order["team_n"])],
+        "gap": [_gap(row) for _, row in order.iterrows()],
+        "CSAT gain": [_gain(v) for v in gain],
+        "too_few": order["_few"].to_numpy() | order["rank"].isna().to_numpy(),
     })
-
-
-VIEW_FORMATS = {"gap": _signed, "priority": _priority}
 
 
 def heatmap_rows(matrix: pd.DataFrame, sort_by: str | None) -> list[tuple[str, str]]:
@@ -112,28 +115,35 @@ class AgentsPage(Page):
     def showEvent(self, event) -> None:
         if not self._sized and self.width() > 0:  # the heatmap gets the larger share
             self._sized = True
-            self.splitter.setSizes([int(self.width() * 0.62), int(self.width() * 0.38)])
+            self.splitter.setSizes([int(self.width() * 0.56), int(self.width() * 0.44)])
         super().showEvent(event)
 
     def update_choosers(self, computed: Computed) -> None:
         result = computed.result
-        refill(self.sort, [("Team, then name", "")] + [(s, s) for s in result.skills])
+        from qagrader.analysis.summary import skill_label
+
+        refill(self.sort, [("Team, then name", "")]
+               + [(skill_label(s, result.polarity.get(s)), s) for s in result.skills])
         self.agent.set_agents([tuple(map(str, key)) for key in result.agent_matrix.index])
         self.agent.set_computed(computed)
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
 
-        matrix = computed.result.agent_matrix
+        result = computed.result
+        matrix, counts, polarity = result.agent_matrix, result.agent_counts, result.polarity
         sort_by = self.sort.currentData() or None
         self.rows = heatmap_rows(matrix, sort_by)
-        self.chart.show_chart(lambda: plots.plot_agent_heatmap(matrix, sort_by=sort_by,
-                                                               max_agents=MAX_AGENTS))
+        self.chart.set_caption(captions.heatmap(computed, len(self.rows), len(matrix)))  # first: it takes room
+        size = self.chart.shown_size() or plots.FIGSIZE
+        self.chart.show_chart(lambda: plots.plot_agent_heatmap(matrix, counts, polarity, sort_by=sort_by,
+                                                               max_agents=MAX_AGENTS, figsize=size))
         self.chart.canvas.mpl_connect("button_press_event", self._clicked)
         self._marker = None
         self._mark(self.agent.current())
-        self.chart.set_table(matrix.reset_index())
-        self.chart.set_caption(captions.heatmap(computed, len(self.rows), len(matrix)))
+        from qagrader.analysis.report import agent_matrix_table
+
+        self.chart.set_table(agent_matrix_table(result))
 
     # ------------------------------------------------------------------ choosing an agent
 
@@ -214,15 +224,19 @@ class _AgentPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.verticalHeader().setToolTip("Rank: 1 = coach first")
+        self.table.verticalHeader().hide()
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save this agent's coaching priorities as a CSV file")
         self.export_button.clicked.connect(lambda: self.export_priorities())
-        note = QLabel("Row number = rank, 1 = coach first. Agent, team: mean scores (0–1) with "
-                      "the n of evaluations behind each; “too few”: under 10 (grey). Priority = "
-                      "gap (team − agent) × the skill's association with CSAT.")
+        note = QLabel("# 1 = coach first; only gaps that hold (95% interval excluding 0) on skills "
+                      "whose effect on CSAT holds, and whose closing goes with higher CSAT, are "
+                      "ranked (the rest are grey). Agent, team: share of interactions meeting the "
+                      "skill (for a behaviour to avoid: where it happened) with n; the agent's is "
+                      "pulled towards the team when they have few. Gap: agent − rest of team, "
+                      "percentage points ± the 95% interval. CSAT gain: expected CSAT points if "
+                      "the agent reached the team's level (an association).")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555555;")
+        note.setStyleSheet("font-size: 11px;")  # the theme's text colour: readable light and dark
         priorities_page = QWidget()
         box = QVBoxLayout(priorities_page)
         box.setContentsMargins(4, 4, 4, 4)
@@ -291,10 +305,10 @@ class _AgentPanel(QWidget):
         self.summary.setText(captions.agent_summary(rows, key[1], key[0]) if key[1] else "")
         view = priorities_view(rows, MIN_EVALUATIONS) if not rows.empty else pd.DataFrame()
         muted = np.flatnonzero(view.pop("too_few").to_numpy()) if not view.empty else []
-        self.priorities.set_frame(view, VIEW_FORMATS, muted_rows=muted)
+        self.priorities.set_frame(view, muted_rows=muted)
         header = self.table.horizontalHeader()
         for column in range(view.shape[1]):  # the skill column takes the room that is left
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 0
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 1
                                         else QHeaderView.ResizeMode.ResizeToContents)
         self.export_button.setEnabled(not rows.empty)
         self._trend_dirty = True
@@ -316,17 +330,18 @@ class _AgentPanel(QWidget):
         team, agent = self.current()
         result = self.computed.result
         rows = self.rows()
-        skills = rows.loc[rows["priority"] > 0, "skill"].head(TREND_SKILLS).tolist() or list(
-            rows["skill"].head(TREND_SKILLS))
+        ranked = rows[rows["rank"].notna()].sort_values("rank")
+        skills = ranked["skill"].head(TREND_SKILLS).tolist() or list(rows["skill"].head(TREND_SKILLS))
         trends = result.trends
         mine = trends[(trends["level"] == "agent") & (trends["team"] == team)
                       & (trends["agent"] == agent)].reset_index(drop=True)
+        polarity = result.polarity
         self.trend.show_chart(lambda: plots.plot_trends(trends, agent=agent, team=team,
-                                                        metrics=[*skills, "CSAT"]))
+                                                        metrics=[*skills, "CSAT"], polarity=polarity))
         self.trend.set_table(mine)
         evaluations = int(rows["evaluations"].iloc[0]) if not rows.empty else 0
         self.trend.set_caption(
             f"{escape(agent)}'s top coaching priorities and CSAT per period, from their {evaluations:,} "
-            "evaluations in the filter (every skill is in the table). Hollow points rest on fewer "
-            "than 30 evaluations, which for one agent is most periods: read the direction, not "
-            "the wiggles.")
+            "interactions in the filter (every skill is in the table). Shaded: 95% intervals; "
+            "hollow points rest on fewer than 30 interactions, which for one agent is most "
+            "periods: read the direction, not the wiggles.")

@@ -1,4 +1,8 @@
-"""Plain-language captions and warnings of the Analysis tab (rich text for QLabels)."""
+"""Plain-language captions and warnings of the Analysis tab (rich text for QLabels). The
+sentences about the data and the findings come from `qagrader.analysis.summary`, so the tab and
+`qagrader analyze` say the same thing. (It is imported inside the functions: they run once a
+result exists, and importing the analysis package here would load scipy on the GUI thread when
+the tab opens.)"""
 
 from __future__ import annotations
 
@@ -10,9 +14,14 @@ from .compute import Computed
 
 CAUSATION = ("<b>Correlation is not causation</b>: a skill <i>associated with</i> higher CSAT "
              "does not necessarily cause it (the topic, brand or customer can drive both).")
-N_AND_WHISKERS = ("<b>n</b>: evaluations with the skill graded and a CSAT survey (under 30: “too "
-                  "few”; under 250: unstable). <b>Whiskers</b>: 95% confidence interval, the range "
-                  "the true value plausibly lies in.")
+N_MEANS = ("<b>n</b>: interactions with the skill graded and a CSAT survey; an interaction graded "
+           "several times counts once, with the mean of its grades (under 30: “too few”; under "
+           "250: unstable).")
+WHISKERS = ("<b>Whiskers</b>: where the true value plausibly lies, widened for testing every skill "
+            "and channel at once (Benjamini–Yekutieli), so a whisker clears zero exactly when its "
+            "bar is coloured.")
+POLARITY = ("<b>“(happened)”</b>: a behaviour to avoid, measured as how often it happened: a "
+            "negative association means it goes with <i>lower</i> CSAT.")
 NO_EVALUATIONS = (
     "<h3>No submitted evaluations yet</h3>"
     "<p>The analysis needs graded interactions. To get some:</p><ul>"
@@ -27,15 +36,29 @@ NO_MATCH = ("<h3>No submitted evaluations match these filters</h3>"
             "of date range, channel, team, agent, brand, scorecard and grader. Widen a filter or "
             "reset them all.</p>")
 BAD_FILTER = "<h3>These filters cannot be used</h3><p>{problem}</p>"
-BLIND_OFF = ("<b>Blind grading is off</b> (Edit › Preferences): graders may have seen the "
-             "customer's CSAT while grading, which inflates the skill–CSAT correlations below.")
 
 
 def analysed(computed: Computed) -> str:
-    """The number of evaluations behind every chart."""
-    few = " — few: read every number with care" if computed.n_evaluations < 250 else ""
-    return (f"Analysed: <b>{computed.n_evaluations:,}</b> submitted evaluations matching the "
-            f"filters, {computed.n_with_csat:,} of them with a CSAT survey{few}.")
+    """The number of interactions behind every chart."""
+    from qagrader.analysis.summary import grades_sentence
+
+    notes = computed.notes
+    if notes is None:
+        return ""
+    few = " — few: read every number with care" if notes.interactions < 250 else ""
+    return "Analysed: " + escape(grades_sentence(notes)) + few
+
+
+def clustering(computed: Computed) -> str:
+    """How the intervals treat agents."""
+    notes = computed.notes
+    if notes is None or notes.agents == 0:
+        return ""
+    if notes.clustered:
+        return (f"Intervals allow for each agent's interactions going together ({notes.agents} "
+                "agents; delete-one-agent jackknife).")
+    return (f"<b>Only {notes.agents} agent{'s' if notes.agents != 1 else ''}</b>: intervals treat "
+            "interactions as independent and may be too narrow.")
 
 
 def join(*parts: str) -> str:
@@ -47,22 +70,12 @@ def lines(*paragraphs: str) -> str:
     return "<br>".join(p for p in paragraphs if p)
 
 
-def simpson_banner(correlations: pd.DataFrame) -> str:
-    """A warning naming the skills flagged by the Simpson check ("" when none)."""
-    pooled = correlations[correlations["channel"] == "all"]
-    flagged = pooled[pooled["simpson_flag"].fillna(False).astype(bool)]
-    if flagged.empty:
-        return ""
-    names = ", ".join(f"<b>{escape(str(s))}</b> (n={int(n):,})"
-                      for s, n in zip(flagged["skill"], flagged["n"]))
-    noisy = (" With so few evaluations the flip may also be noise."
-             if bool(flagged["unstable"].all()) else "")
-    return (f"<b>Simpson's paradox</b> for {names}: pooled over all channels and brands, the "
-            "association with CSAT has the opposite sign to the one within each channel and "
-            "brand. The pooled bar is misleading; read the “By channel” chart." + noisy)
+def _has_negative(table: pd.DataFrame) -> bool:
+    return "polarity" in table and bool((table["polarity"] == "negative").any())
 
 
 def correlations(computed: Computed, channel: str) -> str:
+    table = computed.result.correlations
     where = "pooled over all channels" if channel == "all" else f"on the {escape(channel)} channel only"
     within = (" Diamonds: the same association measured within each channel and brand (what "
               "remains when differences between channels and brands are taken out)."
@@ -71,77 +84,138 @@ def correlations(computed: Computed, channel: str) -> str:
         f"Each bar: how strongly a skill's score is <i>associated with</i> the customer's CSAT, "
         f"{where} (Spearman rho, −1 to +1). Blue: higher skill goes with higher CSAT; "
         "vermillion: with lower CSAT; grey: not significant once every skill and channel is "
-        "tested together." + within, N_AND_WHISKERS, join(CAUSATION, analysed(computed)))
+        "tested together." + within, POLARITY if _has_negative(table) else "",
+        join(N_MEANS, WHISKERS), join(clustering(computed), CAUSATION), calibration(computed), analysed(computed))
 
 
-def channels(computed: Computed, table: pd.DataFrame) -> str:
-    counts = table[table["channel"] != "all"].groupby("channel", sort=False)["n"].max()
+def calibration(computed: Computed) -> str:
+    """What the calibration alphas beside the skills mean (the chart names the weak skills)."""
+    from qagrader.analysis.calibration import reliability_caption
+
+    return escape(reliability_caption(computed.reliability))
+
+
+def channels(computed: Computed) -> str:
+    from qagrader.analysis.summary import channel_sentence
+
+    result = computed.result
+    counts = result.correlations[result.correlations["channel"] != "all"].groupby("channel", sort=False)["n"].max()
     per = ", ".join(f"{escape(str(c))}: up to n={n:,}" for c, n in counts.items())
+    found = channel_sentence(result.channel_differences, result.polarity)
     return lines(
-        "The same association with CSAT measured within each channel separately: a skill can "
-        "matter much more on the phone than in email or chat. Faded, hatched bars are not "
-        f"significant. Pairs per channel: {per}.", N_AND_WHISKERS,
-        join(CAUSATION, analysed(computed)))
+        "The same association with CSAT measured within each channel separately. Whether a skill "
+        "matters more in one channel is tested directly (the difference of the two "
+        "correlations, corrected for testing every skill and pair): <b>≠</b> marks the "
+        "differences that hold. Faded, hatched bars are not significant. "
+        f"Interactions per channel: {per}.",
+        f"<b>{escape(found)}</b>" if found else "",
+        join(WHISKERS, clustering(computed)), join(CAUSATION, analysed(computed)))
+
+
+def effects(computed: Computed, kind: str) -> str:
+    table = computed.result.effects
+    scale = table["csat_scale"].iloc[0] if len(table) else ""
+    unit = (f"points of the {escape(scale)} CSAT scale" if scale and scale != "mixed"
+            else "CSAT scaled 0 to 1 (the selection mixes survey scales)")
+    if kind == "dose":
+        text = ("For each skill scored on a scale: mean CSAT of the interactions at each score level "
+                f"(in {unit}), with its 95% interval and the number of surveyed interactions below. "
+                "A line that rises steadily says more of the skill goes with more CSAT.")
+    else:
+        text = ("What missing a skill goes with, per interaction: mean CSAT when the skill was met "
+                "(more than half its points: yes/no Yes, 1–5 scale 4 or 5) minus when it was not, in "
+                f"{unit}; for a behaviour to avoid, when it happened minus when it did not. A rarely "
+                "missed skill (a wrong name in 3% of calls) can have a small correlation and still a "
+                "large cost here. Whiskers: 95% interval; grey: it includes zero.")
+    return lines(text, POLARITY if _has_negative(table) else "", clustering(computed),
+                 join(CAUSATION, analysed(computed)))
 
 
 def drivers(computed: Computed, table: pd.DataFrame, channel: str) -> str:
     rows = table[(table["channel"] == channel) & table["share"].notna()]
     if rows.empty:
-        fit = "Too few evaluations have CSAT and every skill graded to estimate the drivers."
+        fit = "Too few interactions have CSAT and every skill graded to split CSAT's variance."
+        method = ""
     else:
         r2, n = float(rows["r2"].iloc[0]), int(rows["n"].iloc[0])
-        fit = (f"Together the skills explain <b>R² = {r2:.2f}</b> ({r2:.0%}) of the variation in "
-               f"CSAT, on n={n:,} evaluations with CSAT and every skill graded.")
-    return lines(
-        join(fit, "Each bar is a skill's share of that R²: its average gain in R² when added to "
-             "the others, over every order of adding them (Shapley / LMG), so the shares add up "
-             "to R² and skills that move together split the credit."),
-        join(CAUSATION, analysed(computed)))
+        low, high = float(rows["r2_ci_low"].iloc[0]), float(rows["r2_ci_high"].iloc[0])
+        fit = (f"Together the skills are <i>associated with</i> <b>R² = {r2:.2f}</b> ({r2:.0%}; 95% "
+               f"interval {low:.2f} to {high:.2f}) of the variation in CSAT, on n={n:,} interactions "
+               "with CSAT and every skill graded.")
+        name = str(rows["method"].iloc[0])
+        method = (f"Method: <b>{escape(name)}</b>: " + (
+            "each bar is a skill's average gain in R² when added to the others, over every order "
+            "of adding them (exact Shapley values), so the shares add up to R² and skills that "
+            "move together split the credit." if name.startswith("LMG") else
+            "with more than 15 skills the exact Shapley split (2^k regressions) is replaced by "
+            "Johnson's relative weights, which also add up to R² and come close to it.")
+            + " Whiskers: 95% intervals from leaving out one group of agents at a time "
+            f"({int(rows['replicates'].iloc[0])} groups; delete-a-group jackknife).")
+    return lines(join(fit, method),
+                 "These are shares of an <i>association</i> (“key drivers” in the survey "
+                 "trade): they say which skills go with CSAT, not what would move it.",
+                 join(CAUSATION, analysed(computed)))
 
 
-def ipa(computed: Computed, who: str) -> str:
+def ipa(computed: Computed, who: str, level: str) -> str:
     single = ("<b>The Agent filter keeps one agent</b>, so here importance rests on their "
-              "evaluations alone: clear that filter and pick the agent in “For:” instead."
+              "interactions alone: clear that filter and pick the agent in “For:” instead."
               if computed.filters.get("agents") else "")
+    across = ("Across: how <b>{who}</b> does on each skill compared with the same skill's rate in "
+              "the rest of the {ref} (percentage points; right = better; whiskers: 95% interval). "
+              "“Concentrate here” (top left): important to CSAT and clearly below that reference."
+              if level != "all" else
+              "Across: the share of <b>{who}</b>'s interactions where each skill was met (or the "
+              "behaviour avoided). Choose a team or an agent in “For:” to compare each skill with "
+              "its own reference and see the quadrants.")
     return lines(single,
-        f"Each point is a skill. Across: how well <b>{escape(who)}</b> performs on it (pass rate "
-        "for yes/no skills, mean score otherwise; whiskers: 95% confidence interval; n: "
-        "evaluations graded on the skill). Up: how strongly the skill is associated with CSAT, "
-        "measured on all filtered evaluations, never on one agent alone. “Concentrate here” "
-        "(top left): associated with CSAT and below this entity's usual level.",
+        "Each point is a skill. Up: its importance, how much higher CSAT is per interaction when "
+        "it is met (or the behaviour avoided), measured on all filtered interactions, never on one "
+        "agent alone. " + across.format(who=escape(who), ref="team" if level == "agent" else "interactions"),
         join(CAUSATION, analysed(computed)))
 
 
 def heatmap(computed: Computed, shown: int, total: int) -> str:
     more = f" Showing {shown} of {total} agents; filter by team to see the others." if shown < total else ""
     return lines(
-        "Each cell: the agent's mean score on the skill minus their team's mean (scores 0 to 1). "
-        "Purple: above the team; orange: below; blank: not graded. <b>Click an agent's row</b> "
-        "(or choose one on the right) for their coaching priorities and trend. Differences "
-        "resting on few evaluations are noisy: check n in the coaching table." + more,
+        "Each cell: the agent's rate of meeting the skill minus the rest of their team's, in "
+        "percentage points (for a behaviour to avoid: how much more often it happened); n, the "
+        "agent's interactions graded on it, in brackets where the cells have room and always in "
+        "the table (Show table). Agents with few interactions are "
+        "pulled towards their team (empirical Bayes), so small samples do not look extreme. "
+        "Purple: better than the team; orange: worse. <b>Click an agent's row</b> (or choose one "
+        "on the right) for their coaching priorities and trend." + more,
         analysed(computed))
 
 
 def trends(computed: Computed, period: str) -> str:
     return lines(
-        f"Lines: mean skill score per {period}; dashed black: mean CSAT (scaled 0 to 1). Hollow "
-        "points rest on fewer than 30 evaluations. A change over time is <i>associated with</i> "
+        f"Lines: mean skill score per {period}; dashed black: mean CSAT (scaled 0 to 1). Shaded: "
+        "the 95% interval of each point (CSAT's, and a skill's when you choose one or two): a "
+        f"change within the band is {period}-to-{period} noise. Hollow points rest on fewer than "
+        "30 interactions. A change over time is <i>associated with</i> "
         "whatever else changed at the same time (new agents, a new product, a new scorecard): "
         "it does not show what caused it.", analysed(computed))
 
 
 def agent_summary(rows: pd.DataFrame, agent: str, team: str) -> str:
-    """Who, how many evaluations, and what to coach first."""
+    """Who, how many interactions, and what to coach first."""
+    from qagrader.analysis.summary import skill_label
+
     if rows.empty:
-        return f"No evaluations of {escape(agent)} in the filter."
+        return f"No interactions of {escape(agent)} in the filter."
     evaluations = int(rows["evaluations"].iloc[0])
-    text = (f"<b>{escape(agent)}</b> ({escape(team)}): {evaluations:,} evaluations in the filter.")
+    text = f"<b>{escape(agent)}</b> ({escape(team)}): {evaluations:,} interactions in the filter."
     if bool(rows["few_evaluations"].iloc[0]):
-        return text + (" <span style='color:#B34700'><b>Too few evaluations</b> to act on: the "
+        return text + (" <span style='color:#B34700'><b>Too few interactions</b> to act on: the "
                        "gaps below are mostly noise.</span>")
-    first = rows[(rows["priority"] > 0)].head(3)["skill"].tolist()
-    if first:
-        text += " Coach first: " + ", ".join(f"<b>{escape(s)}</b>" for s in first) + "."
-    else:
-        text += " No skill associated with CSAT is below the team's level."
-    return text
+    if rows["effect"].isna().all():
+        return text + " No CSAT in the selection, so no priorities: the gaps below are not ranked."
+    ranked = rows[rows["rank"].notna()].sort_values("rank")
+    if ranked.empty:
+        return text + (" No skill that clearly goes with CSAT is clearly below the rest of the team "
+                       "(every such gap's interval includes zero).")
+    first = ranked.head(3)
+    named = ", ".join(f"<b>{escape(skill_label(s, p))}</b> (+{g:.2f})"
+                      for s, p, g in zip(first["skill"], first["polarity"], first["priority_points"].fillna(first["priority"])))
+    return text + f" Coach first (expected CSAT gain in points if they reached the team's level): {named}."

@@ -163,6 +163,15 @@ class ChartPage(QWidget):
         self.chart_shown.emit()
         return figure
 
+    def shown_size(self) -> tuple[float, float] | None:
+        """The size (inches at 100 dpi) a chart will be shown at, or None before the page has
+        a size: plot functions choose labels that fit it."""
+        self.layout().activate()  # after a new caption or notice: the room left now
+        host = self.chart_host
+        if host.width() < 200 or host.height() < 150:
+            return None
+        return host.width() / 100, max(host.height() - 36, 120) / 100  # the toolbar takes ~36 px
+
     @property
     def figure(self) -> "Figure | None":
         return self.canvas.figure if self.canvas is not None else None

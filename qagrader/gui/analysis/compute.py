@@ -36,11 +36,13 @@ class Computed:
 
     filters: FilterValues
     submitted_total: int            # submitted evaluations in the whole workspace
-    n_evaluations: int              # ... matching the filters
+    n_evaluations: int              # interactions with submitted grades matching the filters
     n_with_csat: int                # ... of which with a CSAT survey
     result: "AnalysisResult | FirstLook | None"
     problem: str = ""               # a filter that cannot be used, in plain words
     options: "FilterOptions | None" = field(default=None)
+    notes: "DataNotes | None" = None  # what the numbers rest on (grades, CSAT, blind, agents)
+    reliability: "pd.DataFrame | None" = None  # each skill's calibration alpha (closed sessions)
 
     @property
     def complete(self) -> bool:
@@ -55,7 +57,9 @@ def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
 
     Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
     from qagrader.analysis import AnalysisCancelled, AnalysisFilters, load_skill_frame, run_analysis
+    from qagrader.analysis.calibration import skill_alphas
     from qagrader.analysis.dataset import FilterError, filter_options, submitted_count
+    from qagrader.analysis.report import data_notes
 
     def check() -> None:
         if cancelled():
@@ -74,10 +78,12 @@ def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
     n_csat = int(frame["csat"].notna().sum())
     if frame.empty:
         return Computed(filters, total, 0, 0, None, "", options)
+    notes = data_notes(frame)
+    reliability = skill_alphas(ws)
     if first_look is not None:
         from qagrader.analysis.correlation import skill_correlations
 
         first_look(Computed(filters, total, len(frame), n_csat,
-                            FirstLook(skill_correlations(frame)), "", options))
+                            FirstLook(skill_correlations(frame)), "", options, notes, reliability))
     result = run_analysis(frame, lambda f: progress(0.2 + 0.8 * f), cancelled)
-    return Computed(filters, total, len(frame), n_csat, result, "", options)
+    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, reliability)

@@ -49,6 +49,18 @@ def channel_items(channels: list[str], pooled: str = "All channels (pooled)") ->
     return [(pooled, ALL)] + [(c, c) for c in channels if c != ALL]
 
 
+def channel_chooser(page: "Page", tooltip: str = "All channels together, or one channel") -> QComboBox:
+    """A "Channel:" combo in the page's header that redraws the page."""
+    combo = add_chooser(page.chart, "Channel:", tooltip)
+    combo.currentIndexChanged.connect(page.redraw)
+    return combo
+
+
+def refill_channels(combo: QComboBox, table: pd.DataFrame, pooled: str = "All channels") -> None:
+    """Offer the channels of `table` (its `channel` column), the pooled rows first."""
+    refill(combo, channel_items(list(dict.fromkeys(table["channel"])), pooled))
+
+
 class Page(QWidget):
     """A tab of charts. Subclasses fill `update_choosers` and `draw`."""
 
@@ -59,7 +71,6 @@ class Page(QWidget):
         super().__init__(parent)
         self.chart = ChartPage(self.name)
         self.computed: Computed | None = None
-        self.blind = True
         self._dirty = False
         self._build()
 
@@ -68,9 +79,9 @@ class Page(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart)
 
-    def set_computed(self, computed: Computed, blind: bool) -> None:
+    def set_computed(self, computed: Computed) -> None:
         """A new result: refill the choosers; draw now if visible, else when shown."""
-        self.computed, self.blind = computed, blind
+        self.computed = computed
         if computed.result is not None:
             self.update_choosers(computed)
         self.redraw()
@@ -104,39 +115,39 @@ class CorrelationPage(Page):
 
     def _build(self) -> None:
         super()._build()
-        self.channel = add_chooser(self.chart, "Channel:", "Pooled over all channels, or one channel")
-        self.channel.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self, "Pooled over all channels, or one channel")
 
-    def set_computed(self, computed: Computed, blind: bool) -> None:
+    def set_computed(self, computed: Computed) -> None:
         """As `Page.set_computed`, but keeps the chart when the correlations did not change
         (the tab's first opening shows them before the rest of the analysis is done)."""
         shown = self.computed
-        if (shown is not None and not self._dirty and blind == self.blind
+        if (shown is not None and not self._dirty
                 and shown.filters == computed.filters
                 and shown.n_evaluations == computed.n_evaluations
                 and shown.n_with_csat == computed.n_with_csat
                 and shown.result.correlations.equals(computed.result.correlations)):
             self.computed = computed
             return
-        super().set_computed(computed, blind)
+        super().set_computed(computed)
 
     def update_choosers(self, computed: Computed) -> None:
-        channels = list(dict.fromkeys(computed.result.correlations["channel"]))
-        refill(self.channel, channel_items(channels))
+        refill_channels(self.channel, computed.result.correlations, "All channels (pooled)")
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
 
         table = computed.result.correlations
         channel = self.channel.currentData() or ALL
-        blind = self.blind
-        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, blind_grading=blind))
+        self.chart.set_caption(captions.correlations(computed, channel))  # first: it takes room
+        notes, size = computed.notes, self.chart.shown_size()
+        reliability = computed.reliability
+        self.chart.show_chart(lambda: plots.plot_correlations(table, channel, notes=notes, figsize=size,
+                                                              reliability=reliability))
         self.chart.set_table(table, muted_rows=np.flatnonzero(table["too_few"].to_numpy()))
-        self.chart.set_caption(captions.correlations(computed, channel))
 
 
 class ChannelPage(Page):
-    """2. The same correlations, grouped by channel."""
+    """2. The same correlations, grouped by channel, with the differences that hold marked."""
 
     title, name = "By channel", "correlations_by_channel"
 
@@ -144,25 +155,58 @@ class ChannelPage(Page):
         from qagrader.analysis import plots
 
         table = computed.result.correlations
-        rows = table[table["channel"] != ALL].reset_index(drop=True)
-        self.chart.show_chart(lambda: plots.plot_channel_correlations(table))
-        self.chart.set_table(rows, muted_rows=np.flatnonzero(rows["too_few"].to_numpy()))
-        self.chart.set_caption(captions.channels(computed, table))
+        differences = computed.result.channel_differences
+        self.chart.set_caption(captions.channels(computed))  # first: it takes room
+        size = self.chart.shown_size()
+        self.chart.show_chart(lambda: plots.plot_channel_correlations(table, differences, figsize=size))
+        self.chart.set_table(differences, muted_rows=np.flatnonzero(~differences["holds"].to_numpy(bool)))
+
+
+class EffectsPage(Page):
+    """3. What missing a skill goes with per interaction, and CSAT at each score level."""
+
+    title, name = "Met vs not met", "effects"
+    KINDS = (("CSAT when met vs not met", "effects"), ("CSAT at each score level", "dose"))
+
+    def _build(self) -> None:
+        super()._build()
+        self.kind = add_chooser(self.chart, "Show:", "The CSAT difference of every skill, or mean "
+                                "CSAT at each score level of the skills scored on a scale")
+        refill(self.kind, list(self.KINDS))
+        self.kind.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self)
+
+    def update_choosers(self, computed: Computed) -> None:
+        refill_channels(self.channel, computed.result.effects)
+
+    def draw(self, computed: Computed) -> None:
+        from qagrader.analysis import plots
+
+        channel = self.channel.currentData() or ALL
+        kind = self.kind.currentData() or "effects"
+        self.chart.name = "effects" if kind == "effects" else "dose_response"
+        self.chart.set_caption(captions.effects(computed, kind))  # first: it takes room
+        if kind == "dose":
+            table = computed.result.dose_response
+            self.chart.show_chart(lambda: plots.plot_dose_response(table, channel))
+        else:
+            table, size = computed.result.effects, self.chart.shown_size()
+            self.chart.show_chart(lambda: plots.plot_effects(table, channel, figsize=size))
+        rows = table[table["channel"] == channel].reset_index(drop=True) if len(table) else table
+        self.chart.set_table(rows, export=table)
 
 
 class DriversPage(Page):
-    """3. Key drivers: each skill's share of R^2."""
+    """4. Key drivers: each skill's share of R^2."""
 
     title, name = "Key drivers", "drivers"
 
     def _build(self) -> None:
         super()._build()
-        self.channel = add_chooser(self.chart, "Channel:", "All channels together, or one channel")
-        self.channel.currentIndexChanged.connect(self.redraw)
+        self.channel = channel_chooser(self)
 
     def update_choosers(self, computed: Computed) -> None:
-        channels = list(dict.fromkeys(computed.result.drivers["channel"]))
-        refill(self.channel, channel_items(channels, "All channels"))
+        refill_channels(self.channel, computed.result.drivers)
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
@@ -175,7 +219,7 @@ class DriversPage(Page):
 
 
 class ImportancePage(Page):
-    """4. Importance-performance quadrant of everyone, a team or an agent."""
+    """5. Importance-performance quadrant of everyone, a team or an agent."""
 
     title, name = "Importance–performance", "importance_performance"
 
@@ -209,7 +253,7 @@ class ImportancePage(Page):
         who = {"all": "everyone in the filter", "team": team, "agent": f"{agent} ({team})"}[level]
         self.chart.show_chart(lambda: plots.plot_importance_performance(ipa, level, team, agent))
         self.chart.set_table(rows.reset_index(drop=True))
-        self.chart.set_caption(captions.ipa(computed, who))
+        self.chart.set_caption(captions.ipa(computed, who, level))
 
 
 def period_name(trends: pd.DataFrame) -> str:
@@ -221,7 +265,7 @@ def period_name(trends: pd.DataFrame) -> str:
 
 
 class TrendsPage(Page):
-    """6. Trend lines of everyone over time."""
+    """7. Trend lines of everyone over time."""
 
     title, name = "Trends", "trends"
     TOP = "top"
@@ -233,8 +277,10 @@ class TrendsPage(Page):
         self.metrics.currentIndexChanged.connect(self.redraw)
 
     def update_choosers(self, computed: Computed) -> None:
+        from qagrader.analysis.summary import skill_label
+
         items: list[tuple[str, Any]] = [("5 most associated with CSAT", self.TOP), ("All skills", "*")]
-        items += [(skill, skill) for skill in computed.result.skills]
+        items += [(skill_label(s, computed.result.polarity.get(s)), s) for s in computed.result.skills]
         refill(self.metrics, items)
 
     def draw(self, computed: Computed) -> None:
@@ -246,6 +292,8 @@ class TrendsPage(Page):
         skills = (top_skills(result) if choice == self.TOP
                   else list(result.skills) if choice == "*" else [choice])
         rows = result.trends[result.trends["level"] == ALL].reset_index(drop=True)
-        self.chart.show_chart(lambda: plots.plot_trends(result.trends, metrics=[*skills, "CSAT"]))
+        polarity = result.polarity
+        self.chart.show_chart(lambda: plots.plot_trends(result.trends, metrics=[*skills, "CSAT"],
+                                                        polarity=polarity))
         self.chart.set_table(rows)
         self.chart.set_caption(captions.trends(computed, period_name(rows)))

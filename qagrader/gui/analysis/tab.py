@@ -35,7 +35,7 @@ from .agents_page import AgentsPage
 from .chart_page import import_matplotlib
 from .compute import Computed, compute
 from .filter_bar import FilterBar
-from .pages import ChannelPage, CorrelationPage, DriversPage, ImportancePage, Page, TrendsPage
+from .pages import ChannelPage, CorrelationPage, DriversPage, EffectsPage, ImportancePage, Page, TrendsPage
 
 if TYPE_CHECKING:
     from qagrader.core.storage.workspace import Workspace
@@ -56,6 +56,17 @@ def _banner() -> QLabel:
     return label
 
 
+def notices_html(notices: list) -> str:
+    """The data warnings (`summary.Notice`), one paragraph each, the first word in bold."""
+    from html import escape
+
+    parts = []
+    for notice in notices:
+        head, _, rest = notice.text.partition(":")
+        parts.append(f"<b>{escape(head)}</b>:{escape(rest)}" if rest else escape(notice.text))
+    return "<br>".join(parts)
+
+
 class _Relay(QObject):
     """Carries a worker's first look to the GUI thread (queued, like `TaskSignals`); the worker
     then waits (at most `FIRST_DRAW_WAIT` s) until the opening chart is drawn, so that the draw
@@ -71,13 +82,6 @@ class _Relay(QObject):
         """In the worker: show `computed` and wait for its chart."""
         self.ready.emit(computed)
         self.drawn.wait(FIRST_DRAW_WAIT)
-
-
-def blind_grading() -> bool:
-    """The grader preference: CSAT hidden while grading (on unless turned off)."""
-    from qagrader.gui.grading.settings import blind_grading as setting
-
-    return setting()
 
 
 class AnalysisTab(QWidget):
@@ -103,13 +107,13 @@ class AnalysisTab(QWidget):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
-        self.simpson_banner = _banner()
-        self.blind_banner = _banner()
-        self.blind_banner.setText(captions.BLIND_OFF)
+        self.notices = _banner()  # what the data say before the numbers: no CSAT, CSAT seen, ...
+        self.notice_keys: list[str] = []
 
-        self.pages: list[Page] = [CorrelationPage(), ChannelPage(), DriversPage(), ImportancePage(),
-                                  AgentsPage(), TrendsPage()]
-        self.correlations, self.channels, self.drivers, self.importance, self.agents, self.trends = self.pages
+        self.pages: list[Page] = [CorrelationPage(), ChannelPage(), EffectsPage(), DriversPage(),
+                                  ImportancePage(), AgentsPage(), TrendsPage()]
+        (self.correlations, self.channels, self.effects, self.drivers, self.importance, self.agents,
+         self.trends) = self.pages
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for page in self.pages:
@@ -139,11 +143,10 @@ class AnalysisTab(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.filter_bar)
         layout.addWidget(line)
-        for banner in (self.blind_banner, self.simpson_banner):
-            wrap = QHBoxLayout()
-            wrap.setContentsMargins(8, 0, 8, 0)
-            wrap.addWidget(banner)
-            layout.addLayout(wrap)
+        wrap = QHBoxLayout()
+        wrap.setContentsMargins(8, 0, 8, 0)
+        wrap.addWidget(self.notices)
+        layout.addLayout(wrap)
         layout.addWidget(self.stack, 1)
         self._show_message(captions.NO_WORKSPACE, reset=False)
         operations().changed.connect(self.apply_changes)
@@ -153,7 +156,7 @@ class AnalysisTab(QWidget):
         row = QHBoxLayout(widget)
         row.setContentsMargins(0, 0, 8, 0)
         label = QLabel("Updating…")
-        label.setStyleSheet("color: #555555;")
+        label.setEnabled(False)  # the theme's dimmed text: readable light and dark
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -239,9 +242,9 @@ class AnalysisTab(QWidget):
             return
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
-        self._show_banners(computed)
+        self._show_notices(computed)
         self.stack.setCurrentIndex(0)
-        self.correlations.set_computed(computed, blind_grading())
+        self.correlations.set_computed(computed)
         canvas = self.correlations.chart.canvas
         if canvas is not None and self.correlations.isVisible():
             canvas.mpl_connect("draw_event", lambda _event: relay.drawn.set())
@@ -270,24 +273,26 @@ class AnalysisTab(QWidget):
         elif computed.result is None:
             self._show_message(captions.NO_MATCH.format(total=computed.submitted_total), reset=True)
         else:
-            blind = self._show_banners(computed)
+            self._show_notices(computed)
             self.stack.setCurrentIndex(0)
             for page in self.pages:
-                page.set_computed(computed, blind)
+                page.set_computed(computed)
         self.result_shown.emit(computed)
 
-    def _show_banners(self, computed: Computed) -> bool:
-        """The blind-grading and Simpson warnings; returns the blind-grading setting."""
-        blind = blind_grading()
-        self.blind_banner.setVisible(not blind)
-        simpson = captions.simpson_banner(computed.result.correlations)
-        self.simpson_banner.setText(simpson)
-        self.simpson_banner.setVisible(bool(simpson))
-        return blind
+    def _show_notices(self, computed: Computed) -> None:
+        """The data warnings above the charts, most important first (no CSAT, CSAT seen by the
+        graders, blind grading unknown, too few agents, confounding)."""
+        from qagrader.analysis.summary import warnings
+
+        found = warnings(computed.notes, computed.result.correlations) if computed.notes else []
+        self.notice_keys = [n.key for n in found]
+        self.notices.setText(notices_html(found))
+        self.notices.setVisible(bool(found))
+        self.layout().activate()  # the charts drawn next are sized to the room the notices leave
 
     def _show_message(self, html: str, *, reset: bool) -> None:
         self.message.setText(html)
         self.message_reset.setVisible(reset)
-        self.simpson_banner.hide()
-        self.blind_banner.hide()
+        self.notices.hide()
+        self.notice_keys = []
         self.stack.setCurrentIndex(1)

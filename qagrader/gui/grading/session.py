@@ -26,6 +26,8 @@ from qagrader.core.scorecards.store import StoredScorecard
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.operations import Write, operations
 
+from .settings import blind_grading
+
 log = logging.getLogger(__name__)
 COMMENT_DELAY_MS = 400
 
@@ -148,7 +150,7 @@ class GradingSession(QObject):
         answers, overall = dict(self.answers), self.overall
         write = operations().run(
             self.ws, _save_grade, self.interaction_id, self.stored.id, self.grader, answers, overall,
-            evaluation_id=evaluation_id, submit=submit, owner=self, until_saved=True,
+            evaluation_id=evaluation_id, submit=submit, blind=blind_grading(), owner=self, until_saved=True,
             done=lambda evaluation: self._written(write, evaluation, submit, edit),
             failed=lambda error: self._refused(write, error, submit))
         self._writes.append(write)
@@ -184,9 +186,9 @@ class GradingSession(QObject):
 
 
 def _save_grade(ws: Workspace, interaction_id: int, scorecard_id: int, grader: str, answers: dict,
-                overall: str, *, evaluation_id: int | None, submit: bool) -> Evaluation:
+                overall: str, *, evaluation_id: int | None, submit: bool, blind: bool | None) -> Evaluation:
     return ws.evaluations.save_grade(interaction_id, scorecard_id, grader, answers, overall,
-                                     evaluation_id=evaluation_id, submit=submit)
+                                     evaluation_id=evaluation_id, submit=submit, blind=blind)
 
 
 def _delete_empty_draft(ws: Workspace, evaluation_id: int) -> None:

@@ -389,6 +389,9 @@ class ScorecardEditor(QWidget):
         try:
             result = operations().run(self.ws, _save_scorecard, card, self.family_uuid, owner=self,
                                       failed=lambda _error: None).wait()  # the error is shown here
+        except ScorecardError as error:  # e.g. a skill's polarity disagrees with another scorecard
+            self.show_validation_error(error)
+            return None
         except QAGraderError as error:
             self.show_validation_error(ScorecardError("name", str(error)) if "name" in str(error) else error)
             return None

@@ -250,6 +250,15 @@ class QuestionForm(_Form):
         self.skill.setCompleter(completer)
         self.skill.textChanged.connect(lambda t: self._set("skill", t.strip() or None))
         self._row("Skill:", "skill", self.skill)
+        self.polarity = QCheckBox("A behaviour to avoid")
+        self.polarity.setToolTip(
+            "Tick when the skill names something that should NOT happen, like “Negative tone” or "
+            "“Wrong customer name”.\nThe question still gives its points when the behaviour was "
+            "avoided; the analysis shows how often it happened,\nso a behaviour that hurts CSAT "
+            "shows as a negative association, as it should. Use the same setting for the skill\n"
+            "on every question and every scorecard.")
+        self.polarity.toggled.connect(lambda on: self._set("polarity", "negative" if on else None))
+        self._row("Polarity:", "polarity", self.polarity)
         self.type = QComboBox()
         for value, label in TYPE_LABELS.items():
             self.type.addItem(label, value)
@@ -296,6 +305,7 @@ class QuestionForm(_Form):
         self.text.setText(data.get("text", ""))
         self.guideline.setPlainText(data.get("guideline", ""))
         self.skill.setText(data.get("skill") or "")
+        self.polarity.setChecked(data.get("polarity") == "negative")
         self.type.setCurrentIndex(max(0, self.type.findData(data.get("type"))))
         self.auto_fail.setCurrentIndex(max(0, self.auto_fail.findData(data.get("auto_fail"))))
         self.min.setValue(data.get("min", 1) if isinstance(data.get("min"), int) else 1)

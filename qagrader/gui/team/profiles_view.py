@@ -10,6 +10,7 @@ Numbers come from `qagrader.analysis.profiles`, computed off the GUI thread.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
 import pandas as pd
 from PySide6.QtCore import QDate, Qt, Signal
@@ -286,14 +287,18 @@ class ProfilePanel(QWidget):
         if not agent:
             self.priorities.setText("Choose an agent to see their coaching priorities.")
             return
-        useful = priorities[priorities["priority"] > 0].head(5) if not priorities.empty else priorities
+        useful = priorities.head(5)
         if useful.empty:
-            self.priorities.setText("No skill where this agent is below the team and that goes with CSAT.")
+            self.priorities.setText("No skill where this agent is clearly below the rest of the team and "
+                                    "that clearly goes with CSAT.")
             return
+        from qagrader.analysis.summary import skill_label
+
         few = bool(priorities["few_evaluations"].iloc[0])
         items = "".join(
-            f"<li><b>{r.skill}</b>: {_points(r.gap * 100)} below the team (agent n = {r.agent_n}, "
-            f"team n = {r.team_n}); association with CSAT ρ = {r.importance:.2f}</li>"
+            f"<li><b>{escape(skill_label(r.skill, r.polarity))}</b>: {r.shrunk_rate:.0%} against "
+            f"{r.team_rate:.0%} in the rest of the team (agent n = {r.n}, team n = {r.team_n}); "
+            f"expected CSAT gain at the team's level {_gain(r.priority_points, r.priority)}</li>"
             for r in useful.itertuples())
         warning = "<p><i>Fewer than 10 evaluations: too few to act on yet.</i></p>" if few else ""
         self.priorities.setText(f"<ol>{items}</ol>{warning}")
@@ -663,3 +668,8 @@ def _grader_id(ws: Workspace, name: str) -> int:
     if grader_id is None:
         raise NotFound(f"No grader named '{name}'.")
     return grader_id
+
+
+def _gain(points: float, fraction: float) -> str:
+    """An expected CSAT gain in survey points (or on the 0..1 scale when scales are mixed)."""
+    return f"{points:+.2f} points" if pd.notna(points) else f"{fraction:+.3f} (CSAT 0..1)"
