@@ -124,6 +124,16 @@ def act(result):
     return result
 
 
+def when_asked(answer) -> None:
+    """Once the "Not saved yet" dialog is on screen (it runs its own event loop), `answer(dialog)`."""
+    dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, UnsavedDialog) and w.isVisible()),
+                  None)
+    if dialog is None:
+        QTimer.singleShot(20, lambda: when_asked(answer))
+    else:
+        answer(dialog)
+
+
 def claims_saved(text: str) -> bool:
     return text.startswith(("Draft saved", "Saved ", "Submitted ", "Saved the edit"))
 
@@ -192,17 +202,12 @@ def test_closing_with_unsaved_answers_waits_for_them(qtbot, window, workspace):
         press(qtbot, "y")
         seen: dict[str, object] = {}
 
-        def in_dialog() -> None:
-            dialog = next((w for w in QApplication.topLevelWidgets()
-                           if isinstance(w, UnsavedDialog) and w.isVisible()), None)
-            if dialog is None:
-                QTimer.singleShot(20, in_dialog)
-                return
+        def in_dialog(dialog: UnsavedDialog) -> None:
             seen["text"] = dialog.text.text()
             seen["window still open"] = window.isVisible()
             holder.release()  # the other program finishes: the dialog goes on closing by itself
 
-        QTimer.singleShot(0, in_dialog)
+        when_asked(in_dialog)
         assert window.close()
     finally:
         holder.close()
@@ -227,26 +232,10 @@ def test_closing_with_unsaved_answers_can_discard_them_when_told_to(qtbot, windo
         press(qtbot, "y")
         press(qtbot, "y")
 
-        def go_back_then_discard() -> None:
-            dialog = next((w for w in QApplication.topLevelWidgets()
-                           if isinstance(w, UnsavedDialog) and w.isVisible()), None)
-            if dialog is None:
-                QTimer.singleShot(20, go_back_then_discard)
-                return
-            dialog.discard_button.click()
-
-        def go_back() -> None:
-            dialog = next((w for w in QApplication.topLevelWidgets()
-                           if isinstance(w, UnsavedDialog) and w.isVisible()), None)
-            if dialog is None:
-                QTimer.singleShot(20, go_back)
-                return
-            dialog.back_button.click()
-
-        QTimer.singleShot(0, go_back)
+        when_asked(lambda dialog: dialog.back_button.click())
         assert not window.close()  # Go back: the window stays, the answers stay unsaved
         assert window.isVisible() and window.grading.unsaved()
-        QTimer.singleShot(0, go_back_then_discard)
+        when_asked(lambda dialog: dialog.discard_button.click())
         assert window.close()
         # The writer stops trying; its last attempt may still be waiting for the lock when the
         # window closes. Only once it has given up is the lock released (as when the app exits).
@@ -290,3 +279,30 @@ def test_calibration_grading_says_not_saved_yet_while_busy_and_writes_it_all_aft
     assert submitted.submitted and submitted.answers["tone"] == Answer(5)
     draft = own_grade(workspace, session, second, GRADER)
     assert not draft.submitted and dict(draft.answers) == {"greeting": Answer("No")}
+
+
+def test_opening_another_workspace_with_unsaved_answers_asks_and_go_back_keeps_this_one(
+        qtbot, window, workspace, tmp_path):
+    target = interaction_id(workspace, "T-004")
+    assert window.grading.open_interaction(target)
+    holder = LockHolder(workspace.path, 60)
+    seen: dict[str, str] = {}
+    try:
+        qtbot.waitUntil(lambda: holder.locked, timeout=10_000)
+        press(qtbot, "y")
+
+        def go_back(dialog: UnsavedDialog) -> None:
+            seen["text"] = dialog.text.text()
+            dialog.back_button.click()
+
+        when_asked(go_back)
+        assert not window.open_workspace(tmp_path / "other.qagrader")
+        assert window.ws.path == workspace.path and window.grading.unsaved()
+        assert "goes on opening another workspace by itself" in seen["text"]
+        holder.release()
+        qtbot.waitUntil(lambda: not window.grading.unsaved(), timeout=20_000)
+        assert window.open_workspace(tmp_path / "other.qagrader")  # nothing pending: no question
+    finally:
+        holder.close()
+    assert [dict(e.answers) for e in workspace.evaluations.for_interaction(target)] == [
+        {"greeting": Answer("Yes")}]
