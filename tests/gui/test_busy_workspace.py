@@ -4,6 +4,7 @@ order, once the lock is released. Closing meanwhile waits, or discards only when
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import threading
@@ -77,8 +78,14 @@ class LatencyProbe:
     kept from running. Also samples what the Grade screen says at every tick."""
 
     def __init__(self, window: MainWindow):
+        # What earlier tests left in this process's heap is not the app's: collect it now and
+        # keep it out of the collections to come (a full collection over it could take as long
+        # as the latency measured here).
+        gc.collect()
+        gc.freeze()
         self.window = window
         self.worst_ms = 0.0
+        self.worst_at = 0.0
         self.samples: list[tuple[float, str, bool, str]] = []
         self._last = time.monotonic()
         self.timer = QTimer()
@@ -89,14 +96,18 @@ class LatencyProbe:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        self.worst_ms = max(self.worst_ms, (now - self._last) * 1000 - PROBE_MS)
+        late_ms = (now - self._last) * 1000 - PROBE_MS
+        if late_ms > self.worst_ms:
+            self.worst_ms, self.worst_at = late_ms, now
         self._last = now
         grading = self.window.grading
         self.samples.append((now, grading.saved_label.text(), grading.unsaved_banner.isVisible(),
                              grading.header.state.text()))
 
     def stop(self) -> None:
-        self.timer.stop()
+        if self.timer.isActive():
+            self.timer.stop()
+            gc.unfreeze()
 
 
 @pytest.fixture
@@ -144,6 +155,7 @@ def test_the_grade_screen_stays_responsive_and_honest_while_another_program_hold
     first, second = interaction_id(workspace, "T-004"), interaction_id(workspace, "T-002")  # both email
     assert grading.open_interaction(first)
     holder = LockHolder(workspace.path, HOLD_S)
+    probe = None
     try:
         qtbot.waitUntil(lambda: holder.locked, timeout=10_000)
         probe = LatencyProbe(window)
@@ -169,8 +181,9 @@ def test_the_grade_screen_stays_responsive_and_honest_while_another_program_hold
         assert not workspace.evaluations.for_interaction(first)
         qtbot.waitUntil(lambda: holder.released, timeout=int(HOLD_S * 1000) + 10_000)
         qtbot.waitUntil(lambda: not grading.unsaved(), timeout=10_000)
-        probe.stop()
     finally:
+        if probe is not None:
+            probe.stop()
         holder.close()
 
     released = holder.events["released"]
@@ -178,8 +191,10 @@ def test_the_grade_screen_stays_responsive_and_honest_while_another_program_hold
     assert during and during[-1][0] - during[0][0] > HOLD_S - 3  # sampled across the wait
     assert not [s for s in during if claims_saved(s[1])]
     assert all(banner for when, _, banner, _ in during if when - holder.events["locked"] > 2.5)
-    print(f"worst event-loop latency {probe.worst_ms:.1f} ms over {len(probe.samples)} ticks")
-    assert probe.worst_ms < MAX_LATENCY_MS, f"the event loop was blocked for {probe.worst_ms:.0f} ms"
+    worst = (f"{probe.worst_ms:.1f} ms over {len(probe.samples)} ticks, "
+             f"{probe.worst_at - holder.events['locked']:.2f} s after the lock was taken")
+    print(f"worst event-loop latency {worst}")
+    assert probe.worst_ms < MAX_LATENCY_MS, f"the event loop was blocked for {worst}"
     assert claims_saved(grading.saved_label.text()) and not grading.unsaved_banner.isVisible()
 
     submitted = workspace.evaluations.for_interaction(first)
