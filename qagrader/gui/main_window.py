@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 WORKSPACE_FILTER = "QA Grader workspaces (*.qagrader *.db *.sqlite);;All files (*)"
 RECENT_KEY, LAST_KEY, MAX_RECENT = "workspace/recent", "workspace/last", 8
 SLOW_S = 1.0  # a write not saved after this long is shown in the status bar
+SCREEN_TIPS = {"actions": "Follow-up: disputes of grades and coaching notes with their follow-ups"}
 
 
 class Placeholder(QWidget):
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
             Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
             Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line", _analysis),
             Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
+            Screen("actions", "Follow-up", sp.SP_FileDialogContentsView, "mail-mark-important",
+                   self._build_actions),
         ]
         self._build()
         self._build_menus()
@@ -148,7 +151,7 @@ class MainWindow(QMainWindow):
         for number, screen in enumerate(self.screens, start=1):
             icon = QIcon.fromTheme(screen.theme_icon, self.style().standardIcon(screen.icon))
             item = QListWidgetItem(icon, screen.title)
-            item.setToolTip(f"{screen.title} (Ctrl+{number})")
+            item.setToolTip(f"{SCREEN_TIPS.get(screen.key, screen.title)} (Ctrl+{number})")
             item.setSizeHint(QSize(160, 36))
             self.sidebar.addItem(item)
             host = QWidget()
@@ -220,6 +223,8 @@ class MainWindow(QMainWindow):
         for number, screen in enumerate(self.screens, start=1):
             self._action(go, screen.title.replace("&", "&&"), lambda _=False, key=screen.key: self.show_screen(key),
                          f"Ctrl+{number}")
+        reports = self.menuBar().addMenu("&Reports")
+        self._action(reports, "&Monthly quality report…", self.monthly_report)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "Show the &log file location", self.show_log)
@@ -272,6 +277,30 @@ class MainWindow(QMainWindow):
                 new_session()
             finally:
                 view.selection_source = self._selected_interactions
+
+    def _build_actions(self) -> QWidget:
+        from qagrader.gui.actions.view import ActionsView
+
+        view = ActionsView()
+        view.open_interaction.connect(self.grade_interaction)
+        view.open_agent.connect(self.show_agent)
+        return view
+
+    def show_agent(self, team: str, agent: str) -> None:
+        """The agent's profile (Agents & teams)."""
+        self.show_screen("agents")
+        self.screen("agents").show_agent(team, agent)
+
+    def monthly_report(self) -> None:
+        if self.ws is None:
+            return
+        from qagrader.gui.actions.report_dialog import MonthlyReportDialog
+
+        self.grading.flush()
+        dialog = MonthlyReportDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.report_dialog = dialog
 
     def _build_people(self) -> QWidget:
         from qagrader.gui.team.profiles_view import PeopleView
@@ -696,7 +725,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Alt+→ / Alt+←", "skip to the next / back to the previous interaction"),
     )),
     ("Everywhere", (
-        ("Ctrl+1 … Ctrl+6", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration"),
+        ("Ctrl+1 … Ctrl+7", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration, "
+                            "Follow-up (disputes, coaching)"),
         ("Ctrl+O / Ctrl+N", "open / create a workspace"),
         ("Ctrl+Shift+S", "save a copy of the workspace"),
         ("Ctrl+,", "preferences (grader name, blind grading)"),

@@ -168,7 +168,7 @@ def export_evaluations(
             header, records = _wide(ws, cards, where, args, rows)
         else:
             header, records = LONG_COLUMNS, _long(cards, rows)
-        count = _write_csv(out_path, header, records, excel_bom)
+        count = write_csv(out_path, header, records, excel_bom)
     if progress:
         progress(1.0)
     return count
@@ -350,7 +350,7 @@ def export_scorecard_csv(card: Scorecard, out_path: str | Path, *, excel_bom: bo
                 esc(q.text), esc(q.guideline), q.type, esc(options), format_number(q.weight, 4),
                 _flag(q.allow_na), esc(auto_fail), esc(q.skill or ""), q.polarity,
             ])
-    return _write_csv(out_path, SCORECARD_COLUMNS, records, excel_bom)
+    return write_csv(out_path, SCORECARD_COLUMNS, records, excel_bom)
 
 
 def export_scorecard(ws: "Workspace", name: str, out_path: str | Path,
@@ -374,8 +374,10 @@ def _flag(value: bool) -> str:
 
 # ---------------------------------------------------------------------------------- writing
 
-def _write_csv(out_path: str | Path, header: Sequence[str], records: Iterable[Sequence],
-               excel_bom: bool) -> int:
+def write_csv(out_path: str | Path, header: Sequence[str], records: Iterable[Sequence],
+              excel_bom: bool) -> int:
+    """Write `header` and `records` (cells already made safe) to `out_path` atomically, as the
+    module docstring says; the number of records."""
     count = 0
 
     def counted() -> Iterator[Sequence]:

@@ -32,8 +32,9 @@ from qagrader.core.errors import NotFound, QAGraderError
 from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.interactions.store import Interaction
 from qagrader.core.scorecards.store import StoredScorecard
-from qagrader.core.storage.changes import EVALUATIONS, SCORECARDS, Changes
+from qagrader.core.storage.changes import DISPUTES, EVALUATIONS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
+from qagrader.gui.actions.dispute_bar import DisputeBar
 from qagrader.gui.messages import show_error, user_message
 from qagrader.gui.operations import operations
 from qagrader.gui.workers import Tasks
@@ -118,6 +119,8 @@ class GradingView(QWidget):
         self.form.overall_edited.connect(self._overall_edited)
         self.form.overall_done.connect(self._flush)
         self.history = HistoryBox()
+        self.dispute_bar = DisputeBar()
+        self.dispute_bar.user = settings.grader_name
 
         self._build_layout()
         self._shortcuts()
@@ -144,6 +147,7 @@ class GradingView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(6)
+        right_layout.addWidget(self.dispute_bar)
         right_layout.addWidget(self.score_panel)
         right_layout.addWidget(self.form, 1)
         right_layout.addWidget(self.history)
@@ -204,6 +208,7 @@ class GradingView(QWidget):
         self.ws = ws
         self.session = None
         self.interaction = None
+        self.dispute_bar.show_evaluation(None, None)
         self._back.clear()
         self._saved_text = ""
         self.queue.sample = []
@@ -219,9 +224,16 @@ class GradingView(QWidget):
 
     def apply_changes(self, changes: Changes) -> None:
         """A write (or opening a workspace) changed `changes`: re-read the scorecards when
-        they changed, the sample's progress when evaluations did."""
+        they changed, the sample's progress when evaluations did, and the evaluation shown when
+        a dispute re-graded it (never over answers being entered)."""
         if self.ws is None:
             return
+        session = self.session
+        if (changes.touches(DISPUTES) and session is not None and session.evaluation is not None
+                and not session.editing and not session.unsaved and self.interaction is not None):
+            written = changes.ids_of(EVALUATIONS)
+            if written is None or session.evaluation.id in written:
+                self.open_interaction(self.interaction.id, remember=False)
         if changes.touches(SCORECARDS):
             self._cards = self.ws.scorecards.list()
             if self.interaction is None:
@@ -638,6 +650,7 @@ class GradingView(QWidget):
         self.submit_button.setEnabled(not session.readonly)
         self.back_button.setEnabled(bool(self._back))
         self.history.show_history(evaluation, session.history() if session.submitted else [])
+        self.dispute_bar.show_evaluation(self.ws, None if session.editing else evaluation)
         self._fill_scorecards()
 
     # ------------------------------------------------------------ start-up

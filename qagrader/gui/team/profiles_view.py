@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from qagrader.analysis.dataset import AnalysisFilters
 from qagrader.core.storage.workspace import Workspace
+from qagrader.gui.actions.profile_notes import CoachingNotesBox
 from qagrader.gui.agents_view import AgentsView
 from qagrader.core.storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS, Changes
 from qagrader.gui.messages import show_error
@@ -191,6 +192,10 @@ class ProfilePanel(QWidget):
         layout.addWidget(self.skills)
         layout.addWidget(self._heading("Coaching priorities (from the analysis)"))
         layout.addWidget(self.priorities)
+        self.notes_heading = self._heading("Coaching notes")
+        layout.addWidget(self.notes_heading)
+        self.notes = CoachingNotesBox()
+        layout.addWidget(self.notes)
         layout.addWidget(self._heading("Recent evaluations"))
         layout.addWidget(self.recent)
         scroll = QScrollArea()
@@ -429,6 +434,7 @@ class PeopleView(QWidget):
         self.ws: Workspace | None = None
         self._tasks = Tasks(self)
         self._stale: set[int] = set()  # tabs whose numbers are older than the workspace's
+        self.pending_selection: tuple[str, str | None] | None = None  # chosen once the tree is loaded
         self.filters = FilterRow()
         self.filters.changed.connect(self._filters_changed)
         self.tree = QTreeWidget()
@@ -471,6 +477,7 @@ class PeopleView(QWidget):
         self._tasks.cancel()
         self.ws = ws
         self.manage.set_workspace(ws)
+        self.profile.notes.show_agent(None, None, None)
         self._stale = set(range(self.tabs.count() - 1))  # the last tab (Manage agents) hears for itself
 
     def apply_changes(self, changes: Changes) -> None:
@@ -519,7 +526,7 @@ class PeopleView(QWidget):
         self.filters.blockSignals(True)
         self.filters.set_choices(channels, cards)
         self.filters.blockSignals(False)
-        current = self.selection()
+        current, self.pending_selection = self.pending_selection or self.selection(), None
         self.tree.blockSignals(True)
         self.tree.clear()
         select = None
@@ -553,6 +560,15 @@ class PeopleView(QWidget):
         item = self.tree.currentItem()
         return None if item is None else item.data(0, ROLE)
 
+    def show_agent(self, team: str, agent: str | None) -> None:
+        """Show the profile of `agent` (of `team`): now if the tree holds it, else once it loads."""
+        self.tabs.blockSignals(True)
+        self.tabs.setCurrentIndex(0)
+        self.tabs.blockSignals(False)
+        self.select(team, agent)
+        if self.selection() != (team, agent):
+            self.pending_selection = (team, agent)
+
     def select(self, team: str, agent: str | None = None) -> None:
         for i in range(self.tree.topLevelItemCount()):
             team_item = self.tree.topLevelItem(i)
@@ -580,6 +596,8 @@ class PeopleView(QWidget):
 
     def _profile_loaded(self, profile) -> None:
         self.profile.show_profile(profile)
+        self.profile.notes.show_agent(self.ws, profile.team, profile.agent, profile.priorities)
+        self.profile.notes_heading.setVisible(profile.agent is not None)
         self.status.setText("")
         self.loaded.emit()
 
