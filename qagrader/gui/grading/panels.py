@@ -155,6 +155,7 @@ class EmptyPage(QWidget):
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setFixedWidth(560)
+        self._fit_text()
         self.button = QPushButton("Start grading")
         self.button.setDefault(True)
         self.button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
@@ -175,7 +176,13 @@ class EmptyPage(QWidget):
     def set_message(self, heading: str, text: str, can_start: bool = True) -> None:
         self.heading.setText(heading)
         self.text.setText(text)
+        self._fit_text()
         self.button.setVisible(can_start)
+
+    def _fit_text(self) -> None:
+        """The wrapped text gets the height it needs (a layout does not ask a label of fixed
+        width for its height, so the lines were clipped)."""
+        self.text.setMinimumHeight(self.text.heightForWidth(self.text.width()))
 
 
 class UnsavedBanner(QFrame):
@@ -204,6 +211,7 @@ class UnsavedBanner(QFrame):
         what = f"{changes} change{'s' if changes != 1 else ''}"
         why = ("the workspace is busy: another QA Grader or program is writing to it" if blocked
                else "the workspace has not answered yet (another program may be writing to it)")
-        self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} stay here and will be saved, in "
+        verb = "stays" if changes == 1 else "stay"
+        self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} {verb} here and will be saved, in "
                           f"order, as soon as it is free. Retrying…")
         self.show()
