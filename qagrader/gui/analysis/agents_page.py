@@ -220,7 +220,7 @@ class _AgentPanel(QWidget):
 
         self.priorities = DataFrameModel()
         self.table = QTableView()
-        self.table.setModel(sortable(self.priorities))
+        self.table.setModel(sortable(self.priorities, self.table))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)

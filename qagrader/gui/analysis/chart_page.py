@@ -120,7 +120,7 @@ class ChartPage(QWidget):
 
         self.model = DataFrameModel()
         self.table = QTableView()
-        self.table.setModel(sortable(self.model))
+        self.table.setModel(sortable(self.model, self.table))
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
