@@ -30,27 +30,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qagrader.core.coaching.notes import CoachingNote
 from qagrader.core.disputes.store import DisputeFilters
 from qagrader.core.errors import QAGraderError
 
+from .._stats import welch_interval
 from ..calibration import TENTATIVE, calibration_results
 from ..calibration import reading as calibration_reading
 from ..channel_differences import channel_differences, differing_skills
 from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
 from ..correlation import ALL, associations, correlation_table
-from ..dataset import AnalysisFilters, load_score_frame, polarity_of, skills_of
-from ..frames import load_skill_frame
+from ..dataset import AnalysisFilters, polarity_of, skills_of
+from ..frames import load_grades, score_frame
 from ..effects import effects_table
 from ..profiles import (
     MIN_TOP_AGENT, MIN_TOP_TEAM, ScoreSummary, TopOfMonth, agent_table, team_score, team_table, top_of_month,
 )
 from ..report import DataNotes, data_notes
 from ..summary import channel_sentence, skill_label, warnings
-from .questions import question_costs, question_frame
+from .questions import question_costs, question_frame, question_scores_meanwhile
 from .tip import Tip, tip_of_the_month
 
 if TYPE_CHECKING:
@@ -209,26 +209,29 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
     filters = filters or AnalysisFilters()
     two_months = replace(filters, date_from=before.isoformat(), date_to=last.isoformat())
     this_month = replace(filters, date_from=first.isoformat(), date_to=last.isoformat())
-    scores = load_score_frame(ws, two_months)
+    grades = load_grades(ws)  # once: the two months and the coaching windows are filters in memory
+    scores = score_frame(ws, grades, two_months)
     when = scores["occurred_at"].fillna(scores["graded_at"])
     current = scores[when >= pd.Timestamp(first)]
     earlier = scores[when < pd.Timestamp(first)]
     if current.empty:
         raise ReportError(f"No submitted evaluations in {first:%B %Y} match these filters; nothing to report.")
-    frame = load_skill_frame(ws, this_month)
+    question_scores = question_scores_meanwhile(ws, this_month)  # SQLite scores the answers meanwhile
+    frame = grades.frame(this_month)
     skills = skills_of(frame)
     found = associations(frame, skills)
     correlations = correlation_table(found)
     differences = channel_differences(found)
     effects = effects_table(frame, skills)
     gaps = skill_gaps(frame, effects, skills, level="team")
-    questions, infos = question_frame(ws, frame, this_month)
     channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
     improved, improved_note = _most_improved(current, earlier)
     followed, due = _follow_ups(ws, filters, first, last)
-    results = notes_follow_up(ws, followed, today=today)
+    results = notes_follow_up(ws, followed, today=today, grades=grades)
     notes = data_notes(frame)
-    return MonthlyReport(
+    disputes = _disputes(ws, filters, first, last)
+    calibration = month_calibration(ws, first, last, filters.scorecards)
+    report = MonthlyReport(
         month=first, workspace=ws.path.name, filters=describe_filters(filters), generated=today,
         overall=team_score(current), previous=team_score(earlier),
         teams=_compared(team_table(current), team_table(earlier), ["team"]),
@@ -238,11 +241,12 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
         notes=notes, skills=_top_skills(correlations, effects), channels=channel_sentence(differences, polarity_of(frame)),
         channel_rows=_channel_rows(differences, polarity_of(frame)), gaps=_team_gaps(gaps),
         follow_ups=tuple(due), followed_up=len(followed), coaching_results=results,
-        disputes=_disputes(ws, filters, first, last),
-        tip=tip_of_the_month(question_costs(questions, infos), channels),
-        calibration=month_calibration(ws, first, last, filters.scorecards),
+        disputes=disputes,
+        tip=None, calibration=calibration,
         csat_scale=str(effects["csat_scale"].iloc[0]) if len(effects) else "",
         warnings=_warnings(notes))
+    questions, infos = question_frame(ws, frame, this_month, question_scores())  # the scores read meanwhile
+    return replace(report, tip=tip_of_the_month(question_costs(questions, infos), channels))
 
 
 def _compared(now: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -265,8 +269,7 @@ def _most_improved(current: pd.DataFrame, earlier: pd.DataFrame) -> tuple[Improv
         change = float(now.mean() - then.mean())
         low = high = np.nan
         if now.std() > 0 or then.std() > 0:
-            interval = stats.ttest_ind(now, then, equal_var=False).confidence_interval(0.95)
-            low, high = float(interval.low), float(interval.high)
+            low, high = welch_interval(now, then)
         candidates.append(Improved(key[0], key[1], float(now.mean()), len(now), float(then.mean()), len(then),
                                    change, low, high))
     if not candidates:
