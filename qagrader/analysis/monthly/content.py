@@ -209,14 +209,15 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
     filters = filters or AnalysisFilters()
     two_months = replace(filters, date_from=before.isoformat(), date_to=last.isoformat())
     this_month = replace(filters, date_from=first.isoformat(), date_to=last.isoformat())
+    question_scores = question_scores_meanwhile(ws, this_month)  # SQLite scores the answers meanwhile
     grades = load_grades(ws)  # once: the two months and the coaching windows are filters in memory
     scores = score_frame(ws, grades, two_months)
     when = scores["occurred_at"].fillna(scores["graded_at"])
     current = scores[when >= pd.Timestamp(first)]
     earlier = scores[when < pd.Timestamp(first)]
     if current.empty:
+        question_scores()  # (no reading left running)
         raise ReportError(f"No submitted evaluations in {first:%B %Y} match these filters; nothing to report.")
-    question_scores = question_scores_meanwhile(ws, this_month)  # SQLite scores the answers meanwhile
     frame = grades.frame(this_month)
     skills = skills_of(frame)
     found = associations(frame, skills)
