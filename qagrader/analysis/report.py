@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
+from qagrader.core.exporting.csv_files import write_table
 from qagrader.core.storage.files import atomic_file, report_folder
 
 from .channel_differences import channel_differences
@@ -169,8 +170,9 @@ def agent_matrix_table(result: AnalysisResult) -> pd.DataFrame:
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
                  ipa_entity: tuple[str, str, str] | None = None,
-                 reliability: pd.DataFrame | None = None) -> list[Path]:
-    """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
+                 reliability: pd.DataFrame | None = None, excel_bom: bool = False) -> list[Path]:
+    """Write the CSV tables (`core.exporting.csv_files` conventions; `excel_bom` adds the
+    byte-order mark Excel needs to show accents), a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
     call created. `ipa_entity` = (level, team, agent) for the quadrant chart; `reliability`
@@ -191,8 +193,7 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
     }
     with report_folder(out, [*tables, SUMMARY_NAME, *FIGURE_NAMES]) as written:
         for name, table in tables.items():
-            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
-                table.to_csv(handle, index=False)
+            write_table(out / name, table, excel_bom=excel_bom)
             written.append(out / name)
         with atomic_file(out / SUMMARY_NAME, "w", encoding="utf-8", newline="") as handle:
             handle.write(summary_text(result) + "\n")

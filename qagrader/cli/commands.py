@@ -178,14 +178,18 @@ def import_evaluations(args: argparse.Namespace) -> int:
 
 def export_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.csv_export import export_evaluations
+    from qagrader.core.exporting.times import local_zone_name, time_zone
 
+    zone = local_zone_name() if args.time_zone.strip().lower() == "local" else args.time_zone
+    time_zone(zone)  # a clear error for an unknown zone, before opening anything
     with open_existing(args) as ws:
         if args.scorecard:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
             rows = export_evaluations(ws, args.out, shape=args.format, scorecard=args.scorecard,
                                       status=args.status, include_calibration=args.include_calibration,
-                                      excel_bom=args.excel, progress=bar)
+                                      excel_bom=args.excel, headers=args.headers, time_zone=zone,
+                                      progress=bar)
     print(f"Wrote {rows} {'evaluations' if args.format == 'wide' else 'answers'} to {args.out}")
     return 0
 
@@ -201,7 +205,7 @@ def export_scorecard(args: argparse.Namespace) -> int:
         if suffix == ".json":
             write_file(args.out, ws.scorecards.export_json(args.name, args.card_version))
         else:
-            export_scorecard_csv(stored.card, args.out)
+            export_scorecard_csv(stored.card, args.out, excel_bom=args.excel)
     print(f"Wrote scorecard '{stored.name}' v{stored.version} to {args.out}")
     return 0
 
@@ -246,7 +250,8 @@ def analyze(args: argparse.Namespace) -> int:
         with ProgressBar("Analysing") as bar:
             result = run_analysis(frame, progress=bar)
         reliability = skill_alphas(ws)
-        files = write_report(result, args.out, reliability=reliability)  # the workspace stays open
+        files = write_report(result, args.out, reliability=reliability,  # the workspace stays open
+                             excel_bom=args.excel)
     print(summary_text(result))
     if understated_sentence(reliability):
         print(understated_sentence(reliability))
@@ -281,7 +286,8 @@ def calibration(args: argparse.Namespace) -> int:
                 if results.open_sessions else ""
             dates = " in these dates" if args.date_from or args.date_to else ""
             raise QAGraderError(f"No closed calibration session{dates}{waiting}; results come from closed sessions.")
-        files = write_calibration_report(results, args.out)  # the workspace stays open: it cannot be overwritten
+        # the workspace stays open: it cannot be overwritten
+        files = write_calibration_report(results, args.out, excel_bom=args.excel)
     items = sum(s.items for s in results.sessions)
     print(f"Calibration results of {_count(len(results.sessions), 'closed session')} ({_count(items, 'interaction')}); "
           f"wrote {len(files)} files to {args.out}")

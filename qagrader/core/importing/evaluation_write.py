@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from .evaluation_rows import EvaluationRow
 
 _CHUNK = 5_000
-_INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand", "csat_raw",
-                        "csat_scale", "csat_norm", "satisfied", "created_at", "updated_at")
+_INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand", "occurred_at",
+                        "subject", "csat_raw", "csat_scale", "csat_norm", "satisfied", "created_at", "updated_at")
 
 
 def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
@@ -49,8 +49,8 @@ def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: li
         interaction_ids = {ext: first + k for k, ext in enumerate(interactions)}
         writers.insert_interactions(ws, _INTERACTION_COLUMNS, [
             (interaction_ids[ext], new_uuid(), ext, ch, agent_ids[nocase(a)] if a else None,
-             team_ids[nocase(t)] if t else None, b, *csat, now, now)
-            for ext, (ch, a, t, b, *csat) in interactions.items()])
+             team_ids[nocase(t)] if t else None, b, *rest, now, now)
+            for ext, (ch, a, t, b, *rest) in interactions.items()])
         known = {r.external_id for r in created} - interaction_ids.keys()
         interaction_ids.update(writers.select_in(conn, "SELECT external_id, id FROM interactions WHERE "
                                                  "external_id IN (SELECT value FROM json_each(?))", known))
