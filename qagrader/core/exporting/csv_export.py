@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import CancelledError, NotFound, QAGraderError
 from ..scorecards.model import NA, Question, Scorecard
 from ..scorecards.scoring import answer_fraction, question_possible
+from ..interactions.store import custom_fields
 from ..storage.files import write_file
+from ..storage.writers import nocase
 from .csv_files import (  # noqa: F401  (FORMULA_TRIGGERS, restore_cell: part of this module's API)
     FORMULA_TRIGGERS, LINE_END, RISKY_FIRST, format_number, neutralise_cell, restore_cell, write_rows,
 )
@@ -34,6 +36,8 @@ COMMENT_SUFFIX = ".comment"
 #: Separates a scorecard's name from a question in the wide export's column names when several
 #: scorecards are exported (``Phone QA: authenticity``).
 SCORECARD_SEPARATOR = ": "
+#: Starts the wide export's column of a custom interaction field (``field: Handle time``).
+FIELD_PREFIX = "field: "
 #: Columns holding times; their headers name the zone (`times.zone_header`).
 TIME_COLUMNS: tuple[str, ...] = ("interaction_date", "graded_at")
 #: Columns of the wide shape before the question columns, in order (time columns without zone).
@@ -80,7 +84,7 @@ _SELECT = """SELECT e.uuid, i.external_id, i.occurred_at, i.channel, i.brand, a.
     i.subject, s.name, s.version, g.name,
     CASE e.status WHEN 'submitted' THEN coalesce(e.submitted_at, e.updated_at) ELSE e.updated_at END,
     e.status, e.calibration, e.blind, e.score, e.auto_failed, i.csat_raw, i.csat_scale,
-    e.overall_comment, e.answers, e.scorecard_id
+    e.overall_comment, e.answers, e.scorecard_id, i.fields
     FROM evaluations e
     JOIN interactions i ON i.id = e.interaction_id
     JOIN scorecards s ON s.id = e.scorecard_id
@@ -106,7 +110,8 @@ def export_evaluations(
     """Write evaluations to `out_path` as CSV; returns the number of data rows written.
 
     `shape` "wide": one row per evaluation, `WIDE_COLUMNS` (the interaction's date, channel,
-    brand, agent, team and subject; the grade) then one column per question (answer label,
+    brand, agent, team and subject; the grade), the interactions' custom fields
+    (``field: <name>``), then one column per question (answer label,
     scale number, ``N/A``, or empty when unanswered) in scorecard order, each followed by a
     ``<question>.comment`` column when any exported answer to it has a comment. When the
     evaluations are on several scorecards, question columns are per scorecard
@@ -242,6 +247,8 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
     columns = question_columns(((names[sid], card) for sid, card in cards.items()), headers)
     commented = _commented_keys(ws, where, args)
     header = header_of(WIDE_COLUMNS, times.zone_name)
+    fields = custom_fields(ws.conn)
+    header += [neutralise_cell(FIELD_PREFIX + name) for name in fields]
     value_pos: dict[str, dict[str, int]] = {}  # scorecard name -> key -> position
     comment_pos: dict[str, dict[str, int]] = {}
     for name, keys in columns.items():
@@ -252,7 +259,7 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
             if (name, key) in commented:
                 notes[key] = len(header)
                 header.append(column + COMMENT_SUFFIX)
-    width = len(header) - len(WIDE_COLUMNS)
+    width = len(header) - len(WIDE_COLUMNS) - len(fields)
     by_card = {sid: (value_pos[names[sid]], comment_pos[names[sid]]) for sid in cards}
     esc = neutralise_cell
     safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
@@ -265,13 +272,14 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
         # unique text is checked inline before calling `neutralise_cell`.
         for (uuid, ext, occurred, channel, brand, agent, team, subject, card_name, version, grader,
              graded_at, status, calibration, blind, score, auto_failed, csat, csat_scale, comment,
-             answers, sid) in rows:
+             answers, sid, custom) in rows:
             record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day[occurred], safe[channel],
                       safe[brand], safe[agent], safe[team],
                       "" if subject is None else subject if subject[:1] not in risky else esc(subject),
                       safe[card_name], version, safe[grader], times(graded_at), status, calibration,
                       "" if blind is None else blind, number[score], auto_failed, safe[csat], csat_scale or "",
-                      comment if comment[:1] not in risky else esc(comment), *([""] * width)]
+                      comment if comment[:1] not in risky else esc(comment),
+                      *(_field_cells(custom, fields) if fields else ()), *([""] * width)]
             value_at, comment_at = by_card[sid]
             for key, answer in loads(answers).items():
                 pos = value_at.get(key)
@@ -284,6 +292,14 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
             yield record
 
     return header, records()
+
+
+def _field_cells(custom: str | None, fields: list[str]) -> list[str]:
+    """An interaction's custom field values (its JSON object) in the order of `fields`."""
+    if not custom:
+        return [""] * len(fields)
+    values = {nocase(name): value for name, value in loads(custom).items()}  # names match by NOCASE
+    return [neutralise_cell(values.get(nocase(name)) or "") for name in fields]
 
 
 def _card_names(ws: "Workspace", cards: dict[int, Scorecard]) -> dict[int, str]:
@@ -303,7 +319,7 @@ def _long(cards: dict[int, Scorecard], rows: Iterable[tuple], times: LocalTimes)
                    for s in card.sections for q in s.questions]
              for sid, card in cards.items()}
     for (uuid, ext, occurred, channel, brand, agent, team, _subject, card_name, version, grader,
-         graded_at, status, _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid) in rows:
+         graded_at, status, _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid, _fields) in rows:
         answers = loads(answers_json)
         head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day[occurred], safe[channel],
                 safe[brand], safe[agent], safe[team], safe[card_name], version, safe[grader],

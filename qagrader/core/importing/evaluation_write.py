@@ -11,7 +11,7 @@ inserted and changed ones updated, keeping a submitted one's previous state in i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..grading.graders import ensure_graders, grader_key
@@ -24,21 +24,25 @@ if TYPE_CHECKING:
 
 _CHUNK = 5_000
 _INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand", "occurred_at",
-                        "subject", "csat_raw", "csat_scale", "csat_norm", "satisfied", "created_at", "updated_at")
+                        "subject", "csat_raw", "csat_scale", "csat_norm", "satisfied", "fields", "created_at",
+                        "updated_at")
 
 
 def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
                       interactions: dict[str, tuple], check: Callable[[float], None],
-                      progress_from: float, *, editor: str | None = None, source: str = "") -> None:
+                      progress_from: float, *, editor: str | None = None, source: str = "",
+                      field_names: Sequence[str] = ()) -> None:
     """Insert `created`, update `changed` and create the new `interactions` (``{external_id:
     values}``) with their agents and teams. Everything in one transaction (rolled back on error
     or cancel). New rows get their integer ids up front (the transaction holds the write lock),
     so that rows pointing at them need no look-ups. `check` is called with progress fractions
     from `progress_from` to 1. History entries name `editor` (default: the row's grader) and
-    the file they came from (`source`)."""
+    the file they came from (`source`). `field_names`: custom interaction fields to register."""
     now = utc_now()
     nocase = writers.nocase
     with ws.transaction() as conn, writers.bulk_write(ws, "evaluations", len(created)):
+        if field_names:
+            writers.add_interaction_fields(ws, field_names, now=now)
         team_ids = writers.ensure_teams(ws, [v[2] for v in interactions.values()], now=now)
         agent_team: dict[str, int] = {}  # a new agent joins the first team named with it
         for v in interactions.values():

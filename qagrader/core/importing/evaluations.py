@@ -2,7 +2,8 @@
 
 The file has the columns of `csv_export.WIDE_COLUMNS` (only ``interaction_id``, ``scorecard`` and
 ``grader`` are required) plus one column per question and optional ``<question>.comment``
-columns. A question column is named by the question's key or its text (when unique within its
+columns, and the interactions' custom fields as ``field: <name>`` columns (as the export
+writes them). A question column is named by the question's key or its text (when unique within its
 scorecard), optionally after the scorecard's name (``Phone QA: authenticity``, as the export
 writes it for several scorecards; such a column is read only on rows of that scorecard). Rules:
 
@@ -14,8 +15,8 @@ writes it for several scorecards; such a column is read only on rows of that sco
   needs every question answered. A column that is no question of the file's scorecards is an
   error.
 - Interactions are matched by external id; a missing one is created from the row's channel
-  (blank: the scorecard's only channel), date, agent, team, brand, subject and CSAT
-  (``csat_scale`` blank = ``1-5``); agents and teams are created by name. Existing interactions are not changed.
+  (blank: the scorecard's only channel), date, agent, team, brand, subject, custom fields and
+  CSAT (``csat_scale`` blank = ``1-5``); agents and teams are created by name. Existing interactions are not changed.
 - Evaluations are matched by ``evaluation_id``: re-importing updates, never duplicates. An id
   that is not a UUID (another tool's id), or a blank one, is turned into a stable UUID (uuid5 of
   the id, or of interaction, scorecard, version, grader and graded_at), so re-importing the same
@@ -49,7 +50,9 @@ import pandas as pd
 
 from ..errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
 from ..errors import QAGraderError
-from ..exporting.csv_export import COMMENT_SUFFIX, SCORECARD_SEPARATOR, TIME_COLUMNS, WIDE_COLUMNS, restore_cell
+from ..exporting.csv_export import (
+    COMMENT_SUFFIX, FIELD_PREFIX, SCORECARD_SEPARATOR, TIME_COLUMNS, WIDE_COLUMNS, restore_cell,
+)
 from ..exporting.times import split_zone_header, time_zone, to_utc
 from ..grading.evaluations import validate_answers
 from ..grading.graders import grader_key
@@ -61,6 +64,7 @@ from ..storage.writers import select_in
 from .csv_source import CsvSourceError, CsvTable, read_table
 from .evaluation_rows import CheckedAnswers, EvaluationRow
 from .evaluation_write import write_evaluations
+from .interactions import MAX_FIELD_NAME
 from .interaction_fields import CSAT_SCALES, normalise_name, parse_csat, parse_dates
 
 if TYPE_CHECKING:
@@ -188,7 +192,8 @@ def import_evaluations(
     needed = {k: v for k, v in new_interactions.items() if k in used}  # in file order
     if not dry_run and not problems.fatal:
         check(_CHECK)
-        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name)
+        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name,
+                          field_names=[name for column in cells if (name := _field_name(column))])
     if progress is not None:
         progress(1.0)
     return EvaluationImportReport(
@@ -362,6 +367,13 @@ class _Column:
     comment: bool
 
 
+def _field_name(column: str) -> str | None:
+    """The custom field a ``field: <name>`` column holds, else None."""
+    if column.startswith(FIELD_PREFIX) and column[len(FIELD_PREFIX):].strip():
+        return column[len(FIELD_PREFIX):].strip()
+    return None
+
+
 def _labels(cards: list[StoredScorecard | None]) -> dict[str, dict[str, str]]:
     """Per scorecard name (lower case) in the file: ``{key or unique question text: key}``."""
     groups: dict[str, dict[str, str]] = {}
@@ -387,6 +399,10 @@ def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecar
     columns: dict[str, _Column] = {}
     for name in cells:
         if name in KNOWN_COLUMNS:
+            continue
+        if _field_name(name):
+            if len(_field_name(name) or "") > MAX_FIELD_NAME or _INNER_BREAK.search(name):
+                problems.add(1, name, f"a custom field's name must be 1 to {MAX_FIELD_NAME} characters on one line")
             continue
         comment = name.endswith(COMMENT_SUFFIX)
         base = name[: -len(COMMENT_SUFFIX)] if comment else name
@@ -569,7 +585,7 @@ def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows:
                   problems: _Problems, zone: str | None) -> dict[str, tuple]:
     """New interactions to create, from the first row naming each: ``{external_id: values}``
     with values (channel, agent, team, brand, occurred_at, subject, csat_raw, csat_scale,
-    csat_norm, satisfied)."""
+    csat_norm, satisfied, custom fields as a JSON object or None)."""
     existing = {ext for (ext,) in select_in(ws.conn, "SELECT external_id FROM interactions WHERE "
                                              "external_id IN (SELECT value FROM json_each(?))",
                                              [r.external_id for r in rows])}
@@ -579,6 +595,7 @@ def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows:
     csats, scales, subjects = col("csat"), col("csat_scale"), col("subject")
     dates = _times(col("interaction_date"), "interaction_date", problems, zone) if "interaction_date" in cells \
         else [None] * n
+    fields = {name: cells[column] for column in cells if (name := _field_name(column))}
     new: dict[str, tuple] = {}
     first: dict[str, int] = {}
     failed: set[str] = set()
@@ -613,8 +630,10 @@ def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows:
             csat = (None, None, None, None)
         if len(problems.items) > before:
             failed.add(r.external_id)
+        custom = {name: values[i].strip() for name, values in fields.items() if values[i].strip()}
         new[r.external_id] = (channel, agents[i].strip() or None, teams[i].strip() or None,
-                              brands[i].strip() or None, dates[i], subjects[i].strip() or None, *csat)
+                              brands[i].strip() or None, dates[i], subjects[i].strip() or None, *csat,
+                              json.dumps(custom, ensure_ascii=False) if custom else None)
     return new
 
 

@@ -45,7 +45,7 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 # tests/core/test_workspace.py checks that the two agree.
 SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
                                       "0005_merge_log", "0006_blind_grading",
-                                      "0007_calibration")
+                                      "0007_calibration", "0008_custom_fields")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
