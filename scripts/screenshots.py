@@ -66,7 +66,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from qagrader.core.demo.build import build_demo
-    from qagrader.gui.app import apply_theme
+    from qagrader.gui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(["qagrader"])
     app.setOrganizationName("QA Grader")

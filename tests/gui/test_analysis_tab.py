@@ -4,6 +4,7 @@ without CSAT and one graded with CSAT visible."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -171,11 +172,13 @@ def test_choosing_or_clicking_an_agent_shows_their_coaching_priorities(qtbot, ta
 
 def test_export_csv_of_the_correlation_table_equals_the_result(tab, tmp_path):
     path = tab.correlations.chart.export_csv(tmp_path / "correlations.csv")
-    expected = tmp_path / "expected.csv"
-    tab.computed.result.correlations.to_csv(expected, index=False)
-    assert path.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
-    assert path.read_text(encoding="utf-8").startswith(
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel-friendly by default (Preferences)
+    assert raw.count(b"\r\n") == len(tab.computed.result.correlations) + 1 and b"\n" not in raw.replace(b"\r\n", b"")
+    assert path.read_text(encoding="utf-8-sig").startswith(
         "skill,channel,n,rho,ci_low,ci_high,p_value,q_value,unstable,within_rho,simpson_flag")
+    pd.testing.assert_frame_equal(pd.read_csv(path, encoding="utf-8-sig"),
+                                  pd.read_csv(io.StringIO(tab.computed.result.correlations.to_csv(index=False))))
 
 
 def test_save_chart_writes_png_svg_pdf_with_the_caption(tab, tmp_path):

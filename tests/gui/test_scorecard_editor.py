@@ -260,7 +260,9 @@ def test_export_json_and_csv(qtbot, view, ws, tmp_path, monkeypatch):
 
     target["path"] = tmp_path / "chat.csv"
     view.export_csv_action.trigger()
-    lines = target["path"].read_text(encoding="utf-8").splitlines()
+    raw = target["path"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 1 + 6  # Excel-friendly (Preferences)
+    lines = target["path"].read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("section,section_weight,bonus,key,text")
     assert len(lines) == 1 + 6
 

@@ -175,7 +175,7 @@ def test_screenshots_of_the_team_screens(qtbot, demo_path, tmp_path):
     """Profiles, overview and graders at 1440x900 and 1280x800 in light and dark (looked at)."""
     from PySide6.QtWidgets import QApplication
 
-    from qagrader.gui.app import apply_theme
+    from qagrader.gui.theme import apply_theme
 
     app = QApplication.instance()
     try:

@@ -165,7 +165,7 @@ class AgentsPage(Page):
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     def _clicked(self, event: "MouseEvent") -> None:
-        if event.button != 1 or (self.chart.toolbar is not None and self.chart.toolbar.mode):
+        if event.button != 1:
             return
         hit = self.row_at(event.x, event.y)
         if hit is not None:
@@ -217,7 +217,7 @@ class _AgentPanel(QWidget):
 
         self.priorities = DataFrameModel()
         self.table = QTableView()
-        self.table.setModel(sortable(self.priorities))
+        self.table.setModel(sortable(self.priorities, self.table))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)

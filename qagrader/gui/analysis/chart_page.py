@@ -1,15 +1,16 @@
-"""One chart of the Analysis tab: its choosers, the matplotlib canvas with the navigation
-toolbar, a plain-language caption, and the table behind it (shown on demand, exportable)."""
+"""One chart of the Analysis tab: its choosers, the matplotlib canvas in the app's colours, a
+plain-language caption, the table behind it (shown on demand), and the buttons a QA lead needs:
+Save image…, Copy (the chart, or the table when shown), Show table, Export CSV…"""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,13 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
+from qagrader.core.exporting.csv_files import write_table
 from qagrader.core.storage.files import atomic_file
+from qagrader.gui.grading.settings import excel_bom
 from qagrader.gui.messages import show_error
 
 from .table_model import DataFrameModel, Formatter, sortable
 
 if TYPE_CHECKING:  # matplotlib is imported when the first chart is shown (see `import_matplotlib`)
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
     from matplotlib.figure import Figure
 
 FigureBuilder = Callable[[], "Figure"]
@@ -55,26 +58,23 @@ def hide_figure_caption(figure: "Figure") -> None:
         caption.set_in_layout(False)
 
 
-@functools.cache
-def toolbar_class() -> type["NavigationToolbar2QT"]:
-    """The chart toolbar class (defined on first use: its base class is matplotlib's)."""
-    from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+def themed_for(widget: QWidget, figure: "Figure") -> "Figure":
+    """`figure` in `widget`'s colours (its text on its base colour: white, or dark in a dark theme)."""
+    from qagrader.analysis.chart_theme import themed
 
-    class ChartToolbar(NavigationToolbar2QT):
-        """Home, back, forward, pan, zoom and save; save writes a freshly built figure at the
-        CLI's size with its caption, so saved charts match `qagrader analyze`."""
+    palette = widget.palette()
+    return themed(figure, palette.color(QPalette.ColorRole.WindowText).name(),
+                  palette.color(QPalette.ColorRole.Base).name())
 
-        toolitems = [item for item in NavigationToolbar2QT.toolitems
-                     if item[0] in (None, "Home", "Back", "Forward", "Pan", "Zoom", "Save")]
 
-        def __init__(self, canvas: "FigureCanvasQTAgg", page: "ChartPage"):
-            super().__init__(canvas, page, coordinates=False)
-            self._page = page
+def copy_figure(figure: "Figure") -> None:
+    """Put `figure` on the clipboard as an image (paper colours, for pasting into documents)."""
+    import io
 
-        def save_figure(self, *args) -> None:
-            self._page.save_chart()
-
-    return ChartToolbar
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=100, format="png")
+    image = QImage.fromData(buffer.getvalue(), "PNG")
+    QGuiApplication.clipboard().setImage(image)
 
 
 class ChartPage(QWidget):
@@ -87,13 +87,19 @@ class ChartPage(QWidget):
         super().__init__(parent)
         self.name = name
         self.canvas: FigureCanvasQTAgg | None = None
-        self.toolbar: NavigationToolbar2QT | None = None
         self._builder: FigureBuilder | None = None
+        self._recolour = False
         self.export_frame = pd.DataFrame()
         self.last_dir = Path.home()
 
         self.controls = QHBoxLayout()
         self.controls.setSpacing(6)
+        self.save_button = QPushButton("Save image…")
+        self.save_button.setToolTip("Save the chart, with its caption, as PNG, SVG or PDF")
+        self.save_button.clicked.connect(lambda: self.save_chart())
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the chart as an image (or the table, when shown) to paste elsewhere")
+        self.copy_button.clicked.connect(self.copy)
         self.table_button = QPushButton("Show table")
         self.table_button.setCheckable(True)
         self.table_button.setToolTip("Show the numbers behind this chart (click again for the chart)")
@@ -104,8 +110,8 @@ class ChartPage(QWidget):
         header = QHBoxLayout()
         header.addLayout(self.controls)
         header.addStretch(1)
-        header.addWidget(self.table_button)
-        header.addWidget(self.export_button)
+        for button in (self.save_button, self.copy_button, self.table_button, self.export_button):
+            header.addWidget(button)
 
         self.chart_host = QWidget()
         self.chart_layout = QVBoxLayout(self.chart_host)
@@ -120,7 +126,7 @@ class ChartPage(QWidget):
 
         self.model = DataFrameModel()
         self.table = QTableView()
-        self.table.setModel(sortable(self.model))
+        self.table.setModel(sortable(self.model, self.table))
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -141,27 +147,54 @@ class ChartPage(QWidget):
 
     def show_chart(self, builder: FigureBuilder) -> "Figure":
         """Build the figure (quick: from an already computed result) and show it in a new
-        canvas with its toolbar, drawn once when Qt next paints."""
+        canvas in the app's colours, drawn once when Qt next paints."""
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
         self._builder = builder
         figure = builder()
         hide_figure_caption(figure)
+        themed_for(self, figure)
         canvas = FigureCanvasQTAgg(figure)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         canvas.setMinimumSize(320, 240)
-        toolbar = toolbar_class()(canvas, self)
-        toolbar.setIconSize(toolbar.iconSize() * 0.85)
-        for old in (self.toolbar, self.canvas):
-            if old is not None:
-                self.chart_layout.removeWidget(old)
-                old.hide()
-                old.deleteLater()
-        self.chart_layout.addWidget(toolbar)
+        if self.canvas is not None:
+            self.chart_layout.removeWidget(self.canvas)
+            self.canvas.hide()
+            self.canvas.deleteLater()
         self.chart_layout.addWidget(canvas, 1)
-        self.canvas, self.toolbar = canvas, toolbar  # drawn once, when Qt lays it out and shows it
+        self.canvas = canvas  # drawn once, when Qt lays it out and shows it
         self.chart_shown.emit()
         return figure
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        """A new theme: the chart is drawn again in its colours (a hidden one when next shown)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._builder is not None and self.canvas is not None:
+            self._recolour = True
+            if self.isVisible():
+                self._recolour_now()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._recolour:
+            self._recolour_now()
+
+    def _recolour_now(self) -> None:
+        self._recolour = False
+        if self._builder is not None:
+            self.show_chart(self._builder)
+
+    def copy(self) -> None:
+        """The chart as an image, or the table as tab-separated text when the table is shown."""
+        if self.views.currentWidget() is self.table:
+            from qagrader.core.exporting.csv_files import table_text
+
+            QGuiApplication.clipboard().setText(table_text(self.export_frame))
+        elif self._builder is not None:
+            figure = self._builder()
+            if self.canvas is not None:  # at the size shown, caption included
+                figure.set_size_inches(self.canvas.width() / 100, max(self.canvas.height() / 100, 3.0))
+            copy_figure(figure)
 
     def shown_size(self) -> tuple[float, float] | None:
         """The size (inches at 100 dpi) a chart will be shown at, or None before the page has
@@ -170,7 +203,7 @@ class ChartPage(QWidget):
         host = self.chart_host
         if host.width() < 200 or host.height() < 150:
             return None
-        return host.width() / 100, max(host.height() - 36, 120) / 100  # the toolbar takes ~36 px
+        return host.width() / 100, max(host.height(), 120) / 100
 
     @property
     def figure(self) -> "Figure | None":
@@ -217,6 +250,7 @@ class ChartPage(QWidget):
         if self.views.currentWidget() is self.table:
             self.table.resizeColumnsToContents()
         self.export_button.setEnabled(not frame.empty)
+        self.copy_button.setEnabled(True)
 
     def _toggle_table(self, on: bool) -> None:
         self.views.setCurrentWidget(self.table if on else self.chart_host)
@@ -225,7 +259,7 @@ class ChartPage(QWidget):
             self.table.resizeColumnsToContents()
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
-        """Write the table behind the chart as CSV (UTF-8, no index)."""
+        """Write the table behind the chart as CSV (`core.exporting.csv_files` conventions)."""
         written = save_csv(self, self.export_frame, self.last_dir / f"{self.name}.csv", path)
         if written is not None:
             self.last_dir = written.parent
@@ -234,7 +268,8 @@ class ChartPage(QWidget):
 
 def save_csv(parent: QWidget, frame: pd.DataFrame, suggested: Path,
              path: str | Path | None = None) -> Path | None:
-    """Write `frame` as CSV to `path`, or to a file the user chooses; errors are shown."""
+    """Write `frame` as CSV to `path`, or to a file the user chooses; errors are shown. CRLF,
+    dates Excel reads, the byte-order mark as Preferences say (`excel_bom`)."""
     if path is None:
         chosen, _ = QFileDialog.getSaveFileName(parent, "Export table as CSV", str(suggested),
                                                 "CSV files (*.csv);;All files (*)")
@@ -243,8 +278,7 @@ def save_csv(parent: QWidget, frame: pd.DataFrame, suggested: Path,
         path = chosen if Path(chosen).suffix else chosen + ".csv"
     path = Path(path)
     try:
-        with atomic_file(path, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False)
+        write_table(path, frame, excel_bom=excel_bom())
     except QAGraderError as error:
         show_error(parent, error)
         return None

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt,
+)
 from PySide6.QtGui import QBrush, QColor
 
 Formatter = Callable[[Any], str]
@@ -113,9 +115,11 @@ class DataFrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
-def sortable(model: DataFrameModel) -> QSortFilterProxyModel:
-    """A proxy that sorts `model` by its raw values (numbers as numbers, missing last)."""
-    proxy = QSortFilterProxyModel(model)
+def sortable(model: DataFrameModel, view: QObject) -> QSortFilterProxyModel:
+    """A proxy for `view` that sorts `model` by its raw values (numbers as numbers, missing
+    last). It belongs to the view: owned by the model, the two would form a reference cycle
+    that PySide crashes on when the garbage collector clears it after the widgets are gone."""
+    proxy = QSortFilterProxyModel(view)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
     return proxy

@@ -310,8 +310,9 @@ class ScorecardsView(QWidget):
             return
         try:
             from qagrader.core.exporting.csv_export import export_scorecard_csv
+            from qagrader.gui.grading.settings import excel_bom
 
-            export_scorecard_csv(stored.card, Path(path))
+            export_scorecard_csv(stored.card, Path(path), excel_bom=excel_bom())
         except ImportError:
             show_error(self, QAGraderError("Scorecard CSV export is not available in this build."))
             return
