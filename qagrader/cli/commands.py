@@ -116,6 +116,7 @@ def import_interactions(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         skip_bad_rows=args.skip_bad_rows,
         rejects_path=args.rejects,
+        keep_columns=tuple(args.keep),
     )
     with open_or_create(args) as ws:
         try:
@@ -126,6 +127,10 @@ def import_interactions(args: argparse.Namespace) -> int:
             raise AlreadyReported() from error
     mapping = ", ".join(f"{field}={column}" for field, column in report.mapping.items())
     print(f"Columns: {mapping}")
+    if report.kept:
+        print(f"Kept as custom fields: {', '.join(report.kept)}")
+    if report.ignored:
+        print(f"Ignored columns: {', '.join(report.ignored)} (keep one with --keep COLUMN)")
     if report.dry_run:
         print(f"Dry run: {report.rows_read} rows read; {report.inserted} would be new, "
               f"{report.updated} updated; {len(report.problems)} problems. Nothing was written.")

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     inter.add_argument("--channel-map", action="append", default=[], metavar="RAW=CHANNEL",
                        help="map a raw channel value, e.g. Inbound=phone")
     inter.add_argument("--date-order", choices=("auto", "dayfirst", "monthfirst"), default="auto")
+    inter.add_argument("--keep", action="append", default=[], metavar="COLUMN",
+                       help="keep COLUMN as a custom field of the interactions (e.g. handle time; repeatable)")
     inter.add_argument("--dry-run", action="store_true", help="report every problem, write nothing")
     inter.add_argument("--skip-bad-rows", action="store_true",
                        help="import the good rows; write the bad ones to a rejects CSV")

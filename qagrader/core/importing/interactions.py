@@ -152,6 +152,8 @@ class ImportReport:
     rejects_path: Path | None
     dry_run: bool
     format: CsvFormat
+    kept: tuple[str, ...] = ()  # columns kept as custom fields
+    ignored: tuple[str, ...] = ()  # columns read for nothing
 
     @property
     def ok(self) -> bool:
@@ -236,7 +238,8 @@ def import_interactions(
     return ImportReport(
         path=table.path, rows_read=int(rows.keep.sum()), inserted=inserted, updated=updated,
         skipped=skipped, problems=tuple(rows.problems), mapping=mapping, rejects_path=rejects,
-        dry_run=options.dry_run, format=table.format,
+        dry_run=options.dry_run, format=table.format, kept=tuple(options.keep_columns),
+        ignored=tuple(ignored_columns(table.headers, mapping, options.keep_columns)),
     )
 
 
