@@ -155,9 +155,8 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
     flags = rows["simpson_flag"].fillna(False).to_numpy(dtype=bool)
     separator = "  " if many else "\n"
     alphas = [skill_alpha_label(reliability, skill) for skill in rows["skill"]]
-    first, rest = UNDERSTATED.split("; ", 1)
-    labels = [f"{label}{'  (!)' if f else ''}{f'  {a}' if a else ''}{f': {first};' if weak else ''}"
-              f"{separator}{_n_label(n, u)}{f' · {rest}' if weak else ''}"
+    labels = [f"{label}{'  (!)' if f else ''}{f'  {a}' if a else ''}{f', {UNDERSTATED}' if weak else ''}"
+              f"{separator}{_n_label(n, u)}"
               for label, n, u, f, (a, weak) in zip(_labels(rows), rows["n"], rows["unstable"], flags, alphas)]
     warned = any(weak for _, weak in alphas)  # longer, bold labels: a size smaller
     ax.set_yticks(y, labels, fontsize=(7.5 if warned else 8) if many else (8 if warned else 9))

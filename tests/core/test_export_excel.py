@@ -188,3 +188,13 @@ def test_every_csv_has_crlf_and_the_bom_when_asked(ws, tmp_path):
         ["Empathy", "2026-01-02 03:04:05", "2026-01-02", "0.25", "31"],
         ["'=risky", "", "2026-02-03", "", "40"]]
     assert table_text(frame).splitlines()[1] == "Empathy\t2026-01-02 03:04:05\t2026-01-02\t0.25\t31"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe",
+                                  "Pacific/Chatham", "UTC"])
+def test_local_times_match_pandas_in_every_kind_of_zone(zone):
+    """Whole-hour, half-hour and 45-minute offsets, and a 30-minute summer-time shift."""
+    instants = pd.date_range("2026-01-01", "2027-01-01", freq="37min", tz="UTC")
+    stored = instants.strftime("%Y-%m-%dT%H:%M:%S.123456Z").tolist()
+    times = LocalTimes(zone)
+    assert [times(s) for s in stored] == instants.tz_convert(zone).strftime("%Y-%m-%d %H:%M:%S").tolist()

@@ -69,12 +69,14 @@ def split_zone_header(header: str) -> tuple[str, str] | None:
 
 class LocalTimes:
     """Stored UTC times (``YYYY-MM-DDTHH:MM:SS[.ffffff][Z]``) as ``YYYY-MM-DD HH:MM:SS`` in
-    one zone; '' for None or blank. Offsets are looked up once per UTC hour."""
+    one zone; '' for None or blank. The zone's offset is looked up once per UTC hour; a
+    whole-hour offset then only changes the date and hour (most zones: text, no arithmetic)."""
 
     def __init__(self, zone_name: str = UTC):
         self.zone_name = UTC if zone_name.strip().upper() == UTC else zone_name.strip()
         self._zone = time_zone(self.zone_name)
-        self._offsets: dict[str, timedelta] = {}
+        self._hours: dict[str, str | timedelta | bool] = {}  # UTC hour -> local "YYYY-MM-DD HH", the
+        # offset, or False when the offset changes within that hour (Lord Howe's half-hour shifts)
 
     def __call__(self, stored: str | None) -> str:
         if not stored:
@@ -82,11 +84,20 @@ class LocalTimes:
         if self._zone is timezone.utc:
             return f"{stored[:10]} {stored[11:19]}"
         hour = stored[:13]
-        offset = self._offsets.get(hour)
-        if offset is None:
+        local = self._hours.get(hour)
+        if local is None:
             start = datetime.fromisoformat(hour + ":00:00").replace(tzinfo=timezone.utc)
-            offset = self._offsets[hour] = start.astimezone(self._zone).utcoffset() or timedelta(0)
-        return (datetime.fromisoformat(stored[:19]) + offset).isoformat(sep=" ")
+            offset = start.astimezone(self._zone).utcoffset() or timedelta(0)
+            end = (start + timedelta(seconds=3599)).astimezone(self._zone).utcoffset() or timedelta(0)
+            whole = offset.total_seconds() % 3600 == 0
+            local = self._hours[hour] = (False if end != offset else
+                                         (start + offset).strftime("%Y-%m-%d %H") if whole else offset)
+        if local.__class__ is str:
+            return local + stored[13:19]  # type: ignore[operator]
+        moment = datetime.fromisoformat(stored[:19])
+        if local is False:
+            return moment.replace(tzinfo=timezone.utc).astimezone(self._zone).replace(tzinfo=None).isoformat(sep=" ")
+        return (moment + local).isoformat(sep=" ")  # type: ignore[operator]
 
 
 def to_utc(local: str, zone_name: str) -> str:

@@ -166,7 +166,13 @@ class EmptyPage(QWidget):
         layout.addStretch(2)
         layout.addWidget(icon)
         layout.addWidget(self.heading)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: an aligned item gets its size hint's
+        # height, which is too short for wrapped text (it was cut top and bottom).
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addSpacing(12)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.note)
