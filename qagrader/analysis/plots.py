@@ -602,13 +602,18 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
         labels = [f"{agent} ({team})" for team, agent in data.index]
     else:
         labels = [str(i) for i in data.index]
-    ax.set_yticks(np.arange(len(data)), labels, fontsize=8 if len(data) > 15 else 9)
-    ax.set_xticks(np.arange(data.shape[1]), [skill_label(c, polarity.get(c)) for c in data.columns],
-                  rotation=30, ha="right", fontsize=9)
     n = counts.reindex(index=data.index, columns=data.columns).to_numpy(float) if counts is not None else None
-    # room per cell: the axes take about 55% of the width and 60% of the height
-    cell_w = figsize[0] * 100 * 0.55 / data.shape[1]
+    # room per cell: the axes take about 60% of the height, and the width the agents' names and
+    # the colour bar leave; labels as large as their rows and columns allow (a point is 1.39 px
+    # at 100 dpi), so that names never overlap in a small window
     cell_h = figsize[1] * 100 * 0.6 / len(data)
+    row_font = float(np.clip(cell_h / 1.45, 5.5, 9.0))
+    names_in = max(len(label) for label in labels) * row_font * 0.58 / 72
+    cell_w = max(figsize[0] - names_in - 1.1, 1.0) * 100 / data.shape[1]
+    column_font = float(np.clip(cell_w / 2.2, 6.0, 9.0))
+    ax.set_yticks(np.arange(len(data)), labels, fontsize=row_font)
+    ax.set_xticks(np.arange(data.shape[1]), [skill_label(c, polarity.get(c)) for c in data.columns],
+                  rotation=30 if cell_w >= 40 else 45, ha="right", rotation_mode="anchor", fontsize=column_font)
     fontsize = 7.0 if cell_h >= 11 else 6.0
     char_w = fontsize * 0.62  # px per character at 100 dpi
     with_n = n is not None and cell_w >= 9 * char_w
@@ -626,8 +631,11 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
         for i in np.flatnonzero(teams[1:] != teams[:-1]):
             ax.axhline(i + 0.5, color="#222222", linewidth=1.2)
     colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
-    colorbar.set_label("worse than the team  ←  →  better (percentage points)")
-    ax.set_title("Each agent against the rest of their team", loc="left", fontsize=13)
+    small = figsize[1] < 4.5 or figsize[0] < 7
+    colorbar.set_label("← worse · better than the team →" if small else
+                       "worse than the team  ←  →  better (percentage points)", fontsize=8 if small else 10)
+    colorbar.ax.tick_params(labelsize=7 if small else 9)
+    fig.suptitle("Each agent against the rest of their team", x=0.01, ha="left", fontsize=10 if small else 13)
     shown = f"Showing {len(data)} of {total} agents; filter by team to see others. " if total > len(data) else ""
     where_n = ("In brackets: n, the agent's interactions graded on the skill. " if with_n else
                "n per cell: in the table behind the chart (Show table), or widen the chart. ")

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
+    QFrame,
+    QToolButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTableView,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # matplotlib is imported when the first chart is shown (see `
 FigureBuilder = Callable[[], "Figure"]
 IMAGE_FILTERS = "PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"
 SAVE_SIZE = (10.0, 6.0)  # inches at 100 dpi: the CLI's size
+CAPTION_SHARE = 0.3  # of the page's height, at most, for the caption (it scrolls beyond)
 
 
 def import_matplotlib() -> None:
@@ -56,6 +59,15 @@ def hide_figure_caption(figure: "Figure") -> None:
     if caption is not None:
         caption.set_visible(False)
         caption.set_in_layout(False)
+
+
+def _button(text: str) -> QToolButton:
+    """A compact text button (a tool button: less padding than a push button, so the header's
+    buttons and choosers fit side by side at the app's smallest size)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    return button
 
 
 def themed_for(widget: QWidget, figure: "Figure") -> "Figure":
@@ -94,17 +106,17 @@ class ChartPage(QWidget):
 
         self.controls = QHBoxLayout()
         self.controls.setSpacing(6)
-        self.save_button = QPushButton("Save image…")
+        self.save_button = _button("Save image…")
         self.save_button.setToolTip("Save the chart, with its caption, as PNG, SVG or PDF")
         self.save_button.clicked.connect(lambda: self.save_chart())
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = _button("Copy")
         self.copy_button.setToolTip("Copy the chart as an image (or the table, when shown) to paste elsewhere")
         self.copy_button.clicked.connect(self.copy)
-        self.table_button = QPushButton("Show table")
+        self.table_button = _button("Show table")
         self.table_button.setCheckable(True)
         self.table_button.setToolTip("Show the numbers behind this chart (click again for the chart)")
         self.table_button.toggled.connect(self._toggle_table)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = _button("Export CSV…")
         self.export_button.setToolTip("Save the table behind this chart as a CSV file")
         self.export_button.clicked.connect(lambda: self.export_csv())
         header = QHBoxLayout()
@@ -123,6 +135,14 @@ class ChartPage(QWidget):
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.caption.setStyleSheet("color: palette(window-text); padding: 2px 4px;")
+        # In a small window the caption scrolls rather than squeezing the chart (at most
+        # `CAPTION_SHARE` of the page's height).
+        self.caption_box = QScrollArea()
+        self.caption_box.setWidget(self.caption)
+        self.caption_box.setWidgetResizable(True)
+        self.caption_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.caption_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.caption_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         self.model = DataFrameModel()
         self.table = QTableView()
@@ -132,8 +152,16 @@ class ChartPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # A chart taller than the room (the heatmap of many agents in a small window) scrolls
+        # rather than squeezing its labels together: see `min_chart_height`.
+        self.chart_scroll = QScrollArea()
+        self.chart_scroll.setWidget(self.chart_host)
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.chart_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.min_chart_height = 240
         self.views = QStackedWidget()  # the chart, or the table behind it: each gets the room
-        self.views.addWidget(self.chart_host)
+        self.views.addWidget(self.chart_scroll)
         self.views.addWidget(self.table)
 
         layout = QVBoxLayout(self)
@@ -141,7 +169,7 @@ class ChartPage(QWidget):
         layout.setSpacing(4)
         layout.addLayout(header)
         layout.addWidget(self.views, 1)
-        layout.addWidget(self.caption)
+        layout.addWidget(self.caption_box)
 
     # ------------------------------------------------------------------ chart
 
@@ -156,7 +184,7 @@ class ChartPage(QWidget):
         themed_for(self, figure)
         canvas = FigureCanvasQTAgg(figure)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        canvas.setMinimumSize(320, 240)
+        canvas.setMinimumSize(320, self.min_chart_height)
         if self.canvas is not None:
             self.chart_layout.removeWidget(self.canvas)
             self.canvas.hide()
@@ -200,10 +228,10 @@ class ChartPage(QWidget):
         """The size (inches at 100 dpi) a chart will be shown at, or None before the page has
         a size: plot functions choose labels that fit it."""
         self.layout().activate()  # after a new caption or notice: the room left now
-        host = self.chart_host
-        if host.width() < 200 or host.height() < 150:
+        room = self.chart_scroll.viewport()
+        if room.width() < 200 or room.height() < 150:
             return None
-        return host.width() / 100, max(host.height(), 120) / 100
+        return room.width() / 100, max(room.height(), self.min_chart_height, 120) / 100
 
     @property
     def figure(self) -> "Figure | None":
@@ -238,6 +266,17 @@ class ChartPage(QWidget):
 
     def set_caption(self, html: str) -> None:
         self.caption.setText(html)
+        self._fit_caption()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        """The caption's box: as tall as its text, at most `CAPTION_SHARE` of the page."""
+        width = max(self.caption_box.viewport().width(), 200)
+        needed = self.caption.heightForWidth(width) if self.caption.text() else 0
+        self.caption_box.setFixedHeight(max(0, min(needed + 2, int(self.height() * CAPTION_SHARE))))
 
     def set_table(self, frame: pd.DataFrame, *, export: pd.DataFrame | None = None,
                   formatters: dict[str, Formatter] | None = None,
@@ -253,7 +292,7 @@ class ChartPage(QWidget):
         self.copy_button.setEnabled(True)
 
     def _toggle_table(self, on: bool) -> None:
-        self.views.setCurrentWidget(self.table if on else self.chart_host)
+        self.views.setCurrentWidget(self.table if on else self.chart_scroll)
         self.table_button.setText("Show chart" if on else "Show table")
         if on:
             self.table.resizeColumnsToContents()
