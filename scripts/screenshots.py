@@ -5,7 +5,9 @@
 Builds a demo workspace in a temporary folder (`qagrader.core.demo.build.build_demo`) and writes
 grade.png (an interaction half graded), interactions.png, scorecards.png, agents.png,
 import-wizard.png (the column mapping page with the shared call-centre CSV, drawn over the
-window as the user sees it), analysis.png and calibration.png (all closed sessions pooled).
+window as the user sees it), analysis.png, calibration.png (all closed sessions pooled),
+follow-up.png (the disputes list) and monthly-report.png (the first page of the demo's last full
+month's quality report, rendered as the report's PNG format renders it).
 
 With several sizes or themes (e.g. ``--size 1024x640 1280x800 1366x768 1440x900 --theme light
 dark``) each combination goes into its own folder, OUT_DIR/1280x800-dark/, from one window
@@ -176,6 +178,17 @@ class Shots:
             spin(app, 0.5)
         self.save("calibration")
 
+        # Follow-up: every dispute, the first one in full, and the rates per grader and question.
+        window.show_screen("actions")
+        follow_up = window.screen("actions")
+        if hasattr(follow_up, "disputes"):
+            follow_up.disputes.status.setCurrentText("All")
+            spin(app, 10, lambda: follow_up.disputes.graders_rates.rowCount() > 0)
+            spin(app, 0.3)
+        self.save("follow-up")
+        if grade_first:  # a file, the same at every size and theme
+            monthly_report_page(window.ws, self.out / "monthly-report.png")
+
         self.save("import-wizard", wizard_over_window(app, window, csv, QPainter, QColor))
 
     def first_time_user(self, folder: Path) -> None:
@@ -222,12 +235,28 @@ class Shots:
         window.show_screen("grade")
         spin(app, 0.6)
         self.save("grade-no-scorecard")
-        for key in ("interactions", "scorecards", "agents", "analysis", "calibration"):
+        for key in ("interactions", "scorecards", "agents", "analysis", "calibration", "actions"):
             window.show_screen(key)
             spin(app, 1.0)
             self.save(f"empty-{key}")
         window.open_workspace(demo)
         spin(app, 1.0)
+
+
+def monthly_report_page(ws, target: Path) -> None:
+    """The first page of the quality report of the workspace's last complete month, as PNG."""
+    import shutil
+
+    from qagrader.analysis.monthly.content import build_monthly_report
+    from qagrader.analysis.monthly.output import write_report
+
+    last = ws.conn.execute("SELECT max(substr(occurred_at, 1, 7)) FROM interactions").fetchone()[0]
+    year, month = (int(v) for v in last.split("-"))
+    previous = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+    folder = Path(tempfile.mkdtemp(prefix="qagrader-report-"))
+    pages = write_report(build_monthly_report(ws, previous), folder / "report.png", "png")
+    shutil.copyfile(pages[0], target)
+    print("wrote", target, f"(page 1 of {len(pages)}, {previous})")
 
 
 def _slug(text: str) -> str:

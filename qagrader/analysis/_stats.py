@@ -121,3 +121,16 @@ def mean_ci(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> tuple[np.ndarray
         half = stats.t.ppf(0.975, n - 1) * np.asarray(sd) / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
     return np.asarray(mean) - half, np.asarray(mean) + half
+
+
+def newcombe_difference(k1: float, n1: float, k2: float, n2: float) -> tuple[float, float, float]:
+    """p1 - p2 (p = k / n) and its 95% interval by Newcombe's hybrid score method (method 10 of
+    Newcombe 1998, no continuity correction): d - sqrt((p1 - l1)^2 + (u2 - p2)^2) to
+    d + sqrt((u1 - p1)^2 + (p2 - l2)^2), with (l, u) the Wilson intervals of each proportion.
+    NaN when either n is 0."""
+    if not (n1 > 0 and n2 > 0):
+        return np.nan, np.nan, np.nan
+    low, high = wilson_ci(np.array([k1, k2]), np.array([n1, n2]))
+    p1, p2 = k1 / n1, k2 / n2
+    d = p1 - p2
+    return d, d - float(np.hypot(p1 - low[0], high[1] - p2)), d + float(np.hypot(high[0] - p1, p2 - low[1]))

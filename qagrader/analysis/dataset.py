@@ -16,7 +16,7 @@ skill's polarity (kept in `frame.attrs["polarity"]`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -360,3 +360,32 @@ def load_score_frame(ws: "Workspace", filters: AnalysisFilters | None = None) ->
         frame[column] = _timestamps(frame[column])
     frame["score"] = pd.to_numeric(frame["score"]).astype("float64")
     return frame
+
+
+
+QuestionScoring = Mapping[int, tuple[str, Mapping[Any, float]]]
+"""How to score one question column: per scorecard version id, the question's key and each
+stored answer value's earned fraction."""
+
+
+def load_question_scores(ws: "Workspace", questions: Mapping[str, QuestionScoring],
+                         filters: AnalysisFilters | None = None) -> pd.DataFrame:
+    """One row per submitted, non-calibration evaluation `filters` select: `interaction_id`,
+    then one float column per entry of `questions`, the earned fraction of the answer on that
+    evaluation's scorecard version (NaN: N/A, unanswered, or not on the version). SQLite reads
+    the answers' JSON and scores it (parsed once per evaluation), for analyses of single
+    questions (e.g. which question costs the most CSAT)."""
+    where, params = _where(filters or AnalysisFilters())
+    expressions, values = [], []
+    for scoring in questions.values():
+        branches = []
+        for scorecard_id, (key, fractions) in scoring.items():
+            cases = " ".join("WHEN ? THEN ?" for _ in fractions)
+            branches.append(f"WHEN ? THEN (CASE json_extract(e.answers, ?) {cases} END)")
+            values += [scorecard_id, f'$."{key}".value']  # question keys hold no quotes
+            values += [x for pair in fractions.items() for x in pair]
+        expressions.append(f"CASE e.scorecard_id {' '.join(branches)} END" if branches else "NULL")
+    columns = "".join(f", {expression}" for expression in expressions)
+    rows = ws.conn.execute(f"SELECT e.interaction_id{columns} {_FROM} WHERE {where}", [*values, *params]).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=["interaction_id", *questions], nrows=len(rows))
+    return frame.astype({column: "float64" for column in questions})

@@ -183,10 +183,9 @@ def import_evaluations(args: argparse.Namespace) -> int:
 
 def export_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.csv_export import export_evaluations
-    from qagrader.core.exporting.times import local_zone_name, time_zone
+    from qagrader.core.exporting.times import chosen_zone
 
-    zone = local_zone_name() if args.time_zone.strip().lower() == "local" else args.time_zone
-    time_zone(zone)  # a clear error for an unknown zone, before opening anything
+    zone = chosen_zone(args.time_zone)  # a clear error for an unknown zone, before opening anything
     with open_existing(args) as ws:
         if args.scorecard:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name

@@ -18,7 +18,7 @@ from qagrader.core.faults import describe
 from qagrader.core.logs import log_unexpected
 from qagrader.core.paths import default_workspace_path
 
-from . import commands, team
+from . import actions, commands, team
 
 APP_THEMES = ("system", "light", "dark")
 
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "submitted evaluations the file changes (default: each row's grader)")
     evals.set_defaults(run=commands.import_evaluations)
 
-    exp = sub.add_parser("export", help="export evaluations or a scorecard")
+    exp = sub.add_parser("export", help="export evaluations, a scorecard, disputes or coaching notes")
     exp_sub = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
     ev_out = exp_sub.add_parser("evaluations", help="evaluations as CSV")
     ev_out.add_argument("out", type=Path)
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     card_out.add_argument("--version", type=int, dest="card_version")
     card_out.add_argument("--excel", action="store_true", help="UTF-8 with a byte-order mark, so that Excel shows accents correctly")
     card_out.set_defaults(run=commands.export_scorecard)
+    actions.add_export_arguments(exp_sub)
 
     lst = sub.add_parser("list", help="list scorecards or agents")
     lst.add_argument("what", choices=("scorecards", "agents"))
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(run=commands.calibration)
 
     team.add_arguments(sub)
+    actions.add_arguments(sub)
     return parser
 
 

@@ -40,6 +40,14 @@ class EvaluationError(QAGraderError):
     """An evaluation cannot be saved or submitted as it is."""
 
 
+class DisputeError(QAGraderError):
+    """A dispute cannot be raised, accepted or rejected as asked."""
+
+
+class CoachingError(QAGraderError):
+    """A coaching note cannot be saved as it is."""
+
+
 class CancelledError(QAGraderError):
     """Long work was cancelled by the user; nothing was written."""
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import GradingView, settings
+from qagrader.gui.actions.writes import action_writes
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error
 from qagrader.gui.workers import Task, TaskSlot
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 WORKSPACE_FILTER = "QA Grader workspaces (*.qagrader *.db *.sqlite);;All files (*)"
 RECENT_KEY, LAST_KEY, MAX_RECENT = "workspace/recent", "workspace/last", 8
 BACKGROUND_SCREENS = ("grade", "interactions", "analysis")
+SCREEN_TIPS = {"actions": "Follow-up: disputes of grades and coaching notes with their follow-ups"}
 
 
 class Placeholder(QWidget):
@@ -139,10 +141,13 @@ class MainWindow(QMainWindow):
             Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line",
                    _lazy("qagrader.gui.analysis_tab", "AnalysisTab", "Analysis", ANALYSIS_TEXT)),
             Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
+            Screen("actions", "Follow-up", sp.SP_FileDialogContentsView, "mail-mark-important",
+                   self._build_actions),
         ]
         self._build()
         self._build_menus()
         self._restore_window()
+        action_writes().changed.connect(self._action_written)
 
     # ------------------------------------------------------------ layout
 
@@ -156,7 +161,7 @@ class MainWindow(QMainWindow):
         for number, screen in enumerate(self.screens, start=1):
             icon = QIcon.fromTheme(screen.theme_icon, self.style().standardIcon(screen.icon))
             item = QListWidgetItem(icon, screen.title)
-            item.setToolTip(f"{screen.title} (Ctrl+{number})")
+            item.setToolTip(f"{SCREEN_TIPS.get(screen.key, screen.title)} (Ctrl+{number})")
             item.setSizeHint(QSize(160, 36))
             self.sidebar.addItem(item)
             host = QWidget()
@@ -220,6 +225,8 @@ class MainWindow(QMainWindow):
         for number, screen in enumerate(self.screens, start=1):
             self._action(go, screen.title.replace("&", "&&"), lambda _=False, key=screen.key: self.show_screen(key),
                          f"Ctrl+{number}")
+        reports = self.menuBar().addMenu("&Reports")
+        self._action(reports, "&Monthly quality report…", self.monthly_report)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "Show the &log file location", self.show_log)
@@ -273,6 +280,39 @@ class MainWindow(QMainWindow):
                 new_session()
             finally:
                 view.selection_source = self._selected_interactions
+
+    def _build_actions(self) -> QWidget:
+        from qagrader.gui.actions.view import ActionsView
+
+        view = ActionsView()
+        view.open_interaction.connect(self.grade_interaction)
+        view.open_agent.connect(self.show_agent)
+        return view
+
+    def show_agent(self, team: str, agent: str) -> None:
+        """The agent's profile (Agents & teams)."""
+        people = self.screen("agents")
+        people.pending_selection = (team, agent)  # selected when its tree (re)loads
+        people.tabs.blockSignals(True)
+        people.tabs.setCurrentIndex(0)
+        people.tabs.blockSignals(False)
+        self.show_screen("agents")
+
+    def _action_written(self, changes) -> None:
+        """A dispute or coaching note was written (the screens showing them subscribe themselves)."""
+        self.grading.on_changes(changes)
+        self.update_status()
+
+    def monthly_report(self) -> None:
+        if self.ws is None:
+            return
+        from qagrader.gui.actions.report_dialog import MonthlyReportDialog
+
+        self.grading.flush()
+        dialog = MonthlyReportDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.report_dialog = dialog
 
     def _build_people(self) -> QWidget:
         from qagrader.gui.team.profiles_view import PeopleView
@@ -721,7 +761,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Alt+→ / Alt+←", "skip to the next / back to the previous interaction"),
     )),
     ("Everywhere", (
-        ("Ctrl+1 … Ctrl+6", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration"),
+        ("Ctrl+1 … Ctrl+7", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration, "
+                            "Follow-up (disputes, coaching)"),
         ("Ctrl+O / Ctrl+N", "open / create a workspace"),
         ("Ctrl+Shift+S", "save a copy of the workspace"),
         ("Ctrl+,", "preferences (grader name, blind grading)"),

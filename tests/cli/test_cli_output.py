@@ -313,6 +313,77 @@ def test_team_commands(capsys, tmp_path, monkeypatch):
         "Renamed grader 'Priya Raman' to 'Priya R.' everywhere.\n")
 
 
+def test_dispute_and_coaching_commands(capsys, tmp_path, monkeypatch):
+    from qagrader.core.scorecards.scoring import Answer
+    from qagrader.core.storage.records import utc_now
+    from tests.core.test_merge import ALL_YES, grade, team_workspace
+
+    monkeypatch.setenv("QAGRADER_GRADER", "Lee Park")
+    db = tmp_path / "lead.qagrader"
+    with team_workspace(db) as ws:
+        grade(ws, "T1", "Priya Raman", {**ALL_YES, "empathy": Answer("No")})
+        grade(ws, "T2", "Tom Becker")
+    today = utc_now()[:10]
+    short = r"[0-9a-f]{8}"
+
+    out = stdout(capsys, ("disputes", "raise"), "--db", db, "disputes", "raise", "T1", "--question", "empathy",
+                 "--reason", "I said I understand")
+    assert re.fullmatch(rf"Raised dispute ({short}) on 'Acknowledged feelings' of interaction T1 \(Maya Patel, "
+                        r"graded by Priya Raman\)\.\n", out), out
+    first = out.split()[2]
+    out = stdout(capsys, ("disputes", "list"), "--db", db, "disputes", "list")
+    assert out == (f"{first}\topen\t{today}\tMaya Patel\tT1\tSimple QA v1\tPriya Raman\tempathy\t"
+                   "I said I understand\n")
+    out = stdout(capsys, ("disputes", "accept"), "--db", db, "disputes", "accept", first, "--answer", "empathy=Yes")
+    assert out == (f"Accepted dispute {first}: interaction T1 re-graded by Lee Park; the score is now 100.0. "
+                   "The answers before are kept in the evaluation's history.\n")
+    second = stdout(capsys, ("disputes", "raise"), "--db", db, "disputes", "raise", "T2", "--reason", "Strict"
+                    ).split()[2]
+    out = stdout(capsys, ("disputes", "reject"), "--db", db, "disputes", "reject", second, "--reason", "It stands")
+    assert out == f"Rejected dispute {second}: the grade stays as it was.\n"
+    out = stdout(capsys, ("disputes", "rates"), "--db", db, "disputes", "rates")
+    assert out == (
+        "Disputed grades per grader:\n"
+        "  Priya Raman: 100.0% of 1 grade disputed (95% CI 20.7% to 100.0%), 100% of those resolved overturned\n"
+        "  Tom Becker: 100.0% of 1 grade disputed (95% CI 20.7% to 100.0%), 0% of those resolved overturned\n"
+        "Disputed questions (a question disputed often may need a clearer guideline):\n"
+        "  Simple QA / Acknowledged feelings (empathy): 50.0% of 2 grades disputed (95% CI 9.5% to 90.5%), "
+        "100% of those resolved overturned\n")
+    out = stdout(capsys, ("export", "disputes"), "--db", db, "export", "disputes", tmp_path / "d.csv",
+                 "--status", "accepted")
+    assert out == f"Wrote 1 dispute to {tmp_path / 'd.csv'}\n"
+
+    out = stdout(capsys, ("coaching", "add"), "--db", db, "coaching", "add", "Maya Patel", "--skill", "Empathy",
+                 "--agreed", "Name the feeling", "--on", "2026-03-02")
+    assert re.fullmatch(rf"Coaching note {short} for Maya Patel on Empathy; follow up on 2026-03-30\.\n", out), out
+    note = out.split()[2]
+    line = f"{note}\t2026-03-02\tMaya Patel\tPhone\tLee Park\tEmpathy\tfollow up 2026-03-30\tName the feeling\n"
+    assert stdout(capsys, ("coaching", "list"), "--db", db, "coaching", "list", "--agent", "maya patel") == line
+    out = stdout(capsys, ("coaching", "due"), "--db", db, "coaching", "due", "--until", "2026-04-05")
+    assert out in (f"2026-03-30\t{line}", f"2026-03-30 (overdue)\t{line}")
+    out = stdout(capsys, ("coaching", "follow-up"), "--db", db, "coaching", "follow-up", note)
+    assert out == ("Maya Patel, coached by Lee Park on 2026-03-02:\n"
+                   "  Empathy: pass rate: no grades in the 4 weeks before, no grades after: too few grades before\n"
+                   "A before/after comparison, not proof that the coaching worked: other things changed between "
+                   "the two periods too.\n")
+    out = stdout(capsys, ("coaching", "done"), "--db", db, "coaching", "done", note, "--on", "2026-03-31")
+    assert out == "Followed up Maya Patel's coaching of 2026-03-02 on 2026-03-31.\n"
+    out = stdout(capsys, ("export", "coaching"), "--db", db, "export", "coaching", tmp_path / "c.csv")
+    assert out == f"Wrote 1 coaching note to {tmp_path / 'c.csv'}\n"
+
+
+def test_report_names_what_it_wrote(capsys, demo, tmp_path):
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.pdf")
+    assert out == f"Wrote the September 2026 report to {tmp_path / 'r.pdf'}\n"
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.png",
+                 "--channel", "phone")
+    pages = sorted(tmp_path.glob("r-*.png"))
+    assert out == f"Wrote the September 2026 report as {len(pages)} pages: {', '.join(map(str, pages))}\n"
+    out = stdout(capsys, ("report",), "--db", demo, "report", "--month", "2026-09", tmp_path / "r.txt",
+                 "--format", "csv")
+    assert out == f"Wrote the September 2026 report as a table to {tmp_path / 'r.txt'}\n"
+
+
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """Every runnable command of `parser` (argparse keeps sub-commands in a private list)."""
     found: set[tuple[str, ...]] = set()

@@ -477,3 +477,70 @@ def test_whether_csat_was_hidden_travels_with_the_evaluation(lead, tmp_path):
     merge_workspace(lead, tmp_path / "priya.qagrader", merged_by="Lee Park")
     stored = dict(lead.conn.execute("SELECT uuid, blind FROM evaluations"))
     assert stored[seen.uuid] == 0 and stored[blind.uuid] is None
+
+
+def test_disputes_and_coaching_notes_travel_both_ways(lead, tmp_path):
+    graded = grade(lead, "T1", "Priya Raman", {**ALL_YES, "empathy": Answer("No")})
+    other = grade(lead, "T2", "Priya Raman", {**ALL_YES, "accuracy": Answer("No")})
+    maya = lead.interactions.ensure_agent("Maya Patel")
+    laptop = copy_of(lead, tmp_path / "laptop.qagrader")
+    # the lead raises a dispute and coaches; the grader's laptop raises and rejects another
+    dispute = lead.disputes.create(graded.id, "She acknowledged it at 2:30", raised_by="Lee Park",
+                                   question_key="empathy")
+    note = lead.coaching.add(maya, coach="Lee Park", skills=["Empathy"], agreed="Name the feeling",
+                             coached_on="2026-03-16", evaluations=[graded.uuid])
+    laptop_dispute = laptop.disputes.create(other.id, "The order number was right", raised_by="Priya Raman",
+                                            question_key="accuracy")
+    laptop.disputes.reject(laptop_dispute.id, by="Priya Raman", reason="It was not: see the CRM")
+    laptop.close()
+
+    to_lead = merge_workspace(lead, tmp_path / "laptop.qagrader")
+    assert to_lead.added == {"disputes": 1}
+    with Workspace.open(tmp_path / "laptop.qagrader") as laptop:
+        to_laptop = merge_workspace(laptop, lead.path)
+        assert to_laptop.added == {"graders": 1, "disputes": 1, "coaching_notes": 1}  # Lee Park too
+        assert "1 coaching note" in to_laptop.summary()
+        assert fingerprint(laptop.conn) == fingerprint(lead.conn)
+        came = laptop.disputes.by_uuid(dispute.uuid)
+        assert (came.agent, came.raised_by, came.question_key, came.reason) == (
+            "Maya Patel", "Lee Park", "empathy", "She acknowledged it at 2:30")
+        (theirs,) = laptop.coaching.list()
+        assert (theirs.uuid, theirs.agent, theirs.coach, theirs.evaluations) == (
+            note.uuid, "Maya Patel", "Lee Park", (graded.uuid,))
+        # the laptop accepts the lead's dispute (a re-grade) and follows the note up
+        clock_past(utc_now())
+        laptop.disputes.accept(came.id, {"empathy": Answer("Yes")}, by="Priya Raman", reason="Heard it")
+        laptop.coaching.complete_follow_up(theirs.id, on="2026-04-13", note="Better")
+    back = merge_workspace(lead, tmp_path / "laptop.qagrader")
+    assert back.updated == {"evaluations": 1, "disputes": 1, "coaching_notes": 1} and back.added == {"history": 1}
+    resolved = lead.disputes.by_uuid(dispute.uuid)
+    assert (resolved.status, resolved.resolved_by, resolved.resolution) == ("accepted", "Priya Raman", "Heard it")
+    assert lead.disputes.answer_before(resolved) == Answer("No")  # the re-grade's history came along
+    assert lead.evaluations.get(graded.id).answers["empathy"] == Answer("Yes")
+    assert lead.coaching.get(note.id).followed_up_on == "2026-04-13"
+    with Workspace.open(tmp_path / "laptop.qagrader") as laptop:
+        assert fingerprint(laptop.conn) == fingerprint(lead.conn)
+        assert not merge_workspace(laptop, lead.path).changed
+    assert not merge_workspace(lead, tmp_path / "laptop.qagrader").changed
+
+
+def test_a_dispute_resolved_differently_on_both_sides_keeps_the_later_and_reports_it(lead, tmp_path):
+    graded = grade(lead, "T1", "Priya Raman", {**ALL_YES, "empathy": Answer("No")})
+    dispute = lead.disputes.create(graded.id, "Unfair", raised_by="Lee Park", question_key="empathy")
+    note = lead.coaching.add(lead.interactions.ensure_agent("Maya Patel"), coach="Lee Park", skills=["Empathy"])
+    laptop = copy_of(lead, tmp_path / "laptop.qagrader")
+    lead.disputes.reject(dispute.id, by="Lee Park", reason="No acknowledgement")
+    clock_past(utc_now())
+    local_id = laptop.disputes.by_uuid(dispute.uuid).id
+    laptop.disputes.accept(local_id, {"empathy": Answer("Yes")}, by="Sam Whitfield", reason="There was one")
+    laptop.coaching.delete(laptop.coaching.list()[0].id)  # a deletion travels as a later change
+    laptop.close()
+    report = merge_workspace(lead, tmp_path / "laptop.qagrader")
+    (conflict,) = [c for c in report.conflicts if c.kind == "dispute"]
+    assert conflict.key == "of interaction T1, question 'empathy'"
+    assert "rejected here, accepted in the other workspace; kept the later decision (accepted" in conflict.detail
+    assert lead.disputes.get(dispute.id).status == "accepted"
+    assert lead.coaching.list() == [] and not lead.coaching.for_agent(note.agent_id)
+    with Workspace.open(tmp_path / "laptop.qagrader") as laptop:
+        merge_workspace(laptop, lead.path)
+        assert fingerprint(laptop.conn) == fingerprint(lead.conn)

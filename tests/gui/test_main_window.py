@@ -14,6 +14,7 @@ from qagrader.gui import messages
 from qagrader.gui.grading import GradingView
 from qagrader.gui.interactions_view import InteractionsView
 from qagrader.gui.calibration import CalibrationView
+from qagrader.gui.actions.view import ActionsView
 from qagrader.gui.main_window import LAST_KEY, RECENT_KEY, MainWindow, Placeholder
 
 from .conftest import make_workspace
@@ -41,7 +42,7 @@ def close_boxes():
 def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
     assert window.windowTitle() == "fixture.qagrader — QA Grader"
     assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
-        "Grade", "Interactions", "Scorecards", "Agents & teams", "Analysis", "Calibration"]
+        "Grade", "Interactions", "Scorecards", "Agents & teams", "Analysis", "Calibration", "Follow-up"]
     assert window.path_label.text() == str(workspace.path)
     assert window.counts_label.text() == ("30 interactions  ·  0 graded  ·  0 drafts  ·  3 agents  ·  "
                                           "2 scorecards")
@@ -51,13 +52,14 @@ def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_screen() == "interactions"
     assert isinstance(window.screen("interactions"), InteractionsView)
-    for number, key in ((3, "scorecards"), (4, "agents"), (5, "analysis"), (6, "calibration")):
+    for number, key in ((3, "scorecards"), (4, "agents"), (5, "analysis"), (6, "calibration"), (7, "actions")):
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
         assert window.current_screen() == key
         widget = window.screen(key)
         assert window.stack.currentWidget().isAncestorOf(widget)
         assert hasattr(widget, "set_workspace") and hasattr(widget, "refresh")
     assert isinstance(window.screen("calibration"), CalibrationView)
+    assert isinstance(window.screen("actions"), ActionsView)
 
 
 def test_missing_screen_module_shows_a_placeholder(qtbot, window, monkeypatch):

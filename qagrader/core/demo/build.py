@@ -56,6 +56,7 @@ from ..scorecards.model import NO, YES, Question, Scorecard, scorecard_from_json
 from ..scorecards.scoring import Answer, score
 from ..scorecards.store import definition_json
 from ..storage import writers
+from .actions import insert_actions
 from .calibration import insert_calibration
 from .cases import Case
 from .text import FIRST_NAMES, LAST_NAMES, OCCASIONS, CaseText, overall_comment, with_comments
@@ -263,6 +264,7 @@ def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None]
         counts["calibration"] = insert_calibration(ws, cases, cards=gen.cards, card_ids=card_ids,
                                                    graders=[g for g, _ in GRADERS], read=gen.graded,
                                                    rng=gen.text, new_uuid=gen.uuid, end=gen.end)
+        insert_actions(ws, rng=gen.text, new_uuid=gen.uuid, start=gen.start, end=gen.end)
         step(0.98)
     if progress is not None:
         progress(1.0)
@@ -270,7 +272,8 @@ def _build(ws: "Workspace", n: int, seed: int, progress: Callable[[float], None]
         path=ws.path, interactions=len(cases), with_csat=sum(c.csat is not None for c in cases),
         submitted=counts["submitted"], drafts=counts["drafts"], calibration=counts["calibration"],
         auto_failed=counts["auto_failed"], teams=len(TEAMS), agents=len(gen.agents), brands=len(BRANDS),
-        graders=len(GRADERS), scorecards=len(cards), seconds=time.perf_counter() - started,
+        graders=len(GRADERS) + 1, scorecards=len(cards),  # the QA specialists and the lead
+        seconds=time.perf_counter() - started,
     )
 
 

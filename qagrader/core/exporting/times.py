@@ -56,6 +56,14 @@ def local_zone_name() -> str:
     return UTC
 
 
+def chosen_zone(name: str) -> str:
+    """The zone a user named: ``local`` is this computer's (`local_zone_name`); any other name
+    is checked (`time_zone`) and returned as given."""
+    zone = local_zone_name() if name.strip().lower() == "local" else name.strip()
+    time_zone(zone)
+    return zone
+
+
 def zone_header(column: str, zone_name: str) -> str:
     """``graded_at (Europe/Berlin)``: a time column's header naming its zone."""
     return f"{column} ({zone_name})"

@@ -149,11 +149,13 @@ class Evaluations:
         *,
         editor: str | None = None,
         blind: bool | None = None,
+        context: Mapping[str, object] | None = None,
     ) -> tuple[Evaluation, ScoreResult]:
         """Replace the answers and/or overall comment and rescore, in one transaction.
         Saving a submitted evaluation keeps a snapshot of the previous state in its history,
-        with who made the edit (`editor`, default: the evaluation's grader). `blind=False`
-        records that this change was made with CSAT visible (see `record_blind`)."""
+        with who made the edit (`editor`, default: the evaluation's grader) and why (`context`,
+        kept in the snapshot: e.g. ``{"reason": ..., "dispute": uuid}`` for a re-grade).
+        `blind=False` records that this change was made with CSAT visible (see `record_blind`)."""
         with self._ws.transaction():
             current = self.get(evaluation_id)
             card = self._ws.scorecards.get_by_id(current.scorecard_id).card
@@ -173,7 +175,7 @@ class Evaluations:
                 snapshot = writers.history_snapshot(
                     answers={k: a.to_json() for k, a in current.answers.items()},
                     overall_comment=current.overall_comment, score=current.score,
-                    auto_failed=current.auto_failed, updated_at=current.updated_at)
+                    auto_failed=current.auto_failed, updated_at=current.updated_at, **(context or {}))
                 writers.add_history(self._ws, [(new_uuid(), evaluation_id, utc_now(), snapshot, editor_id)])
             result = self._write(current, new_answers, comment, current.status)
             record_blind(self._ws, evaluation_id, blind)
@@ -218,7 +220,8 @@ class Evaluations:
         """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The
         snapshot holds answers, overall_comment, score, auto_failed, updated_at and edited_by
         (the grader who made the edit that replaced it, by their current name); a state replaced
-        by a merge of workspaces also holds ``merge_conflict`` (see core/merging)."""
+        by a merge of workspaces also holds ``merge_conflict`` (see core/merging), one replaced
+        by the re-grade of an accepted dispute ``reason`` and ``dispute`` (its uuid)."""
         rows = self._ws.conn.execute(
             "SELECT h.saved_at, h.snapshot, g.name FROM evaluation_history h JOIN graders g ON g.id = h.editor_id "
             "WHERE h.evaluation_id = ? ORDER BY h.saved_at, h.id",

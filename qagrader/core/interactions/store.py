@@ -158,6 +158,10 @@ class Interactions:
                 raise QAGraderError(f"A team named '{new}' already exists.")
             writers.update_team(self._ws, row[0], name=new)
 
+    def agent_id(self, name: str) -> int:
+        """The id of the agent called `name` (any case), or `NotFound`."""
+        return self._agent_id(name)
+
     def _agent_id(self, name: str) -> int:
         row = self._ws.conn.execute("SELECT id FROM agents WHERE name = ?", (name,)).fetchone()
         if row is None:

@@ -11,6 +11,8 @@ import uuid as uuidlib
 from collections.abc import Callable, Sequence
 
 from ..calibration.merging import CALIBRATION_STEPS
+from ..coaching.merging import COACHING_STEP
+from ..disputes.merging import DISPUTES_STEP
 from ..storage import writers
 from ..storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS
 from ..storage.records import new_uuid
@@ -469,3 +471,6 @@ _after = "evaluations"
 for _step in CALIBRATION_STEPS:
     register_step(_step, after=_after)
     _after = _step.table
+# Disputes and coaching notes (matched by uuid) need evaluations, agents and graders: at the end.
+register_step(DISPUTES_STEP)
+register_step(COACHING_STEP)

@@ -91,6 +91,15 @@ class Scorecards:
             raise NotFound(f"No scorecard with id {scorecard_id}.")
         return self._row(row)
 
+    def all_skills(self) -> list[str]:
+        """Every skill some version of some scorecard names (the newest spelling of each,
+        compared case-insensitively), sorted by name."""
+        found: dict[str, str] = {}
+        for (definition,) in self._ws.conn.execute("SELECT definition FROM scorecards ORDER BY id DESC"):
+            for skill in _card_cached(definition).skills:
+                found.setdefault(skill.casefold(), skill)
+        return sorted(found.values(), key=str.casefold)
+
     def evaluation_count(self, scorecard_id: int) -> int:
         return self._ws.conn.execute(
             "SELECT count(*) FROM evaluations WHERE scorecard_id = ?", (scorecard_id,)

@@ -17,6 +17,9 @@ The row writers (`writers`) record, and nothing else does. What each kind's ids 
   whose evaluations were written: an interaction's graded state, score and grader derive from
   its evaluations, so saving one evaluation records EVALUATIONS {its id} and INTERACTIONS {its
   interaction's id}, and the browser refreshes just that row.
+- DISPUTES, COACHING_NOTES: the disputes and coaching notes written. Accepting a dispute
+  re-grades its evaluation in the same transaction, so it records EVALUATIONS (and
+  INTERACTIONS) too.
 - `None` instead of ids: the interaction import's upserts (a bulk write) and any write of more
   than `writers.MANY` rows: treat every record of the kind as changed.
 """
@@ -35,8 +38,10 @@ EVALUATIONS = "evaluations"
 GRADERS = "graders"
 MERGES = "merges"  # the merge log
 CALIBRATION_SESSIONS = "calibration_sessions"  # a session, its items, members or grade links
+DISPUTES = "disputes"
+COACHING_NOTES = "coaching_notes"
 KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES,
-                          CALIBRATION_SESSIONS)
+                          CALIBRATION_SESSIONS, DISPUTES, COACHING_NOTES)
 """The kinds known today; features add theirs (graders, sessions, disputes, ...) here."""
 
 

@@ -328,7 +328,63 @@ def _calibration(db: Database) -> None:
                        SELECT DISTINCT ?, grader_id, ? {where}""", (session_id, first, scorecard_id))
 
 
-@migrations(name="0008_custom_fields")
+@migrations(name="0008_disputes_coaching")
+def _disputes_coaching(db: Database) -> None:
+    """Disputes of submitted grades and coaching notes (see core/disputes, core/coaching).
+
+    A dispute is raised on an evaluation (optionally one question) with the agent's reason,
+    entered by a lead or grader (`raised_by`); it is open until accepted (the answers re-graded:
+    `regrade_uuid` names the evaluation's history entry that keeps the answers before) or
+    rejected, by `resolved_by` with `resolution` (why). A coaching note belongs to an agent: who
+    coached (`coach_id`), when, the skills (JSON list) and evaluations (JSON list of uuids) it is
+    about, what was agreed, and a follow-up date; `deleted_at` hides a note (a deletion that
+    travels by merge, like any later change)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE disputes (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+            question_key TEXT,
+            reason TEXT NOT NULL,
+            raised_by INTEGER NOT NULL REFERENCES graders(id),
+            raised_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+            resolved_by INTEGER REFERENCES graders(id),
+            resolved_at TEXT,
+            resolution TEXT NOT NULL DEFAULT '',
+            regrade_uuid TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((status = 'open') = (resolved_at IS NULL))
+        );
+        CREATE INDEX disputes_evaluation ON disputes(evaluation_id, status);
+        CREATE INDEX disputes_status ON disputes(status, raised_at);
+        CREATE TABLE coaching_notes (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            agent_id INTEGER NOT NULL REFERENCES agents(id),
+            coach_id INTEGER NOT NULL REFERENCES graders(id),
+            coached_on TEXT NOT NULL,
+            skills TEXT NOT NULL,
+            evaluations TEXT NOT NULL DEFAULT '[]',
+            agreed TEXT NOT NULL DEFAULT '',
+            follow_up_on TEXT,
+            followed_up_on TEXT,
+            follow_up_note TEXT NOT NULL DEFAULT '',
+            deleted_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX coaching_notes_agent ON coaching_notes(agent_id, coached_on);
+        CREATE INDEX coaching_notes_follow_up ON coaching_notes(follow_up_on)
+            WHERE followed_up_on IS NULL AND deleted_at IS NULL
+        """
+    )
+
+
+@migrations(name="0009_custom_fields")
 def _custom_fields(db: Database) -> None:
     """Custom interaction fields (columns of a helpdesk export kept at import, e.g. handle time,
     resolved): `interactions.fields` holds each interaction's values as a JSON object of text

@@ -45,19 +45,22 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 # tests/core/test_workspace.py checks that the two agree.
 SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
                                       "0005_merge_log", "0006_blind_grading",
-                                      "0007_calibration", "0008_custom_fields")
+                                      "0007_calibration", "0008_disputes_coaching", "0009_custom_fields")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
 class Workspace:
     """An open workspace. Use `Workspace.open(path)`; close with `close()` or a `with` block.
 
-    Managers: `scorecards`, `interactions`, `evaluations`, `graders`, `calibration`. Writes go through `transaction()`.
+    Managers: `scorecards`, `interactions`, `evaluations`, `graders`, `calibration`, `disputes`,
+    `coaching`. Writes go through `transaction()`.
     One Workspace per thread: a worker thread calls `reopen()` for its own connection.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, busy_timeout_s: float | None = None):
         from ..calibration.sessions import CalibrationSessions
+        from ..coaching.notes import CoachingNotes
+        from ..disputes.store import Disputes
         from ..grading.evaluations import Evaluations
         from ..grading.graders import Graders
         from ..interactions.store import Interactions
@@ -76,6 +79,8 @@ class Workspace:
         self.evaluations = Evaluations(self)
         self.graders = Graders(self)
         self.calibration = CalibrationSessions(self)
+        self.disputes = Disputes(self)
+        self.coaching = CoachingNotes(self)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,

@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
-from .changes import AGENTS, CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, INTERACTIONS, MERGES, SCORECARDS, TEAMS
+from .changes import (
+    AGENTS, CALIBRATION_SESSIONS, COACHING_NOTES, DISPUTES, EVALUATIONS, GRADERS, INTERACTIONS, MERGES,
+    SCORECARDS, TEAMS,
+)
 from .records import new_uuid, new_uuids, utc_now
 
 if TYPE_CHECKING:
@@ -221,13 +224,19 @@ def _update(ws: "Workspace", table: str, kind: str, ids: Sequence[int], allowed:
 
 @_writer
 def merge_agent_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: str | None = None) -> int:
-    """Move the interactions of agent `duplicate_id` to `keep_id` and delete the duplicate;
-    the number of interactions moved."""
+    """Move the interactions and coaching notes of agent `duplicate_id` to `keep_id` and delete
+    the duplicate; the number of interactions moved."""
+    stamp = now or utc_now()
     moved = [row[0] for row in ws.conn.execute(
         "UPDATE interactions SET agent_id = ?, updated_at = ? WHERE agent_id = ? RETURNING id",
-        (keep_id, now or utc_now(), duplicate_id))]
+        (keep_id, stamp, duplicate_id))]
+    notes = [row[0] for row in ws.conn.execute(
+        "UPDATE coaching_notes SET agent_id = ?, updated_at = ? WHERE agent_id = ? RETURNING id",
+        (keep_id, stamp, duplicate_id))]
     ws.conn.execute("DELETE FROM agents WHERE id = ?", (duplicate_id,))
     record(ws, INTERACTIONS, moved)
+    if notes:
+        record(ws, COACHING_NOTES, notes)
     record(ws, AGENTS, [keep_id, duplicate_id])
     return len(moved)
 
@@ -262,8 +271,8 @@ def update_graders(ws: "Workspace", grader_ids: Sequence[int], *, now: str | Non
 
 @_writer
 def merge_grader_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: str | None = None) -> int:
-    """Move the evaluations, edits, merges and calibration places of grader `duplicate_id` to
-    `keep_id` and delete the duplicate; the number of evaluations moved."""
+    """Move the evaluations, edits, merges, calibration places, disputes and coaching notes of
+    grader `duplicate_id` to `keep_id` and delete the duplicate; the number of evaluations moved."""
     conn = ws.conn
     moved = [row[0] for row in conn.execute(
         "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
@@ -271,6 +280,14 @@ def merge_grader_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: 
     conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
     now = now or utc_now()
     _move_calibration_places(ws, keep_id, duplicate_id, now)
+    disputes = {row[0] for column in ("raised_by", "resolved_by") for row in conn.execute(
+        f"UPDATE disputes SET {column} = ? WHERE {column} = ? RETURNING id", (keep_id, duplicate_id))}
+    notes = [row[0] for row in conn.execute(
+        "UPDATE coaching_notes SET coach_id = ? WHERE coach_id = ? RETURNING id", (keep_id, duplicate_id))]
+    if disputes:
+        record(ws, DISPUTES, disputes)
+    if notes:
+        record(ws, COACHING_NOTES, notes)
     conn.execute("DELETE FROM graders WHERE id = ?", (duplicate_id,))
     conn.execute("UPDATE graders SET updated_at = ? WHERE id = ?", (now, keep_id))
     record(ws, GRADERS, [keep_id, duplicate_id])
@@ -506,6 +523,66 @@ def insert_merge_log(ws: "Workspace", *, merged_at: str, source: str, source_fin
         (uuid or new_uuid(), merged_at, source, source_fingerprint, merged_by, summary, report)).lastrowid
     ws.record(MERGES, [merge_id])
     return merge_id
+
+
+# --------------------------------------------------------------------------------- disputes
+
+DISPUTE_COLUMNS: tuple[str, ...] = (
+    "evaluation_id", "question_key", "reason", "raised_by", "raised_at", "status", "resolved_by",
+    "resolved_at", "resolution", "regrade_uuid",
+)
+"""What a dispute holds besides its uuid and times (see core/disputes)."""
+
+
+@_writer
+def insert_dispute(ws: "Workspace", *, uuid: str | None = None, now: str | None = None,
+                   created_at: str | None = None, **values) -> int:
+    """A new dispute with `values` (of `DISPUTE_COLUMNS`; evaluation_id, reason, raised_by and
+    raised_at required); its id. `now` stamps it (`created_at`, when given, differs: a merged row)."""
+    return _insert(ws, "disputes", DISPUTES, DISPUTE_COLUMNS, values, uuid, now, created_at)
+
+
+@_writer
+def update_dispute(ws: "Workspace", dispute_id: int, *, now: str | None = None, **values) -> None:
+    """Set `values` (of `DISPUTE_COLUMNS`) on one dispute."""
+    _update(ws, "disputes", DISPUTES, [dispute_id], DISPUTE_COLUMNS, values, now)
+
+
+# --------------------------------------------------------------------------- coaching notes
+
+COACHING_NOTE_COLUMNS: tuple[str, ...] = (
+    "agent_id", "coach_id", "coached_on", "skills", "evaluations", "agreed", "follow_up_on", "followed_up_on",
+    "follow_up_note", "deleted_at",
+)
+"""What a coaching note holds besides its uuid and times (see core/coaching)."""
+
+
+@_writer
+def insert_coaching_note(ws: "Workspace", *, uuid: str | None = None, now: str | None = None,
+                         created_at: str | None = None, **values) -> int:
+    """A new coaching note with `values` (of `COACHING_NOTE_COLUMNS`; agent_id, coach_id,
+    coached_on and skills required); its id."""
+    return _insert(ws, "coaching_notes", COACHING_NOTES, COACHING_NOTE_COLUMNS, values, uuid, now, created_at)
+
+
+@_writer
+def update_coaching_note(ws: "Workspace", note_id: int, *, now: str | None = None, **values) -> None:
+    """Set `values` (of `COACHING_NOTE_COLUMNS`) on one coaching note."""
+    _update(ws, "coaching_notes", COACHING_NOTES, [note_id], COACHING_NOTE_COLUMNS, values, now)
+
+
+def _insert(ws: "Workspace", table: str, kind: str, allowed: tuple[str, ...], values: Mapping[str, object],
+            uuid: str | None, now: str | None, created_at: str | None) -> int:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"{table}: cannot set {', '.join(sorted(unknown))}")
+    now = now or utc_now()
+    columns = ["uuid", *values, "created_at", "updated_at"]
+    row_id = ws.conn.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        (uuid or new_uuid(), *values.values(), created_at or now, now)).lastrowid
+    ws.record(kind, [row_id])
+    return row_id
 
 
 # ------------------------------------------------- copies from an attached workspace (merging)

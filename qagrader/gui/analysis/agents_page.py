@@ -89,6 +89,7 @@ class AgentsPage(Page):
 
     title, name = "Agents", "agent_heatmap"
     agent_selected = Signal(str, str)  # team, agent
+    note_requested = Signal(object)  # a coaching priority row (dict) to turn into a coaching note
 
     def _build(self) -> None:
         self.sort = add_chooser(self.chart, "Sort by:", "Order the agents by their gap on a skill "
@@ -102,6 +103,7 @@ class AgentsPage(Page):
 
         self.agent = _AgentPanel()
         self.agent.chosen.connect(self._agent_chosen)
+        self.agent.note_requested.connect(self.note_requested)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.agent)
@@ -204,6 +206,7 @@ class _AgentPanel(QWidget):
     """Agent chooser, summary, coaching priorities table and trend chart of one agent."""
 
     chosen = Signal(str, str)
+    note_requested = Signal(object)  # the chosen priority's row (dict)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -233,6 +236,10 @@ class _AgentPanel(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setToolTip("Save this agent's coaching priorities as a CSV file")
         self.export_button.clicked.connect(lambda: self.export_priorities())
+        self.note_button = QPushButton("Make a coaching note")
+        self.note_button.setToolTip("Turn the chosen priority (or the first one) into a coaching note about this "
+                                    "agent, follow-up in 4 weeks (Disputes & coaching lists it)")
+        self.note_button.clicked.connect(self._note_requested)
         note = QLabel("# 1 = coach first; only gaps that hold (95% interval excluding 0) on skills "
                       "whose effect on CSAT holds, and whose closing goes with higher CSAT, are "
                       "ranked (the rest are grey). Agent, team: share of interactions meeting the "
@@ -248,7 +255,15 @@ class _AgentPanel(QWidget):
         box.addWidget(self.table, 1)
         footer = QHBoxLayout()
         footer.addWidget(note, 1)
-        footer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.note_button)
+        buttons.addWidget(self.export_button)
+        self.note_status = QLabel("")
+        self.note_status.setWordWrap(True)
+        self.note_status.setMaximumWidth(220)
+        buttons.addWidget(self.note_status)
+        buttons.addStretch(1)
+        footer.addLayout(buttons)
         box.addLayout(footer)
         self.trend = ChartPage("agent_trend")
         self.tabs = QTabWidget()
@@ -290,6 +305,26 @@ class _AgentPanel(QWidget):
         table = self.computed.result.priorities
         return table[(table["team"] == key[0]) & (table["agent"] == key[1])].reset_index(drop=True)
 
+    def chosen_priority(self) -> dict | None:
+        """The priority row selected in the table (the table's order), else the first ranked."""
+        rows = self.rows()
+        if rows.empty:
+            return None
+        order = rows.sort_values(["rank"], kind="stable", na_position="last").reset_index(drop=True)
+        selected = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if selected:
+            return order.iloc[self.table.model().mapToSource(selected[0]).row()].to_dict()
+        ranked = order[order["rank"].notna()]
+        return ranked.iloc[0].to_dict() if len(ranked) else None
+
+    def note_saved(self, text: str) -> None:
+        self.note_status.setText(text)
+
+    def _note_requested(self) -> None:
+        row = self.chosen_priority()
+        if row is not None:
+            self.note_requested.emit(row)
+
     def export_priorities(self, path: str | Path | None = None) -> Path | None:
         """Write the chosen agent's coaching priorities (every column) as CSV."""
         key = self.current() or ("", "agent")
@@ -317,6 +352,8 @@ class _AgentPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.export_button.setEnabled(not rows.empty)
+        self.note_button.setEnabled(not rows.empty)
+        self.note_status.setText("")
         self._trend_dirty = True
         self._render_trend()
 

@@ -122,6 +122,7 @@ class AnalysisTab(QWidget):
                                   ImportancePage(), AgentsPage(), TrendsPage()]
         (self.correlations, self.channels, self.effects, self.drivers, self.importance, self.agents,
          self.trends) = self.pages
+        self.agents.note_requested.connect(self._make_note)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for page in self.pages:
@@ -172,6 +173,16 @@ class AnalysisTab(QWidget):
         row.addWidget(self.progress)
         widget.hide()
         return widget
+
+    def _make_note(self, row: dict) -> None:
+        """A coaching priority becomes a coaching note, in one click."""
+        from qagrader.gui.actions.profile_notes import priority_to_note
+        from qagrader.gui.grading import settings
+
+        if self.ws is not None:
+            priority_to_note(self, self.ws, row, settings.grader_name(), done=lambda note: self.agents.agent.note_saved(
+                f"Coaching note saved: {note.agent} on {', '.join(note.skills)}"
+                + (f", follow-up {note.follow_up_on}." if note.follow_up_on else ".")))
 
     # ------------------------------------------------------------------ screen protocol
 

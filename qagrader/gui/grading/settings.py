@@ -67,6 +67,22 @@ def excel_bom() -> bool:
     return _bool(QSettings().value(EXCEL_BOM, True))
 
 
+def local_time_zone() -> str:
+    """This computer's time zone (an IANA name such as ``Europe/Berlin``), for the times in
+    exported files; ``UTC`` when the system names none the exports know."""
+    from PySide6.QtCore import QTimeZone
+
+    from qagrader.core.errors import QAGraderError
+    from qagrader.core.exporting.times import UTC, time_zone
+
+    name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
+    try:
+        time_zone(name)
+    except QAGraderError:
+        return UTC
+    return UTC if name in ("UTC", "Etc/UTC", "UCT") else name
+
+
 def _bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")

@@ -23,7 +23,9 @@ from qagrader.core.errors import NotFound, QAGraderError
 from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.interactions.store import Interaction
 from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.storage.changes import EVALUATIONS, Changes
 from qagrader.core.storage.workspace import Workspace
+from qagrader.gui.actions.dispute_bar import DisputeBar
 from qagrader.gui.messages import show_error, user_message
 from qagrader.gui.workers import Task, TaskSlot
 
@@ -97,6 +99,8 @@ class GradingView(QWidget):
         self.form.overall_edited.connect(self._overall_edited)
         self.form.overall_done.connect(self._flush)
         self.history = HistoryBox()
+        self.dispute_bar = DisputeBar()
+        self.dispute_bar.user = settings.grader_name
 
         self._build_layout()
         self._shortcuts()
@@ -123,6 +127,7 @@ class GradingView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(6)
+        right_layout.addWidget(self.dispute_bar)
         right_layout.addWidget(self.score_panel)
         right_layout.addWidget(self.form, 1)
         right_layout.addWidget(self.history)
@@ -497,9 +502,19 @@ class GradingView(QWidget):
         self.submit_button.setEnabled(not session.readonly)
         self.back_button.setEnabled(bool(self._back))
         self.history.show_history(evaluation, session.history() if session.submitted else [])
+        self.dispute_bar.show_evaluation(self.ws, None if session.editing else evaluation)
         self._fill_scorecards()
 
     # ------------------------------------------------------------ start-up
+
+    def on_changes(self, changes: Changes) -> None:
+        """A write elsewhere (a dispute accepted) re-graded the evaluation shown: show it again."""
+        session = self.session
+        if session is None or session.evaluation is None or session.editing or self.interaction is None:
+            return
+        written = changes.ids_of(EVALUATIONS)
+        if written is None or session.evaluation.id in written:
+            self.open_interaction(self.interaction.id, remember=False)
 
     def restore_last_draft(self) -> bool:
         """Reopen the grader's most recent unsubmitted draft (after a crash or a restart)."""

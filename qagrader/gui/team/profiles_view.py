@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from qagrader.analysis.dataset import AnalysisFilters
 from qagrader.core.storage.workspace import Workspace
+from qagrader.gui.actions.profile_notes import CoachingNotesBox
 from qagrader.gui.agents_view import AgentsView
 from qagrader.gui.messages import show_error
 from qagrader.gui.workers import Task, TaskSlot
@@ -188,6 +189,10 @@ class ProfilePanel(QWidget):
         layout.addWidget(self.skills)
         layout.addWidget(self._heading("Coaching priorities (from the analysis)"))
         layout.addWidget(self.priorities)
+        self.notes_heading = self._heading("Coaching notes")
+        layout.addWidget(self.notes_heading)
+        self.notes = CoachingNotesBox()
+        layout.addWidget(self.notes)
         layout.addWidget(self._heading("Recent evaluations"))
         layout.addWidget(self.recent)
         scroll = QScrollArea()
@@ -421,6 +426,7 @@ class PeopleView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
+        self.pending_selection: tuple[str, str | None] | None = None  # chosen once the tree is loaded
         self._slot = TaskSlot()
         self._write_slot = TaskSlot()
         self.filters = FilterRow()
@@ -511,7 +517,7 @@ class PeopleView(QWidget):
         self.filters.blockSignals(True)
         self.filters.set_choices(channels, cards)
         self.filters.blockSignals(False)
-        current = self.selection()
+        current, self.pending_selection = self.pending_selection or self.selection(), None
         self.tree.blockSignals(True)
         self.tree.clear()
         select = None
@@ -572,6 +578,8 @@ class PeopleView(QWidget):
 
     def _profile_loaded(self, profile) -> None:
         self.profile.show_profile(profile)
+        self.profile.notes.show_agent(self.ws, profile.team, profile.agent, profile.priorities)
+        self.profile.notes_heading.setVisible(profile.agent is not None)
         self.status.setText("")
         self.loaded.emit()
 
