@@ -167,7 +167,21 @@ def test_live_preview_scores_as_you_click(qtbot, view):
     click("data_leak", "Yes")
     assert preview.total_label.text() == "Score: 0.0%"
     assert not preview.banner.isHidden()
-    assert "data_leak = Yes" in preview.banner.text()
+    data_leak = card.question("data_leak").text
+    assert f"\u201c{data_leak}\u201d = Yes: the whole evaluation scores 0" in preview.banner.text()  # words
+
+
+def test_the_preview_forgets_answers_when_another_scorecard_is_shown(qtbot, view, ws):
+    other = json.loads(json.dumps(EXAMPLE))
+    other["name"] = "Chat QA copy"
+    ws.scorecards.import_json(json.dumps(other))
+    view.reload() if hasattr(view, "reload") else view.refresh()
+    preview = view.editor.preview
+    qtbot.mouseClick(preview.findChild(QToolButton, "answer_empathy_Yes"), Qt.MouseButton.LeftButton)
+    assert preview.progress_label.text() == "1 of 6 questions answered"
+    view.select("Chat QA copy")
+    assert preview.answers == {} and preview.progress_label.text() == "0 of 6 questions answered"
+    assert not preview.findChild(QToolButton, "answer_empathy_Yes").isChecked()
 
 
 def test_preview_follows_edits(qtbot, view):

@@ -130,7 +130,10 @@ class ScorecardEditor(QWidget):
 
     def load(self, stored: StoredScorecard | None, draft: drafts.Draft | None = None,
              used_by: int = 0) -> None:
-        """Edit `stored` (its latest version), or a new `draft` when `stored` is None."""
+        """Edit `stored` (its latest version), or a new `draft` when `stored` is None. The preview
+        forgets its answers when another scorecard is loaded (they belong to the one shown)."""
+        if stored is None or stored.family_uuid != self.family_uuid:
+            self.preview.forget_answers()
         self.stored = stored
         self.family_uuid = stored.family_uuid if stored else None
         self.used_by = used_by

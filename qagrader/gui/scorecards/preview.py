@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.scorecards.model import NA, Question, Scorecard
-from qagrader.core.scorecards.scoring import Answer, ScoreResult, score
+from qagrader.core.scorecards.scoring import Answer, ScoreResult, readable_reason, score
 
 from .style import error_color
 
@@ -104,6 +104,10 @@ class ScorecardPreview(QWidget):
         self.scroll.setWidget(body)
         self._rescore()
 
+    def forget_answers(self) -> None:
+        """Drop the answers without drawing (the next `set_card` shows another scorecard)."""
+        self.answers = {}
+
     def clear_answers(self) -> None:
         self.answers = {}
         self.set_card(self.card)
@@ -183,7 +187,7 @@ class ScorecardPreview(QWidget):
         answered = len(self.card.questions) - len(result.unanswered)
         self.progress_label.setText(f"{answered} of {len(self.card.questions)} questions answered")
         if result.auto_failed:
-            self.banner.setText("Auto-fail: " + "; ".join(result.auto_fail_reasons))
+            self.banner.setText("Auto-fail: " + "; ".join(readable_reason(self.card, r) for r in result.auto_fail_reasons))
             self.banner.show()
         else:
             self.banner.hide()
