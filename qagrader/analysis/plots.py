@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from qagrader.core.interactions.channels import channel_label
+
 from .calibration import UNDERSTATED, reliability_caption, skill_alpha_label
 from .channel_differences import differing_skills
 from .correlation import ALL, MIN_N
@@ -182,7 +184,7 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     ax.set_title(f"Which skills are associated with CSAT ({where})", loc="left", fontsize=13)
     handles = [Patch(color=BLUE, label="positive"), Patch(color=VERMILLION, label="negative"),
                Patch(color=GREY, label="not significant (q ≥ 0.05)")]
@@ -262,7 +264,7 @@ def plot_channel_correlations(correlations: pd.DataFrame,
             ax.text(right + span * 0.03, yi, "≠ " + marks[skill], va="center", ha="left",
                     fontsize=7.5, color="#222222")
     ax.set_title("Association with CSAT by channel", loc="left", fontsize=13)
-    handles = [Patch(color=SERIES[i % len(SERIES)], label=c) for i, c in enumerate(channels)]
+    handles = [Patch(color=SERIES[i % len(SERIES)], label=channel_label(c)) for i, c in enumerate(channels)]
     handles.append(Patch(facecolor="white", edgecolor="#666666", hatch="///",
                          label="not significant"))
     ax.legend(handles=handles, loc="lower right", fontsize=8.5, frameon=False)
@@ -346,7 +348,7 @@ def plot_effects(effects: pd.DataFrame, channel: str = ALL, *,
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     ax.set_title(f"CSAT when a skill is met vs not met, per interaction ({where})", loc="left", fontsize=12)
     negative = (rows["polarity"] == "negative").any()
     _caption(fig,
@@ -400,7 +402,7 @@ def plot_dose_response(dose: pd.DataFrame, channel: str = ALL,
     unit = f"mean CSAT ({scale.iloc[0]} scale)" if points else "mean CSAT (0 to 1)"
     for ax in axes[:, 0]:
         ax.set_ylabel(unit, fontsize=8.5)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     fig.suptitle(f"Mean CSAT at each score level ({where})", x=0.01, ha="left", fontsize=12)
     _caption(fig,
              "x: the skill's score as a share of its points (on a 1-5 scale: 1, 2, 3, 4, 5; a "
@@ -445,7 +447,7 @@ def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     r2_low, r2_high = shown["r2_ci_low"].iloc[0], shown["r2_ci_high"].iloc[0]
     interval = f" (95% CI {r2_low:.3f} to {r2_high:.3f})" if np.isfinite(r2_low) else ""
     ax.set_title(f"How the skills share CSAT's variance ({where})\nTogether the skills are "

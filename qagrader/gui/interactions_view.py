@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from qagrader.core.browsing.sql import BrowseFilters
 from qagrader.core.browsing.browser import BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
+from qagrader.core.interactions.channels import channel_label
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.grading.queue import QueueSpec
@@ -240,7 +241,7 @@ def _cell(row: BrowseRow, name: str) -> str:
     if name == "date":
         return (row.occurred_at or "").replace("T", " ")[:16]
     if name == "channel":
-        return row.channel.capitalize()
+        return channel_label(row.channel)
     if name == "csat":
         return row.csat_raw or ""
     if name == "state":
@@ -498,7 +499,7 @@ class InteractionsView(QWidget):
             while combo.count() > 1:
                 combo.removeItem(1)
             for value in values:
-                combo.addItem(value.capitalize() if combo is self.channel else value, value)
+                combo.addItem(channel_label(value) if combo is self.channel else value, value)
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
         finally:

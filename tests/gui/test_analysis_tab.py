@@ -115,15 +115,15 @@ def test_the_channel_filter_recomputes_for_that_channel(qtbot, tab):
     from PySide6.QtWidgets import QLabel
 
     assert not [label for page in tab.pages for label in page.findChildren(QLabel) if label.text() == "Channel:"]
-    assert "channel: phone" in tab.correlations.chart.figure.axes[0].get_title(loc="left")
-    assert "on the phone channel only" in tab.correlations.chart.caption.text()
+    assert "channel: Phone" in tab.correlations.chart.figure.axes[0].get_title(loc="left")
+    assert "on the Phone channel only" in tab.correlations.chart.caption.text()
     assert "all channels" not in tab.correlations.chart.figure.axes[0].get_title(loc="left")
     for page in (tab.effects, tab.drivers):
         tab.tabs.setCurrentWidget(page)
         qtbot.waitUntil(lambda: page.chart.figure is not None, timeout=TIMEOUT)
         titles = " ".join([ax.get_title(loc="left") + ax.get_title() for ax in page.chart.figure.axes]
                           + [page.chart.figure._suptitle.get_text() if page.chart.figure._suptitle else ""])
-        assert "channel: phone" in titles and "all channels" not in titles
+        assert "channel: Phone" in titles and "all channels" not in titles
 
 
 def test_a_filter_matching_nothing_says_so_and_reset_brings_the_charts_back(qtbot, tab):

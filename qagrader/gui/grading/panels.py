@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.grading.evaluations import Evaluation
+from qagrader.core.interactions.channels import channel_label
 from qagrader.core.interactions.store import Interaction
 
 from .form import percent
@@ -77,7 +78,7 @@ class InteractionHeader(QFrame):
         subject = f" — {item.subject}" if item.subject else ""
         self.title.setText(f"{item.external_id}{subject}")
         self.title.setToolTip(self.title.text())
-        parts = [item.channel.capitalize(), f"Agent: {item.agent or 'unknown'}"]
+        parts = [channel_label(item.channel), f"Agent: {item.agent or 'unknown'}"]
         if item.team:
             parts.append(f"Team: {item.team}")
         if item.brand:
