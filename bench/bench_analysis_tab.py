@@ -71,10 +71,12 @@ TAB = PRELUDE + """
 from qagrader.core.storage.workspace import Workspace
 ws = Workspace.open(DB_PATH, create=False)
 started = time.perf_counter()
-from qagrader.gui.analysis_tab import AnalysisTab
+from qagrader.gui.analysis import AnalysisTab
 tab = AnalysisTab(); tab.resize(1104, 740)
 watch_tab(tab, started)
-tab.set_workspace(ws); tab.show()
+from qagrader.core.storage.changes import Changes
+from qagrader.gui.operations import operations
+tab.set_workspace(ws); operations().announce(Changes.everything()); tab.show()
 app.exec()
 """
 

@@ -281,19 +281,14 @@ def _analysis_settled(window) -> bool:
     from qagrader.gui.main_window import Placeholder
 
     widget = window.screen("analysis")
-    if isinstance(widget, Placeholder):
-        return True
-    busy = getattr(widget, "busy", None)
-    if callable(busy):
-        busy = busy()
-    return busy is False  # unknown: wait the full time
+    return isinstance(widget, Placeholder) or not widget.is_busy()
 
 
 def wizard_over_window(app, window, csv: Path, QPainter, QColor):
     """The import wizard on its column-mapping page, drawn over the dimmed main window."""
     window.show_screen("interactions")
     try:
-        from qagrader.gui.import_wizard import InteractionImportWizard
+        from qagrader.gui.importing import InteractionImportWizard
     except ImportError:
         return window.grab()
     wizard = InteractionImportWizard(window.ws, window)

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
 
 from qagrader.core.errors import QAGraderError
 from qagrader.core.interactions.store import Agent
-from qagrader.gui.importing.run import keep_alive
+from qagrader.core.storage.changes import AGENTS, EVALUATIONS, INTERACTIONS, TEAMS, Changes
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import Write, operations
+from qagrader.gui.when_shown import ReloadWhenShown
+from qagrader.gui.workers import Tasks
 
 NO_TEAM = "(no team)"
 ALL_TEAMS = "All teams"
@@ -44,9 +46,10 @@ class _NumberItem(QTableWidgetItem):
 
 class AgentsView(QWidget):
     """Agents (name, team, active, interactions, evaluations) and teams, loaded off the GUI
-    thread. Every write goes through `ws.interactions` and reloads the lists."""
+    thread. Every edit is an operation of `ws.interactions` run through `operations`; the lists
+    are loaded again when a write changed agents, teams, interactions or evaluations (at once
+    when on screen, else when next shown)."""
 
-    changed = Signal()  # agents or teams were edited
     loaded = Signal()  # the lists were (re)loaded
 
     COLUMNS = ("Agent", "Team", "Status", "Interactions", "Evaluations")
@@ -56,13 +59,14 @@ class AgentsView(QWidget):
         self.ws = None
         self.agents: list[Agent] = []
         self.teams: list[str] = []
-        self._slot = TaskSlot()
-        self._merge_slot = TaskSlot()
+        self._load_task = Tasks(self)
         self._pending_team: str | None = None  # select this team after the next load
         self._after_load = ""  # status message to show after the next load
         self.last_message = ""
         self._build()
         self._update_actions()
+        self._reload = ReloadWhenShown(self, self._load)
+        operations().changed.connect(self.apply_changes)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -152,35 +156,27 @@ class AgentsView(QWidget):
     # ------------------------------------------------------------------ loading
 
     def set_workspace(self, ws) -> None:
+        """Show `ws`'s agents from the `Changes.everything()` that follows."""
+        self._load_task.cancel()
         self.ws = ws
         self.agents, self.teams = [], []
-        self.refresh()
+        self._reload.forget()
+        self._fill()
 
-    def refresh(self) -> None:
-        """Reload agents and teams in a worker (counting interactions can take a while)."""
-        if self.ws is None:
-            self._slot.cancel()
-            self.agents, self.teams = [], []
-            self._fill()
-            return
-        path_ws = self.ws
+    def apply_changes(self, changes: Changes) -> None:
+        """Agents, teams and the interaction and evaluation counts change with these kinds."""
+        if self.ws is not None and changes.touches(AGENTS, TEAMS, INTERACTIONS, EVALUATIONS):
+            self._reload.request(now=not self.agents)
 
-        def load(progress, cancelled):
-            ws = path_ws.reopen()
-            try:
-                return ws.interactions.agents(), ws.interactions.teams()
-            finally:
-                ws.close()
-
+    def _load(self) -> None:
+        """Load agents and teams in a worker (counting interactions can take a while)."""
         self.status.setText("Loading agents…")
-        task = keep_alive(Task(load))
-        task.signals.finished.connect(lambda result, t=task: self._loaded(t, result))
-        task.signals.failed.connect(lambda error: (self.status.setText(""), show_error(self, error)))
-        self._slot.start(task)
+        self._load_task.read(self.ws, lambda ws, progress, cancelled: (ws.interactions.agents(),
+                                                                       ws.interactions.teams()),
+                             done=self._loaded,
+                             failed=lambda error: (self.status.setText(""), show_error(self, error)))
 
-    def _loaded(self, task: Task, result: tuple[list[Agent], list[str]]) -> None:
-        if task is not self._slot.current:
-            return
+    def _loaded(self, result: tuple[list[Agent], list[str]]) -> None:
         self.agents, self.teams = result
         self._fill()
         if self._after_load:
@@ -288,15 +284,10 @@ class AgentsView(QWidget):
 
     # ------------------------------------------------------------------ edits
 
-    def _write(self, fn, *args) -> bool:
-        try:
-            fn(*args)
-        except QAGraderError as error:
-            show_error(self, error)
-            return False
-        self.changed.emit()
-        self.refresh()
-        return True
+    def _write(self, operation, *args, done=None) -> Write:
+        """Run `operation(ws, *args)` through `operations`; refusals are shown."""
+        return operations().run(self.ws, operation, *args, owner=self, done=done,
+                                failed=lambda error: show_error(self, error))
 
     def rename_agent(self, new_name: str | None = None) -> bool:
         agents = self.selected_agents()
@@ -307,7 +298,7 @@ class AgentsView(QWidget):
             new_name, ok = QInputDialog.getText(self, "Rename agent", f"New name for '{old}':", text=old)
             if not ok or new_name.strip() == old:
                 return False
-        return self._write(self.ws.interactions.rename_agent, old, new_name)
+        return self._write(_rename_agent, old, new_name)
 
     def move_agents(self, team: str | None = None) -> bool:
         """Put the selected agents in `team` (asked when None; "(no team)" clears the team)."""
@@ -324,16 +315,14 @@ class AgentsView(QWidget):
             if not ok:
                 return False
         target = None if team.strip() in ("", NO_TEAM) else team.strip()
-
-        return self._write(self.ws.interactions.move_agents, [a.name for a in agents], target)
+        return self._write(_move_agents, [a.name for a in agents], target)
 
     def toggle_active(self) -> bool:
         agents = self.selected_agents()
         if not agents:
             return False
         active = all(not a.active for a in agents)
-
-        return self._write(self.ws.interactions.set_agents_active, [a.name for a in agents], active)
+        return self._write(_set_agents_active, [a.name for a in agents], active)
 
     def new_team(self, name: str | None = None) -> bool:
         if self.ws is None:
@@ -345,7 +334,7 @@ class AgentsView(QWidget):
         if name.strip().lower() in (t.lower() for t in self.teams):
             show_error(self, QAGraderError(f"A team named '{name.strip()}' already exists."))
             return False
-        return self._write(self.ws.interactions.ensure_team, name)
+        return self._write(_new_team, name)
 
     def rename_team(self, new_name: str | None = None) -> bool:
         old = self.current_team()
@@ -356,10 +345,7 @@ class AgentsView(QWidget):
             if not ok or new_name.strip() == old:
                 return False
         self._pending_team = new_name.strip()
-        if self._write(self.ws.interactions.rename_team, old, new_name):
-            return True
-        self._pending_team = None
-        return False
+        return self._write(_rename_team, old, new_name)
 
     def merge_agents(self) -> bool:
         """Ask which two agents to merge and which name to keep, then merge in a worker."""
@@ -372,28 +358,40 @@ class AgentsView(QWidget):
         self.merge(dialog.keep(), dialog.duplicate())
         return True
 
-    def merge(self, keep: str, duplicate: str) -> Task:
-        """Move `duplicate`'s interactions to `keep` and remove `duplicate` (off the GUI thread)."""
-        ws_ = self.ws
-
-        def run(progress, cancelled):
-            ws = ws_.reopen()
-            try:
-                return ws.interactions.merge_agents(keep, duplicate)
-            finally:
-                ws.close()
-
-        task = keep_alive(Task(run))
-        task.signals.finished.connect(lambda moved: self._merged(keep, duplicate, moved))
-        task.signals.failed.connect(lambda error: show_error(self, error))
+    def merge(self, keep: str, duplicate: str) -> Write:
+        """Move `duplicate`'s interactions to `keep` and remove `duplicate`."""
         self.status.setText(f"Merging '{duplicate}' into '{keep}'…")
-        return self._merge_slot.start(task)
+        return self._write(_merge_agents, keep, duplicate, done=lambda moved: self._merged(keep, duplicate, moved))
 
     def _merged(self, keep: str, duplicate: str, moved: int) -> None:
         self.last_message = f"Merged '{duplicate}' into '{keep}': {moved:,} interactions moved."
         self._after_load = self.last_message
-        self.changed.emit()
-        self.refresh()
+
+
+# The edits, as operations run on the writer's workspace.
+
+def _rename_agent(ws, old: str, new: str) -> None:
+    ws.interactions.rename_agent(old, new)
+
+
+def _move_agents(ws, names: list[str], team: str | None) -> None:
+    ws.interactions.move_agents(names, team)
+
+
+def _set_agents_active(ws, names: list[str], active: bool) -> None:
+    ws.interactions.set_agents_active(names, active)
+
+
+def _new_team(ws, name: str) -> None:
+    ws.interactions.ensure_team(name)
+
+
+def _rename_team(ws, old: str, new: str) -> None:
+    ws.interactions.rename_team(old, new)
+
+
+def _merge_agents(ws, keep: str, duplicate: str) -> int:
+    return ws.interactions.merge_agents(keep, duplicate)
 
 
 def _similarity(a: str, b: str) -> float:

@@ -24,38 +24,6 @@ from .workers import Task
 
 log = logging.getLogger(__name__)
 
-
-class _StorageWithoutPandas:
-    """Refuses pandas and numpy to sqlite-utils' `db` module, and to nothing else.
-
-    sqlite-utils (the workspace's storage layer) imports both, when they are installed, only to
-    map their value types to column types when it creates columns from Python values, which QA
-    Grader never does (its schema is SQL migrations; rows are written with plain SQL). Those two
-    imports take several times longer than sqlite-utils itself. The workspace imports
-    sqlite-utils only when it needs it (a migration, a nested transaction), on whichever thread:
-    this finder keeps that import lean wherever it happens, without touching `sys.modules`
-    (another thread may be importing pandas for the analysis at the same moment).
-    """
-
-    BLOCKED = ("pandas", "numpy")
-
-    def find_spec(self, name, path=None, target=None):  # the meta path finder protocol
-        if name in self.BLOCKED:
-            frame = sys._getframe(1)
-            while frame is not None:  # is it sqlite_utils/db.py's module code asking?
-                if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "sqlite_utils.db":
-                    raise ModuleNotFoundError(f"{name} is not used through sqlite-utils here", name=name)
-                frame = frame.f_back
-        return None  # anything else: the normal finders
-
-
-def _keep_storage_lean() -> None:
-    """From now on, sqlite-utils is imported without pandas and numpy (see
-    `_StorageWithoutPandas`); both stay importable for the screens that need them."""
-    if not any(isinstance(finder, _StorageWithoutPandas) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _StorageWithoutPandas())
-
-
 DESKTOP_FILE = "qagrader"  # resources/qagrader.desktop, as installed on Linux
 
 
@@ -91,7 +59,6 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
     checks every screen and quits instead (see `qagrader.gui.smoke`)."""
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv)
-    _keep_storage_lean()
     setup_logging()
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(APP_NAME)

@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
-from qagrader.gui.importing.run import keep_alive
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Task, Tasks
 
 ALL = "(all scorecards)"
 STATUSES = {"submitted": "Submitted only", None: "Submitted and drafts", "draft": "Drafts only"}
@@ -34,9 +33,8 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle("Export")
-        self._slot = TaskSlot()
+        self._tasks = Tasks(self)
         self.last_path: Path | None = None
-        self.last_count: int | None = None
         self._suggested = ""  # the file name last proposed; the path follows the choices while it is shown
         self._confirmed: Path | None = None  # a file the save dialog already asked to replace
         self._build()
@@ -190,7 +188,7 @@ class ExportDialog(QDialog):
         self.excel_bom.setEnabled(self._suffix() == ".csv")
         self.layout().activate()
         self.resize(WIDTH, self.sizeHint().height())  # the height follows; the width stays
-        if self._slot.current is None:
+        if not self._tasks.running:
             self.progress.hide()
             self.result.clear()
             self.open_folder.hide()
@@ -254,7 +252,6 @@ class ExportDialog(QDialog):
             return None
         if out.exists() and out != self._confirmed and not self._replace_ok(out):
             return None
-        ws = self.ws
         if self.evaluations_radio.isChecked():
             shape = "wide" if self.wide_radio.isChecked() else "long"
             scorecard, status = self.scorecard_filter.currentData(), self.status_filter.currentData()
@@ -262,41 +259,30 @@ class ExportDialog(QDialog):
             calibration = self.include_calibration.isChecked()
             headers, zone = self.headers.currentData(), self.time_zone.currentData()
 
-            def run(progress, cancelled):
+            def run(ws, progress, cancelled):
                 from qagrader.core.exporting.csv_export import export_evaluations
 
-                worker = ws.reopen()
-                try:
-                    return export_evaluations(worker, out, shape=shape, scorecard=scorecard, status=status,
-                                              include_calibration=calibration, excel_bom=bom, headers=headers,
-                                              time_zone=zone, progress=progress, cancelled=cancelled)
-                finally:
-                    worker.close()
+                return export_evaluations(ws, out, shape=shape, scorecard=scorecard, status=status,
+                                          include_calibration=calibration, excel_bom=bom, headers=headers,
+                                          time_zone=zone, progress=progress, cancelled=cancelled)
         else:
             name = self.scorecard_choice.currentData()
             bom = self.excel_bom.isChecked()
 
-            def run(progress, cancelled):
+            def run(ws, progress, cancelled):
                 from qagrader.core.exporting.csv_export import export_scorecard
 
-                worker = ws.reopen()
-                try:
-                    export_scorecard(worker, name, out, excel_bom=bom)
-                    return None
-                finally:
-                    worker.close()
+                export_scorecard(ws, name, out, excel_bom=bom)
+                return None
 
         self.progress.setValue(0)
         self.progress.show()
         self.result.setText("Exporting…")
         self.open_folder.hide()
         self._running(True)
-        task = keep_alive(Task(run))
-        task.signals.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
-        task.signals.finished.connect(lambda count: self._done(out, count))
-        task.signals.failed.connect(self._failed)
-        task.signals.cancelled.connect(self._cancelled)
-        return self._slot.start(task)
+        return self._tasks.read(self.ws, run, done=lambda count: self._done(out, count), failed=self._failed,
+                                cancelled=self._cancelled,
+                                progress=lambda f: self.progress.setValue(int(f * 1000)))
 
     def _replace_ok(self, out: Path) -> bool:
         """Ask before replacing an existing file."""
@@ -306,7 +292,7 @@ class ExportDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self) -> None:
-        self._slot.cancel()
+        self._tasks.cancel()
         self._cancelled()
 
     def _running(self, running: bool) -> None:
@@ -315,10 +301,9 @@ class ExportDialog(QDialog):
         self.pages.setEnabled(not running)
 
     def _done(self, out: Path, count: int | None) -> None:
-        self._slot.current = None
         self._running(False)
         self.progress.setValue(1000)
-        self.last_path, self.last_count = out, count
+        self.last_path = out
         what = (f"{count:,} evaluation{'s' if count != 1 else ''}" if count is not None
                 else f"scorecard '{self.scorecard_choice.currentData()}'")
         if count is not None and not self.wide_radio.isChecked():
@@ -328,14 +313,12 @@ class ExportDialog(QDialog):
         QSettings().setValue(_SETTINGS_DIR, str(out.parent))
 
     def _failed(self, error: BaseException) -> None:
-        self._slot.current = None
         self._running(False)
         self.progress.hide()
         self.result.setText("")
         show_error(self, error)
 
     def _cancelled(self) -> None:
-        self._slot.current = None
         self._running(False)
         self.progress.hide()
         self.result.setText("Export cancelled; no file was written.")
@@ -345,11 +328,11 @@ class ExportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path.parent)))
 
     def reject(self) -> None:
-        if self._slot.current is not None and self.cancel_button.isVisible():
+        if self._tasks.running and self.cancel_button.isVisible():
             answer = QMessageBox.question(self, "Export", "Stop the export? No file will be written.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-            self._slot.cancel()
+            self._tasks.cancel()
         super().reject()
 
 

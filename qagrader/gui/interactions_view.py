@@ -32,11 +32,14 @@ from PySide6.QtWidgets import (
 from qagrader.core.browsing.sql import BrowseFilters
 from qagrader.core.browsing.browser import BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
 from qagrader.core.interactions.channels import channel_label
+from qagrader.core.storage.changes import AGENTS, EVALUATIONS, INTERACTIONS, KINDS, SCORECARDS, TEAMS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import user_message
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.when_shown import ReloadWhenShown
+from qagrader.gui.workers import Tasks
 
 PAGE = 200
 FIRST_PAGE_PRIORITY = 10
@@ -48,19 +51,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 COLUMN_INDEX = {name: i for i, (name, _title) in enumerate(COLUMNS)}
 STATE_TEXT = {"ungraded": "Ungraded", "draft": "Draft", "submitted": "Submitted"}
+BY_EVALUATIONS = ("state", "score")  # orders that change when a grade does
 NO_DATE = QDate(2000, 1, 1)
 
 
-def _load_ids(path: str, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
-              progress=None, cancelled=None) -> array:
-    """Worker-thread body: the ids, on a connection of its own."""
-    with Workspace.open(path, create=False) as ws:
-        return browse_ids(ws.conn, filters, column, descending, limit=limit, cancelled=cancelled)
-
-
-def _load_choices(path: str, progress=None, cancelled=None) -> dict[str, list[str]]:
-    with Workspace.open(path, create=False) as ws:
-        return filter_choices(ws.conn)
+def _ids(ws: Workspace, filters: BrowseFilters, column: str, descending: bool, limit: int | None,
+         cancelled) -> array:
+    return browse_ids(ws.conn, filters, column, descending, limit=limit, cancelled=cancelled)
 
 
 class InteractionsModel(QAbstractTableModel):
@@ -80,11 +77,11 @@ class InteractionsModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, BrowseRow]] = OrderedDict()
         self._generation = 0
         self.shown_generation = 0  # the query whose rows are on screen (first page or all)
-        self._first_slot, self._all_slot = TaskSlot(), TaskSlot()
+        self._first_task, self._all_task = Tasks(self), Tasks(self)
 
     def set_workspace(self, ws: Workspace | None) -> None:
-        self._first_slot.cancel()
-        self._all_slot.cancel()
+        self._first_task.cancel()
+        self._all_task.cancel()
         self.ws = ws
         self.beginResetModel()
         self.ids = array("q")
@@ -108,20 +105,19 @@ class InteractionsModel(QAbstractTableModel):
             return
         self._generation += 1
         self._refreshing = refresh
-        generation, path = self._generation, str(self.ws.path)
-        args = (path, self.filters, self.sort_column, self.descending)
+        generation = self._generation
+        args = (self.filters, self.sort_column, self.descending)
         self.complete = False
         self.loading.emit()
         if not refresh:
-            first = Task(lambda progress, cancelled: _load_ids(*args, PAGE, progress, cancelled))
-            first.signals.finished.connect(lambda ids: self._first_page(generation, ids))
-            first.signals.failed.connect(lambda error: self._failed(generation, error))
             # ahead of other background work in the pool: it is what the user waits for
-            self._first_slot.start(first, FIRST_PAGE_PRIORITY)
-        everything = Task(lambda progress, cancelled: _load_ids(*args, None, progress, cancelled))
-        everything.signals.finished.connect(lambda ids: self._all_ids(generation, ids))
-        everything.signals.failed.connect(lambda error: self._failed(generation, error))
-        self._all_slot.start(everything)
+            self._first_task.read(self.ws, lambda ws, progress, cancelled: _ids(ws, *args, PAGE, cancelled),
+                                  done=lambda ids: self._first_page(generation, ids),
+                                  failed=lambda error: self._failed(generation, error),
+                                  priority=FIRST_PAGE_PRIORITY)
+        self._all_task.read(self.ws, lambda ws, progress, cancelled: _ids(ws, *args, None, cancelled),
+                            done=lambda ids: self._all_ids(generation, ids),
+                            failed=lambda error: self._failed(generation, error))
 
     def _first_page(self, generation: int, ids: array) -> None:
         if generation != self._generation or self.complete:
@@ -165,6 +161,33 @@ class InteractionsModel(QAbstractTableModel):
     def reload(self) -> None:
         """Query again with the same filters and order; rows are re-read (graded state, score)."""
         self.query(refresh=True)
+
+    def mark_stale(self, interaction_ids: frozenset[int] | None) -> None:
+        """The rows of `interaction_ids` (None: every row) changed: drop them from the cache, so
+        that they are read again when painted. The id list stays."""
+        if interaction_ids is None:
+            self._pages.clear()
+            if self.ids:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+            return
+        for page, rows in list(self._pages.items()):
+            stale = interaction_ids.intersection(rows)
+            if not stale:
+                continue
+            del self._pages[page]
+            start = page * PAGE
+            ids = list(self.ids[start:start + PAGE])
+            for interaction_id in stale:
+                row = start + ids.index(interaction_id)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def lists(self, interaction_ids: frozenset[int]) -> bool:
+        """True when every one of `interaction_ids` is in the (complete) id list."""
+        if not self.complete:
+            return False
+        if len(interaction_ids) > 10:  # each look-up scans the ids: a few ms on a million
+            return False
+        return all(i in self.ids for i in interaction_ids)
 
     # ------------------------------------------------------------ rows
 
@@ -273,7 +296,9 @@ class InteractionsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
-        self._choices_slot = TaskSlot()
+        self._choices_task = Tasks(self)
+        self._reload_ids = ReloadWhenShown(self, self._reload)
+        operations().changed.connect(self.apply_changes)
         self.model = InteractionsModel(self)
         self.model.loading.connect(lambda: self.count.setText("Loading…"))
         self.model.loaded.connect(self._loaded)
@@ -384,22 +409,56 @@ class InteractionsView(QWidget):
     # ------------------------------------------------------------ screen API
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Browse `ws` from now on; its rows come with the `Changes.everything()` that follows."""
         self.ws = ws
         self._choices_version = None
+        self._reload_ids.forget()
+        self._choices_task.cancel()
         self.model.set_workspace(ws)
         self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
-        if ws is None:
-            self._choices_slot.cancel()
-            return
-        self.model.query(self.filters())  # first: the rows are what the user waits for
-        self._fill_choices()
 
-    def refresh(self) -> None:
-        """Re-read choices and rows (graded state and scores change while grading)."""
-        self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
-        if self.ws is None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what `changes` touched: the changed rows are read again when painted; the
+        id list is queried again only when the filters or the order could be affected (now if
+        the browser is on screen, else when it is shown)."""
+        if self.ws is None or not changes:
             return
-        self._fill_choices()
+        if changes.touches(AGENTS, TEAMS) or changes.ids_of(INTERACTIONS) is None:
+            self._fill_choices()
+        elif changes.touches(SCORECARDS):
+            self._fill_scorecards()
+        if not self.model.ids and self.model.complete and all(changes.ids_of(k) is None for k in KINDS):
+            self.model.query(self.filters())  # a workspace just opened: the first page first
+            return
+        if self._affects_ids(changes):
+            self._reload_ids.request()
+        if changes.touches(AGENTS, TEAMS):
+            self.model.mark_stale(None)  # names on every row may have changed
+        else:
+            self.model.mark_stale(changes.ids_of(INTERACTIONS))
+
+    def _affects_ids(self, changes: Changes) -> bool:
+        """Could `changes` add, drop or move rows of the current id list?"""
+        filters, model = self.filters(), self.model
+        interactions = changes.ids_of(INTERACTIONS)
+        if interactions is None:
+            return True  # an import, or too many to list
+        if changes.touches(AGENTS, TEAMS) and (
+                filters.agent or filters.team or model.sort_column in ("agent", "team")):
+            return True
+        if changes.touches(EVALUATIONS, SCORECARDS) and (
+                filters.graded != "any" or filters.scorecard or model.sort_column in BY_EVALUATIONS):
+            return True
+        if interactions and not model.lists(interactions):
+            return True  # rows the list does not hold (new ones)
+        return changes.touches(INTERACTIONS) and not changes.touches(EVALUATIONS)  # rows edited
+
+    def apply_preferences(self) -> None:
+        """The CSAT column follows blind grading."""
+        self.table.setColumnHidden(COLUMN_INDEX["csat"], settings.blind_grading())
+
+    def _reload(self) -> None:
+        """The same filters and order again, keeping the selected row."""
         self.model.filters = self.filters()
         current = self.model.id_at(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None
         self._reselect = current
@@ -470,18 +529,21 @@ class InteractionsView(QWidget):
     _reselect: int | None = None
     _choices_version: tuple | None = None
 
+    def _fill_scorecards(self) -> None:
+        if self.ws is not None:
+            self._set_choices(self.scorecard, [s.name for s in self.ws.scorecards.list(include_archived=True)])
+
     def _fill_choices(self) -> None:
         """Fill the filter lists (in the background: listing brands reads every interaction)."""
         if self.ws is None:
             return
-        self._set_choices(self.scorecard, [s.name for s in self.ws.scorecards.list(include_archived=True)])
+        self._fill_scorecards()
         version = (str(self.ws.path), *choices_version(self.ws.conn))
         if version == self._choices_version:
             return
         self._choices_version = version
-        task = Task(lambda progress, cancelled, path=str(self.ws.path): _load_choices(path))
-        task.signals.finished.connect(self._choices_ready)
-        self._choices_slot.start(task)
+        self._choices_task.read(self.ws, lambda ws, progress, cancelled: filter_choices(ws.conn),
+                                done=self._choices_ready, failed=lambda _error: None)
 
     def _choices_ready(self, choices: dict[str, list[str]]) -> None:
         self._set_choices(self.channel, choices["channels"])

@@ -1,23 +1,25 @@
 """The main window: a sidebar of screens, the File menu, preferences and the status bar.
 
-Every screen is a QWidget with `set_workspace(ws)` and `refresh()`. Grade is built at start;
+Every screen is a QWidget with `set_workspace(ws)` (forget the old workspace, show nothing yet)
+and `apply_changes(changes)`, which each screen connects to `operations().changed`: it re-reads
+only what `changes` says changed (`Changes.everything()` when a workspace is opened; the window
+announces it). No screen re-reads because it is shown. Grade is built at start;
 the others are built the first time they are shown (or, for Interactions, first asked for),
 which keeps start-up fast (the Analysis screen pulls in matplotlib; the browser would start
-its queries) and lets screens that other people are still writing be missing without breaking
-the app. Until the browser exists, the grading queue follows its defaults: no filters, newest
-first.
+its queries). Until the browser exists, the grading queue follows its defaults: no filters,
+newest first.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,12 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError
+from qagrader.core.storage.changes import Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import GradingView, settings
-from qagrader.gui.actions.writes import action_writes
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.workers import Task, Tasks
 
 if TYPE_CHECKING:
     from qagrader.gui.interactions_view import InteractionsView
@@ -51,12 +54,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WORKSPACE_FILTER = "QA Grader workspaces (*.qagrader *.db *.sqlite);;All files (*)"
 RECENT_KEY, LAST_KEY, MAX_RECENT = "workspace/recent", "workspace/last", 8
-BACKGROUND_SCREENS = ("grade", "interactions", "analysis")
+SLOW_S = 1.0  # a write not saved after this long is shown in the status bar
 SCREEN_TIPS = {"actions": "Follow-up: disputes of grades and coaching notes with their follow-ups"}
 
 
 class Placeholder(QWidget):
-    """A screen that is not built yet: says what it will show."""
+    """A screen that could not be built (its error is logged): says so, and the window goes on."""
 
     def __init__(self, title: str, text: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,17 +79,9 @@ class Placeholder(QWidget):
     def set_workspace(self, ws: Workspace | None) -> None:
         pass
 
-    def refresh(self) -> None:
+    def apply_changes(self, changes: Changes) -> None:
         pass
 
-
-ANALYSIS_TEXT = (
-    "Coming soon: which skills go with customer satisfaction, and where each agent's gaps are."
-    "<ul><li>Skill–CSAT correlations (Spearman, 95% CI, n) pooled and per channel and brand, with "
-    "sign flips flagged</li><li>Key drivers: each skill's share of the explained CSAT variance</li>"
-    "<li>Importance–performance map: what to concentrate on</li><li>CSAT when a skill was passed vs "
-    "failed</li><li>Agent and team skill profiles and trends over time</li></ul>"
-    "Results will read as <i>associated with</i>, never <i>causes</i>, with sample sizes everywhere.")
 
 @dataclass
 class Screen:
@@ -98,28 +93,27 @@ class Screen:
     widget: QWidget | None = None
 
 
-def _lazy(module: str, name: str, title: str, text: str) -> Callable[[], QWidget]:
-    def build() -> QWidget:
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as error:
-            log.info("%s.%s not available yet: %s", module, name, error)
-            return Placeholder(title, text)
-        return cls()
-    return build
+def _scorecards() -> QWidget:
+    from qagrader.gui.scorecards import ScorecardsView
+
+    return ScorecardsView()
+
+
+def _analysis() -> QWidget:
+    from qagrader.gui.analysis import AnalysisTab
+
+    return AnalysisTab()
 
 
 class MainWindow(QMainWindow):
     """The QA Grader window."""
 
-    workspace_changed = Signal(object)
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
-        self._copy_slot = TaskSlot()
-        self._grader_slot = TaskSlot()
-        self._team_slot = TaskSlot()
+        self._copy_task = Tasks(self)
+        self._publish_task = Tasks(self)
+        self._team_task = Tasks(self)
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
@@ -128,18 +122,15 @@ class MainWindow(QMainWindow):
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(300)
         self._status_timer.timeout.connect(self.update_status)
-        self.grading.evaluation_changed.connect(self._status_timer.start)
+        operations().changed.connect(self._changed)
         sp = QStyle.StandardPixmap
         self.screens = [
             Screen("grade", "Grade", sp.SP_DialogApplyButton, "document-edit", lambda: self.grading),
             Screen("interactions", "Interactions", sp.SP_FileDialogListView, "view-list-details",
                    self._build_interactions),
-            Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties",
-                   _lazy("qagrader.gui.scorecard_editor", "ScorecardsView", "Scorecards",
-                         "Coming soon: create and edit scorecards.")),
+            Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties", _scorecards),
             Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
-            Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line",
-                   _lazy("qagrader.gui.analysis_tab", "AnalysisTab", "Analysis", ANALYSIS_TEXT)),
+            Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line", _analysis),
             Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
             Screen("actions", "Follow-up", sp.SP_FileDialogContentsView, "mail-mark-important",
                    self._build_actions),
@@ -147,7 +138,6 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_menus()
         self._restore_window()
-        action_writes().changed.connect(self._action_written)
 
     # ------------------------------------------------------------ layout
 
@@ -188,15 +178,23 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel("")
         self.grader_label = QLabel("")
         self.grader_label.setToolTip("Who is grading: change it in Preferences (Ctrl+,)")
+        self.saving_label = QLabel("")  # writes waiting for the workspace, said plainly
+        self.saving_label.setStyleSheet("color: #c62828; font-weight: 600;")
+        self.saving_label.hide()
         self.statusBar().addWidget(self.path_label, 1)
         self.team_button = QPushButton("")
         self.team_button.setFlat(True)
         self.team_button.setToolTip("New work from the team folder: open File > Team folder…")
         self.team_button.clicked.connect(self.open_team_folder)
         self.team_button.hide()
+        self.statusBar().addPermanentWidget(self.saving_label)
         self.statusBar().addPermanentWidget(self.team_button)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.grader_label)
+        self._saving_timer = QTimer(self)  # how long the oldest write has waited changes by itself
+        self._saving_timer.setInterval(250)
+        self._saving_timer.timeout.connect(self._update_saving)
+        operations().state_changed.connect(self._update_saving)
 
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -260,7 +258,6 @@ class MainWindow(QMainWindow):
 
         view = CalibrationView()
         view.selection_source = self._selected_interactions
-        view.changed.connect(lambda _changes: self.update_status())
         return view
 
     def _selected_interactions(self) -> tuple[int, ...]:
@@ -291,17 +288,8 @@ class MainWindow(QMainWindow):
 
     def show_agent(self, team: str, agent: str) -> None:
         """The agent's profile (Agents & teams)."""
-        people = self.screen("agents")
-        people.pending_selection = (team, agent)  # selected when its tree (re)loads
-        people.tabs.blockSignals(True)
-        people.tabs.setCurrentIndex(0)
-        people.tabs.blockSignals(False)
         self.show_screen("agents")
-
-    def _action_written(self, changes) -> None:
-        """A dispute or coaching note was written (the screens showing them subscribe themselves)."""
-        self.grading.on_changes(changes)
-        self.update_status()
+        self.screen("agents").show_agent(team, agent)
 
     def monthly_report(self) -> None:
         if self.ws is None:
@@ -319,7 +307,6 @@ class MainWindow(QMainWindow):
 
         view = PeopleView()
         view.open_interaction.connect(self.grade_interaction)
-        view.changed.connect(self.update_status)
         return view
 
     def _queue_spec(self) -> QueueSpec:
@@ -348,6 +335,7 @@ class MainWindow(QMainWindow):
             self.stack.widget(index).layout().addWidget(screen.widget)
             if self.ws is not None:
                 screen.widget.set_workspace(self.ws)
+                screen.widget.apply_changes(Changes.everything())
         return screen.widget
 
     def show_screen(self, key: str) -> None:
@@ -367,16 +355,9 @@ class MainWindow(QMainWindow):
         if self.screens[index].key != "grade":
             self.grading.flush()
         self._flush_calibration()
-        built_now = self.screens[index].widget is None
         widget = self._ensure(index)
         self.stack.setCurrentIndex(index)
         QSettings().setValue("window/screen", self.screens[index].key)
-        if self.ws is not None and not built_now:  # a screen built just now has just loaded it
-            try:
-                widget.refresh()
-            except QAGraderError as error:
-                show_error(self, error)
-        self.update_status()
         focus = getattr(widget, "focus_default", None)
         if callable(focus):
             focus()
@@ -392,17 +373,11 @@ class MainWindow(QMainWindow):
         if callable(flush):
             flush()
 
-    def refresh_all(self) -> None:
-        """After an import or another change that touches every screen."""
-        for screen in self.screens:
-            if screen.widget is not None and self.ws is not None:
-                screen.widget.refresh()
-        self.update_status()
-
     # ------------------------------------------------------------ workspace
 
-    def confirm_close(self) -> bool:
-        """Ask screens with unsaved edits (e.g. the scorecard editor) what to do with them;
+    def confirm_close(self, doing: str = "closing") -> bool:
+        """Ask screens with unsaved edits (e.g. the scorecard editor) what to do with them, then
+        let every write finish (saying so, with Retry and Discard, while the workspace is busy);
         False when the user chose Cancel."""
         self.grading.flush()
         self._flush_calibration()
@@ -411,11 +386,16 @@ class MainWindow(QMainWindow):
             if callable(confirm) and not confirm():
                 self.show_screen(screen.key)
                 return False
+        from qagrader.gui.unsaved import settle_writes
+
+        if self.ws is not None and not settle_writes(self, self.ws, doing):
+            self.show_screen("grade")
+            return False
         return True
 
     def open_workspace(self, path: str | Path, *, create: bool = True) -> bool:
         """Open (or create) the workspace at `path`; errors are shown, the old one stays open."""
-        if self.ws is not None and not self.confirm_close():
+        if self.ws is not None and not self.confirm_close("opening another workspace"):
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -425,18 +405,17 @@ class MainWindow(QMainWindow):
             show_error(self, error)
             return False
         QApplication.restoreOverrideCursor()
-        self.grading.flush()
-        self._flush_calibration()
         old, self.ws = self.ws, ws
         for screen in self.screens:
             if screen.widget is not None:
                 screen.widget.set_workspace(ws)
         if old is not None:
+            operations().close(old)
             old.close()
         self._remember(ws.path)
         self.setWindowTitle(f"{ws.path.name} — QA Grader")
         self.update_status()
-        self.workspace_changed.emit(ws)
+        operations().announce(Changes.everything())
         self.count_team_work()
         return True
 
@@ -473,16 +452,8 @@ class MainWindow(QMainWindow):
         self.update_status()
         if self.ws is None:
             return
-        path = self.ws.path
 
-        def register(progress, cancelled) -> None:
-            with Workspace.open(path, create=False) as ws:
-                grader = ws.graders.ensure(name)
-                if email:
-                    ws.graders.set_email(grader, email)
-        task = Task(register)
-        task.signals.failed.connect(lambda error: show_error(self, error))
-        self._grader_slot.start(task)
+        operations().run(self.ws, _register_grader, name, email, owner=self)
 
     def merge_workspace(self, path: str | Path | None = None):
         """File > Merge workspace…: choose a file, preview what comes in, then merge."""
@@ -496,7 +467,6 @@ class MainWindow(QMainWindow):
                 return None
         self.grading.flush()
         dialog = MergeWorkspaceDialog(self.ws, Path(path), self)
-        dialog.merged.connect(lambda _report: self.refresh_all())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         dialog.preview()
@@ -510,7 +480,7 @@ class MainWindow(QMainWindow):
 
         self.grading.flush()
         dialog = TeamFolderDialog(self.ws, self)
-        dialog.merged.connect(lambda _report: (self.refresh_all(), self.team_button.hide()))
+        dialog.merged.connect(lambda _report: self.team_button.hide())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         if team_folder() is not None and team_folder().is_dir():
@@ -530,34 +500,31 @@ class MainWindow(QMainWindow):
 
         path = self.ws.path
 
-        def count(progress, cancelled):
-            with Workspace.open(path, create=False) as ws:
-                return merge_folder(ws, folder, dry_run=True, cancelled=cancelled)
+        def count(ws, progress, cancelled):
+            return merge_folder(ws, folder, dry_run=True, cancelled=cancelled)
 
         def counted(report) -> None:
             if self.ws is not None and self.ws.path == path and report.new_count:
                 self.team_button.setText(f"Bring in the team's work ({report.new_count:,} new)")
                 self.team_button.show()
-        task = Task(count)
-        task.signals.finished.connect(counted)
-        task.signals.failed.connect(lambda error: log.info("Team folder not counted: %s", error))
-        return self._team_slot.start(task, priority=-1)
+
+        return self._team_task.read(self.ws, count, done=counted, priority=-1,
+                                    failed=lambda error: log.info("Team folder not counted: %s", error))
 
     def publish_to_team_folder(self):
         """File > Publish to team folder: a copy of this workspace, written atomically."""
         if self.ws is None:
             return None
-        from qagrader.gui.team.merge_dialog import publish_task, team_folder
+        from qagrader.gui.team.merge_dialog import publishing, team_folder
 
         folder = team_folder()
         if folder is None:
             return self.open_team_folder()
         self.grading.flush()
-        task = publish_task(self.ws.path, folder, settings.grader_name())
-        task.signals.finished.connect(lambda target: self.statusBar().showMessage(f"Published to {target}", 8000))
-        task.signals.failed.connect(lambda error: show_error(self, error))
         self.statusBar().showMessage("Publishing to the team folder…")
-        return self._grader_slot.start(task)
+        return self._publish_task.read(self.ws, publishing(folder, settings.grader_name()),
+                                      done=lambda target: self.statusBar().showMessage(
+                                          f"Published to {target}", 8000))
 
     def choose_workspace(self) -> None:
         start = str(self.ws.path.parent) if self.ws else str(Path.home())
@@ -573,17 +540,9 @@ class MainWindow(QMainWindow):
                                                 WORKSPACE_FILTER)
         if not target:
             return
-        source = self.ws.path
-
-        def copy(progress, cancelled) -> Path:
-            with Workspace.open(source, create=False) as ws:
-                return ws.backup_to(target)
-
-        task = Task(copy)
-        task.signals.finished.connect(lambda path: self.statusBar().showMessage(f"Saved a copy to {path}", 8000))
-        task.signals.failed.connect(lambda error: show_error(self, error))
         self.statusBar().showMessage("Saving a copy…")
-        self._copy_slot.start(task)
+        self._copy_task.read(self.ws, lambda ws, progress, cancelled: ws.backup_to(target),
+                             done=lambda path: self.statusBar().showMessage(f"Saved a copy to {path}", 8000))
 
     def _remember(self, path: Path) -> None:
         settings_ = QSettings()
@@ -602,6 +561,27 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
 
+    def _changed(self, _changes: Changes) -> None:
+        self._status_timer.start()
+
+    def _update_saving(self) -> None:
+        """"N changes not saved yet" while writes wait for the workspace (after a moment)."""
+        ops = operations()
+        pending = ops.pending(self.ws) if self.ws is not None else []
+        since = ops.waiting_since(self.ws) if pending else None
+        if not pending:
+            self._saving_timer.stop()
+            self.saving_label.hide()
+            return
+        if not self._saving_timer.isActive():
+            self._saving_timer.start()
+        if ops.blocked(self.ws) or time.monotonic() - since > SLOW_S:
+            n = len(pending)
+            self.saving_label.setText(f"{n} change{'s' if n != 1 else ''} not saved yet: the workspace is busy")
+            self.saving_label.setToolTip("Another QA Grader or program is writing to the workspace. Your "
+                                         "changes are kept and saved in order as soon as it is free.")
+            self.saving_label.show()
+
     def update_status(self) -> None:
         if self.ws is None:
             self.path_label.setText("No workspace open")
@@ -619,51 +599,33 @@ class MainWindow(QMainWindow):
     def import_interactions(self) -> None:
         if self.ws is None:
             return
-        try:
-            from qagrader.gui.import_wizard import InteractionImportWizard
-        except ImportError:
-            self._coming_soon("Importing interactions")
-            return
+        from qagrader.gui.importing import InteractionImportWizard
+
         wizard = InteractionImportWizard(self.ws, self)
-        wizard.imported.connect(lambda *_: self.refresh_all())
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.open()
 
     def import_scorecard(self) -> None:
-        self._import_with("import_scorecard_file", "Importing scorecards")
+        if self.ws is not None:
+            from qagrader.gui.importing import import_scorecard_file
+
+            import_scorecard_file(self, self.ws)
 
     def import_evaluations(self) -> None:
-        self._import_with("import_evaluations_file", "Importing evaluations")
+        if self.ws is not None:
+            from qagrader.gui.importing import import_evaluations_file
 
-    def _import_with(self, name: str, what: str) -> None:
-        if self.ws is None:
-            return
-        try:
-            function = getattr(importlib.import_module("qagrader.gui.import_wizard"), name)
-        except (ImportError, AttributeError):
-            self._coming_soon(what)
-            return
-        try:
-            if function(self, self.ws):
-                self.refresh_all()
-        except QAGraderError as error:
-            show_error(self, error)
+            import_evaluations_file(self, self.ws)
 
     def export(self) -> None:
         if self.ws is None:
             return
-        try:
-            from qagrader.gui.export_dialog import ExportDialog
-        except ImportError:
-            self._coming_soon("Exporting")
-            return
+        from qagrader.gui.export_dialog import ExportDialog
+
         self.grading.flush()
         dialog = ExportDialog(self.ws, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-
-    def _coming_soon(self, what: str) -> None:
-        show_error(self, f"{what} is coming soon in this version of QA Grader.")
 
     # ------------------------------------------------------------ preferences and help
 
@@ -681,7 +643,7 @@ class MainWindow(QMainWindow):
         self._grader_chosen(settings.grader_name(), grader_email())
         for screen in self.screens:
             if screen.key in ("grade", "interactions") and screen.widget is not None:
-                screen.widget.refresh()
+                screen.widget.apply_preferences()
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)
@@ -727,18 +689,20 @@ class MainWindow(QMainWindow):
         saved.setValue("window/geometry", self.saveGeometry())
         saved.setValue("window/state", self.saveState())
         saved.sync()
-        self._team_slot.cancel()
+        self._team_task.cancel()
         self._detach_screens()
         if self.ws is not None:
+            operations().close(self.ws)
             self.ws.close()
             self.ws = None
         super().closeEvent(event)
 
     def _detach_screens(self) -> None:
-        """Let the screens that work in the background drop the workspace (which cancels that
-        work) before the connection closes, so no late result reaches a closed window."""
+        """Let every screen drop the workspace (which cancels its background work) before the
+        connection closes, so that no late result, and no change announced later, reaches a
+        closed window."""
         for screen in self.screens:
-            if screen.widget is None or screen.key not in BACKGROUND_SCREENS:
+            if screen.widget is None:
                 continue
             try:
                 screen.widget.set_workspace(None)
@@ -777,6 +741,13 @@ def shortcuts_html() -> str:
         rows.extend(f"<tr><td style='padding-right:18px'><code>{k}</code></td><td>{what}</td></tr>"
                     for k, what in keys)
     return "<table cellspacing='2'>" + "".join(rows) + "</table>"
+
+
+def _register_grader(ws: Workspace, name: str, email: str) -> None:
+    """Who is grading becomes a grader of the workspace (with an email when given)."""
+    grader = ws.graders.ensure(name)
+    if email:
+        ws.graders.set_email(grader, email)
 
 
 def _as_list(value: object) -> list[str]:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qagrader.core.errors import QAGraderError
 from qagrader.core.faults import describe, is_environment_error
-from qagrader.core.logs import LOG_NAME, open_log_handler
+from qagrader.core.logs import open_log_handler
 
 log = logging.getLogger("qagrader")
 _log_path: Path | None = None

@@ -59,6 +59,27 @@ def test_draft_autosave_submit_and_skills(tmp_path):
     assert skills == pytest.approx({"Empathy": 1.0, "Friendly tone": 0.75, "Wrong customer name": 1.0, "Accuracy": 0.5})
 
 
+def test_save_grade_writes_a_grader_s_answers_in_one_transaction(tmp_path):
+    ws = make_workspace(tmp_path / "w.qagrader")
+    card = ws.scorecards.get("Chat QA")
+    first = ws.evaluations.save_grade(1, card.id, "Grace", {"empathy": Answer("yes")}, "")
+    again = ws.evaluations.save_grade(1, card.id, "Grace", {"empathy": Answer("no")}, "hm")  # the same draft
+    assert again.id == first.id and again.answers == {"empathy": Answer("No")} and again.overall_comment == "hm"
+    assert [e.id for e in ws.evaluations.for_interaction(1)] == [first.id]
+    before = table_dump(ws)
+    with pytest.raises(EvaluationError, match="still unanswered"):  # incomplete: nothing saved
+        ws.evaluations.save_grade(1, card.id, "Grace", {"tone": Answer(2)}, "", submit=True)
+    assert table_dump(ws) == before
+    submitted = ws.evaluations.save_grade(1, card.id, "Grace", FULL, "Good call", submit=True)
+    assert submitted.id == first.id and submitted.status == "submitted"
+    assert submitted.score == pytest.approx(5.75 / 7 * 100)
+    assert [e.status for e in ws.evaluations.for_interaction(1)] == ["submitted"]
+    edited = ws.evaluations.save_grade(1, card.id, "Maya", {**FULL, "tone": Answer(1)}, "Good call",
+                                       evaluation_id=submitted.id)  # an edit of the submitted one
+    assert edited.status == "submitted" and edited.answers["tone"] == Answer(1)
+    assert [snapshot["edited_by"] for _, snapshot in ws.evaluations.history(submitted.id)] == ["Maya"]
+
+
 def test_editing_a_submitted_evaluation_keeps_history(tmp_path):
     ws = make_workspace(tmp_path / "w.qagrader")
     ev = ws.evaluations.start(1, ws.scorecards.get("Chat QA").id, "Grace")

@@ -121,10 +121,11 @@ def test_an_up_to_date_workspace_opens_without_loading_sqlite_utils(tmp_path):
         f"ws = Workspace.open({str(path)!r}, create=False)\n"
         "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'qagrader.core.storage.migrations'))))\n"
         "print(ws.conn.execute('PRAGMA recursive_triggers').fetchone()[0], ws.counts()['agents'])\n"
-        "with ws.transaction():\n"  # a nested transaction: sqlite-utils' savepoint, loaded now
+        "with ws.transaction():\n"  # a nested transaction: a plain savepoint, no sqlite-utils
         "    ws.interactions.ensure_agent('Bo', team='Blue')\n"
-        "print('sqlite_utils' in sys.modules, ws.db.conn is ws.conn, 'teams' in ws.db.table_names())\n")
-    assert out.splitlines() == ["[]", "1 1", "True True True"]
+        "print('sqlite_utils' in sys.modules, ws.counts()['agents'])\n"
+        "print(ws.db.conn is ws.conn, 'teams' in ws.db.table_names())\n")  # loaded when asked for
+    assert out.splitlines() == ["[]", "1 1", "False 2", "True True"]
 
 
 def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
@@ -151,3 +152,20 @@ def test_an_older_workspace_is_migrated_in_a_fresh_process(tmp_path):
     assert int(version) == SCHEMA_VERSION and "evaluations_submitted_score" in indexes
     assert "'blind'" in columns
     assert len(list(tmp_path.glob("w.before-migration-*.qagrader"))) == 1
+
+
+def test_a_failed_nested_transaction_rolls_back_alone(tmp_path):
+    from qagrader.core.storage.changes import AGENTS, TEAMS
+
+    with Workspace.open(tmp_path / "w.qagrader") as ws:
+        with ws.transaction():
+            ws.interactions.ensure_team("Kept")
+            ws.record(TEAMS, [1])
+            with pytest.raises(ValueError), ws.transaction():
+                ws.interactions.ensure_agent("Dropped")
+                ws.record(AGENTS, [99])
+                raise ValueError("the inner block fails")
+        assert [a.name for a in ws.interactions.agents()] == []
+        assert ws.interactions.teams() == ["Kept"]
+        changes = ws.take_changes()
+        assert changes.touches(TEAMS) and not changes.touches(AGENTS)

@@ -93,6 +93,23 @@ def make_workspace(path: Path, n: int = 30) -> Workspace:
     return ws
 
 
+def open_on(screen, ws: Workspace) -> None:
+    """What the main window does when it opens `ws`: give it to the screen, announce it."""
+    from qagrader.core.storage.changes import Changes
+    from qagrader.gui.operations import operations
+
+    screen.set_workspace(ws)
+    operations().announce(Changes.everything())
+
+
+def announce_writes(ws: Workspace) -> None:
+    """Tell the screens what the test just wrote to `ws` directly (not through the GUI), as
+    another program's writes would be: what the core recorded."""
+    from qagrader.gui.operations import operations
+
+    operations().announce(ws.take_changes())
+
+
 def interaction_id(ws: Workspace, external_id: str) -> int:
     return ws.interactions.by_external_id(external_id).id
 
@@ -115,6 +132,29 @@ def isolated_settings(tmp_path_factory):
     settings.setValue("grading/grader", GRADER)
     settings.sync()
     yield folder
+
+
+@pytest.fixture(autouse=True)
+def gui_isolated(request):
+    """Widgets of earlier tests are gone (pytest-qt deletes them later), so they do not hear
+    this test's announcements; after the test every write the GUI asked for has finished and
+    the writers are gone."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from qagrader.gui.operations import operations
+
+    if QApplication.instance() is not None:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    yield
+
+    ops = operations()
+    settled = ops.settle(timeout_s=20)
+    ops.shutdown()
+    assert settled, f"writes still pending after the test: {ops.pending()}"
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from qagrader.gui.actions.view import ActionsView
 from qagrader.gui.main_window import MainWindow
 from qagrader.gui.team.profiles_view import PeopleView
 from tests.core.test_merge import ALL_YES, add_interaction, grade
-from tests.gui.conftest import GRADER
+from tests.gui.conftest import GRADER, open_on
 from tests.gui.test_team import demo_path  # noqa: F401  (the 900-interaction demo, built once per module)
 from tests.samples import SIMPLE_CARD
 
@@ -125,7 +125,7 @@ def test_the_disputes_list_filters_rejects_with_a_reason_and_counts_rates(qtbot,
         view.resize(1280, 800)
         view.show()
         with qtbot.waitSignal(view.disputes.rates_shown, timeout=TIMEOUT):
-            view.set_workspace(ws)
+            open_on(view, ws)
         panel = view.disputes
         assert panel.list.rowCount() == 2 and view.tabs.tabText(0) == "Disputes (2 open)"
         panel.agent.setCurrentText("Maya Patel")
@@ -147,15 +147,20 @@ def test_the_disputes_list_filters_rejects_with_a_reason_and_counts_rates(qtbot,
         before = ws.conn.execute("SELECT * FROM disputes ORDER BY id").fetchall()
         panel.resolve(accept=False)
         panel.dialog.accept()  # no reason: refused in one line, nothing changed
-        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+
+        def message_box():
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()),
+                        None)
+        qtbot.waitUntil(lambda: message_box() is not None, timeout=TIMEOUT)  # the writer refused it
+        box = message_box()
         assert "reason for rejecting" in box.text().lower()
         box.close()
         assert ws.conn.execute("SELECT * FROM disputes ORDER BY id").fetchall() == before
         panel.resolve(accept=False)
         panel.dialog.reason.setPlainText("Listened again: no acknowledgement at all")
         panel.dialog.accept()
-        assert ws.disputes.get(on_t2.id).status == REJECTED
         qtbot.waitUntil(lambda: panel.list.rowCount() == 1, timeout=TIMEOUT)  # open ones only
+        assert ws.disputes.get(on_t2.id).status == REJECTED
         assert view.tabs.tabText(0) == "Disputes (1 open)"
         view.set_workspace(None)
 
@@ -227,7 +232,7 @@ def test_follow_ups_due_this_week_and_did_it_work(qtbot, demo_copy):
         qtbot.addWidget(view)
         view.resize(1280, 800)
         view.show()
-        view.set_workspace(ws)
+        open_on(view, ws)
         view.tabs.setCurrentIndex(1)
         panel = view.coaching
         due = ws.coaching.due(end_of_week(today))
@@ -252,6 +257,7 @@ def test_follow_ups_due_this_week_and_did_it_work(qtbot, demo_copy):
         panel.follow_up_done()
         panel.dialog.note.setPlainText("Better: asks before sharing")
         panel.dialog.accept()
+        qtbot.waitUntil(lambda: ws.coaching.get(note.id).follow_up_done, timeout=TIMEOUT)
         done = ws.coaching.get(note.id)
         assert done.follow_up_done and done.follow_up_note == "Better: asks before sharing"
         qtbot.waitUntil(lambda: panel.notes.rowCount() == len(due) - 1, timeout=TIMEOUT)
@@ -346,7 +352,7 @@ def test_disputes_and_notes_export_to_csv_from_the_screen(qtbot, demo_copy, tmp_
     with Workspace.open(demo_copy, create=False) as ws:
         view = ActionsView()
         qtbot.addWidget(view)
-        view.set_workspace(ws)
+        open_on(view, ws)
         view.disputes.status.setCurrentText("Accepted")
         view.disputes.export(str(tmp_path / "disputes.csv"))
         view.coaching.export(str(tmp_path / "notes.csv"))

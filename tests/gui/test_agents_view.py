@@ -10,6 +10,8 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui import agents_view
 from qagrader.gui.agents_view import AgentsView, MergeDialog
 
+from .conftest import open_on
+
 ROWS = [("Diane", "Billing", 5), ("diane s.", None, 3), ("Becky", "Support", 4), ("Jim", None, 2)]
 
 
@@ -45,7 +47,7 @@ def view(qtbot, ws):
     widget.resize(1280, 800)
     widget.show()
     with qtbot.waitSignal(widget.loaded, timeout=5000):
-        widget.set_workspace(ws)
+        open_on(widget, ws)
     return widget
 
 
@@ -130,8 +132,10 @@ def test_rename_move_and_deactivate(qtbot, view, ws, errors):
     assert view.status.text().startswith("3 of 4 agents shown · 1 inactive")
 
     view.select_agents(["Becky"])
-    assert not view.rename_agent("Diane")  # a clash is explained, nothing changes
-    assert errors == ["An agent named 'Diane' already exists; merge the two instead."]
+    view.rename_agent("Diane")  # a clash is explained, nothing changes
+    qtbot.waitUntil(lambda: errors == ["An agent named 'Diane' already exists; merge the two instead."],
+                    timeout=5000)
+    assert "Becky" in [agent.name for agent in ws.interactions.agents()]
 
 
 def test_new_and_renamed_team(qtbot, view, errors):

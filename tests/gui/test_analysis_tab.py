@@ -19,8 +19,9 @@ from qagrader.analysis.synthetic import SCALE5, SkillSpec, SyntheticDesign, make
 from qagrader.core.demo.build import build_demo
 from qagrader.core.importing.evaluations import import_evaluations
 from qagrader.core.storage.workspace import Workspace
-from qagrader.gui.analysis_tab import AnalysisTab
-from tests.gui.conftest import make_workspace
+from qagrader.gui import workers
+from qagrader.gui.analysis import AnalysisTab
+from tests.gui.conftest import make_workspace, open_on
 
 TIMEOUT = 15_000
 
@@ -45,7 +46,7 @@ def open_tab(qtbot, ws: Workspace, size: tuple[int, int] = (1280, 800)) -> Analy
     tab.resize(*size)
     tab.show()
     with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
-        tab.set_workspace(ws)
+        open_on(tab, ws)
     return tab
 
 
@@ -86,7 +87,7 @@ def test_each_update_draws_the_visible_chart_once(qtbot, demo_ws):
     shown: list = []
     widget.correlations.chart.chart_shown.connect(lambda: shown.append(1))
     with qtbot.waitSignal(widget.result_shown, timeout=TIMEOUT):
-        widget.set_workspace(demo_ws)  # a first look at the correlations, then the rest
+        open_on(widget, demo_ws)  # a first look at the correlations, then the rest
     assert len(shown) == 1
     assert widget.drivers.chart.figure is None  # hidden pages wait until they are shown
     widget.tabs.setCurrentWidget(widget.drivers)
@@ -209,8 +210,7 @@ def test_a_newer_filter_change_cancels_the_older_run(qtbot, tab):
     tab.filter_bar.choose("channels", "email")
     with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
         newer = tab.recompute()
-    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=TIMEOUT)
-    qtbot.wait(100)  # let any late signal of the older run arrive
+    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)  # every late signal has arrived
     assert older.is_cancelled and not newer.is_cancelled
     assert [c.filters["channels"] for c in shown] == [("email",)]
     assert set(tab.correlations.chart.model.frame["channel"]) == {"all", "email"}

@@ -12,7 +12,7 @@ from qagrader.core.calibration.grading import own_grade, save_calibration_grade
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.gui.calibration.dialogs import EditSessionDialog, NewSessionDialog
 from qagrader.gui.main_window import MainWindow
-from tests.gui.conftest import GRADER, interaction_id
+from tests.gui.conftest import GRADER, announce_writes, interaction_id, open_on
 
 LEAD = "Lee Park"
 SECRET = "LEE-ONLY-COMMENT"
@@ -77,6 +77,7 @@ def test_a_session_from_the_browsers_selection_is_graded_blind_then_closed(qtbot
     browser.calibrate.emit(browser.selected_interaction_ids())  # what the context menu's action sends
     assert window.current_screen() == "calibration"
     view = window.screen("calibration")
+    qtbot.waitUntil(lambda: view.session_page.title.text() == "March calibration", timeout=10000)
     session = workspace.calibration.find("March calibration")
     assert (session.items, session.graders, session.benchmark, session.scorecard) == (
         3, (LEAD, GRADER), LEAD, "Support QA v1")
@@ -88,7 +89,7 @@ def test_a_session_from_the_browsers_selection_is_graded_blind_then_closed(qtbot
         save_calibration_grade(workspace, session.id, interaction_id(workspace, external_id), LEAD, {
             "greeting": Answer("Yes"), "right_name": Answer("Yes"), "empathy": Answer("Partial"),
             "tone": Answer(4), "resolved": Answer("Yes")}, SECRET, submit=True)
-    view.refresh()
+    announce_writes(workspace)
     assert view.session_page.grade_button.text() == "Grade my items (3)"
     view.tabs.setCurrentIndex(1)
     assert "Results are hidden while the session is open" in view.results_state.text()
@@ -104,6 +105,7 @@ def test_a_session_from_the_browsers_selection_is_graded_blind_then_closed(qtbot
             qtbot.keyClick(grading.focusWidget(), key)
         qtbot.keyClick(grading.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert grading.items.count() == 0 and "Nothing left to grade" in grading.header.title.text()
+    qtbot.waitUntil(lambda: not grading.unsaved, timeout=10000)
     for external_id in ("T-001", "T-002", "T-004"):
         mine = own_grade(workspace, session.id, interaction_id(workspace, external_id), GRADER)
         assert mine.submitted and mine.calibration and mine.answers["tone"] == Answer(5)
@@ -113,8 +115,8 @@ def test_a_session_from_the_browsers_selection_is_graded_blind_then_closed(qtbot
     assert view.left.isVisible() and view.session_page.session.submitted == 6
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("all grades are in: no question"))
     qtbot.mouseClick(view.session_page.close_button, Qt.MouseButton.LeftButton)
-    assert workspace.calibration.get(session.id).closed
     qtbot.waitUntil(lambda: view.results_stack.currentWidget() is view.results, timeout=20000)
+    assert workspace.calibration.get(session.id).closed
     assert view.tabs.currentIndex() == 1
     split = view.results.split
     headers = [split.horizontalHeaderItem(c).text() for c in range(split.columnCount())]
@@ -137,6 +139,7 @@ def test_a_random_sample_then_close_and_reopen(qtbot, window, workspace, monkeyp
     window.show_screen("calibration")
     view = window.screen("calibration")
     qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.session_page.title.text() == "Sampled", timeout=10000)
     session = workspace.calibration.find("Sampled")
     items = workspace.calibration.items(session.id)
     channels = workspace.scorecards.get_by_id(session.scorecard_id).card.channels
@@ -144,13 +147,13 @@ def test_a_random_sample_then_close_and_reopen(qtbot, window, workspace, monkeyp
     assert all("2024-03-01" <= i.occurred_at[:10] <= "2024-03-31" for i in items)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(view.session_page.close_button, Qt.MouseButton.LeftButton)  # 0 of 8 grades: asked
+    qtbot.waitUntil(lambda: view.session_page.close_button.text() == "Reopen session", timeout=10000)
     assert workspace.calibration.get(session.id).closed
     view.tabs.setCurrentIndex(0)
-    assert view.session_page.close_button.text() == "Reopen session"
     assert not view.session_page.add_sample_button.isEnabled()
     qtbot.mouseClick(view.session_page.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.session_page.close_button.text() == "Close session", timeout=10000)
     assert not workspace.calibration.get(session.id).closed
-    assert view.session_page.close_button.text() == "Close session"
 
     def rename(dialog: EditSessionDialog) -> int:
         dialog.name.setText("April round")
@@ -158,7 +161,7 @@ def test_a_random_sample_then_close_and_reopen(qtbot, window, workspace, monkeyp
         return EditSessionDialog.DialogCode.Accepted
     monkeypatch.setattr(EditSessionDialog, "exec", rename)
     qtbot.mouseClick(view.session_page.edit_button, Qt.MouseButton.LeftButton)
-    assert view.session_page.title.text() == "April round"
+    qtbot.waitUntil(lambda: view.session_page.title.text() == "April round", timeout=10000)
     assert workspace.calibration.get(session.id).notes == "tone guideline rewritten"
     assert view.sessions.currentItem().text(0) == "April round"
 
@@ -167,7 +170,7 @@ def test_the_analysis_tab_shows_the_calibration_alphas_of_the_demo(qtbot, tmp_pa
     from qagrader.analysis.calibration import UNDERSTATED, skill_alphas
     from qagrader.core.demo.build import build_demo
     from qagrader.core.storage.workspace import Workspace
-    from qagrader.gui.analysis_tab import AnalysisTab
+    from qagrader.gui.analysis import AnalysisTab
 
     ws = Workspace.open(tmp_path / "demo.qagrader")
     build_demo(ws, interactions=1200, seed=4)
@@ -177,7 +180,7 @@ def test_the_analysis_tab_shows_the_calibration_alphas_of_the_demo(qtbot, tmp_pa
     tab.resize(1440, 900)
     tab.show()
     with qtbot.waitSignal(tab.result_shown, timeout=20000):
-        tab.set_workspace(ws)
+        open_on(tab, ws)
     chart = tab.correlations.chart
     qtbot.waitUntil(lambda: chart.figure is not None and len(chart.figure.axes) > 0, timeout=20000)
     labels = {t.get_text(): t for t in chart.figure.axes[0].get_yticklabels()}

@@ -44,8 +44,10 @@ def key(qtbot, text_or_key, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.keyClick(focused(), text_or_key, modifier)
 
 
-def stored(win):
+def stored(qtbot, win):
+    """The open evaluation as the database has it, once the writes handed over have landed."""
     session = win.grading.session
+    qtbot.waitUntil(lambda: not session.writing, timeout=5000)
     return win.ws.evaluations.get(session.evaluation.id)
 
 
@@ -85,11 +87,13 @@ def test_grade_with_the_keyboard_only_and_submit(qtbot, window):
     assert grading.score_panel.total.text() == f"{expected.total:.1f}%"
     assert grading.score_panel.progress.text() == "5 of 5 answered"
     assert "Soft&nbsp;skills:&nbsp;<b>58.3%</b>" in grading.score_panel.sections.text()  # (1 + 0.75) / 3
-    first = grading.session.evaluation.id
+    first = stored(qtbot, window).id  # the draft written on the first answer
 
     key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: grading.saved_label.text().startswith("Submitted "), timeout=5000)
 
     evaluation = window.ws.evaluations.get(first)
+    assert grading.saved_label.text() == f"Submitted {evaluation.uuid[:8]} ({evaluation.score:.1f}%)."
     assert evaluation.status == "submitted" and evaluation.grader == GRADER
     assert {k: (a.value, a.na) for k, a in evaluation.answers.items()} == {
         "greeting": ("Yes", False), "right_name": ("Yes", False), "empathy": ("Partial", False),
@@ -111,7 +115,7 @@ def test_submit_refuses_unanswered_questions_and_points_at_them(qtbot, window, w
     assert "4 questions still unanswered" in window.grading.message.text()
     assert window.grading.header.title.text().startswith("T-001")
     assert focused() is window.grading.form.questions[1]
-    assert stored(window).status == "draft"
+    assert stored(qtbot, window).status == "draft"
 
 
 def test_every_answer_is_a_draft_at_once_and_comments_after_a_pause(qtbot, window, workspace):
@@ -120,14 +124,14 @@ def test_every_answer_is_a_draft_at_once_and_comments_after_a_pause(qtbot, windo
     key(qtbot, "a")  # greeting has no N/A: nothing happens
     assert grading.session.evaluation is None
     key(qtbot, "n")
-    assert stored(window).answers["greeting"] == Answer("No")
-    assert stored(window).status == "draft"
+    assert stored(qtbot, window).answers["greeting"] == Answer("No")
+    assert stored(qtbot, window).status == "draft"
     key(qtbot, "a")  # right name: N/A allowed
-    assert stored(window).answers["right_name"].na
+    assert stored(qtbot, window).answers["right_name"].na
     key(qtbot, "c")
     qtbot.keyClicks(focused(), "typed")
-    assert stored(window).answers.get("empathy", Answer()).comment == ""
-    qtbot.waitUntil(lambda: stored(window).answers.get("empathy", Answer()).comment == "typed", timeout=2000)
+    assert stored(qtbot, window).answers.get("empathy", Answer()).comment == ""
+    qtbot.waitUntil(lambda: stored(qtbot, window).answers.get("empathy", Answer()).comment == "typed", timeout=2000)
     assert "Draft saved" in grading.saved_label.text()
     # The browser shows the draft too.
     window.show_screen("interactions")
@@ -147,6 +151,7 @@ def test_blind_grading_hides_csat_until_turned_off(qtbot, window, workspace):
 
     window.show_screen("grade")
     key(qtbot, "y")  # an answer given with CSAT hidden
+    qtbot.waitUntil(lambda: not grading.unsaved(), timeout=5000)
     blind = lambda: window.ws.conn.execute(  # noqa: E731
         "SELECT blind FROM evaluations WHERE interaction_id = ?", (interaction_id(workspace, "T-004"),)).fetchone()[0]
     assert blind() == 1
@@ -157,6 +162,7 @@ def test_blind_grading_hides_csat_until_turned_off(qtbot, window, workspace):
     assert not window.interactions.table.isColumnHidden(6)
     window.show_screen("grade")
     key(qtbot, "n")  # the next answer is given with CSAT in view: recorded for the analysis
+    qtbot.waitUntil(lambda: not grading.unsaved(), timeout=5000)
     assert blind() == 0
 
 
@@ -185,6 +191,7 @@ def test_editing_a_submitted_evaluation_keeps_history(qtbot, window, workspace):
     key(qtbot, "2")  # tone 5 -> 2
     assert ws.evaluations.get(draft.id).answers["tone"] == Answer(5)  # kept until saved
     key(qtbot, "s", Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not grading.session.unsaved, timeout=5000)
 
     evaluation = ws.evaluations.get(draft.id)
     assert evaluation.answers["tone"] == Answer(2) and evaluation.status == "submitted"
@@ -237,12 +244,12 @@ def test_random_sample_queue(qtbot, window, workspace):
 
 
 KILLED_CHILD = """
-import os, sys, time
+import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop
 from tests.gui.conftest import use_settings_folder
 app = QApplication([])
 use_settings_folder(Path({settings!r}))
@@ -258,14 +265,13 @@ QTest.keyClick(questions[0], "n")
 QTest.keyClick(questions[2], "2")
 QTest.keyClick(questions[2], "c")
 QTest.keyClicks(questions[2].comment, "Kill me")
-end = time.time() + 1.0
-while time.time() < end:  # the comment autosaves after a short pause
-    app.processEvents()
-    time.sleep(0.02)
+from qagrader.gui.operations import operations
+loop = QEventLoop()
+operations().state_changed.connect(loop.quit)
+while window.grading.unsaved():  # the comment is written after a short pause
+    loop.exec()
 print("READY", flush=True)
-while True:
-    app.processEvents()
-    time.sleep(0.05)
+app.exec()  # until killed
 """
 
 
@@ -275,10 +281,12 @@ def test_killing_the_app_mid_grade_and_reopening_restores_the_draft(qtbot, works
                                  target=target)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     with subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT)) as child:  # closes the pipes
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT)) as child:
         try:
             line = child.stdout.readline()
-            assert line.strip() == "READY", child.stderr.read()
+            if line.strip() != "READY":
+                child.kill()
+                pytest.fail(child.stderr.read())
             child.send_signal(signal.SIGKILL)
             child.wait(10)
         finally:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWizard
 from qagrader.core.scorecards.model import scorecard_from_dict
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.core.storage.workspace import Workspace
-from qagrader.gui.import_wizard import InteractionImportWizard, import_evaluations_file, import_scorecard_file
+from qagrader.gui.importing import InteractionImportWizard, import_evaluations_file, import_scorecard_file
 from qagrader.gui.importing import file_imports
 from qagrader.gui.importing.source_pages import NOT_MAPPED
 from tests.samples import EXAMPLE

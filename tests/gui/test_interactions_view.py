@@ -10,7 +10,7 @@ from qagrader.gui import interactions_view
 from qagrader.gui.interactions_view import COLUMN_INDEX, InteractionsView
 from qagrader.gui.main_window import MainWindow
 
-from .conftest import interaction_id, make_workspace
+from .conftest import announce_writes, interaction_id, make_workspace, open_on
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def view(qtbot, workspace):
     widget = InteractionsView()
     qtbot.addWidget(widget)
     widget.resize(1280, 700)
-    widget.set_workspace(workspace)
+    open_on(widget, workspace)
     widget.show()
     wait_loaded(qtbot, widget)
     return widget
@@ -89,7 +89,7 @@ def test_graded_state_filter_and_score_column(qtbot, view, workspace):
     workspace.evaluations.submit(done.id)
     draft = workspace.evaluations.start(interaction_id(workspace, "T-002"), card.id, "Maya")
     workspace.evaluations.set_answer(draft.id, "greeting", Answer("No"))
-    view.refresh()
+    announce_writes(workspace)
     wait_loaded(qtbot, view)
     choose(qtbot, view, view.graded, "Submitted")
     assert column(view, "external_id") == ["T-001"]
@@ -133,14 +133,14 @@ def test_rows_are_fetched_lazily_in_pages(qtbot, tmp_path, monkeypatch):
     view = InteractionsView()
     qtbot.addWidget(view)
     view.resize(1000, 600)
-    view.set_workspace(ws)
+    open_on(view, ws)
     view.show()
     wait_loaded(qtbot, view)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: bool(fetched), timeout=5000)  # the first paint fetched what it shows
     assert view.model.rowCount() == 2000
-    assert fetched and sum(fetched) <= 2 * interactions_view.PAGE  # only what is on screen
+    assert sum(fetched) <= 2 * interactions_view.PAGE  # only what is on screen
     view.table.scrollToBottom()
-    qtbot.wait(50)
+    view.table.viewport().repaint()
     assert view.model.index(1999, COLUMN_INDEX["external_id"]).data() == view.model.row(1999).external_id
     assert sum(fetched) <= 4 * interactions_view.PAGE
     ws.close()

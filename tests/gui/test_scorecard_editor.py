@@ -13,7 +13,9 @@ from qagrader.core.importing.interactions import import_interactions
 from qagrader.core.scorecards.model import scorecard_from_dict, scorecard_to_json
 from qagrader.core.scorecards.scoring import Answer, score
 from qagrader.core.storage.workspace import Workspace
-from qagrader.gui.scorecard_editor import ScorecardsView
+from qagrader.gui.scorecards import ScorecardsView
+from tests.gui.conftest import announce_writes, open_on
+from qagrader.core.storage.changes import Changes
 from tests.samples import EXAMPLE
 
 
@@ -29,7 +31,7 @@ def ws(tmp_path):
 def view(qtbot, ws):
     widget = ScorecardsView()
     qtbot.addWidget(widget)
-    widget.set_workspace(ws)
+    open_on(widget, ws)
     widget.resize(1280, 800)
     widget.show()
     widget.select("Chat QA")
@@ -59,7 +61,7 @@ def list_rows(view: ScorecardsView) -> list[tuple[str, str, str]]:
 
 def test_list_shows_scorecards_with_version_and_evaluations(qtbot, view, ws, tmp_path):
     grade(ws, tmp_path, 2)
-    view.refresh()
+    announce_writes(ws)
     assert list_rows(view) == [("Chat QA", "v1", "2")]
     assert not view.delete_action.isEnabled()
     assert "archive it instead" in view.delete_action.toolTip()
@@ -71,7 +73,7 @@ def test_list_shows_scorecards_with_version_and_evaluations(qtbot, view, ws, tmp
 
 def test_editing_a_used_scorecard_creates_a_new_version(qtbot, view, ws, tmp_path):
     old_ids = grade(ws, tmp_path, 3)
-    view.refresh()
+    announce_writes(ws)
     view.select("Chat QA")
     editor = view.editor
     assert "3 evaluations use this version; saving changes creates v2" in editor.title.text()
@@ -175,7 +177,7 @@ def test_the_preview_forgets_answers_when_another_scorecard_is_shown(qtbot, view
     other = json.loads(json.dumps(EXAMPLE))
     other["name"] = "Chat QA copy"
     ws.scorecards.import_json(json.dumps(other))
-    view.reload() if hasattr(view, "reload") else view.refresh()
+    view.apply_changes(Changes.everything())
     preview = view.editor.preview
     qtbot.mouseClick(preview.findChild(QToolButton, "answer_empathy_Yes"), Qt.MouseButton.LeftButton)
     assert preview.progress_label.text() == "1 of 6 questions answered"
@@ -235,7 +237,7 @@ def test_new_scorecard_save_and_delete(qtbot, view, ws, monkeypatch):
     assert view.delete_action.isEnabled()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     view.delete_action.trigger()
-    assert [row[0] for row in list_rows(view)] == ["Chat QA"]
+    qtbot.waitUntil(lambda: [row[0] for row in list_rows(view)] == ["Chat QA"], timeout=5000)
 
 
 def test_duplicate_archive_and_restore(qtbot, view, ws):
@@ -245,12 +247,13 @@ def test_duplicate_archive_and_restore(qtbot, view, ws):
     assert [row[0] for row in list_rows(view)] == ["Chat QA", "Chat QA (copy)"]
     view.select("Chat QA (copy)")
     view.archive_action.trigger()
-    assert [row[0] for row in list_rows(view)] == ["Chat QA"]
+    qtbot.waitUntil(lambda: [row[0] for row in list_rows(view)] == ["Chat QA"], timeout=5000)
     view.show_archived.setChecked(True)
     assert [row[0] for row in list_rows(view)] == ["Chat QA", "Chat QA (copy)  (archived)"]
     view.select("Chat QA (copy)")
     assert view.archive_action.text() == "Restore"
     view.archive_action.trigger()
+    qtbot.waitUntil(lambda: list_rows(view)[1][0] == "Chat QA (copy)", timeout=5000)  # heard of it
     assert ws.scorecards.get("Chat QA (copy)").archived is False
 
 

@@ -18,6 +18,7 @@ from qagrader.gui.team.grader_prompt import grader_known
 from qagrader.gui.team.merge_dialog import set_team_folder
 from qagrader.gui.team.profiles_view import PeopleView
 from tests.core.test_merge import copy_of, grade, team_workspace
+from tests.gui.conftest import open_on
 
 SHOTS = Path(os.environ.get("QAGRADER_SHOTS") or tempfile.mkdtemp(prefix="qagrader-team-shots-"))
 """Where the screenshots go: set QAGRADER_SHOTS to keep them (e.g. /work/shots/team)."""
@@ -66,7 +67,8 @@ def test_merge_dialog_previews_then_merges_and_reports(qtbot, window, tmp_path):
         dialog.run_button.click()
     assert dialog.headline.text().startswith("Done. 1 grader, 2 evaluations new")
     assert "Backup taken before the merge" in dialog.report.toPlainText()
-    assert window.ws.counts()["submitted"] == 2 and "2 graded" in window.counts_label.text()
+    assert window.ws.counts()["submitted"] == 2
+    qtbot.waitUntil(lambda: "2 graded" in window.counts_label.text(), timeout=5000)  # heard of the merge
     assert merge_log(window.ws)[0][2] == "Tester"
     _shoot(dialog, "merge-dialog")
     dialog.close()
@@ -126,7 +128,7 @@ def people(qtbot, demo_path):
     view.resize(1440, 900)
     view.show()
     with qtbot.waitSignal(view.loaded, timeout=20000):
-        view.set_workspace(ws)
+        open_on(view, ws)
     yield view
     view.set_workspace(None)
     ws.close()
@@ -188,7 +190,7 @@ def test_screenshots_of_the_team_screens(qtbot, demo_path, tmp_path):
                 view.resize(width, height)
                 view.show()
                 with qtbot.waitSignal(view.loaded, timeout=20000):
-                    view.set_workspace(ws)
+                    open_on(view, ws)
                 for index, name in ((0, "profile"), (1, "overview"), (2, "graders")):
                     if index:
                         with qtbot.waitSignal(view.loaded, timeout=20000):

@@ -181,6 +181,23 @@ class Evaluations:
             record_blind(self._ws, evaluation_id, blind)
         return self.get(evaluation_id), result
 
+    def save_grade(self, interaction_id: int, scorecard_id: int, grader: str, answers: Mapping[str, Answer],
+                   overall_comment: str, *, evaluation_id: int | None = None, submit: bool = False,
+                   editor: str | None = None, blind: bool | None = None) -> Evaluation:
+        """A grader's answers, saved in one transaction: into `evaluation_id`, else into the
+        grader's open draft of the interaction on this scorecard (made when there is none);
+        with `submit`, then submitted (refused, with nothing saved, while a question is
+        unanswered). `blind`: whether the grader works with CSAT hidden (see `record_blind`).
+        What the grading screen writes on every change and on submit."""
+        with self._ws.transaction():
+            if evaluation_id is None:
+                evaluation_id = self.start(interaction_id, scorecard_id, grader, blind=blind).id
+            evaluation, _result = self.save(evaluation_id, answers, overall_comment, editor=editor or grader,
+                                            blind=blind)
+            if submit and not evaluation.submitted:
+                evaluation = self.submit(evaluation_id, blind=blind)
+        return evaluation
+
     def set_answer(self, evaluation_id: int, key: str, answer: Answer, *,
                    editor: str | None = None) -> tuple[Evaluation, ScoreResult]:
         """Change one answer (autosave of a single keystroke or click)."""

@@ -7,6 +7,7 @@ opening a workspace that already has this version's schema needs neither.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sqlite3
@@ -196,7 +197,7 @@ class Workspace:
             if self.conn.in_transaction:
                 recorded = {kind: None if ids is None else set(ids) for kind, ids in self._pending.items()}
                 try:
-                    with self.db.atomic():
+                    with _savepoint(self.conn):
                         yield self.conn
                 except BaseException:
                     self._pending = recorded  # the savepoint rolled back: so did what it recorded
@@ -421,3 +422,22 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
             f"step {', '.join(unknown)}, which this version does not know. Update QA Grader to "
             f"open it; the file was not changed.")
     return False
+
+
+_SAVEPOINTS = itertools.count(1)
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A transaction nested in another: a savepoint, rolled back alone when its block fails.
+    Plain SQL, so that writing never needs sqlite-utils (and with it pandas, which sqlite-utils
+    imports when installed)."""
+    name = f"qagrader_{next(_SAVEPOINTS)}"
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")

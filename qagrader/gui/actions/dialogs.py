@@ -1,6 +1,6 @@
 """Dialogs of disputes and coaching: raise a dispute, resolve one (accept with a re-grade, or
 reject with a reason), write a coaching note, record a follow-up. Each collects values only;
-the caller writes them (`writes.run_write`). Shown with `open()`; `accepted` carries on."""
+the caller writes them (through `operations`). Shown with `open()`; `accepted` carries on."""
 
 from __future__ import annotations
 

@@ -14,8 +14,9 @@ from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.storage.changes import DISPUTES, EVALUATIONS, Changes
 from qagrader.core.storage.workspace import Workspace
 
+from qagrader.gui.operations import operations
+
 from .dialogs import RaiseDisputeDialog, ResolveDisputeDialog
-from .writes import action_writes, run_write
 
 
 def write_resolution(owner: QWidget, ws: Workspace, dispute: Dispute, dialog: ResolveDisputeDialog) -> None:
@@ -23,9 +24,9 @@ def write_resolution(owner: QWidget, ws: Workspace, dispute: Dispute, dialog: Re
     reason, by = dialog.reason.toPlainText(), dialog.by.text()
     if dialog.accepting:
         answers = dialog.new_answers()
-        run_write(owner, ws, lambda w: w.disputes.accept(dispute.id, answers, by=by, reason=reason))
+        operations().run(ws, lambda w: w.disputes.accept(dispute.id, answers, by=by, reason=reason), owner=owner)
     else:
-        run_write(owner, ws, lambda w: w.disputes.reject(dispute.id, by=by, reason=reason))
+        operations().run(ws, lambda w: w.disputes.reject(dispute.id, by=by, reason=reason), owner=owner)
 
 
 class DisputeBar(QFrame):
@@ -56,7 +57,7 @@ class DisputeBar(QFrame):
         layout.addWidget(self.raise_button)
         self.dialog = None
         self.hide()
-        action_writes().changed.connect(self.on_changes)
+        operations().changed.connect(self.apply_changes)
 
     def show_evaluation(self, ws: Workspace | None, evaluation: Evaluation | None) -> None:
         self.ws, self.evaluation = ws, evaluation
@@ -79,8 +80,9 @@ class DisputeBar(QFrame):
         self.resolve_button.setVisible(bool(open_))
         self.show()
 
-    def on_changes(self, changes: Changes) -> None:
-        if self.evaluation is not None and changes.touches(DISPUTES, EVALUATIONS):
+    def apply_changes(self, changes: Changes) -> None:
+        """The disputes or the evaluation shown changed: show them again."""
+        if self.ws is not None and self.evaluation is not None and changes.touches(DISPUTES, EVALUATIONS):
             self.show_evaluation(self.ws, self.ws.evaluations.get(self.evaluation.id) if self.ws else None)
 
     def raise_dispute(self) -> None:
@@ -93,7 +95,8 @@ class DisputeBar(QFrame):
 
         def write() -> None:
             key, reason, by = dialog.values()
-            run_write(self, ws, lambda w: w.disputes.create(evaluation.id, reason, raised_by=by, question_key=key))
+            operations().run(ws, lambda w: w.disputes.create(evaluation.id, reason, raised_by=by, question_key=key),
+                             owner=self)
         dialog.accepted.connect(write)
         dialog.open()
         self.dialog = dialog

@@ -18,9 +18,10 @@ from qagrader.core.storage.changes import AGENTS, COACHING_NOTES, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 
+from qagrader.gui.operations import operations
+
 from .dialogs import CoachingNoteDialog
 from .view import fill, table
-from .writes import action_writes, run_write
 
 PRIORITY_BUTTONS = 3
 
@@ -31,8 +32,8 @@ def priority_to_note(owner: QWidget, ws: Workspace, row: Mapping[str, object], c
     today, follow-up in four weeks, saying what the analysis found."""
     agent_id = ws.interactions.agent_id(str(row["agent"]))
     skill = str(row["skill"]).removesuffix(" (skill)")
-    run_write(owner, ws, lambda w: w.coaching.add(agent_id, coach=coach, skills=[skill], agreed=priority_note(row)),
-              done=done)
+    operations().run(ws, lambda w: w.coaching.add(agent_id, coach=coach, skills=[skill], agreed=priority_note(row)),
+                     owner=owner, done=done)
 
 
 class CoachingNotesBox(QWidget):
@@ -65,7 +66,7 @@ class CoachingNotesBox(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.message)
         self.quick_buttons: list[QPushButton] = []
-        action_writes().changed.connect(self.on_changes)
+        operations().changed.connect(self.apply_changes)
 
     def show_agent(self, ws: Workspace | None, team: str | None, agent: str | None,
                    priorities: pd.DataFrame | None = None) -> None:
@@ -115,8 +116,8 @@ class CoachingNotesBox(QWidget):
         dialog = CoachingNoteDialog(agent, ws.scorecards.all_skills(), self.user(), self, chosen=first)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         agent_id = ws.interactions.agent_id(agent)
-        dialog.accepted.connect(lambda: run_write(
-            self, ws, lambda w, values=dialog.values(): w.coaching.add(agent_id, **values), done=self._saved))
+        dialog.accepted.connect(lambda: operations().run(
+            ws, lambda w, values=dialog.values(): w.coaching.add(agent_id, **values), owner=self, done=self._saved))
         dialog.open()
         self.dialog = dialog
 
@@ -126,7 +127,7 @@ class CoachingNotesBox(QWidget):
         self.message.setText(escape(text))
         self.written.emit(text)
 
-    def on_changes(self, changes: Changes) -> None:
+    def apply_changes(self, changes: Changes) -> None:
         if changes.touches(COACHING_NOTES, AGENTS) and self.isVisible():
             self._reload()
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from qagrader.analysis.dataset import AnalysisFilters
 from qagrader.core.storage.workspace import Workspace
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.workers import Task, Tasks
 
 FORMATS = (("PDF (A4 pages, for print)", "pdf"), ("PNG images (one per page)", "png"), ("CSV table", "csv"))
 ALL = "All"
@@ -43,7 +43,7 @@ class MonthlyReportDialog(QDialog):
         self.setWindowTitle("Monthly quality report")
         self.setMinimumWidth(560)
         self.ws = ws
-        self._slot = TaskSlot()
+        self._tasks = Tasks(self)
         self.month = QComboBox()
         self.month.setEditable(True)
         self.month.addItems(recent_months(today or date.today()))
@@ -127,22 +127,16 @@ class MonthlyReportDialog(QDialog):
 
         month, fmt, target, filters = self.month.currentText().strip(), self._fmt(), self.path.text().strip(), \
             self.filters()
-        path = self.ws.path
         from qagrader.gui.grading.settings import excel_bom
 
         bom = excel_bom()
 
-        def run(progress, cancelled):
-            first = parse_month(month)
-            with Workspace.open(path, create=False) as ws:
-                report = build_monthly_report(ws, first, filters)
-                return write_report(report, target, fmt, excel_bom=bom)
-        task = Task(run)
-        task.signals.finished.connect(self._written)
-        task.signals.failed.connect(self._failed)
+        def run(ws, progress, cancelled):
+            report = build_monthly_report(ws, parse_month(month), filters)
+            return write_report(report, target, fmt, excel_bom=bom)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.status.setText(f"Building the {month} report…")
-        return self._slot.start(task)
+        return self._tasks.read(self.ws, run, done=self._written, failed=self._failed)
 
     def _written(self, paths: list[Path]) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)

@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
 
 from qagrader.core.coaching.notes import CoachingNote, end_of_week
 from qagrader.core.disputes.store import ACCEPTED, OPEN, REJECTED, Dispute, DisputeFilters
-from qagrader.core.storage.changes import COACHING_NOTES, DISPUTES, EVALUATIONS, GRADERS, Changes
+from qagrader.core.storage.changes import AGENTS, COACHING_NOTES, DISPUTES, EVALUATIONS, GRADERS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.workers import Task, Tasks
 
 from .dialogs import FollowUpDialog, ResolveDisputeDialog
 from .dispute_bar import write_resolution
-from .writes import action_writes, run_write
 
 ROLE = Qt.ItemDataRole.UserRole
 ANY = "All"
@@ -116,21 +116,15 @@ def export_csv(owner: QWidget, ws: Workspace | None, title: str, name: str, writ
 
 
 class Background:
-    """Read-only work on a connection of its own, the newest request winning."""
+    """Read-only work of a panel (`work(worker_ws)`) on a connection of its own, the newest
+    request winning; a failure is said in `status`."""
 
-    def __init__(self, status: QLabel):
-        self.slot, self.status = TaskSlot(), status
+    def __init__(self, owner: QWidget, status: QLabel):
+        self.tasks, self.status = Tasks(owner), status
 
     def run(self, ws: Workspace, work, done) -> Task:
-        path = ws.path
-
-        def run(progress, cancelled):
-            with Workspace.open(path, create=False) as own:
-                return work(own)
-        task = Task(run)
-        task.signals.finished.connect(done)
-        task.signals.failed.connect(lambda error: self.status.setText(str(error)))
-        return self.slot.start(task)
+        return self.tasks.read(ws, lambda own, progress, cancelled: work(own), done=done,
+                               failed=lambda error: self.status.setText(str(error)))
 
 
 class DisputesPanel(QWidget):
@@ -181,7 +175,7 @@ class DisputesPanel(QWidget):
                                     stretch=0)
         self.rates_status = QLabel("")
         self.rates_status.setObjectName("muted")
-        self._background = Background(self.rates_status)
+        self._background = Background(self, self.rates_status)
         rates = QWidget()
         rates_layout = QVBoxLayout(rates)
         rates_layout.setContentsMargins(0, 0, 0, 0)
@@ -209,15 +203,18 @@ class DisputesPanel(QWidget):
         self._show_chosen()
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Show `ws` from the `Changes.everything()` that follows."""
         self.ws = ws
+        self._background.tasks.cancel()
+
+    def fill_choices(self) -> None:
+        """The agents, graders and scorecards to filter by."""
+        ws = self.ws
         if ws is None:
-            self._background.slot.cancel()
             return
         _choices(self.agent, sorted((a.name for a in ws.interactions.agents()), key=str.casefold))
         _choices(self.grader, ws.graders.names())
         _choices(self.scorecard, sorted({s.name for s in ws.scorecards.list(include_archived=True)}, key=str.casefold))
-        self.refresh()
-        self.refresh_rates()
 
     def filters(self) -> DisputeFilters:
         def chosen(combo: QComboBox) -> tuple[str, ...] | None:
@@ -387,7 +384,7 @@ class CoachingPanel(QWidget):
         self.caveat = QLabel("")
         self.caveat.setWordWrap(True)
         self.caveat.setObjectName("muted")
-        self._background = Background(self.caveat)
+        self._background = Background(self, self.caveat)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -400,11 +397,9 @@ class CoachingPanel(QWidget):
         self._chosen_changed()
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Show `ws` from the `Changes.everything()` that follows."""
         self.ws = ws
-        if ws is None:
-            self._background.slot.cancel()
-            return
-        self.refresh()
+        self._background.tasks.cancel()
 
     def refresh(self) -> None:
         if self.ws is None:
@@ -488,8 +483,8 @@ class CoachingPanel(QWidget):
             return
         dialog = FollowUpDialog(note.agent, note.skills, self, today=self.today())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: run_write(
-            self, self.ws, lambda ws, values=dialog.values(): ws.coaching.complete_follow_up(note.id, **values)))
+        dialog.accepted.connect(lambda: operations().run(
+            self.ws, lambda ws, values=dialog.values(): ws.coaching.complete_follow_up(note.id, **values), owner=self))
         dialog.open()
         self.dialog = dialog
 
@@ -534,23 +529,21 @@ class ActionsView(QWidget):
         self.tabs.addTab(self.coaching, "Coaching follow-ups")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
-        action_writes().changed.connect(self.on_changes)
+        operations().changed.connect(self.apply_changes)
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Show `ws` from the `Changes.everything()` that follows."""
         self.ws = ws
+        self._stale.clear()
         self.disputes.set_workspace(ws)
         self.coaching.set_workspace(ws)
-        self._update_titles()
 
-    def refresh(self) -> None:
-        self.disputes.refresh()
-        self.coaching.refresh()
-        self._update_titles()
-
-    def on_changes(self, changes: Changes) -> None:
+    def apply_changes(self, changes: Changes) -> None:
         """Refresh what a write (here or elsewhere) changed; while hidden, once shown again."""
         if self.ws is None:
             return
+        if changes.touches(AGENTS, GRADERS, SCORECARDS):
+            self.disputes.fill_choices()
         self._stale |= {part for part, kinds in ((self.disputes, (DISPUTES, EVALUATIONS, GRADERS)),
                                                  (self.coaching, (COACHING_NOTES, EVALUATIONS, GRADERS)))
                         if changes.touches(*kinds)}

@@ -32,6 +32,7 @@ NO_EVALUATIONS = (
     "<li>or try the app on the <b>demo workspace</b>: run <code>qagrader demo --open</code> in a "
     "terminal (2,400 interactions, about 2,000 graded).</li></ul>")
 NO_WORKSPACE = "<h3>No workspace open</h3><p>Open or create a workspace (File menu) to analyse it.</p>"
+LOADING = "<h3>Reading the graded evaluations…</h3>"
 NO_MATCH = ("<h3>No submitted evaluations match these filters</h3>"
             "<p>The workspace has {total:,} submitted evaluations, none with this combination "
             "of date range, channel, team, agent, brand, scorecard and grader. Widen a filter or "

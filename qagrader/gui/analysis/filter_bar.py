@@ -99,9 +99,6 @@ class FilterBar(QWidget):
             values[key] = None if data is None else (data,)
         return values
 
-    def is_default(self) -> bool:
-        return all(v is None for v in self.values().values())
-
     def reset(self) -> None:
         """Back to everything: dates 'any', every combo 'All' (one `changed`)."""
         self._quiet = True

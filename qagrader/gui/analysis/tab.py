@@ -1,6 +1,6 @@
 """The Analysis tab: filters on top, warnings, then one sub-tab per chart.
 
-Every filter change (debounced) starts `compute` in a worker through a `TaskSlot`, which
+Every filter change (debounced) starts `compute` in a worker through the tab's `Tasks`, which
 cancels the older run; the charts on screen stay until the newer result arrives, with a thin
 progress bar when the work takes over half a second. A result from a superseded run is
 dropped even if it finished before it could be cancelled.
@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagrader.core.storage.changes import KINDS, Changes
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.when_shown import ReloadWhenShown
+from qagrader.gui.workers import Task, Tasks
 
 from . import captions
 from .agents_page import AgentsPage
@@ -64,19 +67,6 @@ def notices_html(notices: list) -> str:
     return "<br>".join(parts)
 
 
-_RUNNING: set[Task] = set()
-
-
-def keep_alive(task: Task) -> Task:
-    """Hold `task` until it ends: a superseded run may still be in the pool, and its signals
-    must outlive it (as `importing.run.keep_alive`, without importing the import wizard)."""
-    _RUNNING.add(task)
-    for signal in (task.signals.finished, task.signals.failed):
-        signal.connect(lambda _value, t=task: _RUNNING.discard(t))
-    task.signals.cancelled.connect(lambda t=task: _RUNNING.discard(t))
-    return task
-
-
 class _Relay(QObject):
     """Carries a worker's first look to the GUI thread (queued, like `TaskSignals`); the worker
     then waits (at most `FIRST_DRAW_WAIT` s) until the opening chart is drawn, so that the draw
@@ -103,8 +93,10 @@ class AnalysisTab(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.computed: Computed | None = None
-        self._slot = TaskSlot()
+        self._tasks = Tasks(self)
+        self._relay: _Relay | None = None  # the current run's first look, while it waits
         self._running_filters: dict | None = None
+        self._reload = ReloadWhenShown(self, lambda: self.recompute(with_options=True))
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.recompute)
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
@@ -158,6 +150,7 @@ class AnalysisTab(QWidget):
         layout.addLayout(wrap)
         layout.addWidget(self.stack, 1)
         self._show_message(captions.NO_WORKSPACE, reset=False)
+        operations().changed.connect(self.apply_changes)
 
     def _busy_widget(self) -> QWidget:
         widget = QWidget()
@@ -187,87 +180,76 @@ class AnalysisTab(QWidget):
     # ------------------------------------------------------------------ screen protocol
 
     def set_workspace(self, ws: "Workspace | None") -> None:
-        """Analyse `ws` (None: nothing open); the filter choices are reloaded from it."""
+        """Analyse `ws` (None: nothing open) from the `Changes.everything()` that follows."""
         self._release_first_look()
-        self._slot.cancel()
+        self._tasks.cancel()
         self._running_filters = None
+        self._reload.forget()
         self.ws = ws
         self.computed = None
-        if ws is None:
-            self._show_message(captions.NO_WORKSPACE, reset=False)
-            return
-        self.recompute(with_options=True)
-        QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
+        self._show_message(captions.NO_WORKSPACE if ws is None else captions.LOADING, reset=False)
 
-    def refresh(self) -> None:
-        """The screen is shown again or the data changed: reload (unless a run that started
-        for these very filters is still going)."""
-        if self.ws is None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Graded data changed: analyse again (with fresh filter choices) now if the tab is on
+        screen or has shown nothing yet, else when it is next shown."""
+        if self.ws is None or not changes.touches(*KINDS):
             return
-        if self._running_filters is not None and self._running_filters == self.filter_bar.values():
-            return
-        self.recompute(with_options=True)
+        first = self.computed is None and not self.is_busy()
+        self._reload.request(now=first)
+        if first:
+            QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
 
     # ------------------------------------------------------------------ running
 
     def recompute(self, *, with_options: bool = False) -> Task | None:
         """Start the analysis of the current filters now (cancelling any older run)."""
         self._debounce.stop()
+        self._reload.forget()
         if self.ws is None:
             return None
         filters = self.filter_bar.values()
-        source = self.ws
         relay = _Relay() if self.computed is None else None  # nothing on screen yet
 
-        def run(progress, cancelled) -> Computed:
-            ws = source.reopen()
-            try:
-                return compute(ws, filters, with_options=with_options, progress=progress,
-                               cancelled=cancelled, first_look=relay.hand_over if relay else None)
-            finally:
-                ws.close()
+        def run(ws, progress, cancelled) -> Computed:
+            return compute(ws, filters, with_options=with_options, progress=progress,
+                           cancelled=cancelled, first_look=relay.hand_over if relay else None)
 
         self._release_first_look()  # the older run is being cancelled: stop its wait
-        task = keep_alive(Task(run))
+        self._relay = relay
         if relay is not None:
-            task.relay = relay  # lives as long as the task
-            relay.ready.connect(lambda c, t=task: self._first_look(t, c))
-        task.signals.progress.connect(lambda f, t=task: self._progress(t, f))
-        task.signals.finished.connect(lambda c, t=task: self._finished(t, c))
-        task.signals.failed.connect(lambda e, t=task: self._failed(t, e))
+            relay.ready.connect(self._first_look)
         self._running_filters = filters
         self.progress.setValue(0)
         self._busy_timer.start()
-        return self._slot.start(task)
+        return self._tasks.read(self.ws, run, done=self._finished, failed=self._failed, progress=self._progress)
 
     def _release_first_look(self) -> None:
-        relay = getattr(self._slot.current, "relay", None)
+        relay, self._relay = self._relay, None
         if relay is not None:
             relay.drawn.set()
 
     def is_busy(self) -> bool:
         return self._running_filters is not None
 
-    def _progress(self, task: Task, fraction: float) -> None:
-        if task is self._slot.current:
-            self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
+    def _progress(self, fraction: float) -> None:
+        self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))
 
     def _done(self) -> None:
         self._running_filters = None
         self._busy_timer.stop()
         self.busy.hide()
 
-    def _failed(self, task: Task, error: BaseException) -> None:
-        if task is not self._slot.current:
-            return
+    def _failed(self, error: BaseException) -> None:
+        self._release_first_look()
         self._done()
         show_error(self, error)
 
-    def _first_look(self, task: Task, computed: Computed) -> None:
+    def _first_look(self, computed: Computed) -> None:
         """The opening chart, before the rest of the analysis is done."""
-        relay: _Relay = task.relay
-        if task is not self._slot.current or self.computed is not None:
-            relay.drawn.set()
+        relay = self.sender()
+        if relay is not self._relay or self.computed is not None:
+            if isinstance(relay, _Relay):
+                relay.drawn.set()
             return
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
@@ -280,9 +262,8 @@ class AnalysisTab(QWidget):
         else:
             relay.drawn.set()
 
-    def _finished(self, task: Task, computed: Computed) -> None:
-        if task is not self._slot.current:
-            return  # superseded: a newer run is (or was) on its way
+    def _finished(self, computed: Computed) -> None:
+        self._release_first_look()
         self._done()
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
@@ -326,6 +307,3 @@ class AnalysisTab(QWidget):
         self.notices.hide()
         self.notice_keys = []
         self.stack.setCurrentIndex(1)
-
-    def current_page(self) -> Page:
-        return self.tabs.currentWidget()  # type: ignore[return-value]

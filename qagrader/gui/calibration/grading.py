@@ -1,7 +1,11 @@
 """Grading one's own calibration items, blind: the transcript and the scorecard as on the Grade
 screen, but never the CSAT and never another grader's answers. Every answer is saved at once
 (comments after a short pause) as the grader's calibration grade of the item; Submit (Ctrl+Enter)
-submits it and opens the next item."""
+submits it and opens the next item.
+
+Saves go through `operations` (off the GUI thread, in order, retried while another program holds
+the workspace): the answers in memory are the truth until their write has committed, and the
+item says "not saved yet" until then."""
 
 from __future__ import annotations
 
@@ -21,8 +25,7 @@ from qagrader.gui.grading.panels import InteractionHeader
 from qagrader.gui.grading.style import STYLE
 from qagrader.gui.grading.transcript import TranscriptView
 from qagrader.gui.messages import show_error
-
-from .writes import Writer
+from qagrader.gui.operations import Write, operations
 
 ROLE = Qt.ItemDataRole.UserRole
 COMMENT_DELAY_MS = 400
@@ -33,10 +36,9 @@ class CalibrationGrading(QWidget):
 
     back = Signal()
 
-    def __init__(self, writer: Writer, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setStyleSheet(STYLE)
-        self.writer = writer
         self.ws: Workspace | None = None
         self.grader = ""
         self.task: CalibrationTask | None = None
@@ -70,6 +72,13 @@ class CalibrationGrading(QWidget):
         self._timer.setInterval(COMMENT_DELAY_MS)
         self._timer.timeout.connect(self._save_now)
         self._dirty = False
+        # Answers handed to a write and not committed yet, per (session, interaction), with the
+        # writes carrying them: shown instead of the stored grade until they are saved.
+        self._unsaved: dict[tuple[int, int], tuple[dict[str, Answer], str]] = {}
+        self._writes: dict[tuple[int, int], list[Write]] = {}
+        self._submitted: set[tuple[int, int]] = set()  # submits on their way: off the list already
+        self._stored = False  # the current item has a stored grade
+        operations().state_changed.connect(self._show_state)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -115,13 +124,14 @@ class CalibrationGrading(QWidget):
         self.reload(session_id)
 
     def reload(self, prefer_session: int | None = None) -> None:
-        tasks = open_tasks(self.ws, self.grader) if self.ws else []
+        tasks = [t for t in (open_tasks(self.ws, self.grader) if self.ws else [])
+                 if (t.session_id, t.interaction_id) not in self._submitted]
         current = (self.task.session_id, self.task.interaction_id) if self.task else None
         self.items.blockSignals(True)
         self.items.clear()
         chosen = None
         for task in tasks:
-            state = "started" if task.drafted else "to grade"
+            state = "started" if task.drafted or (task.session_id, task.interaction_id) in self._unsaved else "to grade"
             item = QListWidgetItem(f"{task.external_id}  ·  {state}\n{task.session}")
             item.setData(ROLE, task)
             self.items.addItem(item)
@@ -152,14 +162,18 @@ class CalibrationGrading(QWidget):
         self.task = item.data(ROLE)
         interaction = self.ws.interactions.get(self.task.interaction_id)
         card = self.ws.scorecards.get_by_id(self.task.scorecard_id).card
+        key = (self.task.session_id, self.task.interaction_id)
         mine = own_grade(self.ws, self.task.session_id, self.task.interaction_id, self.grader)
-        self.answers = dict(mine.answers) if mine else {}
-        self.overall = mine.overall_comment if mine else ""
+        if key in self._unsaved:  # what was entered, not what is stored yet
+            answers, self.overall = self._unsaved[key]
+            self.answers = dict(answers)
+        else:
+            self.answers = dict(mine.answers) if mine else {}
+            self.overall = mine.overall_comment if mine else ""
         self.header.show_interaction(interaction, blind=True)
         self.header.csat.setText("CSAT hidden (calibration)")
         self.header.csat.setToolTip("Calibration grading is always blind to the customer's rating.")
-        self.header.show_state(f"{self.task.session} · {'draft saved' if mine else 'not started'}",
-                               "draft" if mine else "new")
+        self._show_state(mine is not None)
         self.transcript.set_transcript(interaction.transcript)
         self.form.load(card)
         self.form.show_answers(self.answers, self.overall)
@@ -193,35 +207,93 @@ class CalibrationGrading(QWidget):
         self._dirty = True
         self._timer.start()
 
-    def _save_now(self, *, submit: bool = False) -> bool:
+    def _show_state(self, stored: bool | None = None) -> None:
+        """Say where the current item stands: not saved yet (its write is on its way), draft
+        saved (committed) or not started."""
+        if stored is not None:
+            self._stored = stored
+        if self.task is None:
+            return
+        key = (self.task.session_id, self.task.interaction_id)
+        if self._writes.get(key) or key in self._unsaved:
+            blocked = self.ws is not None and operations().blocked(self.ws)
+            self.header.show_state(f"{self.task.session} · NOT SAVED YET — waiting for the workspace" if blocked
+                                   else f"{self.task.session} · saving…", "draft")
+        elif key in self._unsaved:
+            self.header.show_state(f"{self.task.session} · NOT SAVED — see the message below", "draft")
+        elif self._stored:
+            self.header.show_state(f"{self.task.session} · draft saved", "draft")
+        else:
+            self.header.show_state(f"{self.task.session} · not started", "new")
+
+    def _save_now(self, *, submit: bool = False) -> Write | None:
+        """Hand what was entered to the writer (with `submit`, to be submitted too); None when
+        there was nothing to save."""
         self._timer.stop()
         if self.task is None or self.ws is None or not (self._dirty or submit):
-            return True
+            return None
         task, answers, overall = self.task, dict(self.answers), self.overall
+        key = (task.session_id, task.interaction_id)
+        self._dirty = False
+        self._unsaved[key] = (answers, overall)
 
-        def failed(error: BaseException) -> None:
+        def saved(_evaluation) -> None:
+            self._writes[key].remove(write)
+            if not self._writes[key]:
+                del self._writes[key]
+                if self._unsaved.get(key) == (answers, overall):  # nothing newer entered since
+                    del self._unsaved[key]
+            if submit:
+                self._submitted.discard(key)
+            if self.task is not None and (self.task.session_id, self.task.interaction_id) == key:
+                self._show_state(stored=True)
+
+        def refused(error: BaseException) -> None:
+            self._writes[key].remove(write)
+            if not self._writes[key]:
+                del self._writes[key]
             self.message.setText(str(error))
-            if not submit:
-                show_error(self, error)
+            if submit:  # back on the list, with what was entered
+                self._submitted.discard(key)
+                self.reload(task.session_id)
+            elif self.task is not None and (self.task.session_id, self.task.interaction_id) == key:
+                self._dirty = True  # the next change or flush tries again
+                self._show_state()
+            show_error(self, error)
 
-        saved = self.writer.run(self.ws, partial(save_calibration_grade, submit=submit), task.session_id,
-                                task.interaction_id, self.grader, answers, overall, failed=failed)
-        if saved:
-            self._dirty = False
-            if not submit:
-                self.header.show_state(f"{task.session} · draft saved", "draft")
-        return saved
+        write = operations().run(self.ws, partial(save_calibration_grade, submit=submit), task.session_id,
+                                 task.interaction_id, self.grader, answers, overall, owner=self,
+                                 until_saved=True, done=saved, failed=refused)
+        self._writes.setdefault(key, []).append(write)
+        self._show_state()
+        return write
+
+    @property
+    def unsaved(self) -> bool:
+        """True while answers entered here are not committed yet."""
+        return self._dirty or bool(self._writes)
 
     def flush(self) -> None:
         """Save what is typed now (before leaving the screen or closing the window)."""
         self._save_now()
 
     def submit(self) -> None:
-        if self.task is None:
+        """Submit the current item and open the next at once (the write goes on in order; a
+        refusal brings the item back with what was entered)."""
+        if self.task is None or self.ws is None:
             return
-        if self._save_now(submit=True):
-            self.task = None
-            self.reload()
+        card = self.ws.scorecards.get_by_id(self.task.scorecard_id).card
+        unanswered = score(card, self.answers).unanswered
+        if unanswered:
+            count = len(unanswered)
+            self.message.setText(f"{count} question{'s' if count > 1 else ''} still unanswered (first: "
+                                 f"'{unanswered[0]}'); answer or mark N/A before submitting.")
+            return
+        key = (self.task.session_id, self.task.interaction_id)
+        self._submitted.add(key)
+        self._save_now(submit=True)
+        self.task = None
+        self.reload()
 
     def _leave(self) -> None:
         self._save_now()

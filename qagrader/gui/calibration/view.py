@@ -5,7 +5,7 @@ calibration is and how to start."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QSplitter,
     QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -15,17 +15,18 @@ from qagrader.analysis.calibration import ALL
 from qagrader.core.calibration.grading import open_tasks
 from qagrader.core.calibration.sampling import add_sample, create_sampled_session
 from qagrader.core.calibration.sessions import CalibrationSession
-from qagrader.core.storage.changes import CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, Changes
+from qagrader.core.storage.changes import CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.grading.style import STYLE
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.when_shown import ReloadWhenShown
+from qagrader.gui.workers import Tasks
 
 from .dialogs import EditSessionDialog, GradersDialog, NewSessionDialog, SampleDialog
 from .grading import CalibrationGrading
 from .results import ResultFigures, ResultsPanel, build_figures, theme_of
-from .writes import Writer
 
 ROLE = Qt.ItemDataRole.UserRole
 POOLED = "pooled"
@@ -146,18 +147,18 @@ class SessionPage(QWidget):
 
 
 class CalibrationView(QWidget):
-    """The Calibration screen (`set_workspace`, `refresh`, and `changed` for other screens)."""
+    """The Calibration screen (`set_workspace`, and `apply_changes` on `operations().changed`).
 
-    changed = Signal(object)  # Changes written here
+    Its writes are core operations run by `operations()`; the sessions list reloads when a write
+    (its own or another screen's, e.g. a merge) changed sessions, evaluations or graders."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setStyleSheet(STYLE)
         self.ws: Workspace | None = None
-        self.writer = Writer(self)
-        self.writer.changed.connect(self._written)
         self.selection_source = lambda: ()  # the Interactions screen's selected ids (set by the window)
-        self._results_slot = TaskSlot()
+        self._results_task = Tasks(self)
+        self._reload = ReloadWhenShown(self, self.reload)
         self._sessions: list[CalibrationSession] = []
         self.new_button = QPushButton("New session…")
         self.new_button.clicked.connect(self.new_session)
@@ -220,7 +221,7 @@ class CalibrationView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.session_page, "Session")
         self.tabs.addTab(results_page, "Results")
-        self.grading = CalibrationGrading(self.writer)
+        self.grading = CalibrationGrading()
         self.grading.back.connect(self._back_from_grading)
         self.pages = QStackedWidget()
         for page in (intro_page, self.tabs, self.grading):
@@ -233,15 +234,32 @@ class CalibrationView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(body)
+        operations().changed.connect(self.apply_changes)
 
     # --------------------------------------------------------------------------- loading
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Show `ws` from the `Changes.everything()` that follows."""
         self.ws = ws
-        self._results_slot.cancel()
-        self.refresh()
+        self._results_task.cancel()
+        self._reload.forget()
+        if ws is None:
+            self.sessions.clear()
+            self._sessions = []
+            self.pages.setCurrentIndex(0)
 
-    def refresh(self) -> None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Sessions, their grades, graders or scorecards changed: reload the list (now if on
+        screen, else when next shown). While the grader grades, only the count of their items
+        is updated: the grading keeps what was entered."""
+        if self.ws is None or not changes.touches(CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, SCORECARDS):
+            return
+        if self.pages.currentWidget() is self.grading:
+            self._update_my_items()
+            return
+        self._reload.request()
+
+    def reload(self) -> None:
         """Reload the sessions list (keeping the chosen one) and what is shown for it."""
         if self.ws is None:
             return
@@ -275,7 +293,6 @@ class CalibrationView(QWidget):
             self.pages.setCurrentIndex(0)
             return
         if self.pages.currentWidget() is self.grading:
-            self.grading.reload()
             return
         self.sessions.setCurrentItem(chosen or self._first_session_item())
 
@@ -315,7 +332,7 @@ class CalibrationView(QWidget):
         if session.closed:
             self._load_results()
         else:
-            self._results_slot.cancel()
+            self._results_task.cancel()
             self.results_stack.setCurrentWidget(self.results_state)
             self.results_state.setText(
                 f"<h3>Results are hidden while the session is open</h3><p>Graders grade blind: nobody sees "
@@ -351,21 +368,14 @@ class CalibrationView(QWidget):
         self.results_stack.setCurrentWidget(self.results_state)
         self.results_state.setText("Computing the results…")
 
-        def run(progress, cancelled) -> ResultFigures:
+        def run(worker, progress, cancelled) -> ResultFigures:
             from qagrader.analysis.calibration import calibration_results
 
-            worker = ws.reopen()
-            try:
-                results = calibration_results(worker, session=scope_session)
-            finally:
-                worker.close()
+            results = calibration_results(worker, session=scope_session)
             scope = ALL if scope_session is None else results.sessions[0].label
             return build_figures(results, scope, scorecard, theme)
 
-        task = Task(run)
-        task.signals.finished.connect(self._results_ready)
-        task.signals.failed.connect(self._results_failed)
-        self._results_slot.start(task)
+        self._results_task.read(ws, run, done=self._results_ready, failed=self._results_failed)
 
     def _results_ready(self, figures: ResultFigures) -> None:
         self.results.show_results(figures)
@@ -377,17 +387,9 @@ class CalibrationView(QWidget):
 
     # --------------------------------------------------------------------------- writing
 
-    def _written(self, changes: Changes) -> None:
-        self.changed.emit(changes)
-        if changes.touches(CALIBRATION_SESSIONS, EVALUATIONS, GRADERS) and self.pages.currentWidget() is not self.grading:
-            self.refresh()
-        elif changes.touches(CALIBRATION_SESSIONS):
-            self._update_my_items()
-
-    def on_changes(self, changes: Changes) -> None:
-        """Other screens' writes (a merge bringing sessions, a grader renamed): refresh."""
-        if changes.touches(CALIBRATION_SESSIONS, EVALUATIONS, GRADERS) and self.isVisible():
-            self.refresh()
+    def _write(self, operation, *args, done=None) -> None:
+        """Run one of the screen's write operations (see the end of this module)."""
+        operations().run(self.ws, operation, *args, owner=self, done=done)
 
     def new_session(self) -> None:
         if self.ws is None:
@@ -401,13 +403,10 @@ class CalibrationView(QWidget):
         spec = dialog.spec()
 
         def created(session_id: int) -> None:
-            self.refresh()
+            self.reload()
             self._select_session(session_id)
 
-        if spec.sample is not None:
-            self.writer.run(self.ws, _create_sampled, spec, done=created)
-        else:
-            self.writer.run(self.ws, _create_from_selection, spec, done=created)
+        self._write(_create_sampled if spec.sample is not None else _create_from_selection, spec, done=created)
 
     def _select_session(self, session_id: int) -> None:
         for index in range(self.sessions.topLevelItemCount()):
@@ -424,7 +423,7 @@ class CalibrationView(QWidget):
         if session is None or self.ws is None:
             return
         if session.closed:
-            self.writer.run(self.ws, _reopen, session.id)
+            self._write(_reopen, session.id)
             return
         missing = session.expected - session.submitted
         if missing > 0:
@@ -434,7 +433,7 @@ class CalibrationView(QWidget):
                 "Graders cannot grade it while it is closed (you can reopen it).")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self.writer.run(self.ws, _close, session.id, done=lambda _v: self.tabs.setCurrentIndex(1))
+        self._write(_close, session.id, done=lambda _v: self.tabs.setCurrentIndex(1))
 
     def _edit_graders(self) -> None:
         session = self._chosen_session()
@@ -442,8 +441,7 @@ class CalibrationView(QWidget):
             return
         dialog = GradersDialog(self.ws, session.graders, session.benchmark, self)
         if dialog.exec() == GradersDialog.DialogCode.Accepted:
-            self.writer.run(self.ws, _set_graders, session.id, dialog.people.chosen(),
-                            dialog.people.chosen_benchmark())
+            self._write(_set_graders, session.id, dialog.people.chosen(), dialog.people.chosen_benchmark())
 
     def _edit_session(self) -> None:
         session = self._chosen_session()
@@ -451,7 +449,7 @@ class CalibrationView(QWidget):
             return
         dialog = EditSessionDialog(session.name, session.held_on, session.notes, self)
         if dialog.exec() == EditSessionDialog.DialogCode.Accepted:
-            self.writer.run(self.ws, _edit, session.id, *dialog.values())
+            self._write(_edit, session.id, *dialog.values())
 
     def _add_selected(self) -> None:
         session = self._chosen_session()
@@ -461,7 +459,7 @@ class CalibrationView(QWidget):
         if not ids:
             show_error(self, "Select interactions in the Interactions screen first, then add them here.")
             return
-        self.writer.run(self.ws, _add_items, session.id, ids)
+        self._write(_add_items, session.id, ids)
 
     def _add_sample(self) -> None:
         session = self._chosen_session()
@@ -470,14 +468,14 @@ class CalibrationView(QWidget):
         dialog = SampleDialog(self.ws, self)
         if dialog.exec() == SampleDialog.DialogCode.Accepted:
             spec = dialog.filters.spec()
-            self.writer.run(self.ws, _add_sample_items, session.id, spec.filters, spec.count)
+            self._write(_add_sample_items, session.id, spec.filters, spec.count)
 
     def _remove_items(self) -> None:
         session = self._chosen_session()
         ids = self.session_page.selected_items()
         if session is None or self.ws is None or not ids:
             return
-        self.writer.run(self.ws, _remove, session.id, tuple(ids))
+        self._write(_remove, session.id, tuple(ids))
 
     def _delete(self) -> None:
         session = self._chosen_session()
@@ -487,7 +485,7 @@ class CalibrationView(QWidget):
             self, "Delete the session?",
             f"Delete '{session.label}'? Its calibration grades stay out of every analysis; its results are gone.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.writer.run(self.ws, _delete, session.id)
+            self._write(_delete, session.id)
 
     # --------------------------------------------------------------------------- grading
 
@@ -505,7 +503,7 @@ class CalibrationView(QWidget):
     def _back_from_grading(self) -> None:
         self.left.show()
         self.pages.setCurrentWidget(self.tabs)
-        self.refresh()
+        self.reload()
 
     def flush(self) -> None:
         if self.pages.currentWidget() is self.grading:

@@ -156,6 +156,7 @@ class EmptyPage(QWidget):
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setFixedWidth(560)
+        self._fit_text()
         self.button = QPushButton("Start grading")
         self.button.setDefault(True)
         self.button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
@@ -182,4 +183,42 @@ class EmptyPage(QWidget):
     def set_message(self, heading: str, text: str, can_start: bool = True) -> None:
         self.heading.setText(heading)
         self.text.setText(text)
+        self._fit_text()
         self.button.setVisible(can_start)
+
+    def _fit_text(self) -> None:
+        """The wrapped text gets the height it needs (a layout does not ask a label of fixed
+        width for its height, so the lines were clipped)."""
+        self.text.setMinimumHeight(self.text.heightForWidth(self.text.width()))
+
+
+class UnsavedBanner(QFrame):
+    """Says plainly that answers are not saved yet while the workspace is busy, with Retry now."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("unsaved")
+        self.text = QLabel("")
+        self.text.setObjectName("unsavedText")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.button = QPushButton("Retry now")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.setToolTip("Try to save at once instead of after the next pause")
+        self.button.clicked.connect(self.retry)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def show_waiting(self, changes: int, blocked: bool) -> None:
+        what = f"{changes} change{'s' if changes != 1 else ''}"
+        why = ("the workspace is busy: another QA Grader or program is writing to it" if blocked
+               else "the workspace has not answered yet (another program may be writing to it)")
+        verb = "stays" if changes == 1 else "stay"
+        self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} {verb} here and will be saved, in "
+                          f"order, as soon as it is free. Retrying…")
+        self.show()

@@ -4,7 +4,7 @@ week (a grading cadence that stops cherry-picking)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from qagrader.core.browsing.sql import BrowseFilters
@@ -41,8 +41,19 @@ class GradingQueue:
     def use_filters(self) -> None:
         self.mode = FILTERS
 
-    def next_after(self, ws: Workspace, current: int | None, grader: str) -> int | None:
-        """The next interaction after `current` still to grade, or None."""
+    def next_after(self, ws: Workspace, current: int | None, grader: str,
+                   exclude: Collection[int] = ()) -> int | None:
+        """The next interaction after `current` still to grade and not in `exclude` (e.g. being
+        submitted right now), or None."""
+        after = current
+        for _ in range(len(exclude) + 1):
+            found = self._next(ws, after, grader)
+            if found is None or found not in exclude:
+                return found
+            after = found
+        return None
+
+    def _next(self, ws: Workspace, current: int | None, grader: str) -> int | None:
         if self.mode == SAMPLE:
             return next_in_list(ws.conn, self.sample, current, grader)
         spec = self.spec()

@@ -24,6 +24,9 @@ QLabel#autoFail {{
     border-radius: 4px; padding: 6px 10px;
 }}
 QLabel#message {{ color: {FAIL_RED}; font-weight: 600; }}
+QLabel#unsavedLabel {{ color: {FAIL_RED}; font-weight: 600; }}
+QFrame#unsaved {{ background: #fff4ce; border: 1px solid #e0b400; border-radius: 4px; }}
+QFrame#unsaved QLabel {{ color: #1a1a1a; }}
 QLabel#badge {{
     border-radius: 9px; padding: 2px 10px; font-weight: 600;
     background: palette(midlight); color: palette(window-text);

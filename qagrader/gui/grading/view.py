@@ -1,11 +1,20 @@
-"""The Grade screen: transcript on one side, the scorecard form on the other."""
+"""The Grade screen: transcript on one side, the scorecard form on the other.
+
+Answers are written through `operations` (never on the GUI thread). The screen says what is
+saved and what is not: "Not saved yet" until the writes carrying the answers have committed,
+and a banner when that takes long because the workspace is busy. A session whose writes are
+still on their way when the grader moves on is kept until they land (and reopened as it is if
+the grader comes back to that interaction).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, QTime, Signal
+import time
+
+from PySide6.QtCore import QSettings, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,15 +32,16 @@ from qagrader.core.errors import NotFound, QAGraderError
 from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.interactions.store import Interaction
 from qagrader.core.scorecards.store import StoredScorecard
-from qagrader.core.storage.changes import EVALUATIONS, Changes
+from qagrader.core.storage.changes import DISPUTES, EVALUATIONS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.dispute_bar import DisputeBar
 from qagrader.gui.messages import show_error, user_message
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import operations
+from qagrader.gui.workers import Tasks
 
 from . import settings
 from .form import ScorecardForm, ScorePanel
-from .panels import START_TEXT, EmptyPage, HistoryBox, InteractionHeader, local_time
+from .panels import START_TEXT, EmptyPage, HistoryBox, InteractionHeader, UnsavedBanner, local_time
 from .queue import FILTERS, SAMPLE, GradingQueue, QueueSpec, build_sample
 from .session import GradingSession
 from .style import STYLE
@@ -39,12 +49,12 @@ from .transcript import TranscriptView
 
 log = logging.getLogger(__name__)
 SPLITTER_KEY = "grading/splitter"
+SLOW_S = 1.0  # a write not committed after this long is shown as waiting for the workspace
 
 
 class GradingView(QWidget):
     """Grade one interaction after another, keyboard first. Every change is saved as a draft."""
 
-    evaluation_changed = Signal()  # something was saved: counts and browser rows are stale
     interaction_opened = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
@@ -55,9 +65,17 @@ class GradingView(QWidget):
         self.interaction: Interaction | None = None
         self.queue = GradingQueue()
         self._back: list[int] = []
-        self._sample_slot = TaskSlot()
+        self._sample_task = Tasks(self)
         self._cards: list[StoredScorecard] = []
         self._choosing = False
+        self._retiring: dict[int, GradingSession] = {}  # left with writes on their way, by interaction
+        self._submitting: set[int] = set()  # interactions whose submit is on its way
+        self._saved_text = ""  # what the status line says once nothing is pending
+        self._status_timer = QTimer(self)  # re-checks how long the pending writes have waited
+        self._status_timer.setInterval(250)
+        self._status_timer.timeout.connect(self._update_save_status)
+        operations().changed.connect(self.apply_changes)
+        operations().state_changed.connect(self._update_save_status)
 
         self.empty = EmptyPage()
         self.empty.start.connect(self.open_next)
@@ -90,6 +108,8 @@ class GradingView(QWidget):
         self.message.setWordWrap(True)
         self.saved_label = QLabel("")
         self.saved_label.setObjectName("muted")
+        self.unsaved_banner = UnsavedBanner()
+        self.unsaved_banner.retry.connect(lambda: self.ws is not None and operations().retry_now(self.ws))
         self.transcript = TranscriptView()
         self.score_panel = ScorePanel()
         self.form = ScorecardForm()
@@ -150,6 +170,7 @@ class GradingView(QWidget):
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
         layout.addWidget(self.header)
+        layout.addWidget(self.unsaved_banner)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
@@ -179,39 +200,65 @@ class GradingView(QWidget):
     # ------------------------------------------------------------ workspace
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Grade in `ws` from now on; it is shown by the `Changes.everything()` that follows
+        (`apply_changes`). Answers not written yet go to the old workspace first."""
         self.flush()
-        self._sample_slot.cancel()
+        self._sample_task.cancel()
+        self._retire(self.session)
         self.ws = ws
         self.session = None
         self.interaction = None
+        self.dispute_bar.show_evaluation(None, None)
         self._back.clear()
+        self._saved_text = ""
         self.queue.sample = []
         self.queue.use_filters()
         self.queue_mode.setCurrentIndex(0)
-        self.refresh()
+        self._cards = []
+        self._show_empty()
+        self._update_save_status()
 
     def set_queue_source(self, spec: Callable[[], QueueSpec]) -> None:
         """Where "next ungraded" takes its filters and order from (the Interactions browser)."""
         self.queue.spec = spec
 
-    def refresh(self) -> None:
-        """Re-read scorecards and preferences (blind grading) and redraw."""
+    def apply_changes(self, changes: Changes) -> None:
+        """A write (or opening a workspace) changed `changes`: re-read the scorecards when
+        they changed, the sample's progress when evaluations did, and the evaluation shown when
+        a dispute re-graded it (never over answers being entered)."""
+        if self.ws is None:
+            return
+        session = self.session
+        if (changes.touches(DISPUTES) and session is not None and session.evaluation is not None
+                and not session.editing and not session.unsaved and self.interaction is not None):
+            written = changes.ids_of(EVALUATIONS)
+            if written is None or session.evaluation.id in written:
+                self.open_interaction(self.interaction.id, remember=False)
+        if changes.touches(SCORECARDS):
+            self._cards = self.ws.scorecards.list()
+            if self.interaction is None:
+                self._show_empty()
+            else:
+                self._fill_scorecards()
+        if changes.touches(EVALUATIONS) and self.queue.mode == SAMPLE:
+            self._update_sample_label()
+
+    def apply_preferences(self) -> None:
+        """The grader's preferences changed (blind grading): show the interaction again."""
+        if self.interaction is not None:
+            self.header.show_interaction(self.interaction, settings.blind_grading())
+
+    def _show_empty(self) -> None:
+        if self.interaction is not None:
+            return
         if self.ws is None:
             self.empty.set_message("No workspace open", "Open or create a workspace from the File menu.", False)
-            self.stack.setCurrentWidget(self.empty)
-            return
-        self._cards = self.ws.scorecards.list()
-        if self.interaction is None:
-            if not self._cards:
-                self.empty.set_message("No scorecard yet", "Create one in Scorecards, or import a scorecard "
-                                       "JSON file (File ▸ Import), then come back here to grade.", False)
-            else:
-                self.empty.set_message("Nothing open for grading", START_TEXT)
-            self.stack.setCurrentWidget(self.empty)
-            return
-        self.header.show_interaction(self.interaction, settings.blind_grading())
-        self._fill_scorecards()
-        self._show_state()
+        elif not self._cards:
+            self.empty.set_message("No scorecard yet", "Create one in Scorecards, or import a scorecard "
+                                   "JSON file (File ▸ Import), then come back here to grade.", False)
+        else:
+            self.empty.set_message("Nothing open for grading", START_TEXT)
+        self.stack.setCurrentWidget(self.empty)
 
     def focus_default(self) -> None:
         """Put the keyboard where it is needed: the current question, or Start grading."""
@@ -229,8 +276,7 @@ class GradingView(QWidget):
         evaluation is shown read-only (Edit to change it)."""
         if self.ws is None:
             return False
-        if not self.flush():
-            return False
+        self.flush()
         try:
             interaction = self.ws.interactions.get(interaction_id)
         except NotFound as error:
@@ -240,6 +286,13 @@ class GradingView(QWidget):
         if not grader:
             self._say("Enter your name in Edit ▸ Preferences before grading.")
             return False
+        kept = self._retiring.get(interaction_id)
+        if kept is not None and kept.grader == grader:  # its answers are newer than the database's
+            self._remember(interaction_id, remember)
+            self.interaction = interaction
+            self._show_session(self._retiring.pop(interaction_id))
+            self.interaction_opened.emit(interaction_id)
+            return True
         evaluation = self._existing(interaction_id, grader)
         try:
             stored = (self.ws.scorecards.get_by_id(evaluation.scorecard_id) if evaluation
@@ -248,14 +301,17 @@ class GradingView(QWidget):
             self._say(str(error))
             return False
         if stored is None:
-            self.refresh()
+            self._show_empty()
             return False
-        if remember and self.interaction is not None and self.interaction.id != interaction_id:
-            self._back.append(self.interaction.id)
+        self._remember(interaction_id, remember)
         self.interaction = interaction
         self._start(stored, evaluation, grader)
         self.interaction_opened.emit(interaction_id)
         return True
+
+    def _remember(self, interaction_id: int, remember: bool) -> None:
+        if remember and self.interaction is not None and self.interaction.id != interaction_id:
+            self._back.append(self.interaction.id)
 
     def _existing(self, interaction_id: int, grader: str) -> Evaluation | None:
         """The grader's latest draft, else the latest submitted evaluation, else None."""
@@ -276,26 +332,41 @@ class GradingView(QWidget):
         return (general or cards or [None])[0]
 
     def _start(self, stored: StoredScorecard, evaluation: Evaluation | None, grader: str) -> None:
-        session = GradingSession(self.ws, self.interaction.id, stored, grader, evaluation, self)
+        session = GradingSession(self.ws, self.interaction.id, stored, grader, evaluation, self,
+                                 name=self.interaction.external_id)
         session.saved.connect(self._saved)
+        session.submitted_now.connect(self._submitted)
         session.failed.connect(self._failed)
         session.changed.connect(self._update_score)
-        if self.session is not None:
-            self.session.deleteLater()
+        self._show_session(session)
+
+    def _show_session(self, session: GradingSession) -> None:
+        if session is not self.session:
+            self._retire(self.session)
         self.session = session
         self.header.show_interaction(self.interaction, settings.blind_grading())
         self.transcript.set_transcript(self.interaction.transcript)
-        self.form.load(stored.card)
+        self.form.load(session.card)
         self.form.show_answers(session.answers, session.overall)
         self.form.set_readonly(session.readonly)
         self._fill_scorecards()
         self._update_score()
         self._show_state()
         self._say("")
-        self.saved_label.setText("")
+        self._saved_text = ""
+        self._update_save_status()
         self.stack.setCurrentWidget(self.page)
         self.form.verticalScrollBar().setValue(0)
         self.form.focus_first_unanswered()
+
+    def _retire(self, session: GradingSession | None) -> None:
+        """`session` is no longer on screen: kept while its writes are on their way."""
+        if session is None:
+            return
+        if session.unsaved:
+            self._retiring[session.interaction_id] = session
+        else:
+            session.deleteLater()
 
     def _fill_scorecards(self) -> None:
         """Active scorecards, plus the one the open evaluation uses if it is older/archived."""
@@ -334,11 +405,10 @@ class GradingView(QWidget):
         """Open the next interaction of the queue after the current one."""
         if self.ws is None:
             return False
-        if not self.flush():
-            return False
+        self.flush()
         current = self.interaction.id if self.interaction else None
         try:
-            next_id = self.queue.next_after(self.ws, current, settings.grader_name())
+            next_id = self.queue.next_after(self.ws, current, settings.grader_name(), exclude=self._submitting)
         except QAGraderError as error:
             self._say(str(error))
             return False
@@ -366,12 +436,11 @@ class GradingView(QWidget):
         per_week, seed = settings.sample_size(), settings.sample_seed()
         spec = self.queue.spec()
         path = str(self.ws.path)
-        task = Task(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
-                                                             progress, cancelled))
-        task.signals.finished.connect(lambda ids: self._sample_ready(ids, per_week))
-        task.signals.failed.connect(lambda error: self._say(user_message(error)))
         self.saved_label.setText("Drawing the sample…")
-        self._sample_slot.start(task)
+        self._sample_task.start(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
+                                                                         progress, cancelled),
+                                done=lambda ids: self._sample_ready(ids, per_week),
+                                failed=lambda error: self._say(user_message(error)))
 
     def _sample_ready(self, ids: list[int], per_week: int) -> None:
         self.queue.set_sample(ids, f"{per_week} per agent per week")
@@ -403,23 +472,27 @@ class GradingView(QWidget):
     def _flush(self, *_args) -> None:
         self.flush()
 
-    def flush(self) -> bool:
-        """Write pending comment typing (before leaving, closing or switching)."""
+    def flush(self) -> None:
+        """Hand changes not written yet (comment typing, an edit) to the writer, before leaving,
+        closing or switching. It does not wait: `unsaved` work is shown until it commits."""
         if self.session is None:
-            return True
-        if self.session.submitted and self.session.dirty:
-            ok = self.session.flush()  # an edit of a submitted evaluation: saved with history
-            if ok:
-                self.session.editing = False
-                self._after_save()
-            return ok
-        return self.session.flush()
+            return
+        edit = self.session.submitted and self.session.dirty
+        self.session.flush()
+        if edit:  # an edit of a submitted evaluation: one save, with history
+            self.session.editing = False
+            self._after_save()
+
+    def unsaved(self) -> bool:
+        """True while answers entered here are not committed yet (this session or earlier ones)."""
+        return (self.session is not None and self.session.unsaved) or any(
+            s.unsaved for s in self._retiring.values())
 
     def save(self) -> None:
         if self.session is None:
             return
-        if self.flush():
-            self.saved_label.setText(f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
+        self.flush()
+        self._update_save_status()
 
     def start_editing(self) -> None:
         if self.session is None or not self.session.submitted or self.session.editing:
@@ -441,21 +514,20 @@ class GradingView(QWidget):
                       f"{'them' if count > 1 else 'it'} or mark N/A before submitting.")
             self.form.focus_first_unanswered()
             return
-        was_submitted = self.session.submitted
-        evaluation = self.session.submit()
-        if evaluation is None:
+        session = self.session
+        if session.readonly and not session.dirty:  # submitted already, nothing edited
+            self.open_next()
             return
+        session.submit()
+        self._submitting.add(session.interaction_id)
+        session.editing = False
         self._after_save()
-        if self.queue.mode == SAMPLE:
-            self._update_sample_label()
-        if self.open_next():
-            what = "Saved the edit of" if was_submitted else "Submitted"
-            self.saved_label.setText(f"{what} {evaluation.uuid[:8]} ({evaluation.score or 0:.1f}%).")
+        self.open_next()
+        self._update_save_status()
 
     def _after_save(self) -> None:
         self._show_state()
         self.form.set_readonly(self.session.readonly)
-        self.evaluation_changed.emit()
 
     # ------------------------------------------------------------ display
 
@@ -464,38 +536,114 @@ class GradingView(QWidget):
             self.score_panel.show_result(self.session.card, self.session.result())
 
     def _saved(self) -> None:
-        self.saved_label.setText(f"Draft saved {QTime.currentTime().toString('HH:mm:ss')}"
-                                 if self.session and not self.session.submitted else
-                                 f"Saved {QTime.currentTime().toString('HH:mm:ss')}")
-        if self.session is not None and self.session.evaluation is not None:
+        session = self.sender()
+        if session is self.session:
+            stamp = QTime.currentTime().toString("HH:mm:ss")
+            self._saved_text = f"Draft saved {stamp}" if not session.submitted else f"Saved {stamp}"
             self._show_state()
-        self.evaluation_changed.emit()
+        else:
+            self._let_go(session)
+        self._update_save_status()
+
+    def _submitted(self, evaluation: Evaluation, edit: bool) -> None:
+        session = self.sender()
+        self._submitting.discard(evaluation.interaction_id)
+        what = "Saved the edit of" if edit else "Submitted"
+        self._saved_text = f"{what} {evaluation.uuid[:8]} ({evaluation.score or 0:.1f}%)."
+        if session is self.session:
+            self._show_state()
+        else:
+            self._let_go(session)
+        if self.queue.mode == SAMPLE:
+            self._update_sample_label()
+        self._update_save_status()
+
+    def _let_go(self, session) -> None:
+        """A session left earlier has nothing on its way any more: forget it."""
+        if isinstance(session, GradingSession) and not session.unsaved \
+                and self._retiring.get(session.interaction_id) is session:
+            del self._retiring[session.interaction_id]
+            session.deleteLater()
 
     def _failed(self, error: Exception) -> None:
-        if isinstance(error, QAGraderError):
-            self._say(str(error))
+        session = self.sender()
+        if isinstance(session, GradingSession):
+            self._submitting.discard(session.interaction_id)
+        if session is self.session:
+            if isinstance(error, QAGraderError):
+                self._say(str(error))
+            else:
+                show_error(self, error)
+            self._show_state()
+            self.form.set_readonly(self.session.readonly)
+        else:  # the grade of an interaction the grader has left: say which
+            name = session.name if isinstance(session, GradingSession) else "an interaction"
+            show_error(self, QAGraderError(f"The answers for {name} were not saved: {user_message(error)} "
+                                           f"Open it again to retry."))
+        self._update_save_status()
+
+    def _update_save_status(self) -> None:
+        """The status line and the banner: "Not saved yet" while writes are on their way."""
+        ops = operations()
+        pending = ops.pending(self.ws) if self.ws is not None else []
+        if not pending and not self.unsaved():
+            self._status_timer.stop()
+            self.unsaved_banner.hide()
+            self.saved_label.setObjectName("muted")
+            self.saved_label.setText(self._saved_text)
+            self._restyle(self.saved_label)
+            self._show_badge()
+            return
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+        since = ops.waiting_since(self.ws)
+        blocked = ops.blocked(self.ws)
+        slow = blocked or (since is not None and time.monotonic() - since > SLOW_S)
+        if slow:
+            self.unsaved_banner.show_waiting(len(pending), blocked)
         else:
-            show_error(self, error)
+            self.unsaved_banner.hide()
+        self.saved_label.setObjectName("unsavedLabel" if slow else "muted")
+        self.saved_label.setText("NOT SAVED YET — waiting for the workspace" if slow else "Saving…")
+        self._restyle(self.saved_label)
+        self._show_badge()
+
+    @staticmethod
+    def _restyle(label: QLabel) -> None:
+        label.style().unpolish(label)
+        label.style().polish(label)
 
     def _say(self, text: str) -> None:
         """A short message under the form (or on the start page when nothing is open)."""
         self.message.setText(text)
         self.empty.note.setText(text)
 
+    def _show_badge(self) -> None:
+        """The header's state of the open evaluation, saying whether it is saved."""
+        session = self.session
+        if session is None:
+            return
+        evaluation = session.evaluation
+        if session.editing:
+            self.header.show_state("Editing a submitted evaluation — Ctrl+S or Ctrl+Enter saves", "editing")
+        elif session.submitting:
+            self.header.show_state("Submitted here · not saved yet", "draft")
+        elif evaluation is not None and evaluation.submitted:
+            self.header.show_state(f"Submitted by {evaluation.grader} · {local_time(evaluation.submitted_at)}"
+                                   + (" · edit not saved yet" if session.unsaved else ""), "submitted")
+        elif session.unsaved:
+            self.header.show_state(f"Draft by {session.grader} · not saved yet", "draft")
+        elif evaluation is None:
+            self.header.show_state("Not graded yet", "new")
+        else:
+            self.header.show_state(f"Draft by {evaluation.grader} · saved automatically", "draft")
+
     def _show_state(self) -> None:
         session = self.session
         if session is None:
             return
         evaluation = session.evaluation
-        if evaluation is None:
-            self.header.show_state("Not graded yet", "new")
-        elif session.editing:
-            self.header.show_state("Editing a submitted evaluation — Ctrl+S or Ctrl+Enter saves", "editing")
-        elif evaluation.submitted:
-            self.header.show_state(f"Submitted by {evaluation.grader} · {local_time(evaluation.submitted_at)}",
-                                   "submitted")
-        else:
-            self.header.show_state(f"Draft by {evaluation.grader} · saved automatically", "draft")
+        self._show_badge()
         self.edit_button.setVisible(session.submitted and not session.editing)
         self.save_button.setEnabled(not session.readonly)
         self.submit_button.setText("Save && next" if session.submitted else "Submit && next")
@@ -507,15 +655,6 @@ class GradingView(QWidget):
 
     # ------------------------------------------------------------ start-up
 
-    def on_changes(self, changes: Changes) -> None:
-        """A write elsewhere (a dispute accepted) re-graded the evaluation shown: show it again."""
-        session = self.session
-        if session is None or session.evaluation is None or session.editing or self.interaction is None:
-            return
-        written = changes.ids_of(EVALUATIONS)
-        if written is None or session.evaluation.id in written:
-            self.open_interaction(self.interaction.id, remember=False)
-
     def restore_last_draft(self) -> bool:
         """Reopen the grader's most recent unsubmitted draft (after a crash or a restart)."""
         if self.ws is None:
@@ -523,5 +662,6 @@ class GradingView(QWidget):
         draft = self.ws.evaluations.latest_draft(settings.grader_name())
         if draft is None or not self.open_interaction(draft.interaction_id):
             return False
-        self.saved_label.setText(f"Restored your draft from {local_time(draft.updated_at)}.")
+        self._saved_text = f"Restored your draft from {local_time(draft.updated_at)}."
+        self._update_save_status()
         return True

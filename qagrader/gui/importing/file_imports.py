@@ -1,4 +1,5 @@
-"""Import a scorecard JSON file or an evaluations CSV: pick a file, run it in a worker, report."""
+"""Import a scorecard JSON file or an evaluations CSV: pick a file, write it through
+`operations` (off the GUI thread, with progress), report."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from qagrader.core.errors import CancelledError, CsvImportError, QAGraderError, 
 from qagrader.gui.messages import show_error
 
 from .problems import ProblemsDialog
-from .run import run_with_progress
+from .run import write_with_progress
 
 
 def import_scorecard_file(parent: QWidget | None, ws, path: str | Path | None = None) -> bool:
@@ -22,16 +23,9 @@ def import_scorecard_file(parent: QWidget | None, ws, path: str | Path | None = 
         if not path:
             return False
     path = Path(path)
-
-    def run(progress, cancelled):
-        worker = ws.reopen()
-        try:
-            return worker.scorecards.import_file(path)
-        finally:
-            worker.close()
-
     try:
-        result = run_with_progress(parent, "Import scorecard", f"Importing {path.name}…", run)
+        result = write_with_progress(parent, "Import scorecard", f"Importing {path.name}…", ws,
+                                     _import_scorecard, path)
     except CancelledError:
         return False
     except ScorecardError as error:
@@ -57,7 +51,6 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
     """Ask for an evaluations CSV (the wide export shape), import it in a worker, and show the
     result, or every problem with the option to import only the good rows. Returns True when
     anything was written."""
-    from qagrader.core.importing.evaluations import import_evaluations
     from qagrader.gui.grading.settings import grader_name
 
     if path is None:
@@ -69,16 +62,9 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
     editor = grader_name() or None  # whoever imports is who edits the submitted evaluations it changes
     skip = False
     while True:
-        def run(progress, cancelled, skip=skip):
-            worker = ws.reopen()
-            try:
-                return import_evaluations(worker, path, skip_bad_rows=skip, editor=editor, progress=progress,
-                                          cancelled=cancelled)
-            finally:
-                worker.close()
-
         try:
-            report = run_with_progress(parent, "Import evaluations", f"Importing {path.name}…", run)
+            report = write_with_progress(parent, "Import evaluations", f"Importing {path.name}…", ws,
+                                         _import_evaluations, path, skip, editor)
         except CancelledError:
             QMessageBox.information(parent, "Import evaluations", "Import cancelled; nothing was written.")
             return False
@@ -103,3 +89,14 @@ def import_evaluations_file(parent: QWidget | None, ws, path: str | Path | None 
         break
     QMessageBox.information(parent, "Import evaluations", report.summary())
     return bool(report.created or report.updated)
+
+
+def _import_scorecard(ws, path: Path, *, progress, cancelled):
+    return ws.scorecards.import_file(path)
+
+
+def _import_evaluations(ws, path: Path, skip_bad_rows: bool, editor: str | None, *, progress, cancelled):
+    from qagrader.core.importing.evaluations import import_evaluations
+
+    return import_evaluations(ws, path, skip_bad_rows=skip_bad_rows, editor=editor, progress=progress,
+                              cancelled=cancelled)

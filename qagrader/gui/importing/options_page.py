@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage,
 )
 
-from qagrader.gui.workers import TaskSlot
+from qagrader.gui.workers import Tasks
 
-from .source_pages import CSAT_LABELS, DATE_ORDER_LABELS, error_html, red, start_task
+from .source_pages import CSAT_LABELS, DATE_ORDER_LABELS, error_html, red
 
 if TYPE_CHECKING:
     from .wizard import InteractionImportWizard
@@ -135,7 +135,7 @@ class OptionsPage(QWizardPage):
         layout.addWidget(self.date_box)
         layout.addStretch(1)
         self.default_channel.currentIndexChanged.connect(self._update_note)
-        self._slot = TaskSlot()
+        self.tasks = Tasks(self)
         self._scanned_for: tuple | None = None
         self.facts: dict[str, Any] | None = None
 
@@ -162,7 +162,8 @@ class OptionsPage(QWizardPage):
             self.facts = None
             self.status.setText("Reading the whole file…")
             mapping, path = dict(wiz.mapping), wiz.preview.path
-            start_task(self._slot, lambda progress, cancelled: scan(path, mapping), self._scanned, self._failed)
+            self.tasks.start(lambda progress, cancelled: scan(path, mapping), done=self._scanned,
+                              failed=self._failed)
         self._update_note()
         self.completeChanged.emit()
 

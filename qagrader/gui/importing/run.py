@@ -1,55 +1,33 @@
-"""Run one piece of long work in a worker while a modal progress dialog keeps the GUI alive."""
+"""Run one import through `operations` while a modal progress dialog keeps the GUI alive."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from qagrader.core.errors import CancelledError
-from qagrader.gui.workers import Task
+from qagrader.gui.operations import operations
 
 
-_ALIVE: set[Task] = set()
-
-
-def keep_alive(task: Task) -> Task:
-    """Hold a reference to `task` until it ends: a superseded task may still be running in the
-    pool, and its signals object must outlive it."""
-    _ALIVE.add(task)
-    for signal in (task.signals.finished, task.signals.failed):
-        signal.connect(lambda _value, t=task: _ALIVE.discard(t))
-    task.signals.cancelled.connect(lambda t=task: _ALIVE.discard(t))
-    return task
-
-
-def run_with_progress(parent: QWidget | None, title: str, label: str,
-                      fn: Callable[..., Any], *, show_after_ms: int = 400) -> Any:
-    """Run `fn(progress=..., cancelled=...)` in the thread pool and wait for it with a local
-    event loop (the GUI keeps painting). A progress dialog with Cancel appears after
-    `show_after_ms`. Returns the result; re-raises the worker's exception; Cancel raises
-    `CancelledError`."""
+def write_with_progress(parent: QWidget | None, title: str, label: str, ws,
+                        operation: Callable[..., Any], *args: Any) -> Any:
+    """Run `operation(writer_ws, *args, progress=..., cancelled=...)` through `operations` and
+    wait for it (the GUI keeps painting). A progress dialog with Cancel appears after 0.4 s.
+    Returns the operation's value; raises its error; Cancel raises `CancelledError`."""
     dialog = QProgressDialog(label, "Cancel", 0, 1000, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(show_after_ms)
+    dialog.setMinimumDuration(400)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     dialog.setValue(0)
-    loop = QEventLoop()
-    outcome: dict[str, Any] = {}
-    task = Task(fn)
-    task.signals.progress.connect(lambda f: dialog.setValue(int(max(0.0, min(f, 1.0)) * 1000)))
-    task.signals.finished.connect(lambda result: (outcome.setdefault("result", result), loop.quit()))
-    task.signals.failed.connect(lambda error: (outcome.setdefault("error", error), loop.quit()))
-    task.signals.cancelled.connect(lambda: (outcome.setdefault("error", CancelledError()), loop.quit()))
-    dialog.canceled.connect(task.cancel)
-    task.start()
-    loop.exec()
-    dialog.close()
-    dialog.deleteLater()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("result")
+    write = operations().run(ws, operation, *args, owner=dialog, failed=lambda _error: None,
+                             progress=lambda f: dialog.setValue(int(max(0.0, min(f, 1.0)) * 1000)))
+    dialog.canceled.connect(write.cancel)
+    try:
+        return write.wait()
+    finally:
+        dialog.close()
+        dialog.deleteLater()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,10 +11,11 @@ from PySide6.QtWidgets import (
     QCheckBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizardPage,
 )
 
-from qagrader.gui.workers import TaskSlot
+from qagrader.gui.operations import Write, operations
+from qagrader.gui.workers import Tasks
 
 from .problems import ProblemsView
-from .source_pages import error_html, red, start_task
+from .source_pages import error_html, red
 
 if TYPE_CHECKING:
     from .wizard import InteractionImportWizard
@@ -54,7 +56,7 @@ class DryRunPage(QWizardPage):
         layout.addLayout(rejects_row)
         self._filler = layout.count()
         layout.addStretch(1)  # keeps the text at the top while the table is hidden
-        self._slot = TaskSlot()
+        self.tasks = Tasks(self)
         self.report = None
 
     def _show_table(self, shown: bool) -> None:
@@ -72,13 +74,13 @@ class DryRunPage(QWizardPage):
         self.progress.setValue(0)
         self.progress.show()
         self.summary.setText("Checking every row…")
-        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=True))
-        start_task(self._slot, run, self._done, self._failed,
-               progress=lambda f: self.progress.setValue(int(f * 1000)))
+        check = partial(_import, path=self.wiz.preview.path, options=self.wiz.import_options(dry_run=True))
+        self.tasks.read(self.wiz.ws, check, done=self._done, failed=self._failed,
+                        progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     def cleanupPage(self) -> None:
-        self._slot.cancel()
+        self.tasks.cancel()
 
     def _done(self, report) -> None:
         self.report = report
@@ -135,7 +137,8 @@ class DryRunPage(QWizardPage):
 
 
 class ImportPage(QWizardPage):
-    """Writes the interactions in a worker, with progress and Cancel."""
+    """Writes the interactions through `operations` (off the GUI thread), with progress and
+    Cancel."""
 
     def __init__(self, wizard: "InteractionImportWizard"):
         super().__init__()
@@ -160,7 +163,7 @@ class ImportPage(QWizardPage):
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         layout.addStretch(1)
-        self._slot = TaskSlot()
+        self.write: Write | None = None
         self.report = None
         self.finished = False
 
@@ -172,18 +175,19 @@ class ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.retry_button.hide()
         self.result.setText("Importing…")
-        run = _import_task(self.wiz.ws, self.wiz.preview.path, self.wiz.import_options(dry_run=False))
-        start_task(self._slot, run, self._done, self._failed,
-               progress=lambda f: self.progress.setValue(int(f * 1000)), cancelled=self._cancelled)
+        self.write = operations().run(
+            self.wiz.ws, _import, self.wiz.preview.path, self.wiz.import_options(dry_run=False), owner=self,
+            done=self._done, failed=self._failed, cancelled=self._cancelled,
+            progress=lambda f: self.progress.setValue(int(f * 1000)))
         self.completeChanged.emit()
 
     @property
     def running(self) -> bool:
-        return self._slot.current is not None and not self.finished
+        return self.write is not None and not self.write.finished
 
     def cancel(self) -> None:
-        if self._slot.current is not None:
-            self._slot.current.cancel()
+        if self.running:
+            self.write.cancel()
             self.cancel_button.setEnabled(False)
             self.result.setText("Cancelling…")
 
@@ -221,16 +225,8 @@ class ImportPage(QWizardPage):
         return self.finished
 
 
-def _import_task(ws, path, options):
-    """A worker function importing `path` on its own connection (a dry run or the real one)."""
+def _import(ws, path, options, *, progress, cancelled):
+    """The import of `path`: a dry run, or every row in one transaction (or nothing)."""
+    from qagrader.core.importing.interactions import import_interactions
 
-    def run(progress, cancelled):
-        from qagrader.core.importing.interactions import import_interactions
-
-        worker = ws.reopen()
-        try:
-            return import_interactions(worker, path, options, progress, cancelled)
-        finally:
-            worker.close()
-
-    return run
+    return import_interactions(ws, path, options, progress, cancelled)

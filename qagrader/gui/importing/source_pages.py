@@ -7,9 +7,8 @@ own connection), so the window keeps painting and Cancel works.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,9 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage,
 )
 
-from qagrader.gui.workers import Task, TaskSlot
-
-from .run import keep_alive
+from qagrader.gui.workers import Tasks
 
 if TYPE_CHECKING:
     from .wizard import InteractionImportWizard
@@ -47,20 +44,6 @@ DATE_ORDER_LABELS = {"auto": "Detect from the data", "dayfirst": "Day first (31/
                      "monthfirst": "Month first (08/31/2023)"}
 NOT_MAPPED = "(not in this file)"
 PREVIEW_ROWS = 20
-
-
-def start_task(slot: TaskSlot, fn: Callable[..., Any], done: Callable[[Any], None],
-           failed: Callable[[BaseException], None], progress: Callable[[float], None] | None = None,
-           cancelled: Callable[[], None] | None = None) -> Task:
-    """Start `fn` in `slot`; callbacks from a superseded task are ignored."""
-    task = keep_alive(Task(fn))
-    task.signals.finished.connect(lambda result: slot.current is task and done(result))
-    task.signals.failed.connect(lambda error: slot.current is task and failed(error))
-    if progress is not None:
-        task.signals.progress.connect(lambda f: slot.current is task and progress(f))
-    if cancelled is not None:
-        task.signals.cancelled.connect(lambda: slot.current is task and cancelled())
-    return slot.start(task)
 
 
 def red() -> str:
@@ -100,7 +83,7 @@ class FilePage(QWizardPage):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        self._slot = TaskSlot()
+        self.tasks = Tasks(self)
         self._loaded_path: Path | None = None
 
     def browse(self) -> None:
@@ -129,7 +112,7 @@ class FilePage(QWizardPage):
 
             return preview(path, PREVIEW_ROWS)
 
-        start_task(self._slot, read, lambda result: self._loaded(path, result), self._failed)
+        self.tasks.start(read, done=lambda result: self._loaded(path, result), failed=self._failed)
 
     def _loaded(self, path: Path, result) -> None:
         self.wiz.preview = result

@@ -73,6 +73,7 @@ class InteractionImportWizard(QWizard):
 
     def reject(self) -> None:
         """Closing cancels any running work (an import in progress rolls back)."""
-        for page in (self.file_page, self.options_page, self.dry_run_page, self.import_page):
-            page._slot.cancel()
+        for page in (self.file_page, self.options_page, self.dry_run_page):
+            page.tasks.cancel()
+        self.import_page.cancel()
         super().reject()

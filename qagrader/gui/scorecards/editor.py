@@ -17,6 +17,8 @@ from qagrader.core.errors import QAGraderError, ScorecardError
 from qagrader.core.scorecards.model import Scorecard, scorecard_from_dict
 from qagrader.core.scorecards.store import SaveResult, StoredScorecard
 
+from qagrader.gui.operations import operations
+
 from . import draft as drafts
 from .forms import CardForm, QuestionForm, SectionForm
 from .style import error_color, ok_color, tool_button
@@ -27,7 +29,7 @@ ROLE = Qt.ItemDataRole.UserRole
 
 class ScorecardEditor(QWidget):
     """Edits one scorecard draft. `load()` a stored scorecard or a new draft; `save()` validates
-    with `scorecard_from_dict` and stores through `ws.scorecards.save`."""
+    with `scorecard_from_dict` and stores through `ws.scorecards.save`, run by `operations`."""
 
     saved = Signal(object)  # SaveResult
     dirty_changed = Signal(bool)
@@ -41,6 +43,7 @@ class ScorecardEditor(QWidget):
         self.draft: drafts.Draft = drafts.new_draft()
         self._original: drafts.Draft = copy.deepcopy(self.draft)
         self._dirty = False
+        self._saving = False  # a save is on its way
         self._build()
         self._validate_timer = QTimer(self, singleShot=True, interval=200)
         self._validate_timer.timeout.connect(self.refresh_preview)
@@ -360,9 +363,15 @@ class ScorecardEditor(QWidget):
 
     # ------------------------------------------------------------------ saving
 
+    @property
+    def saving(self) -> bool:
+        """True while a save is on its way to the workspace."""
+        return self._saving
+
     def save(self) -> SaveResult | None:
-        """Validate and save; a validation error is shown next to its field."""
-        if self.ws is None:
+        """Validate and save (the GUI keeps painting while the write waits its turn); a
+        validation error is shown next to its field."""
+        if self.ws is None or self._saving:
             return None
         self._validate_timer.stop()
         try:
@@ -377,14 +386,21 @@ class ScorecardEditor(QWidget):
             self.show_validation_error(ScorecardError(
                 "name", f"a scorecard named '{card.name}' already exists; choose another name"))
             return None
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._set_message("Saving…", info=True)
         try:
-            result = self.ws.scorecards.save(card, self.family_uuid)
+            result = operations().run(self.ws, _save_scorecard, card, self.family_uuid, owner=self,
+                                      failed=lambda _error: None).wait()  # the error is shown here
         except ScorecardError as error:  # e.g. a skill's polarity disagrees with another scorecard
             self.show_validation_error(error)
             return None
         except QAGraderError as error:
             self.show_validation_error(ScorecardError("name", str(error)) if "name" in str(error) else error)
             return None
+        finally:
+            self._saving = False
+            self._update_dirty()
         self.stored = result.scorecard
         self.family_uuid = result.scorecard.family_uuid
         self.used_by = 0 if result.new_version else self.used_by
@@ -439,6 +455,10 @@ class ScorecardEditor(QWidget):
         self.message.setVisible(bool(text))
         color = ok_color() if info else error_color()
         self.message.setStyleSheet(f"color: {color}; font-weight: bold; padding: 2px 0;")
+
+
+def _save_scorecard(ws, card: Scorecard, family_uuid: str | None) -> SaveResult:
+    return ws.scorecards.save(card, family_uuid)
 
 
 def _canonical(data: dict) -> str:

@@ -66,10 +66,6 @@ class _Form(QWidget):
         if container is not None:
             self.form.setRowVisible(container, visible)
 
-    def field_widget(self, key: str) -> QWidget | None:
-        entry = self._fields.get(key)
-        return entry[0] if entry else None
-
     def error_text(self, key: str) -> str:
         entry = self._fields.get(key)
         return entry[1].text() if entry and not entry[1].isHidden() else ""
@@ -359,7 +355,6 @@ class QuestionForm(_Form):
             label.show()
             if widget is not None:
                 highlight(widget, True)
-                self._highlighted_cell = widget
             return widget
         return super().show_error(field, message)
 

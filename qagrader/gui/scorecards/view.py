@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
 from qagrader.core.errors import QAGraderError
 from qagrader.core.scorecards.model import scorecard_to_json
 from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.storage.changes import EVALUATIONS, SCORECARDS, Changes
 from qagrader.core.storage.files import write_file
-
 from qagrader.gui.messages import show_error
+from qagrader.gui.operations import operations
+from qagrader.gui.when_shown import ReloadWhenShown
 
 from . import draft as drafts
 from .editor import ScorecardEditor
@@ -26,13 +28,16 @@ ROLE = Qt.ItemDataRole.UserRole
 
 class ScorecardsView(QWidget):
     """List of scorecards (name, version, status, evaluations) with New / Duplicate /
-    Archive-Restore / Delete / Import / Export, and the editor of the selected one."""
+    Archive-Restore / Delete / Import / Export, and the editor of the selected one. Writes go
+    through `operations`; the list is read again when scorecards or evaluations changed."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = None
         self._counts: dict[str, int] = {}
         self._build()
+        self._reload_list = ReloadWhenShown(self, self._reload)
+        operations().changed.connect(self.apply_changes)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -89,7 +94,7 @@ class ScorecardsView(QWidget):
         self.list.currentItemChanged.connect(self._selection_changed)
         left_layout.addWidget(self.list, 1)
         self.show_archived = QCheckBox("Show archived scorecards")
-        self.show_archived.toggled.connect(self.refresh)
+        self.show_archived.toggled.connect(self._reload)
         bottom = QHBoxLayout()
         bottom.addWidget(self.show_archived)
         bottom.addStretch(1)
@@ -111,17 +116,26 @@ class ScorecardsView(QWidget):
     # ------------------------------------------------------------------ data
 
     def set_workspace(self, ws) -> None:
+        """Show `ws`'s scorecards from the `Changes.everything()` that follows."""
         self.ws = ws
         self.editor.set_workspace(ws)
         self.editor.clear()
-        self.refresh()
+        self._counts = {}
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.blockSignals(False)
+        self._update_actions()
 
-    def refresh(self) -> None:
-        """Reload the list, keeping the selection (and the editor's unsaved draft)."""
+    def apply_changes(self, changes: Changes) -> None:
+        """The list shows scorecards and their evaluation counts: read again when those changed
+        (at once when on screen or empty, else when shown)."""
+        if self.ws is not None and changes.touches(SCORECARDS, EVALUATIONS):
+            # new or changed scorecards at once (the editor selects what it saved); counts can wait
+            self._reload_list.request(now=self.list.topLevelItemCount() == 0 or changes.touches(SCORECARDS))
+
+    def _reload(self) -> None:
+        """Read the list again, keeping the selection (and the editor's unsaved draft)."""
         if self.ws is None:
-            self.list.blockSignals(True)
-            self.list.clear()
-            self.list.blockSignals(False)
             return
         current = self.current()
         keep = current.family_uuid if current else self.editor.family_uuid
@@ -143,7 +157,11 @@ class ScorecardsView(QWidget):
             if stored.family_uuid == keep:
                 chosen = item
         self.list.blockSignals(False)
-        if chosen is not None:
+        if chosen is not None and self.editor.saving:  # it goes on with what it saved (`_saved`)
+            self.list.blockSignals(True)
+            self.list.setCurrentItem(chosen)
+            self.list.blockSignals(False)
+        elif chosen is not None:
             self.list.setCurrentItem(chosen)
         elif self.editor.stored is not None and not self.editor.is_dirty:
             self.editor.clear()
@@ -213,8 +231,15 @@ class ScorecardsView(QWidget):
         self.new_action.setEnabled(self.ws is not None)
         self.import_action.setEnabled(self.ws is not None)
 
-    def _saved(self, _result) -> None:
-        self.refresh()
+    def _saved(self, result) -> None:
+        """The editor saved (the list was read again with the write's Changes): select it."""
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item.data(0, ROLE).family_uuid == result.scorecard.family_uuid:
+                self.list.blockSignals(True)
+                self.list.setCurrentItem(item)
+                self.list.blockSignals(False)
+        self._update_actions()
 
     # ------------------------------------------------------------------ actions
 
@@ -253,13 +278,10 @@ class ScorecardsView(QWidget):
         stored = self.current()
         if stored is None:
             return
-        try:
-            self.ws.scorecards.set_archived(stored.name, not stored.archived)
-        except QAGraderError as error:
-            show_error(self, error)
         if stored.archived is False and not self.show_archived.isChecked():
             self.editor.clear()
-        self.refresh()
+        operations().run(self.ws, _set_archived, stored.name, not stored.archived, owner=self,
+                         failed=lambda error: show_error(self, error))
 
     def delete(self) -> None:
         stored = self.current()
@@ -269,19 +291,13 @@ class ScorecardsView(QWidget):
                                       f"Delete '{stored.name}' and all its versions? This cannot be undone.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            self.ws.scorecards.delete(stored.name)
-        except QAGraderError as error:
-            show_error(self, error)
-            return
-        self.editor.clear()
-        self.refresh()
+        operations().run(self.ws, _delete_scorecard, stored.name, owner=self,
+                         done=lambda _none: self.editor.clear(), failed=lambda error: show_error(self, error))
 
     def import_json(self) -> None:
-        from qagrader.gui.import_wizard import import_scorecard_file
+        from qagrader.gui.importing import import_scorecard_file
 
-        if import_scorecard_file(self, self.ws):
-            self.refresh()
+        import_scorecard_file(self, self.ws)
 
     def export_json(self) -> None:
         stored = self.current()
@@ -323,6 +339,14 @@ class ScorecardsView(QWidget):
             show_error(self, error)
             return
         self.editor._set_message(f"Exported the questions of '{stored.name}' to {path}", info=True)
+
+
+def _set_archived(ws, name: str, archived: bool) -> None:
+    ws.scorecards.set_archived(name, archived)
+
+
+def _delete_scorecard(ws, name: str) -> None:
+    ws.scorecards.delete(name)
 
 
 def _file_stem(name: str) -> str:

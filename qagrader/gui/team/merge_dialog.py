@@ -1,6 +1,6 @@
 """File > Merge workspace… and File > Team folder…: a dry run first (what would come in, every
-conflict), then the merge, off the GUI thread, with its report. Publishing to the team folder
-runs off the GUI thread too."""
+conflict, read in the background), then the merge, a write run by `operations`, with its
+report. Publishing to the team folder runs in the background too."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import Write, operations
+from qagrader.gui.workers import Task, Tasks
 
 TEAM_FOLDER = "team/folder"
 
@@ -39,7 +40,7 @@ class _ReportDialog(QDialog):
     def __init__(self, ws: Workspace, title: str, action: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws = ws
-        self._slot = TaskSlot()
+        self._tasks = Tasks(self)
         self.result = None
         self.setWindowTitle(title)
         self.resize(720, 460)
@@ -65,30 +66,34 @@ class _ReportDialog(QDialog):
         self.body.addWidget(self.report, 1)
         self.body.addWidget(self.buttons)
 
-    def work(self, dry_run: bool):  # -> callable(progress, cancelled) returning a report
+    def work(self, dry_run: bool):  # -> callable(ws, *, progress, cancelled) returning a report
         raise NotImplementedError
 
     def preview(self) -> Task:
-        """Start the dry run."""
+        """Start the dry run (a read, in the background)."""
         self.headline.setText("Reading what the other workspace holds…")
         self.run_button.setEnabled(False)
-        return self._start(True)
+        self._show_progress()
+        return self._tasks.read(self.ws, self.work(True), done=lambda report: self._done(report, True),
+                                failed=self._failed, progress=self._progressed,
+                                cancelled=lambda: self._failed("Cancelled; nothing was changed."))
 
-    def run(self) -> Task:
-        """Start the merge itself."""
+    def run(self) -> Write:
+        """Start the merge itself (a write, through `operations`)."""
         self.headline.setText("Merging… (a backup of this workspace is taken first)")
         self.run_button.setEnabled(False)
-        return self._start(False)
+        self._show_progress()
+        return operations().run(self.ws, self.work(False), owner=self,
+                                done=lambda report: self._done(report, False), failed=self._failed,
+                                cancelled=lambda: self._failed("Cancelled; nothing was changed."),
+                                progress=self._progressed)
 
-    def _start(self, dry_run: bool) -> Task:
-        task = Task(self.work(dry_run))
-        task.signals.progress.connect(lambda f: self.progress.setValue(int(f * 100)))
-        task.signals.finished.connect(lambda report: self._done(report, dry_run))
-        task.signals.failed.connect(self._failed)
-        task.signals.cancelled.connect(lambda: self._failed("Cancelled; nothing was changed."))
+    def _show_progress(self) -> None:
         self.progress.setValue(0)
         self.progress.show()
-        return self._slot.start(task)
+
+    def _progressed(self, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 100))
 
     def _done(self, report, dry_run: bool) -> None:
         self.progress.hide()
@@ -109,7 +114,7 @@ class _ReportDialog(QDialog):
         self.report.setPlainText(f"{error}\n\nNothing was changed.")
 
     def reject(self) -> None:
-        self._slot.cancel()
+        self._tasks.cancel()
         super().reject()
 
 
@@ -123,12 +128,11 @@ class MergeWorkspaceDialog(_ReportDialog):
     def work(self, dry_run: bool):
         from qagrader.core.merging.merge import merge_workspace
 
-        path, other, grader = self.ws.path, self.other, settings.grader_name()
+        other, grader = self.other, settings.grader_name()
 
-        def merge(progress, cancelled):
-            with Workspace.open(path, create=False) as ws:
-                return merge_workspace(ws, other, dry_run=dry_run, merged_by=grader, progress=progress,
-                                       cancelled=cancelled)
+        def merge(ws, progress, cancelled):
+            return merge_workspace(ws, other, dry_run=dry_run, merged_by=grader, progress=progress,
+                                   cancelled=cancelled)
         return merge
 
 
@@ -140,7 +144,7 @@ class TeamFolderDialog(_ReportDialog):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
         super().__init__(ws, "Team folder", "Bring in the team's work", parent)
-        self._publish_slot = TaskSlot()
+        self._publish_task = Tasks(self)
         self.folder = QLineEdit(str(team_folder() or ""))
         self.folder.setPlaceholderText("A shared folder: network drive or synced folder")
         self.folder.setReadOnly(True)
@@ -185,12 +189,11 @@ class TeamFolderDialog(_ReportDialog):
     def work(self, dry_run: bool):
         from qagrader.core.merging.merge import merge_folder
 
-        path, folder, grader = self.ws.path, Path(self.folder.text()), settings.grader_name()
+        folder, grader = Path(self.folder.text()), settings.grader_name()
 
-        def merge(progress, cancelled):
-            with Workspace.open(path, create=False) as ws:
-                return merge_folder(ws, folder, dry_run=dry_run, merged_by=grader, progress=progress,
-                                    cancelled=cancelled)
+        def merge(ws, progress, cancelled):
+            return merge_folder(ws, folder, dry_run=dry_run, merged_by=grader, progress=progress,
+                                cancelled=cancelled)
         return merge
 
     def show_history(self) -> None:
@@ -206,19 +209,17 @@ class TeamFolderDialog(_ReportDialog):
         self.report.setPlainText("\n".join(lines) or "No merges yet.")
 
     def publish(self) -> Task:
-        task = publish_task(self.ws.path, Path(self.folder.text()), settings.grader_name())
-        task.signals.finished.connect(lambda target: (self.headline.setText(f"Published a copy to {target}"),
-                                                      self.published.emit(target)))
-        task.signals.failed.connect(lambda error: show_error(self, error))
-        return self._publish_slot.start(task)
+        return self._publish_task.read(
+            self.ws, publishing(Path(self.folder.text()), settings.grader_name()),
+            done=lambda target: (self.headline.setText(f"Published a copy to {target}"), self.published.emit(target)),
+            failed=lambda error: show_error(self, error))
 
 
-def publish_task(workspace: Path, folder: Path, grader: str) -> Task:
-    """A task that publishes a copy of the workspace at `workspace` into `folder`."""
+def publishing(folder: Path, grader: str):
+    """A task body (for `Tasks.read`) that publishes a copy of the workspace into `folder`."""
     from qagrader.core.merging.team_folder import publish
 
-    def run(progress, cancelled):
-        with Workspace.open(workspace, create=False) as ws:
-            return publish(ws, folder, grader)
-    return Task(run)
+    def run(ws, progress, cancelled):
+        return publish(ws, folder, grader)
+    return run
 

@@ -25,8 +25,11 @@ from qagrader.analysis.dataset import AnalysisFilters
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.profile_notes import CoachingNotesBox
 from qagrader.gui.agents_view import AgentsView
+from qagrader.core.storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS, Changes
 from qagrader.gui.messages import show_error
-from qagrader.gui.workers import Task, TaskSlot
+from qagrader.gui.operations import Write, operations
+from qagrader.gui.when_shown import ReloadWhenShown
+from qagrader.gui.workers import Task, Tasks
 
 ROLE = Qt.ItemDataRole.UserRole
 ALL = "All"
@@ -417,20 +420,23 @@ class GradersPanel(QWidget):
 
 
 class PeopleView(QWidget):
-    """The Agents & teams screen."""
+    """The Agents & teams screen: profiles, team overview, graders, and managing agents.
+
+    A tab loads when it is shown with numbers older than the workspace's (a write changed
+    graded data, or the filters changed); the writes it makes go through `operations`."""
 
     open_interaction = Signal(int)
     loaded = Signal()  # a tab finished showing new numbers
-    changed = Signal()  # graders were renamed or merged
+    changed = Signal()  # a grader rename or merge asked for here was written
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
+        self._tasks = Tasks(self)
+        self._stale: set[int] = set()  # tabs whose numbers are older than the workspace's
         self.pending_selection: tuple[str, str | None] | None = None  # chosen once the tree is loaded
-        self._slot = TaskSlot()
-        self._write_slot = TaskSlot()
         self.filters = FilterRow()
-        self.filters.changed.connect(self.refresh)
+        self.filters.changed.connect(self._filters_changed)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Team / agent", "n"])
         self.tree.setToolTip("n: submitted evaluations in the selection")
@@ -451,52 +457,55 @@ class PeopleView(QWidget):
         self.graders.rename_requested.connect(self._ask_rename)
         self.graders.merge_requested.connect(self._ask_merge)
         self.manage = AgentsView()
-        self.manage.changed.connect(self.refresh)
         self.tabs = QTabWidget()
         self.tabs.addTab(profiles, "Profiles")
         self.tabs.addTab(self.overview, "Team overview")
         self.tabs.addTab(self.graders, "Graders")
         self.tabs.addTab(self.manage, "Manage agents")
-        self.tabs.currentChanged.connect(lambda _: self.refresh())
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.status = QLabel("")
         self.status.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.filters)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
+        self._reload = ReloadWhenShown(self, lambda: self._load(self.tabs.currentIndex()))
+        operations().changed.connect(self.apply_changes)
 
     def set_workspace(self, ws: Workspace | None) -> None:
+        """Show `ws` from the `Changes.everything()` that follows."""
+        self._tasks.cancel()
         self.ws = ws
         self.manage.set_workspace(ws)
-        if ws is None:
-            self._slot.cancel()
-            return
-        self.refresh()
+        self.profile.notes.show_agent(None, None, None)
+        self._stale = set(range(self.tabs.count() - 1))  # the last tab (Manage agents) hears for itself
 
-    def refresh(self) -> None:
-        if self.ws is None:
+    def apply_changes(self, changes: Changes) -> None:
+        """Graded data, agents, teams or graders changed: every tab's numbers are old; the one
+        on screen loads again now, the others when shown."""
+        if self.ws is None or not changes.touches(EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS):
             return
-        tab = self.tabs.currentIndex()
-        if tab == 0:
-            self._load_tree()
-        elif tab == 1:
-            self._load_overview()
-        elif tab == 2:
-            self._load_graders()
-        else:
-            self.manage.refresh()
+        self._stale = set(range(self.tabs.count() - 1))
+        self._reload.request()
+
+    def _tab_shown(self, tab: int) -> None:
+        if tab in self._stale:
+            self._load(tab)
+
+    def _filters_changed(self) -> None:
+        self._stale = set(range(self.tabs.count() - 1))
+        self._load(self.tabs.currentIndex())
+
+    def _load(self, tab: int) -> Task | None:
+        if self.ws is None or tab not in self._stale:
+            return None
+        self._stale.discard(tab)
+        return (self._load_tree, self._load_overview, self._load_graders)[tab]()
 
     def _run(self, work, done) -> Task:
-        path = self.ws.path  # type: ignore[union-attr]
-
-        def run(progress, cancelled):
-            with Workspace.open(path, create=False) as ws:
-                return work(ws)
-        task = Task(run)
-        task.signals.finished.connect(done)
-        task.signals.failed.connect(lambda error: self.status.setText(str(error)))
         self.status.setText("Computing…")
-        return self._slot.start(task)
+        return self._tasks.read(self.ws, lambda ws, progress, cancelled: work(ws), done=done,
+                                failed=lambda error: self.status.setText(str(error)))
 
     # ----------------------------------------------------------------------- profiles
 
@@ -550,6 +559,15 @@ class PeopleView(QWidget):
     def selection(self) -> tuple[str, str | None] | None:
         item = self.tree.currentItem()
         return None if item is None else item.data(0, ROLE)
+
+    def show_agent(self, team: str, agent: str | None) -> None:
+        """Show the profile of `agent` (of `team`): now if the tree holds it, else once it loads."""
+        self.tabs.blockSignals(True)
+        self.tabs.setCurrentIndex(0)
+        self.tabs.blockSignals(False)
+        self.select(team, agent)
+        if self.selection() != (team, agent):
+            self.pending_selection = (team, agent)
 
     def select(self, team: str, agent: str | None = None) -> None:
         for i in range(self.tree.topLevelItemCount()):
@@ -613,27 +631,18 @@ class PeopleView(QWidget):
         self.status.setText("")
         self.loaded.emit()
 
-    def rename_grader(self, old: str, new: str) -> Task:
-        """Rename a grader everywhere (off the GUI thread)."""
-        return self._write(lambda ws: ws.graders.rename(_grader_id(ws, old), new),
-                           f"Renamed grader '{old}' to '{new}' everywhere.")
+    def rename_grader(self, old: str, new: str) -> Write:
+        """Rename a grader everywhere."""
+        return self._write(_rename_grader, old, new, message=f"Renamed grader '{old}' to '{new}' everywhere.")
 
-    def merge_graders(self, keep: str, duplicate: str) -> Task:
-        """Merge two spellings of one grader (off the GUI thread)."""
-        return self._write(lambda ws: ws.graders.merge(_grader_id(ws, keep), _grader_id(ws, duplicate)),
-                           f"Merged '{duplicate}' into '{keep}'.")
+    def merge_graders(self, keep: str, duplicate: str) -> Write:
+        """Merge two spellings of one grader."""
+        return self._write(_merge_graders, keep, duplicate, message=f"Merged '{duplicate}' into '{keep}'.")
 
-    def _write(self, write, message: str) -> Task:
-        path = self.ws.path  # type: ignore[union-attr]
-
-        def run(progress, cancelled):
-            with Workspace.open(path, create=False) as ws:
-                return write(ws)
-        task = Task(run)
-        task.signals.finished.connect(lambda _: (self.status.setText(message), self.changed.emit(),
-                                                 self.refresh()))
-        task.signals.failed.connect(lambda error: show_error(self, error))
-        return self._write_slot.start(task)
+    def _write(self, operation, *args, message: str) -> Write:
+        return operations().run(self.ws, operation, *args, owner=self,
+                                done=lambda _: (self.status.setText(message), self.changed.emit()),
+                                failed=lambda error: show_error(self, error))
 
     def _grader_names(self) -> list[str]:
         return self.ws.graders.names() if self.ws is not None else []
@@ -660,6 +669,14 @@ class PeopleView(QWidget):
                                         [n for n in names if n != duplicate], 0, False)
         if ok:
             self.merge_graders(keep, duplicate)
+
+
+def _rename_grader(ws: Workspace, old: str, new: str) -> None:
+    ws.graders.rename(_grader_id(ws, old), new)
+
+
+def _merge_graders(ws: Workspace, keep: str, duplicate: str) -> None:
+    ws.graders.merge(_grader_id(ws, keep), _grader_id(ws, duplicate))
 
 
 def _grader_id(ws: Workspace, name: str) -> int:

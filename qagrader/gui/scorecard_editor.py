@@ -1,5 +1,0 @@
-"""Scorecards screen (see `qagrader.gui.scorecards`)."""
-
-from qagrader.gui.scorecards import ScorecardEditor, ScorecardsView
-
-__all__ = ["ScorecardEditor", "ScorecardsView"]
