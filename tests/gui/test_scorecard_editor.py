@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
 from qagrader.core.importing.interactions import import_interactions
 from qagrader.core.scorecards.model import scorecard_from_dict, scorecard_to_json
 from qagrader.core.scorecards.scoring import Answer, score
+from qagrader.core.storage.changes import Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.scorecards import ScorecardsView
 from tests.gui.conftest import announce_writes, open_on
-from qagrader.core.storage.changes import Changes
 from tests.samples import EXAMPLE
 
 
