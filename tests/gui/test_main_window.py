@@ -179,6 +179,25 @@ def test_unexpected_errors_are_logged_and_shown_short(qtbot, window, tmp_path, m
                 handler.close()
 
 
+def test_the_shortcuts_dialog_lists_every_shortcut(qtbot, window):
+    """Every menu command's and every screen's shortcut, as Qt has them bound, is in the list."""
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+    from PySide6.QtWidgets import QLabel
+
+    for screen in window.screens:  # build every screen: each binds its own keys
+        window.show_screen(screen.key)
+    bound = {a.shortcut() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    bound |= {s.key() for s in window.findChildren(QShortcut)}
+    assert len(bound) >= 15
+    dialog = window.show_shortcuts()
+    text = dialog.findChild(QLabel, "shortcuts").text()
+    for keys in bound:
+        name = keys.toString(QKeySequence.SequenceFormat.NativeText).replace("Return", "Enter")
+        assert f"<code>{name}" in text or f"/ {name}<" in text or f"{name} /" in text, name
+    assert "File ▸ Export…" in text and "Go ▸ Analysis" in text
+    dialog.close()
+
+
 def test_preferences_change_grader_name_and_blind_grading(qtbot, window):
     from qagrader.gui.grading import settings
     from qagrader.gui.grading.settings import PreferencesDialog
