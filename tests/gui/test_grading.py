@@ -93,7 +93,8 @@ def test_grade_with_the_keyboard_only_and_submit(qtbot, window):
     qtbot.waitUntil(lambda: grading.saved_label.text().startswith("Submitted "), timeout=5000)
 
     evaluation = window.ws.evaluations.get(first)
-    assert grading.saved_label.text() == f"Submitted {evaluation.uuid[:8]} ({evaluation.score:.1f}%)."
+    external = window.ws.interactions.get(evaluation.interaction_id).external_id  # the helpdesk's id, not a uuid
+    assert grading.saved_label.text() == f"Submitted {external}: {evaluation.score:.1f}%."
     assert evaluation.status == "submitted" and evaluation.grader == GRADER
     assert {k: (a.value, a.na) for k, a in evaluation.answers.items()} == {
         "greeting": ("Yes", False), "right_name": ("Yes", False), "empathy": ("Partial", False),

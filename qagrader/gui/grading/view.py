@@ -549,7 +549,8 @@ class GradingView(QWidget):
         session = self.sender()
         self._submitting.discard(evaluation.interaction_id)
         what = "Saved the edit of" if edit else "Submitted"
-        self._saved_text = f"{what} {evaluation.uuid[:8]} ({evaluation.score or 0:.1f}%)."
+        self._saved_text = f"{what} {self._name_of(evaluation.interaction_id)}: " + (
+            "no score (every question N/A)." if evaluation.score is None else f"{evaluation.score:.1f}%.")
         if session is self.session:
             self._show_state()
         else:
@@ -557,6 +558,15 @@ class GradingView(QWidget):
         if self.queue.mode == SAMPLE:
             self._update_sample_label()
         self._update_save_status()
+
+    def _name_of(self, interaction_id: int) -> str:
+        """The interaction as the user knows it: its id in the helpdesk (e.g. CALL-153942)."""
+        if self.interaction is not None and self.interaction.id == interaction_id:
+            return self.interaction.external_id
+        try:
+            return self.ws.interactions.get(interaction_id).external_id if self.ws is not None else "the interaction"
+        except QAGraderError:
+            return "the interaction"
 
     def _let_go(self, session) -> None:
         """A session left earlier has nothing on its way any more: forget it."""
