@@ -594,8 +594,12 @@ class MainWindow(QMainWindow):
         self.grader_label.setText(f" ·  Grading as {settings.grader_name() or '–'}")
         c = self.ws.counts()
         self.counts_label.setText(
-            f"{c['interactions']:,} interactions  ·  {c['submitted']:,} graded  ·  {c['drafts']:,} drafts"
-            f"  ·  {c['agents']:,} agents  ·  {c['scorecards']:,} scorecards")
+            f"{_count(c['interactions'], 'interaction')}  ·  {_count(c['submitted'], 'grade')} submitted  ·  "
+            f"{_count(c['drafts'], 'draft')}  ·  {_count(c['agents'], 'agent')}  ·  {_count(c['scorecards'], 'scorecard')}")
+        self.counts_label.setToolTip(
+            "Grades are evaluations: an interaction graded twice counts twice (the Analysis counts "
+            f"interactions). Calibration grades are not counted here ({c['calibration']:,} in calibration "
+            "sessions). A scorecard with several versions counts once; archived ones are not counted.")
 
     # ------------------------------------------------------------ import / export
 
@@ -772,6 +776,10 @@ def shortcuts_html(menus: Sequence[tuple[str, str]] = ()) -> str:
         rows.extend(f"<tr><td style='padding-right:18px'><code>{html.escape(k)}</code></td>"
                     f"<td>{html.escape(what)}</td></tr>" for k, what in keys)
     return "<table cellspacing='2'>" + "".join(rows) + "</table>"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'s' if n != 1 else ''}"
 
 
 def _register_grader(ws: Workspace, name: str, email: str) -> None:

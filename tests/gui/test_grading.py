@@ -106,7 +106,7 @@ def test_grade_with_the_keyboard_only_and_submit(qtbot, window):
     assert grading.header.title.text().startswith("T-027")
     assert grading.scorecard.currentText() == "Phone QA v1"
     assert focused() is grading.form.questions[0]
-    qtbot.waitUntil(lambda: "1 graded" in window.counts_label.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "1 grade submitted" in window.counts_label.text(), timeout=2000)
 
 
 def test_submit_refuses_unanswered_questions_and_points_at_them(qtbot, window, workspace):

@@ -44,7 +44,7 @@ def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
     assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
         "Grade", "Interactions", "Scorecards", "Agents & teams", "Analysis", "Calibration", "Follow-up"]
     assert window.path_label.text() == str(workspace.path)
-    assert window.counts_label.text() == ("30 interactions  ·  0 graded  ·  0 drafts  ·  3 agents  ·  "
+    assert window.counts_label.text() == ("30 interactions  ·  0 grades submitted  ·  0 drafts  ·  3 agents  ·  "
                                           "2 scorecards")
     window.start()
     assert window.current_screen() == "grade"

@@ -61,8 +61,12 @@ def list_rows(view: ScorecardsView) -> list[tuple[str, str, str]]:
 
 def test_list_shows_scorecards_with_version_and_evaluations(qtbot, view, ws, tmp_path):
     grade(ws, tmp_path, 2)
+    card = ws.scorecards.get("Chat QA")
+    ws.evaluations.start(1, card.id, "Lin")  # a draft: not a submitted grade, said in the tooltip
     announce_writes(ws)
     assert list_rows(view) == [("Chat QA", "v1", "2")]
+    assert view.list.headerItem().text(2) == "Grades"
+    assert view.list.topLevelItem(0).toolTip(2) == "2 submitted, 1 draft, 0 calibration grades"
     assert not view.delete_action.isEnabled()
     assert "archive it instead" in view.delete_action.toolTip()
     tree = view.editor.tree

@@ -68,7 +68,7 @@ def test_merge_dialog_previews_then_merges_and_reports(qtbot, window, tmp_path):
     assert dialog.headline.text().startswith("Done. 1 grader, 2 evaluations new")
     assert "Backup taken before the merge" in dialog.report.toPlainText()
     assert window.ws.counts()["submitted"] == 2
-    qtbot.waitUntil(lambda: "2 graded" in window.counts_label.text(), timeout=5000)  # heard of the merge
+    qtbot.waitUntil(lambda: "2 grades submitted" in window.counts_label.text(), timeout=5000)  # heard of the merge
     assert merge_log(window.ws)[0][2] == "Tester"
     _shoot(dialog, "merge-dialog")
     dialog.close()

@@ -111,6 +111,18 @@ class Scorecards:
             """SELECT s.family_uuid, count(e.id) FROM scorecards s
                LEFT JOIN evaluations e ON e.scorecard_id = s.id GROUP BY s.family_uuid""").fetchall())
 
+    def grade_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per scorecard (every version): ``{family_uuid: (submitted, drafts, calibration)}``,
+        team grades apart from calibration grades, as the status bar and analysis count them."""
+        return {family: (submitted, drafts, calibration) for family, submitted, drafts, calibration in
+                self._ws.conn.execute(
+                    """SELECT s.family_uuid,
+                              count(e.id) FILTER (WHERE e.status = 'submitted' AND e.calibration = 0),
+                              count(e.id) FILTER (WHERE e.status = 'draft' AND e.calibration = 0),
+                              count(e.id) FILTER (WHERE e.calibration = 1)
+                       FROM scorecards s LEFT JOIN evaluations e ON e.scorecard_id = s.id
+                       GROUP BY s.family_uuid""")}
+
     def save(self, card: Scorecard, family_uuid: str | None = None) -> SaveResult:
         """Save `card`. With `family_uuid` (editing an existing scorecard, possibly renamed) or a
         known name, updates the latest version in place if it has no evaluations, otherwise adds

@@ -277,15 +277,18 @@ class Workspace:
         return value, self.take_changes()
 
     def counts(self) -> dict[str, int]:
-        """Row counts for the status bar."""
+        """Counts for the status bar, as every screen counts them: team grades (calibration
+        grades apart, in `calibration`), submitted and drafts; scorecards in use (not archived;
+        a scorecard with several versions counts once)."""
         query = """SELECT
             (SELECT count(*) FROM interactions),
             (SELECT count(*) FROM evaluations WHERE status = 'submitted' AND calibration = 0),
-            (SELECT count(*) FROM evaluations WHERE status = 'draft'),
+            (SELECT count(*) FROM evaluations WHERE status = 'draft' AND calibration = 0),
+            (SELECT count(*) FROM evaluations WHERE calibration = 1),
             (SELECT count(*) FROM agents),
-            (SELECT count(*) FROM scorecards WHERE archived = 0)"""
+            (SELECT count(DISTINCT family_uuid) FROM scorecards WHERE archived = 0)"""
         row = self.conn.execute(query).fetchone()
-        keys = ("interactions", "submitted", "drafts", "agents", "scorecards")
+        keys = ("interactions", "submitted", "drafts", "calibration", "agents", "scorecards")
         return dict(zip(keys, row))
 
     def backup_to(self, target: str | Path) -> Path:
