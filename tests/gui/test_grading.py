@@ -312,3 +312,30 @@ def test_killing_the_app_mid_grade_and_reopening_restores_the_draft(qtbot, works
     assert not any(q.answer.answered for q in questions[3:])
     assert grading.score_panel.progress.text() == "2 of 5 answered"
     window.close()
+
+
+def test_with_two_scorecards_for_a_channel_the_one_chosen_becomes_its_default(qtbot, workspace, tmp_path):
+    import json
+
+    from .conftest import SUPPORT_CARD
+
+    workspace.scorecards.import_json(json.dumps({**SUPPORT_CARD, "name": "Chat QA 2", "channels": ["chat"]}))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.open_workspace(workspace.path)
+    win.show()
+    win.show_screen("grade")
+    grading = win.grading
+    assert grading.open_interaction(interaction_id(workspace, "T-001"))  # a chat
+    first = grading.session.stored.name  # the first meant for chat
+    other = "Support QA" if first == "Chat QA 2" else "Chat QA 2"
+    index = grading.scorecard.findText(f"{other} v1")
+    grading.scorecard.setCurrentIndex(index)
+    grading.scorecard.activated.emit(index)
+    assert grading.session.stored.name == other
+    assert grading.message.text().startswith(f"{other} is now the default scorecard for Chat interactions")
+    assert grading.open_interaction(interaction_id(workspace, "T-004"))  # another chat
+    assert grading.session.stored.name == other
+    assert grading.open_interaction(interaction_id(workspace, "T-002"))  # an email: only Support QA is for email
+    assert grading.session.stored.name == "Support QA"
+    win.close()

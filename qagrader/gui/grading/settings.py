@@ -61,6 +61,19 @@ def sample_seed() -> int:
     return _int(QSettings().value(SAMPLE_SEED, 1), 1)
 
 
+DEFAULT_SCORECARD = "grading/default_scorecard/"  # + channel: the family uuid chosen for it
+
+
+def default_scorecard(channel: str) -> str | None:
+    """The scorecard (family uuid) the user chose as the default for `channel`, if any."""
+    value = QSettings().value(DEFAULT_SCORECARD + channel, None)
+    return str(value) if value else None
+
+
+def set_default_scorecard(channel: str, family_uuid: str) -> None:
+    QSettings().setValue(DEFAULT_SCORECARD + channel, family_uuid)
+
+
 def excel_bom() -> bool:
     """Whether CSV files the app writes start with the byte-order mark Excel needs to show
     accents correctly (on unless turned off)."""
