@@ -80,7 +80,8 @@ def test_editing_a_used_scorecard_creates_a_new_version(qtbot, view, ws, tmp_pat
     announce_writes(ws)
     view.select("Chat QA")
     editor = view.editor
-    assert "3 evaluations use this version; saving changes creates v2" in editor.title.text()
+    assert "3 grades (drafts and calibration included) use this version; saving changes creates v2" in \
+        editor.title.text()
     assert not editor.save_button.isEnabled()
 
     editor.select(("question", 0, 1))

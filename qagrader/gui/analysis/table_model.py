@@ -10,11 +10,10 @@ import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPalette
 
 Formatter = Callable[[Any], str]
 SORT_ROLE = Qt.ItemDataRole.UserRole
-MUTED = QBrush(QColor("#777777"))
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -103,7 +102,7 @@ class DataFrameModel(QAbstractTableModel):
             horizontal = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._muted:
-            return MUTED
+            return QBrush(QPalette().color(QPalette.ColorRole.PlaceholderText))  # the theme's muted text
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
     QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -180,11 +180,12 @@ class ScorecardEditor(QWidget):
             if self.stored.archived:
                 detail += " · archived"
             if self.used_by:
-                uses = "s use" if self.used_by != 1 else " uses"
-                detail += (f" · {self.used_by} evaluation{uses} this version; "
+                uses = "s (drafts and calibration included) use" if self.used_by != 1 else " uses"
+                detail += (f" · {self.used_by:,} grade{uses} this version; "
                            f"saving changes creates v{self.stored.version + 1}")
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # the theme's, light or dark
         self.title.setText(f"<span style='font-size:large'><b>{_escape(name)}</b></span>"
-                           f"&nbsp;&nbsp;<span style='color:gray'>{_escape(detail)}</span>")
+                           f"&nbsp;&nbsp;<span style='color:{muted}'>{_escape(detail)}</span>")
 
     # ------------------------------------------------------------------ tree
 

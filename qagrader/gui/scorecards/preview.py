@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
     QSizePolicy, QToolButton, QVBoxLayout, QWidget,
@@ -133,7 +134,8 @@ class ScorecardPreview(QWidget):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(0, 2, 0, 6)
         layout.setSpacing(3)
-        text = QLabel(question.text + (f"  <span style='color:gray'>[{question.skill}]</span>"
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # the theme's, light or dark
+        text = QLabel(question.text + (f"  <span style='color:{muted}'>[{question.skill}]</span>"
                                        if question.skill else ""))
         text.setWordWrap(True)
         if question.guideline:
