@@ -56,3 +56,10 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
     a palette-change event, so charts redraw in the new colours."""
     app.setStyle("Fusion")
     app.setPalette(dark_palette() if is_dark(theme) else app.style().standardPalette())
+    # Widgets with a style sheet resolve its palette(...) colours when polished: set each sheet
+    # again so that a theme chosen while the app runs reaches every widget, not only the plain ones.
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)

@@ -96,3 +96,19 @@ def test_preferences_choose_the_theme_and_excel_csv(qtbot):
     again.theme.setCurrentIndex(again.theme.findData("light"))
     again.accept()
     assert app.palette().color(QPalette.ColorRole.Window).lightness() > 200
+
+
+def test_a_theme_chosen_while_the_app_runs_reaches_widgets_with_style_sheets(qtbot):
+    from PySide6.QtWidgets import QListWidget
+
+    app = QApplication.instance()
+    apply_theme(app, "light")
+    holder = QListWidget()
+    holder.setStyleSheet("QListWidget { background: palette(base); }")
+    qtbot.addWidget(holder)
+    holder.show()
+    light = holder.grab().toImage().pixelColor(5, 5).lightness()
+    apply_theme(app, "dark")
+    qtbot.waitUntil(lambda: holder.grab().toImage().pixelColor(5, 5).lightness() < 100)
+    assert light > 200
+    apply_theme(app, "light")
