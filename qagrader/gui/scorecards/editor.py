@@ -113,13 +113,12 @@ class ScorecardEditor(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.forms)
+        scroll.setWidget(self.forms)  # scrolls sideways rather than cutting fields in a narrow window
         self.splitter.addWidget(scroll)
         self.preview = ScorecardPreview()
         self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(0, 3)  # the form gets the larger share of a narrow window
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([500, 400])
         layout.addWidget(self.splitter, 1)
 

@@ -69,7 +69,7 @@ class ScorecardPreview(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # answers wrap to the width; a very narrow pane scrolls sideways rather than cutting buttons
         layout.addWidget(self.scroll, 1)
         self.result: ScoreResult | None = None
 
