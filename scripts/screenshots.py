@@ -70,7 +70,6 @@ def main() -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtGui import QColor, QPainter
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -106,7 +105,7 @@ def main() -> int:
         window.resize(width, height)
         spin(app, 0.5)
         shots = Shots(app, window, out, QTest, Qt)
-        shots.readme(first, csv, QPainter, QColor)
+        shots.readme(first, csv)
         if args.all:
             shots.first_time_user(folder)
         first = False
@@ -125,7 +124,7 @@ class Shots:
         (pixmap or self.window.grab()).save(str(path))
         print("wrote", path)
 
-    def readme(self, grade_first: bool, csv: Path, QPainter, QColor) -> None:
+    def readme(self, grade_first: bool, csv: Path) -> None:
         app, window, QTest, Qt = self.app, self.window, self.QTest, self.Qt
         # Grade: the next call of the queue, half answered with the keyboard, one comment.
         window.show_screen("interactions")
@@ -189,7 +188,7 @@ class Shots:
         if grade_first:  # a file, the same at every size and theme
             monthly_report_page(window.ws, self.out / "monthly-report.png")
 
-        self.save("import-wizard", wizard_over_window(app, window, csv, QPainter, QColor))
+        self.save("import-wizard", wizard_over_window(app, window, csv))
 
     def first_time_user(self, folder: Path) -> None:
         """The screens and dialogs a new user meets, beyond the README's set."""
@@ -284,7 +283,7 @@ def _analysis_settled(window) -> bool:
     return isinstance(widget, Placeholder) or not widget.is_busy()
 
 
-def wizard_over_window(app, window, csv: Path, QPainter, QColor):
+def wizard_over_window(app, window, csv: Path):
     """The import wizard on its column-mapping page, drawn over the dimmed main window."""
     window.show_screen("interactions")
     try:
@@ -300,12 +299,7 @@ def wizard_over_window(app, window, csv: Path, QPainter, QColor):
     for _ in range(2):  # file -> preview -> mapping
         wizard.next()
         spin(app, 1.0)
-    shot = window.grab()
-    painter = QPainter(shot)
-    painter.fillRect(shot.rect(), QColor(0, 0, 0, 90))
-    dialog = wizard.grab()
-    painter.drawPixmap((shot.width() - dialog.width()) // 2, (shot.height() - dialog.height()) // 2, dialog)
-    painter.end()
+    shot = over_window(window, wizard)
     wizard.reject()
     return shot
 

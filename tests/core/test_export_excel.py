@@ -4,7 +4,6 @@ that stay exact with all of these."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -17,14 +16,9 @@ from qagrader.core.exporting.csv_files import table_text, write_table
 from qagrader.core.exporting.times import LocalTimes, split_zone_header, to_utc, zone_header
 from qagrader.core.importing.evaluations import import_evaluations
 from qagrader.core.storage.workspace import Workspace
-from tests.core.test_export import FULL, build_workspace, empty_workspace, grade
+from tests.core.test_export import FULL, build_workspace, empty_workspace, grade, read_csv
 
 BERLIN = "Europe/Berlin"
-
-
-def read_csv(path: Path, encoding: str = "utf-8") -> list[list[str]]:
-    with open(path, encoding=encoding, newline="") as handle:
-        return list(csv.reader(handle))
 
 
 @pytest.fixture
