@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from qagrader.analysis.correlation import skill_correlations
-from qagrader.analysis.dataset import load_skill_frame, skills_of
+from qagrader.analysis.dataset import skills_of
+from qagrader.analysis.frames import load_skill_frame
 from qagrader.analysis.drivers import key_drivers
 from qagrader.analysis.report import run_analysis, write_report
 from qagrader.analysis.synthetic import STUDY_SKILLS, make_skill_frame

@@ -108,7 +108,8 @@ def bench_launch(repeat: int) -> dict:
 
 def build_big(path: Path, n: int, n_evaluations: int) -> None:
     """N interactions (3 channels, 200 agents in 8 teams, 3 brands, one year, ~300-character
-    transcripts) and M submitted evaluations on the sample scorecards."""
+    transcripts) and M submitted evaluations on the sample scorecards, each one of 16 forms per
+    channel drawn at random, with their skill scores (so that the analysis has skills to find)."""
     from qagrader.core.demo.build import load_sample_scorecards
     from qagrader.core.scorecards.scoring import score
     from qagrader.core.storage.workspace import Workspace
@@ -119,14 +120,17 @@ def build_big(path: Path, n: int, n_evaluations: int) -> None:
     ws = Workspace.open(path)
     cards = load_sample_scorecards()
     card_ids = {channel: ws.scorecards.save(card).scorecard.id for channel, card in cards.items()}
-    answers = {}
-    for channel, card in cards.items():
-        values = {q.key: {"value": q.labels[0] if q.type != "scale" else int(q.labels[-1]), "na": False,
-                          "comment": ""} for q in card.questions}
-        from qagrader.core.scorecards.scoring import Answer
+    variants = {}  # per channel, 16 graded forms (answers drawn at random) with their score and skills
+    from qagrader.core.scorecards.scoring import Answer
 
-        result = score(card, {k: Answer.from_json(v) for k, v in values.items()})
-        answers[channel] = (json.dumps(values), result.total)
+    for channel, card in cards.items():
+        variants[channel] = []
+        for _ in range(16):
+            values = {q.key: {"value": (rng.choice(q.labels) if rng.random() < 0.3 else q.labels[0])
+                              if q.type != "scale" else int(rng.choice(q.labels)), "na": False, "comment": ""}
+                      for q in card.questions}
+            result = score(card, {k: Answer.from_json(v) for k, v in values.items()})
+            variants[channel].append((json.dumps(values), result.total, result.skills))
     words = ("refund order late broken delivery password account invoice charge cancel upgrade "
              "thanks please help shipping address email phone lamp sofa duvet").split()
     ws.graders.ensure("Priya Raman")
@@ -156,13 +160,17 @@ def build_big(path: Path, n: int, n_evaluations: int) -> None:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows())
         graded = rng.sample(range(1, n + 1), n_evaluations)
         channels = dict(conn.execute("SELECT id, channel FROM interactions"))
+        forms = [(i, variants[channels[i]][rng.randrange(16)]) for i in graded]
         conn.executemany(
-            """INSERT INTO evaluations (uuid, interaction_id, scorecard_id, grader_id, status, answers,
+            """INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,
                overall_comment, score, auto_failed, auto_fail_reasons, calibration, created_at, updated_at,
-               submitted_at) VALUES (?, ?, ?, (SELECT id FROM graders WHERE name = 'Priya Raman'), 'submitted', ?, '',
-               ?, 0, '[]', 0, ?, ?, ?)""",
-            ((f"e-{k}", i, card_ids[channels[i]], answers[channels[i]][0], answers[channels[i]][1], now, now, now)
-             for k, i in enumerate(graded)))
+               submitted_at) VALUES (?, ?, ?, ?, (SELECT id FROM graders WHERE name = 'Priya Raman'), 'submitted', ?,
+               '', ?, 0, '[]', 0, ?, ?, ?)""",
+            ((k + 1, f"e-{k}", i, card_ids[channels[i]], form[0], form[1], now, now, now)
+             for k, (i, form) in enumerate(forms)))
+        conn.executemany("INSERT INTO evaluation_skills (evaluation_id, skill, score) VALUES (?, ?, ?)",
+                         ((k + 1, skill, value) for k, (_, form) in enumerate(forms)
+                          for skill, value in form[2].items()))
     ws.close()
     print(f"built {n:,} interactions and {n_evaluations:,} evaluations in {time.perf_counter() - started:.0f} s "
           f"({path.stat().st_size / 1e6:.0f} MB)")
@@ -321,13 +329,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--evaluations", type=int, default=265_000)
-    parser.add_argument("--db", type=Path, help="reuse (or create) the big workspace here")
+    parser.add_argument("--db", type=Path, help="reuse (or create) the big workspace here "
+                                                "(default: bench/out/gui-N-M.qagrader, kept for the next run)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-launch", action="store_true")
     args = parser.parse_args()
     if not args.skip_launch:
         bench_launch(args.repeat)
-    db = args.db or Path(tempfile.mkdtemp(prefix="qagrader-bench-big-")) / "big.qagrader"
+    db = args.db or ROOT / "bench" / "out" / f"gui-{args.interactions}-{args.evaluations}.qagrader"  # cached
+    db.parent.mkdir(parents=True, exist_ok=True)
     if not db.exists():
         build_big(db, args.interactions, args.evaluations)
     bench_browser(db)

@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from qagrader.analysis.dataset import AnalysisFilters, load_score_frame, load_skill_frame
+    from qagrader.analysis.dataset import AnalysisFilters, load_score_frame
+    from qagrader.analysis.frames import load_skill_frame
     from qagrader.analysis.monthly.content import build_monthly_report
     from qagrader.analysis.monthly.output import write_report
     from qagrader.analysis.monthly.questions import question_costs, question_frame

@@ -24,10 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import krippendorff
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qagrader.core.calibration.grades import NA, SessionGrades, session_grades
 from qagrader.core.calibration.sessions import CalibrationError, CalibrationSession
@@ -100,6 +98,8 @@ def agreement(matrix: pd.DataFrame, level: str, domain: Sequence | None = None) 
         data = np.array([[np.nan if v is None else float(v) for v in row] for row in pairable.to_numpy()],
                         dtype=float)
         value_domain = sorted(set(float(v) for v in (domain or ())) | {float(v) for v in observed})
+    import krippendorff  # only where alphas are computed
+
     alpha = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level, value_domain=value_domain))
     return Agreement(pairable.shape[1], graders, percent, alpha)
 
@@ -133,6 +133,8 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     """95% Wilson interval of a proportion, in percent."""
     if n == 0:
         return (np.nan, np.nan)
+    from scipy import stats  # imported where used: 0.4 s that the analysis report does not need
+
     ci = stats.binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
     return (100.0 * ci.low, 100.0 * ci.high)
 
@@ -144,6 +146,8 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
     mean = float(np.mean(values))
     if len(values) < 2 or float(np.std(values, ddof=1)) == 0.0:
         return (mean, np.nan, np.nan)
+    from scipy import stats
+
     low, high = stats.t.interval(0.95, len(values) - 1, loc=mean, scale=stats.sem(values))
     return (mean, float(low), float(high))
 

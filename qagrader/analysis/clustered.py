@@ -34,7 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
+
+from ._stats import benjamini_hochberg, t_ppf, t_sf
 
 MIN_CLUSTERS = 10
 """Fewest agents for agent-clustered intervals; below it interactions count as independent."""
@@ -381,7 +383,7 @@ def t_quantile(level: float | np.ndarray, df: np.ndarray) -> np.ndarray:
     """Two-sided t quantile for a confidence `level` (NaN where df < 1)."""
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
-        return np.where(df >= 1, stats.t.ppf(0.5 + np.asarray(level) / 2, np.maximum(df, 1)), np.nan)
+        return np.where(df >= 1, t_ppf(0.5 + np.asarray(level) / 2, np.maximum(df, 1)), np.nan)
 
 
 def correlation_interval(rho: np.ndarray, se: np.ndarray, df: np.ndarray,
@@ -420,7 +422,7 @@ def difference_p(diff: np.ndarray, se: np.ndarray, df: np.ndarray) -> np.ndarray
 def _two_sided(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
-        p = 2 * stats.t.sf(np.abs(t), np.maximum(df, 1))
+        p = 2 * t_sf(np.abs(t), np.maximum(df, 1))
     return np.where((df >= 1) & np.isfinite(t), p, np.nan)
 
 
@@ -450,7 +452,7 @@ def family_columns(value: np.ndarray, se: np.ndarray, df: np.ndarray, interval: 
     q = np.full(len(p), np.nan)
     tested = np.isfinite(p)
     if tested.any():
-        q[tested] = stats.false_discovery_control(p[tested], method="bh")
+        q[tested] = benjamini_hochberg(p[tested])
     level = fcr_level(q, alpha)
     adj_low, adj_high = interval(value, se, df, level)
     return {"ci_low": ci_low, "ci_high": ci_high, "p_value": p, "q_value": q, "adj_ci_low": adj_low,

@@ -30,7 +30,8 @@ import pandas as pd
 from scipy import stats
 
 from ._stats import newcombe_difference
-from .dataset import AnalysisFilters, is_yes_no, load_skill_frame, polarity_of, skills_of
+from .dataset import AnalysisFilters, is_yes_no, polarity_of, skills_of
+from .frames import load_skill_frame
 
 if TYPE_CHECKING:
     from qagrader.core.coaching.notes import CoachingNote

@@ -25,7 +25,7 @@ CSAT, as in the study.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -104,6 +104,13 @@ class Associations:
     polarity: dict[str, str]
 
 
+def _values_only(estimate: Estimate) -> Estimate:
+    """`estimate` without its per-row arrays (once its spread is known): 8 skills x 3 estimates
+    of a million rows would otherwise hold about 600 MB."""
+    none = np.empty(0, dtype=np.int64)
+    return replace(estimate, rows=none, out=none, influence=np.empty(0), replicates=None)
+
+
 def associations(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
                  target: str = "csat", strata: Sequence[str] = ("channel", "brand")) -> Associations:
     """Spearman rho of each skill with `target` pooled, per channel and within `strata`, with
@@ -146,9 +153,9 @@ def associations(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
         def spread(estimate: Estimate, n_out: int) -> Spread:
             return spread_of(cluster_sums(estimate, clusters, n_out, members))
 
-        by_skill[skill] = Association(
-            pooled, spread(pooled, 1), channel, spread(channel, max(n_channels, 1)),
-            within, spread(within, 1), degenerate)
+        by_skill[skill] = Association(  # per-row parts kept only where channel differences need them
+            _values_only(pooled), spread(pooled, 1), channel, spread(channel, max(n_channels, 1)),
+            _values_only(within), spread(within, 1), degenerate)
     polarity = polarity_of(frame)
     return Associations(tuple(skills), tuple(channels), by_skill, clusters,
                         {s: polarity.get(s, "positive") for s in skills})

@@ -1,8 +1,10 @@
-"""Load the analysis frame: one row per interaction with submitted, non-calibration grades.
+"""The analysis frame: one row per interaction with submitted, non-calibration grades.
 
 The frame (see docs/ARCHITECTURE.md, "Analysis data contract") has the meta columns in
 `META_COLUMNS` followed by one float column per skill (0..1, NaN = not graded). Every other
-module in `qagrader.analysis` is a pure function of that frame.
+module in `qagrader.analysis` is a pure function of that frame. The app loads it from the
+analysis-ready store (`frames.load_skill_frame`); `load_skill_frame_from_tables` reads it from
+the normalized tables (the reference the store is checked against).
 
 One interaction is one observation: its CSAT is one survey answer, however many people graded
 it. An interaction graded several times (a second opinion, a re-grade by the lead, two graders'
@@ -121,13 +123,21 @@ LEFT JOIN teams t ON t.id = COALESCE(i.team_id, a.team_id)
 """
 
 
+def date_bounds(filters: AnalysisFilters) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """The filters' date bounds as (operator, ISO text) on the interaction's date (else the
+    grading date), each None when not given; `FilterError` for a date that is not one, or a
+    start after the end."""
+    lower, upper = [_bound(v, upper=u) if v is not None and str(v).strip() else None
+                    for v, u in ((filters.date_from, False), (filters.date_to, True))]
+    if lower and upper and lower[1] >= upper[1]:
+        raise FilterError("The start date is after the end date.")
+    return lower, upper
+
+
 def _where(filters: AnalysisFilters) -> tuple[str, list[Any]]:
     clauses = ["e.status = 'submitted'", "e.calibration = 0"]
     params: list[Any] = []
-    bounds = [_bound(v, upper=u) if v is not None and str(v).strip() else None
-              for v, u in ((filters.date_from, False), (filters.date_to, True))]
-    if bounds[0] and bounds[1] and bounds[0][1] >= bounds[1][1]:
-        raise FilterError("The start date is after the end date.")
+    bounds = date_bounds(filters)
     when = "COALESCE(i.occurred_at, e.submitted_at)"
     for bound in bounds:
         if bound:
@@ -173,8 +183,9 @@ def _sorted(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(sorted({str(v) for v in values if v not in (None, "")}, key=str.casefold))
 
 
-def filter_options(ws: "Workspace") -> FilterOptions:
-    """The values `AnalysisFilters` can take that match at least one analysed evaluation."""
+def filter_options_from_tables(ws: "Workspace") -> FilterOptions:
+    """The values `AnalysisFilters` can take that match at least one analysed evaluation, from
+    the normalized tables (the app takes them from its loaded grades: `frames.Grades.options`)."""
     where, params = _where(AnalysisFilters())
     rows = ws.conn.execute(
         f"SELECT DISTINCT i.channel, t.name, a.name, i.brand, s.name, g.name {_FROM} WHERE {where}",
@@ -197,14 +208,17 @@ def submitted_count(ws: "Workspace") -> int:
 
 
 def _timestamps(values: pd.Series) -> pd.Series:
-    """ISO text (UTC, with or without offset / `Z`) to naive UTC datetime64; bad text -> NaT."""
+    """ISO text (UTC, with or without offset / `Z`) to naive UTC datetime64[us] (one resolution,
+    whatever the text's precision); bad text -> NaT."""
     parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    return parsed.dt.tz_localize(None)
+    return parsed.dt.tz_localize(None).astype("datetime64[us]")
 
 
-def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> SkillFrame:
-    """The analysis frame for `filters`: meta columns plus one float column per skill, one row
-    per interaction (see the module docstring).
+def load_skill_frame_from_tables(ws: "Workspace", filters: AnalysisFilters | None = None) -> SkillFrame:
+    """The analysis frame for `filters` read from the normalized tables: meta columns plus one
+    float column per skill, one row per interaction (see the module docstring). The app reads
+    the analysis-ready store instead (`frames.load_skill_frame`, the same frame); this is the
+    independent reference it is checked against.
 
     One query, filtered in SQL (the filters select grades: a grader filter keeps that grader's
     grades); each skill column is a lookup on the (evaluation_id, skill) primary key of

@@ -626,7 +626,7 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
             text = f"{v:+.0f}" if round(v) else "0"
             if with_n and np.isfinite(n[i, j]):
                 text += f" ({int(n[i, j])})"
-            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, in_layout=False,  # inside its cell
                     color="white" if abs(better[i, j]) > limit * 0.6 else "#222222")
     if isinstance(data.index, pd.MultiIndex):  # a line between teams
         teams = data.index.get_level_values(0)

@@ -4,7 +4,7 @@ and how many evaluations each grader makes and how their scores compare with the
 
 QA scores come from `dataset.load_score_frame` (one row per evaluation: a QA score belongs to
 an evaluation); skill pass rates and coaching priorities come from the analysis frame
-(`dataset.load_skill_frame`) through `ipa.performance` and `coaching.coaching_priorities`, so
+(`frames.load_skill_frame`) through `ipa.performance` and `coaching.coaching_priorities`, so
 they follow the analysis' conventions (a behaviour to avoid is reported as its occurrence).
 
 Intervals are 95%. An agent's mean QA score uses the Student-t interval over their
@@ -248,7 +248,8 @@ class Profile:
 
 def load_profile(ws, filters, team: str, agent: str | None = None, freq: str = "auto") -> Profile:
     """The profile of `agent` in `team` (or of `team`) for the evaluations `filters` select."""
-    from .dataset import load_score_frame, load_skill_frame
+    from .dataset import load_score_frame
+    from .frames import load_skill_frame
 
     scores = load_score_frame(ws, filters)
     frame = load_skill_frame(ws, filters)

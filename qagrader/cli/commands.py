@@ -238,8 +238,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     from qagrader.analysis.calibration import skill_alphas, understated_sentence
-    from qagrader.analysis.dataset import AnalysisFilters, load_skill_frame
-    from qagrader.analysis.report import run_analysis, write_report
+    from qagrader.analysis.dataset import AnalysisFilters
+    from qagrader.analysis.frames import load_skill_frame
+    from qagrader.analysis.report import analyze_into
     from qagrader.analysis.summary import summary_text
 
     filters = AnalysisFilters(
@@ -251,11 +252,10 @@ def analyze(args: argparse.Namespace) -> int:
         frame = load_skill_frame(ws, filters)
         if frame.empty:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
-        with ProgressBar("Analysing") as bar:
-            result = run_analysis(frame, progress=bar)
         reliability = skill_alphas(ws)
-        files = write_report(result, args.out, reliability=reliability,  # the workspace stays open
-                             excel_bom=args.excel)
+        with ProgressBar("Analysing") as bar:  # on two cores (the workspace stays open: it cannot be overwritten)
+            result, files = analyze_into(frame, args.out, progress=bar, reliability=reliability,
+                                         excel_bom=args.excel)
     print(summary_text(result))
     if understated_sentence(reliability):
         print(understated_sentence(reliability))

@@ -225,3 +225,34 @@ def test_constant_values_give_no_rho_and_no_warning(recwarn):
     found = spread(estimate, Clusters.of(np.arange(100) % 20), 1)
     assert np.isnan(estimate.value[0]) and np.isnan(correlation_interval(estimate.value, found.se, found.df)[0][0])
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_t_and_normal_from_scipy_special_equal_scipy_stats():
+    """The analysis takes t and normal quantiles from scipy.special (scipy.stats is slow to
+    import); they must be the very numbers scipy.stats gives."""
+    from scipy import stats
+
+    from qagrader.analysis._stats import Z95, t_ppf, t_sf
+
+    rng = np.random.default_rng(4)
+    df = np.concatenate([[1, 2, 3, 9, 29, 250, 1e6], rng.uniform(1, 500, 50)])
+    q = rng.uniform(0.5, 0.9999, len(df))
+    t = rng.normal(0, 4, len(df))
+    np.testing.assert_allclose(t_ppf(q, df), stats.t.ppf(q, df), rtol=1e-12)
+    np.testing.assert_allclose(t_sf(t, df), stats.t.sf(t, df), rtol=1e-12, atol=1e-300)
+    assert Z95 == pytest.approx(stats.norm.ppf(0.975), rel=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_benjamini_hochberg_equals_scipy(seed):
+    from scipy import stats
+
+    from qagrader.analysis._stats import benjamini_hochberg
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 60))
+    p = np.concatenate([rng.uniform(0, 1, m) ** 3, rng.choice([0.0, 0.01, 0.5, 1.0], size=m // 3)])  # ties
+    rng.shuffle(p)
+    np.testing.assert_allclose(benjamini_hochberg(p), stats.false_discovery_control(p, method="bh"),
+                               rtol=1e-14, atol=0)
+    assert benjamini_hochberg(np.array([])).size == 0

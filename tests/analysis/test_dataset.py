@@ -1,5 +1,7 @@
-"""load_skill_frame on a real workspace file: filters in SQL, one row per interaction (several
-grades averaged), behaviours to avoid reported as their occurrence, blind grading from the data."""
+"""The analysis frame on a real workspace file, by both loaders (the analysis-ready store,
+filtered in memory, and the normalized tables, filtered in SQL): one row per interaction
+(several grades averaged), behaviours to avoid reported as their occurrence, blind grading
+from the data."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, FilterOptions, filter_options,
-                                       is_yes_no, load_skill_frame, per_interaction, polarity_of,
+from qagrader.analysis.dataset import (META_COLUMNS, AnalysisFilters, FilterOptions, filter_options_from_tables,
+                                       is_yes_no, load_skill_frame_from_tables, per_interaction, polarity_of,
                                        skill_polarity, skills_of, submitted_count, yes_no_skills)
+from qagrader.analysis.frames import load_grades
 from qagrader.core.grading.graders import ensure_graders, grader_key
 from qagrader.core.errors import QAGraderError
 from qagrader.core.storage.workspace import Workspace
@@ -37,6 +40,21 @@ EVALUATIONS = [
     ("i5", "Chat QA", "gina", "draft", 0, None, {"Empathy": 0.0}),
     ("i6", "Chat QA", "gina", "submitted", 1, "2025-03-08T10:00:00Z", {"Empathy": 0.0}),
 ]
+
+
+def _from_store(ws, filters=None):
+    return load_grades(ws).frame(filters)
+
+
+@pytest.fixture(params=["store", "tables"])
+def load_skill_frame(request):
+    """Each test runs with both loaders of the frame."""
+    return _from_store if request.param == "store" else load_skill_frame_from_tables
+
+
+@pytest.fixture(params=["store", "tables"])
+def filter_options(request):
+    return (lambda ws: load_grades(ws).options()) if request.param == "store" else filter_options_from_tables
 
 
 @pytest.fixture()
@@ -73,7 +91,7 @@ def ws(tmp_path):
     workspace.close()
 
 
-def test_frame_follows_the_contract(ws):
+def test_frame_follows_the_contract(ws, load_skill_frame):
     frame = load_skill_frame(ws)
     assert list(frame.columns[: len(META_COLUMNS)]) == list(META_COLUMNS)
     assert skills_of(frame) == ["Empathy", "Tone", "channel (skill)"]
@@ -108,18 +126,18 @@ def test_frame_follows_the_contract(ws):
     (AnalysisFilters(date_to="2025-03-03T10:00:00+01:00"), ["i1", "i2"]),  # 09:00 UTC
     (AnalysisFilters(channels=[], teams=None), ["i1", "i2", "i3", "i4"]),  # empty = no filter
 ])
-def test_filters(ws, filters, expected):
+def test_filters(ws, filters, expected, load_skill_frame):
     frame = load_skill_frame(ws, filters)
     ids = dict(ws.conn.execute("SELECT id, external_id FROM interactions"))
     assert [ids[i] for i in frame["interaction_id"]] == expected
 
 
-def test_no_match_gives_an_empty_frame_with_the_meta_columns(ws):
+def test_no_match_gives_an_empty_frame_with_the_meta_columns(ws, load_skill_frame):
     frame = load_skill_frame(ws, AnalysisFilters(agents=["Nobody"]))
     assert frame.empty and list(frame.columns) == list(META_COLUMNS)
 
 
-def test_bad_dates_are_clear_errors(ws):
+def test_bad_dates_are_clear_errors(ws, load_skill_frame):
     with pytest.raises(QAGraderError, match="not a date"):
         load_skill_frame(ws, AnalysisFilters(date_from="March"))
     with pytest.raises(QAGraderError, match="after the end date"):
@@ -146,7 +164,7 @@ def _grade(ws, conn, interaction: int, scorecard: int, grader: str, skills: dict
                      [(evaluation, skill, score) for skill, score in skills.items()])
 
 
-def test_several_grades_of_one_interaction_count_once_with_their_mean(ws):
+def test_several_grades_of_one_interaction_count_once_with_their_mean(ws, load_skill_frame):
     i1 = ws.conn.execute("SELECT id FROM interactions WHERE external_id = 'i1'").fetchone()[0]
     card = ws.conn.execute("SELECT id FROM scorecards WHERE name = 'Phone QA'").fetchone()[0]
     with ws.transaction() as conn:  # a second opinion, a re-grade by the lead, a calibration
@@ -167,7 +185,7 @@ def test_several_grades_of_one_interaction_count_once_with_their_mean(ws):
     assert one["Empathy"].tolist() == [0.0] and one["n_grades"].tolist() == [1]
 
 
-def test_a_behaviour_to_avoid_is_reported_as_its_occurrence(ws):
+def test_a_behaviour_to_avoid_is_reported_as_its_occurrence(ws, load_skill_frame):
     card = {"name": "Phone QA 2", "sections": [{"name": "S", "questions": [
         {"key": "tone", "text": "Avoided a negative tone", "skill": "Tone", "type": "yes_no",
          "polarity": "negative"},
@@ -190,7 +208,7 @@ def test_per_interaction_keeps_single_grades_as_they_are():
     assert frame["a"].tolist() == [0.5, 1.0, 0.0] and len(frame) == 3
 
 
-def test_filter_options_are_the_values_of_the_analysed_evaluations(ws):
+def test_filter_options_are_the_values_of_the_analysed_evaluations(ws, load_skill_frame, filter_options):
     """The options, computed in SQL, are what the frame (loaded by another query) holds."""
     frame = load_skill_frame(ws)
     options = filter_options(ws)
@@ -208,6 +226,6 @@ def test_filter_options_are_the_values_of_the_analysed_evaluations(ws):
     assert submitted_count(ws) == len(frame) == 4  # drafts and calibration left out
 
 
-def test_filter_options_of_an_empty_workspace(tmp_path):
+def test_filter_options_of_an_empty_workspace(tmp_path, filter_options):
     with Workspace.open(tmp_path / "empty.qagrader") as empty:
         assert filter_options(empty) == FilterOptions() and submitted_count(empty) == 0

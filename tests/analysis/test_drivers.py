@@ -50,6 +50,16 @@ def test_every_subset_r2_equals_least_squares():
         assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-10)
 
 
+def test_subset_r2_of_many_predictors_equals_least_squares():
+    """At 11 predictors (every sweep level deep), random subsets against least squares."""
+    x, y, rxx, rxy = _correlated_data(5, k=11, n=800)
+    r2 = subset_r2(rxx, rxy)
+    rng = np.random.default_rng(5)
+    for mask in [0, 2**11 - 1, *rng.integers(1, 2**11 - 1, size=40)]:
+        columns = [j for j in range(11) if int(mask) >> j & 1]
+        assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-10)
+
+
 def test_shares_sum_to_r2_for_lmg_and_relative_weights():
     x, y, rxx, rxy = _correlated_data(7, k=6)
     r2 = _r2_ols(x, y)
@@ -110,3 +120,20 @@ def test_jackknife_intervals_match_the_spread_between_samples():
         assert pooled["replicates"].iloc[0] == 30 and pooled["interval"].iloc[0] == "agent clusters"
     assert np.mean(widths) / np.std(r2, ddof=1) == pytest.approx(1.0, abs=0.35)
     assert held >= 25
+
+
+def test_a_skill_equal_to_another_adds_nothing_and_breaks_nothing():
+    """Two skills graded identically (exactly collinear): every subset's R² is least squares'
+    (the duplicate adds nothing), the shares are finite, equal for the pair and sum to R²."""
+    x, y, _, _ = _correlated_data(5, k=4)
+    x = np.column_stack([x, x[:, 1], x[:, 1] * 2 - x[:, 0]])  # a copy and a combination
+    corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+    with np.errstate(all="raise"):
+        r2 = subset_r2(rxx, rxy)
+        shares = lmg_shares(rxx, rxy)
+    for mask in range(2**6):
+        columns = [j for j in range(6) if mask >> j & 1]
+        assert r2[mask] == pytest.approx(_r2_ols(x[:, columns], y), abs=1e-8)
+    assert np.isfinite(shares).all() and shares.sum() == pytest.approx(_r2_ols(x, y), abs=1e-8)
+    assert shares[1] == pytest.approx(shares[4], abs=1e-9)

@@ -235,7 +235,7 @@ def test_agent_wording_of_scorecard_phrases():
 
 
 def test_the_question_frame_scores_every_answer_as_the_scoring_rules_do(workspace):
-    from qagrader.analysis.dataset import load_skill_frame
+    from qagrader.analysis.frames import load_skill_frame
     from qagrader.analysis.monthly.questions import question_frame
 
     ws, _ = workspace
@@ -256,7 +256,7 @@ def test_the_question_frame_scores_every_answer_as_the_scoring_rules_do(workspac
 
 
 def test_questions_of_an_interaction_graded_twice_are_averaged_and_n_a_left_out(tmp_path):
-    from qagrader.analysis.dataset import load_skill_frame
+    from qagrader.analysis.frames import load_skill_frame
     from qagrader.analysis.monthly.questions import question_frame
     from tests.core.test_merge import add_interaction
     from tests.samples import EXAMPLE

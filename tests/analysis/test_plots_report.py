@@ -203,3 +203,84 @@ def test_degenerate_selections_run_without_a_warning(frame, case, tmp_path):
     if case == "one agent":  # too few agents to cluster: said, and intervals still there
         assert (pooled["interval"] == "independent (too few agents)").all()
         assert "Only 1 agent" in (tmp_path / "summary.txt").read_text()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="drawing in a second process needs fork")
+def test_a_report_drawn_in_two_processes_is_the_same_report(result, tmp_path):
+    from PIL import Image
+
+    one = write_report(result, tmp_path / "one")
+    two = write_report(result, tmp_path / "two", parallel=True)
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two):
+        if a.suffix == ".png":
+            assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b))), a.name
+        else:
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="drawing in a second process needs fork")
+def test_a_chart_failing_in_the_other_process_is_one_line_and_leaves_no_folder(result, tmp_path, monkeypatch):
+    from qagrader.analysis import chart_files
+    from qagrader.core.storage.files import OutputError
+
+    makers = chart_files.chart_makers
+
+    def broken(*args, **kwargs):
+        found = makers(*args, **kwargs)
+
+        def fail():
+            raise OutputError("Cannot write agent_heatmap.png: the disk is full.")
+
+        found[chart_files.split_by_cost(list(found))[1][0]] = fail  # one the forked process draws
+        return found
+
+    monkeypatch.setattr(chart_files, "chart_makers", broken)
+    with pytest.raises(OutputError) as raised:
+        write_report(result, tmp_path / "out", parallel=True)
+    assert str(raised.value) == "Cannot write agent_heatmap.png: the disk is full."
+    assert not (tmp_path / "out").exists()
+
+
+def test_analyze_into_gives_the_tables_and_files_of_run_analysis_and_write_report(frame, result, tmp_path):
+    """The command line's two-process path (each half of the tables and its charts in its own
+    process where the system can fork) writes the very report of the one-process calls."""
+    from dataclasses import fields
+
+    from PIL import Image
+
+    from qagrader.analysis.report import AnalysisResult, analyze_into
+
+    reference = write_report(result, tmp_path / "one")
+    both, written = analyze_into(frame, tmp_path / "two")
+    for field in fields(AnalysisResult):
+        left, right = getattr(result, field.name), getattr(both, field.name)
+        if isinstance(left, pd.DataFrame):
+            pd.testing.assert_frame_equal(left, right, obj=field.name)
+        else:
+            assert left == right, field.name
+    assert [p.name for p in reference] == [p.name for p in written]
+    for a, b in zip(reference, written):
+        if a.suffix == ".png":
+            assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b))), a.name
+        else:
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the second process needs fork")
+def test_analyze_into_reports_a_failure_of_the_other_half_in_one_line(frame, tmp_path, monkeypatch):
+    from qagrader.analysis import report
+    from qagrader.core.errors import QAGraderError
+
+    tables = report.analysis_tables
+
+    def failing(frame, half=None, *args, **kwargs):
+        if half == report.ASSOCIATIONS:  # the forked process's half
+            raise QAGraderError("Key drivers need at least two skills.")
+        return tables(frame, half, *args, **kwargs)
+
+    monkeypatch.setattr(report, "analysis_tables", failing)
+    with pytest.raises(QAGraderError) as raised:
+        report.analyze_into(frame, tmp_path / "out")
+    assert str(raised.value) == "Key drivers need at least two skills."
+    assert not (tmp_path / "out").exists()

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from qagrader.analysis.dataset import AnalysisFilters, load_score_frame, load_skill_frame
+from qagrader.analysis.dataset import AnalysisFilters, load_score_frame
+from qagrader.analysis.frames import load_skill_frame
 from qagrader.analysis.profiles import (
     agent_priorities, agent_score, grader_comparison, grader_weeks, score_trend, skill_comparison, team_score,
     top_of_month,

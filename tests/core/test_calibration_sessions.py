@@ -11,7 +11,8 @@ import uuid
 import pytest
 from sqlite_utils import Database
 
-from qagrader.analysis.dataset import load_score_frame, load_skill_frame
+from qagrader.analysis.dataset import load_score_frame
+from qagrader.analysis.frames import load_skill_frame
 from qagrader.core.browsing.browser import fetch_rows
 from qagrader.core.browsing.sql import BrowseFilters
 from qagrader.core.calibration.grading import open_tasks, own_grade, save_calibration_grade

@@ -16,7 +16,7 @@ from qagrader.analysis.coaching_follow_up import (
     COMPARED, NOT_YET, TOO_FEW_AFTER, TOO_FEW_BEFORE, before_after, describe_row, newcombe_difference,
     note_follow_up, priority_note, welch_difference,
 )
-from qagrader.analysis.dataset import load_skill_frame
+from qagrader.analysis.frames import load_skill_frame
 from qagrader.core.coaching.notes import end_of_week
 from qagrader.core.errors import CoachingError, EvaluationError, NotFound
 from qagrader.core.merging.fingerprint import fingerprint

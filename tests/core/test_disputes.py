@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from qagrader.analysis.dataset import load_skill_frame
+from qagrader.analysis.frames import load_skill_frame
 from qagrader.core.disputes.counts import counts_by_grader, counts_by_question
 from qagrader.core.disputes.store import ACCEPTED, OPEN, REJECTED, DisputeFilters
 from qagrader.core.errors import DisputeError, EvaluationError, NotFound

@@ -312,3 +312,64 @@ def test_the_simpson_banner_names_the_flagged_skills(qtbot, tmp_path):
         QThreadPool.globalInstance().waitForDone(TIMEOUT)
     finally:
         ws.close()
+
+
+def test_a_filter_change_reuses_the_loaded_grades_and_a_write_reloads_them(qtbot, tmp_path):
+    """Filters are applied in memory to the grades loaded once; the grades are reloaded only
+    when a committed write touches what they hold (and its new numbers then show)."""
+    from qagrader.analysis.dataset import AnalysisFilters
+    from qagrader.core.scorecards.scoring import Answer
+    from qagrader.core.storage.changes import GRADERS, MERGES, Changes
+
+    path = tmp_path / "w.qagrader"
+    build_demo(path, interactions=300)
+    ws = Workspace.open(path, create=False)
+    try:
+        tab = open_tab(qtbot, ws)
+        grades = tab.grades
+        assert grades is not None and tab.computed.submitted_total == grades.total
+        channels = tab.filter_bar.options.channels
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.filter_bar.choose("channels", channels[0])  # at once: no debounce for a list's entry
+        assert tab.grades is grades and tab.computed.filters["channels"] == (channels[0],)
+        expected = grades.frame(AnalysisFilters(channels=(channels[0],)))
+        assert tab.computed.n_evaluations == len(expected)
+
+        tab.apply_changes(Changes.of(MERGES, [1]))  # the merge log alone: nothing the analysis shows
+        assert not tab.is_busy() and tab.grades is grades
+
+        interaction = ws.conn.execute("SELECT min(id) FROM interactions WHERE id NOT IN "
+                                      "(SELECT interaction_id FROM evaluations)").fetchone()[0]
+        card = ws.conn.execute("SELECT min(id) FROM scorecards").fetchone()[0]
+        draft = ws.evaluations.start(interaction, card, "Late Grader")
+        questions = ws.scorecards.get_by_id(card).card.questions
+        ws.evaluations.save(draft.id, {q.key: Answer(value=q.labels[0] if q.type != "scale" else int(q.labels[0]))
+                                       for q in questions})
+        _, changes = ws.apply(lambda w: w.evaluations.submit(draft.id))
+        tab.filter_bar.choose("channels", None)
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.apply_changes(changes)
+        assert tab.grades is not grades and tab.grades.total == grades.total + 1
+        assert tab.computed.submitted_total == grades.total + 1
+        renamed = tab.grades
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.apply_changes(Changes.of(GRADERS, [1]))  # a grader's name is shown: reload
+        assert tab.grades is not renamed
+
+        # closing a calibration session changes the skills' alphas beside the chart: reload them
+        from qagrader.analysis.calibration import skill_alphas
+
+        shown = tab.computed.reliability
+        open_session = next(s for s in ws.calibration.list() if not s.closed)
+        _, changes = ws.apply(lambda w: w.calibration.close(open_session.id))
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.apply_changes(changes)
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        expected = skill_alphas(ws)
+        assert not expected.equals(shown)
+        pd.testing.assert_frame_equal(tab.computed.reliability, expected)
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    finally:
+        ws.close()

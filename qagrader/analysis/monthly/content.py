@@ -42,7 +42,8 @@ from ..channel_differences import channel_differences, differing_skills
 from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
 from ..correlation import ALL, associations, correlation_table
-from ..dataset import AnalysisFilters, load_score_frame, load_skill_frame, polarity_of, skills_of
+from ..dataset import AnalysisFilters, load_score_frame, polarity_of, skills_of
+from ..frames import load_skill_frame
 from ..effects import effects_table
 from ..profiles import (
     MIN_TOP_AGENT, MIN_TOP_TEAM, ScoreSummary, TopOfMonth, agent_table, team_score, team_table, top_of_month,

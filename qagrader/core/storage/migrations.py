@@ -384,7 +384,72 @@ def _disputes_coaching(db: Database) -> None:
     )
 
 
-@migrations(name="0009_custom_fields")
+@migrations(name="0009_analysis_store")
+def _analysis_store(db: Database) -> None:
+    """The analysis-ready store (see `analysis_store`): packed chunks of what the analysis
+    reads, the marks of chunks to rebuild and the triggers that set them on every write the
+    analysis sees. Marked for a full build, which the workspace runs right after migrating.
+    (The triggers check before they mark: an `INSERT OR IGNORE` in a trigger takes the conflict
+    rule of the statement that fired it, and the interaction import's upsert has none.)"""
+    from .analysis_store import ALL, CHUNK_BITS
+
+    for statement in (
+        f"""CREATE TABLE analysis_chunks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)""",
+        f"""CREATE TABLE analysis_dirty (chunk INTEGER PRIMARY KEY)""",
+        f"""CREATE TRIGGER analysis_evaluation_added AFTER INSERT ON evaluations
+    WHEN NEW.status = 'submitted' AND NEW.calibration = 0
+    BEGIN INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS}); END""",
+        f"""CREATE TRIGGER analysis_evaluation_changed
+    AFTER UPDATE OF id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind
+    ON evaluations
+    WHEN (OLD.status = 'submitted' AND OLD.calibration = 0) OR (NEW.status = 'submitted' AND NEW.calibration = 0)
+    BEGIN
+        INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS});
+        INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS});
+    END""",
+        f"""CREATE TRIGGER analysis_evaluation_deleted AFTER DELETE ON evaluations
+    WHEN OLD.status = 'submitted' AND OLD.calibration = 0
+    BEGIN INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS}); END""",
+        f"""CREATE TRIGGER analysis_skill_added AFTER INSERT ON evaluation_skills
+    WHEN EXISTS (SELECT 1 FROM evaluations WHERE id = NEW.evaluation_id AND status = 'submitted'
+                 AND calibration = 0)
+    BEGIN INSERT INTO analysis_dirty SELECT NEW.evaluation_id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.evaluation_id >> {CHUNK_BITS}); END""",
+        f"""CREATE TRIGGER analysis_skill_changed AFTER UPDATE ON evaluation_skills
+    BEGIN
+        INSERT INTO analysis_dirty SELECT OLD.evaluation_id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.evaluation_id >> {CHUNK_BITS});
+        INSERT INTO analysis_dirty SELECT NEW.evaluation_id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.evaluation_id >> {CHUNK_BITS});
+    END""",
+        f"""CREATE TRIGGER analysis_skill_deleted AFTER DELETE ON evaluation_skills
+    WHEN EXISTS (SELECT 1 FROM evaluations WHERE id = OLD.evaluation_id AND status = 'submitted'
+                 AND calibration = 0)
+    BEGIN INSERT INTO analysis_dirty SELECT OLD.evaluation_id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.evaluation_id >> {CHUNK_BITS}); END""",
+        f"""CREATE TRIGGER analysis_interaction_changed
+    AFTER UPDATE OF id, channel, brand, agent_id, team_id, occurred_at, csat_norm, satisfied, csat_scale
+    ON interactions
+    WHEN OLD.id IS NOT NEW.id OR OLD.channel IS NOT NEW.channel OR OLD.brand IS NOT NEW.brand
+      OR OLD.agent_id IS NOT NEW.agent_id OR OLD.team_id IS NOT NEW.team_id
+      OR OLD.occurred_at IS NOT NEW.occurred_at OR OLD.csat_norm IS NOT NEW.csat_norm
+      OR OLD.satisfied IS NOT NEW.satisfied OR OLD.csat_scale IS NOT NEW.csat_scale
+    BEGIN
+        INSERT INTO analysis_dirty
+            SELECT DISTINCT id >> {CHUNK_BITS} FROM evaluations
+            WHERE interaction_id IN (OLD.id, NEW.id) AND status = 'submitted' AND calibration = 0
+              AND id >> {CHUNK_BITS} NOT IN (SELECT chunk FROM analysis_dirty);
+    END""",
+        f"""INSERT INTO analysis_dirty VALUES ({ALL})""",
+    ):
+        db.execute(statement)
+
+
+@migrations(name="0010_custom_fields")
 def _custom_fields(db: Database) -> None:
     """Custom interaction fields (columns of a helpdesk export kept at import, e.g. handle time,
     resolved): `interactions.fields` holds each interaction's values as a JSON object of text

@@ -46,7 +46,8 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 # tests/core/test_workspace.py checks that the two agree.
 SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
                                       "0005_merge_log", "0006_blind_grading",
-                                      "0007_calibration", "0008_disputes_coaching", "0009_custom_fields")
+                                      "0007_calibration", "0008_disputes_coaching", "0009_analysis_store",
+                                      "0010_custom_fields")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
@@ -75,6 +76,7 @@ class Workspace:
         self._pending: dict[str, set[int] | None] = {}  # recorded by the open transaction, by kind
         self._depth = 0  # open transaction() blocks
         self._committed = Changes()  # committed since the last take_changes()
+        self._analysis_store: bool | None = None  # the file has the analysis-ready store (known once asked)
         self.scorecards = Scorecards(self)
         self.interactions = Interactions(self)
         self.evaluations = Evaluations(self)
@@ -212,8 +214,9 @@ class Workspace:
                 raise
             else:
                 try:
+                    self._refresh_analysis_store()
                     self.conn.execute("COMMIT")
-                except sqlite3.OperationalError as error:
+                except BaseException as error:
                     self._abandon(error)
                     raise
                 self._committed = self._committed | Changes(MappingProxyType(
@@ -221,6 +224,20 @@ class Workspace:
                 self._pending = {}
         finally:
             self._depth -= 1
+
+    def _refresh_analysis_store(self) -> None:
+        """Rebuild, inside the committing transaction, the chunks of the analysis-ready store
+        that its writes marked (`analysis_store`: triggers mark them)."""
+        if self._analysis_store is None:
+            self._analysis_store = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analysis_dirty'").fetchone() is not None
+        if not self._analysis_store:
+            return
+        dirty = [row[0] for row in self.conn.execute("SELECT chunk FROM analysis_dirty ORDER BY chunk")]
+        if dirty:
+            from .analysis_store import refresh
+
+            refresh(self, dirty)
 
     def _abandon(self, error: BaseException) -> None:
         """Roll the open transaction back with what it recorded; a lock held too long by
@@ -317,6 +334,9 @@ class Workspace:
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        self._analysis_store = None
+        with self.transaction():  # builds what the migrations marked (the analysis-ready store)
+            pass
 
     def _backup_before_migration(self) -> Path:
         """A complete copy next to the workspace (written atomically, so a half-written backup

@@ -511,6 +511,25 @@ def _interactions_of(ws: "Workspace", evaluation_ids: Sequence[int]) -> list[int
                                                  "WHERE id IN (SELECT value FROM json_each(?))", evaluation_ids)]
 
 
+# ------------------------------------------------------------------- analysis-ready store
+
+@_writer
+def write_analysis_chunks(ws: "Workspace", chunks: Mapping[int, bytes | None], *, replace_all: bool = False) -> None:
+    """Store rebuilt chunks of the analysis-ready store (`analysis_store`; None: the chunk holds
+    no evaluation now) and clear their marks in `analysis_dirty`; with `replace_all`, `chunks`
+    is the whole store. Derived data: records no Changes (the writes it derives from did)."""
+    conn = ws.conn
+    if replace_all:
+        conn.execute("DELETE FROM analysis_chunks")
+        conn.execute("DELETE FROM analysis_dirty")
+    else:
+        conn.executemany("DELETE FROM analysis_dirty WHERE chunk = ?", [(c,) for c in chunks])
+        conn.executemany("DELETE FROM analysis_chunks WHERE chunk = ?",
+                         [(c,) for c, blob in chunks.items() if blob is None])
+    conn.executemany("INSERT OR REPLACE INTO analysis_chunks (chunk, data) VALUES (?, ?)",
+                     [(c, blob) for c, blob in chunks.items() if blob is not None])
+
+
 # -------------------------------------------------------------------------------- merge log
 
 @_writer

@@ -1,4 +1,5 @@
-"""The Analysis tab's background work: load the filtered frame and run the analysis.
+"""The Analysis tab's background work: load the workspace's analysed grades (once, until the
+data change), filter them in memory and run the analysis.
 
 No Qt here: `compute` runs in a `workers.Task` on its own workspace connection. It imports
 `qagrader.analysis` (pandas, scipy) itself, so that the first opening of the tab imports scipy
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
     from qagrader.analysis import AnalysisResult
     from qagrader.analysis.dataset import FilterOptions
+    from qagrader.analysis.frames import Grades
+    from qagrader.analysis.report import DataNotes
     from qagrader.core.storage.workspace import Workspace
 
 FilterValues = Mapping[str, Any]
@@ -42,6 +45,7 @@ class Computed:
     problem: str = ""               # a filter that cannot be used, in plain words
     options: "FilterOptions | None" = field(default=None)
     notes: "DataNotes | None" = None  # what the numbers rest on (grades, CSAT, blind, agents)
+    grades: "Grades | None" = field(default=None, repr=False)  # what the next filter change reuses
     reliability: "pd.DataFrame | None" = None  # each skill's calibration alpha (closed sessions)
 
     @property
@@ -49,41 +53,50 @@ class Computed:
         return self.result is not None and not isinstance(self.result, FirstLook)
 
 
-def compute(ws: "Workspace", filters: FilterValues, *, with_options: bool,
+def compute(ws: "Workspace | None", filters: FilterValues, *, with_options: bool,
             progress: Callable[[float], None], cancelled: Callable[[], bool],
-            first_look: Callable[[Computed], None] | None = None) -> Computed:
-    """Load the frame for `filters` from `ws` and run the whole analysis on it; with
-    `first_look`, hand it the correlations as soon as they are known (a few ms), first.
+            first_look: Callable[[Computed], None] | None = None, grades: "Grades | None" = None,
+            reliability: "pd.DataFrame | None" = None) -> Computed:
+    """The whole analysis of `filters`: on `grades` (the workspace's analysed grades, loaded
+    by an earlier run) and its `reliability` (the skills' calibration alphas) when given, else
+    both loaded from `ws` first (`frames.load_grades`, the analysis-ready store;
+    `calibration.skill_alphas`); with `first_look`, hand it the correlations as soon as they
+    are known (a few ms), first. Filters are applied in memory; the result carries the grades
+    and alphas for the next run (`Computed.grades`, `Computed.reliability`).
 
     Raises `AnalysisCancelled` when `cancelled()` turns true between steps."""
-    from qagrader.analysis import AnalysisCancelled, AnalysisFilters, load_skill_frame, run_analysis
+    from qagrader.analysis import AnalysisCancelled, AnalysisFilters, run_analysis
     from qagrader.analysis.calibration import skill_alphas
-    from qagrader.analysis.dataset import FilterError, filter_options, submitted_count
+    from qagrader.analysis.dataset import FilterError
+    from qagrader.analysis.frames import load_grades
     from qagrader.analysis.report import data_notes
 
     def check() -> None:
         if cancelled():
             raise AnalysisCancelled("The analysis was cancelled.")
 
-    options = filter_options(ws) if with_options else None
-    total = submitted_count(ws)
+    if grades is None:
+        assert ws is not None
+        grades = load_grades(ws)
+        reliability = skill_alphas(ws)
+    options = grades.options() if with_options else None
+    total = grades.total
     check()
     progress(0.05)
     try:
-        frame = load_skill_frame(ws, AnalysisFilters(**filters))
+        frame = grades.frame(AnalysisFilters(**filters))
     except FilterError as error:
-        return Computed(filters, total, 0, 0, None, str(error), options)
+        return Computed(filters, total, 0, 0, None, str(error), options, grades=grades, reliability=reliability)
     check()
     progress(0.2)
     n_csat = int(frame["csat"].notna().sum())
     if frame.empty:
-        return Computed(filters, total, 0, 0, None, "", options)
+        return Computed(filters, total, 0, 0, None, "", options, grades=grades, reliability=reliability)
     notes = data_notes(frame)
-    reliability = skill_alphas(ws)
     if first_look is not None:
         from qagrader.analysis.correlation import skill_correlations
 
         first_look(Computed(filters, total, len(frame), n_csat,
-                            FirstLook(skill_correlations(frame)), "", options, notes, reliability))
+                            FirstLook(skill_correlations(frame)), "", options, notes, grades, reliability))
     result = run_analysis(frame, lambda f: progress(0.2 + 0.8 * f), cancelled)
-    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, reliability)
+    return Computed(filters, total, len(frame), n_csat, result, "", options, notes, grades, reliability)

@@ -34,9 +34,12 @@ def _date_edit(tooltip: str) -> QDateEdit:
 
 
 class FilterBar(QWidget):
-    """Emits `changed` on every user change; `values()` gives `AnalysisFilters` keywords."""
+    """Emits `changed` on every user change, and `chosen` too when it was a choice made at once
+    (a list's entry, reset: no need to wait for more typing); `values()` gives `AnalysisFilters`
+    keywords."""
 
     changed = Signal()
+    chosen = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -111,6 +114,7 @@ class FilterBar(QWidget):
         finally:
             self._quiet = False
         self.changed.emit()
+        self.chosen.emit()
 
     def choose(self, key: str, value: str | None) -> None:
         """Select `value` in the combo `key` (None = All), as a user would."""
@@ -172,3 +176,4 @@ class FilterBar(QWidget):
         if self.sender() is self.combos["teams"]:
             self._fill_agents()
         self.changed.emit()
+        self.chosen.emit()

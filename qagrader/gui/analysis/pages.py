@@ -261,7 +261,7 @@ class TrendsPage(Page):
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
-        from qagrader.analysis.report import top_skills
+        from qagrader.analysis.chart_files import top_skills
 
         result = computed.result
         choice = self.metrics.currentData() or self.TOP

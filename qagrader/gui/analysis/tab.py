@@ -1,7 +1,10 @@
 """The Analysis tab: filters on top, warnings, then one sub-tab per chart.
 
-Every filter change (debounced) starts `compute` in a worker through the tab's `Tasks`, which
-cancels the older run; the charts on screen stay until the newer result arrives, with a thin
+The workspace's analysed grades are loaded once (from the analysis-ready store) and kept until
+a write touches what they hold (`apply_changes`); every filter change (debounced) then starts
+`compute` on them in a worker through the tab's `Tasks` (filters applied in memory, filter
+choices taken from them), which cancels the older run; the charts on screen stay until the
+newer result arrives, with a thin
 progress bar when the work takes over half a second. A result from a superseded run is
 dropped even if it finished before it could be cancelled.
 """
@@ -24,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.storage.changes import KINDS, Changes
+from qagrader.core.storage.changes import (
+    AGENTS, CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS, Changes,
+)
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import operations
 from qagrader.gui.when_shown import ReloadWhenShown
@@ -38,8 +43,15 @@ from .filter_bar import FilterBar
 from .pages import ChannelPage, CorrelationPage, DriversPage, EffectsPage, ImportancePage, Page, TrendsPage
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from qagrader.analysis.frames import Grades
+    from qagrader.core.storage.changes import Changes
     from qagrader.core.storage.workspace import Workspace
 
+ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS, CALIBRATION_SESSIONS)
+"""Kinds of record (`core/storage/changes.py`) the loaded grades hold or name, and the calibration
+sessions behind the skills' alphas."""
 DEBOUNCE_MS = 250
 FIRST_DRAW_WAIT = 0.5
 BUSY_AFTER_MS = 500
@@ -93,6 +105,9 @@ class AnalysisTab(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.computed: Computed | None = None
+        self.grades: Grades | None = None  # the loaded grades, while current
+        self.reliability: "pd.DataFrame | None" = None  # the skills' calibration alphas, with them
+        self._data_version = 0  # counts writes seen: a run that began before one keeps no grades
         self._tasks = Tasks(self)
         self._relay: _Relay | None = None  # the current run's first look, while it waits
         self._running_filters: dict | None = None
@@ -103,7 +118,8 @@ class AnalysisTab(QWidget):
         self._busy_timer.timeout.connect(lambda: self.busy.show())
 
         self.filter_bar = FilterBar()
-        self.filter_bar.changed.connect(self._debounce.start)
+        self.filter_bar.changed.connect(self._debounce.start)  # dates: wait for the typing to settle
+        self.filter_bar.chosen.connect(self.recompute)  # a list's entry: at once (stops the wait)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -187,14 +203,17 @@ class AnalysisTab(QWidget):
         self._reload.forget()
         self.ws = ws
         self.computed = None
+        self.grades = None
         self._show_message(captions.NO_WORKSPACE if ws is None else captions.LOADING, reset=False)
 
     def apply_changes(self, changes: Changes) -> None:
         """Graded data changed: analyse again (with fresh filter choices) now if the tab is on
         screen or has shown nothing yet, else when it is next shown."""
-        if self.ws is None or not changes.touches(*KINDS):
+        if self.ws is None or not changes.touches(*ANALYSED_KINDS):
             return
         first = self.computed is None and not self.is_busy()
+        self.grades = None  # reloaded by the next run
+        self._data_version += 1
         self._reload.request(now=first)
         if first:
             QTimer.singleShot(0, import_matplotlib)  # while the worker imports scipy
@@ -208,11 +227,19 @@ class AnalysisTab(QWidget):
         if self.ws is None:
             return None
         filters = self.filter_bar.values()
-        relay = _Relay() if self.computed is None else None  # nothing on screen yet
+        # the correlations first: on first opening, and whenever they are the chart in view
+        relay = _Relay() if self.computed is None or self._correlations_in_view() else None
+        grades, reliability = self.grades, self.reliability
+        with_options = with_options or grades is None
 
         def run(ws, progress, cancelled) -> Computed:
             return compute(ws, filters, with_options=with_options, progress=progress,
                            cancelled=cancelled, first_look=relay.hand_over if relay else None)
+
+        def run_loaded(progress, cancelled) -> Computed:  # a filter change: no need to read the workspace
+            return compute(None, filters, with_options=with_options, progress=progress, cancelled=cancelled,
+                           first_look=relay.hand_over if relay else None, grades=grades,
+                           reliability=reliability)
 
         self._release_first_look()  # the older run is being cancelled: stop its wait
         self._relay = relay
@@ -221,7 +248,12 @@ class AnalysisTab(QWidget):
         self._running_filters = filters
         self.progress.setValue(0)
         self._busy_timer.start()
-        return self._tasks.read(self.ws, run, done=self._finished, failed=self._failed, progress=self._progress)
+        version = self._data_version
+        callbacks = dict(done=lambda computed: self._finished(computed, version), failed=self._failed,
+                         progress=self._progress)
+        if grades is not None:
+            return self._tasks.start(run_loaded, **callbacks)
+        return self._tasks.read(self.ws, run, **callbacks)
 
     def _release_first_look(self) -> None:
         relay, self._relay = self._relay, None
@@ -247,7 +279,7 @@ class AnalysisTab(QWidget):
     def _first_look(self, computed: Computed) -> None:
         """The opening chart, before the rest of the analysis is done."""
         relay = self.sender()
-        if relay is not self._relay or self.computed is not None:
+        if relay is not self._relay or (self.computed is not None and not self._correlations_in_view()):
             if isinstance(relay, _Relay):
                 relay.drawn.set()
             return
@@ -262,9 +294,15 @@ class AnalysisTab(QWidget):
         else:
             relay.drawn.set()
 
-    def _finished(self, computed: Computed) -> None:
+    def _correlations_in_view(self) -> bool:
+        """The charts are on screen with the correlations' page in front."""
+        return self.stack.currentIndex() == 0 and self.tabs.currentWidget() is self.correlations
+
+    def _finished(self, computed: Computed, version: int | None = None) -> None:
         self._release_first_look()
         self._done()
+        if version == self._data_version:  # else a write came after these grades were read
+            self.grades, self.reliability = computed.grades, computed.reliability
         if computed.options is not None:
             self.filter_bar.set_options(computed.options)
             if self.filter_bar.values() != dict(computed.filters):  # a choice vanished
