@@ -264,7 +264,7 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
     esc = neutralise_cell
     safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
     number = _Memo(format_number)
-    day = _Memo(times)
+    day = times  # cached per UTC hour inside; dates rarely repeat, so no memo
     risky = _RISKY_FIRST
 
     def records() -> Iterator[list]:
@@ -273,7 +273,7 @@ def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
         for (uuid, ext, occurred, channel, brand, agent, team, subject, card_name, version, grader,
              graded_at, status, calibration, blind, score, auto_failed, csat, csat_scale, comment,
              answers, sid, custom) in rows:
-            record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day[occurred], safe[channel],
+            record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day(occurred), safe[channel],
                       safe[brand], safe[agent], safe[team],
                       "" if subject is None else subject if subject[:1] not in risky else esc(subject),
                       safe[card_name], version, safe[grader], times(graded_at), status, calibration,
@@ -311,7 +311,7 @@ def _card_names(ws: "Workspace", cards: dict[int, Scorecard]) -> dict[int, str]:
 def _long(cards: dict[int, Scorecard], rows: Iterable[tuple], times: LocalTimes) -> Iterator[list]:
     esc = neutralise_cell
     safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
-    day = _Memo(times)
+    day = times  # cached per UTC hour inside; dates rarely repeat, so no memo
     risky = _RISKY_FIRST
     # per scorecard: (key, the row's fixed question cells, memo of (value, na) -> answer cells)
     plans = {sid: [(q.key, [esc(s.name), q.key, esc(q.text), esc(q.skill or "")],
@@ -321,7 +321,7 @@ def _long(cards: dict[int, Scorecard], rows: Iterable[tuple], times: LocalTimes)
     for (uuid, ext, occurred, channel, brand, agent, team, _subject, card_name, version, grader,
          graded_at, status, _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid, _fields) in rows:
         answers = loads(answers_json)
-        head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day[occurred], safe[channel],
+        head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day(occurred), safe[channel],
                 safe[brand], safe[agent], safe[team], safe[card_name], version, safe[grader],
                 times(graded_at), status]
         for key, question_cells, points in plans[sid]:
