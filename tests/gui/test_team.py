@@ -151,7 +151,8 @@ def test_agent_and_team_profiles(qtbot, people):
         people.select(team)
     assert people.profile.title.text() == team and "clustering by agent" in people.profile.team_line.text()
     with qtbot.waitSignal(people.loaded, timeout=20000):
-        people.filters.channel.setCurrentText("phone")
+        people.filters.channel.setCurrentIndex(people.filters.channel.findData("phone"))
+        assert people.filters.channel.currentText() == "Phone"
     assert people.filters.filters().channels == ("phone",)
 
 
