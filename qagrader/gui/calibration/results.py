@@ -87,7 +87,7 @@ class ChartHolder(QScrollArea):
 
         canvas = FigureCanvasQTAgg(figure)
         width, height = figure.get_size_inches() * figure.dpi
-        canvas.setMinimumSize(int(width * 0.75), int(height))
+        canvas.setMinimumSize(int(width * 0.5), int(height))  # fits the pane beside the sessions at 1024 px
         self.setWidget(canvas)
         self.canvas = canvas
 
