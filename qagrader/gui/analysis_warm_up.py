@@ -34,15 +34,27 @@ ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS,
 sessions behind the skills' alphas."""
 
 
-def load_for_analysis(ws: "Workspace", progress, cancelled) -> Loaded:
+WARM_UP_FROM = 20_000
+"""Submitted grades from which a workspace is read ahead: below, the tab's own first read takes
+a blink, and nothing runs in the background (the worker only counts)."""
+
+
+def load_for_analysis(ws: "Workspace", progress, cancelled) -> Loaded | None:
     """What the tab's first run needs from `ws`, with the modules it uses imported (in the
-    worker's thread: off the GUI thread)."""
-    from qagrader.analysis import plots  # noqa: F401  (matplotlib's figures and the chart code)
+    worker's thread: off the GUI thread); None for a small workspace (`WARM_UP_FROM`)."""
+    from qagrader.core.errors import CancelledError
+
+    if ws.counts()["submitted"] < WARM_UP_FROM:
+        return None
     from qagrader.analysis import report  # noqa: F401  (the statistics)
     from qagrader.analysis.calibration import skill_alphas
     from qagrader.analysis.frames import load_grades
 
     grades = load_grades(ws)
+    if cancelled():
+        raise CancelledError("The analysis warm-up was cancelled.")
+    from qagrader.analysis import plots  # noqa: F401  (matplotlib's figures and the chart code)
+
     return grades, skill_alphas(ws)
 
 
@@ -95,9 +107,10 @@ class AnalysisWarmUp(QObject):
             return
         self._waiting_to_start = False
         self._tasks.read(self.ws, load_for_analysis, done=lambda loaded: self._done(loaded, generation),
-                         failed=lambda _error: self._failed(generation))
+                         failed=lambda _error: self._failed(generation),
+                         cancelled=lambda: self._failed(generation))
 
-    def _done(self, loaded: Loaded, generation: int) -> None:
+    def _done(self, loaded: Loaded | None, generation: int) -> None:
         if generation == self._generation:
             self._loaded = loaded
             self.settled.emit()
