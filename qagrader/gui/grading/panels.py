@@ -215,3 +215,42 @@ class UnsavedBanner(QFrame):
         self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} {verb} here and will be saved, in "
                           f"order, as soon as it is free. Retrying…")
         self.show()
+
+
+class ChangedElsewhereNotice(QFrame):
+    """One line: the open grade was changed elsewhere while answers entered here are not saved
+    yet; Reload shows the stored version (dropping them), Keep mine hides the notice."""
+
+    reload = Signal()
+    keep = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("changedElsewhere")
+        self.text = QLabel("This grade was changed elsewhere (an import, a merge or a dispute) while you "
+                           "were answering: your answers here are kept.")
+        self.text.setObjectName("changedText")
+        self.text.setWordWrap(True)
+        self.reload_button = QPushButton("Reload")
+        self.reload_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reload_button.clicked.connect(self.reload)
+        self.keep_button = QPushButton("Keep mine")
+        self.keep_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.keep_button.setToolTip("Hide this notice; your answers are saved as usual")
+        self.keep_button.clicked.connect(self.keep)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.keep_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def show_changed(self, can_reload: bool) -> None:
+        self.set_can_reload(can_reload)
+        self.show()
+
+    def set_can_reload(self, can_reload: bool) -> None:
+        self.reload_button.setEnabled(can_reload)
+        self.reload_button.setToolTip(
+            "Show the grade as now stored; the changes typed here and not saved yet are dropped" if can_reload
+            else "Your answers are being saved; Reload is possible once they are (they will then be what is stored)")
