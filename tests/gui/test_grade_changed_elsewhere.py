@@ -148,6 +148,7 @@ def test_answers_not_saved_yet_are_never_overwritten_by_an_import(qtbot, window,
     grading.form.questions[3].setFocus(Qt.FocusReason.OtherFocusReason)
     qtbot.keyClick(grading.form.questions[3], "5")  # tone 5: an edit kept here until saved
     assert grading.session.unsaved and grading.form.question("tone").answer == Answer(5)
+    assert grading.saved_label.text() == "Edit not saved yet (Ctrl+S saves it)"  # nothing is being saved
     path = exported_with(window.ws, tmp_path, tone="2")
 
     import_file(window, path, monkeypatch)
@@ -158,6 +159,7 @@ def test_answers_not_saved_yet_are_never_overwritten_by_an_import(qtbot, window,
     assert "changed elsewhere" in notice and "your answers here are kept" in notice
     assert grading.form.question("tone").answer == Answer(5)  # not overwritten
     assert grading.session.editing and grading.session.unsaved
+    assert grading.saved_label.text() == "Edit not saved yet (Ctrl+S saves it)"
     assert grading.changed_notice.reload_button.isEnabled()
 
     # Keep mine: the grader's edit is saved over the import (which stays in the history)

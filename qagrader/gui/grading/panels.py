@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -197,10 +197,7 @@ class UnsavedBanner(QFrame):
         self.text.setObjectName("unsavedText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.button = QPushButton("Retry now")
-        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.button.setToolTip("Try to save at once instead of after the next pause")
-        self.button.clicked.connect(self.retry)
+        self.button = _banner_button("Retry now", "Try to save at once instead of after the next pause", self.retry)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.text, 1)
@@ -231,13 +228,8 @@ class ChangedElsewhereNotice(QFrame):
                            "were answering: your answers here are kept.")
         self.text.setObjectName("changedText")
         self.text.setWordWrap(True)
-        self.reload_button = QPushButton("Reload")
-        self.reload_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.reload_button.clicked.connect(self.reload)
-        self.keep_button = QPushButton("Keep mine")
-        self.keep_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.keep_button.setToolTip("Hide this notice; your answers are saved as usual")
-        self.keep_button.clicked.connect(self.keep)
+        self.reload_button = _banner_button("Reload", "", self.reload)
+        self.keep_button = _banner_button("Keep mine", "Hide this notice; your answers are saved as usual", self.keep)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
         layout.addWidget(self.text, 1)
@@ -254,3 +246,12 @@ class ChangedElsewhereNotice(QFrame):
         self.reload_button.setToolTip(
             "Show the grade as now stored; the changes typed here and not saved yet are dropped" if can_reload
             else "Your answers are being saved; Reload is possible once they are (they will then be what is stored)")
+
+
+def _banner_button(text: str, tip: str, clicked: SignalInstance) -> QPushButton:
+    """A button of a banner: it never takes the keyboard from the form."""
+    button = QPushButton(text)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    button.setToolTip(tip)
+    button.clicked.connect(clicked)
+    return button

@@ -542,14 +542,22 @@ class GradingView(QWidget):
         if self.session is not None:
             self.session.set_answer(key, answer)
             self._say("")
+            self._edited()
 
     def _comment_edited(self, key: str, text: str) -> None:
         if self.session is not None:
             self.session.set_comment(key, text)
+            self._edited()
 
     def _overall_edited(self, text: str) -> None:
         if self.session is not None:
             self.session.set_overall(text)
+            self._edited()
+
+    def _edited(self) -> None:
+        """An edit of a submitted grade is kept here until saved: the status line says so."""
+        if self.session.editing:
+            self._update_save_status()
 
     def _flush(self, *_args) -> None:
         self.flush()
@@ -675,6 +683,15 @@ class GradingView(QWidget):
             self.unsaved_banner.hide()
             self.saved_label.setObjectName("muted")
             self.saved_label.setText(self._saved_text)
+            self._restyle(self.saved_label)
+            self._show_badge()
+            return
+        session = self.session
+        if not pending and session is not None and session.editing and session.dirty:
+            self._status_timer.stop()  # an edit of a submitted grade waits for Ctrl+S: nothing is being saved
+            self.unsaved_banner.hide()
+            self.saved_label.setObjectName("muted")
+            self.saved_label.setText("Edit not saved yet (Ctrl+S saves it)")
             self._restyle(self.saved_label)
             self._show_badge()
             return
