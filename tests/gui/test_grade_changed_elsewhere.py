@@ -1,7 +1,8 @@
 """The Grade screen while another write changes what it shows, on real workspace files: an
 evaluation import and a merge from a second workspace file reload the open grade in place
 (keeping the place in the form); answers not saved yet are never overwritten (a one-line notice
-with Reload instead); the queue offers interactions a merge brought in."""
+with Reload instead); the queue and the weekly sample offer interactions a merge or an import
+brought in."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.importing import import_evaluations_file
 from qagrader.gui.interactions_view import COLUMN_INDEX
 from qagrader.gui.main_window import MainWindow
+from qagrader.gui.operations import operations
 
 from .conftest import GRADER, announce_writes, interaction_id, make_workspace
 
@@ -223,3 +225,20 @@ def test_the_queue_offers_interactions_a_merge_brought_in(qtbot, window, tmp_pat
     assert grading.message.text() == ""  # "nothing left" is no longer said
     assert grading.open_next()
     assert grading.header.title.text().startswith("T-100")
+
+
+def test_the_weekly_sample_takes_in_interactions_an_import_brought(qtbot, window, tmp_path):
+    grading = window.grading
+    grading.queue_mode.setCurrentIndex(1)
+    grading._queue_mode_chosen(1)
+    qtbot.waitUntil(lambda: len(grading.queue.sample) == 6, timeout=TIMEOUT)
+    assert "(1 of 6 graded)" in grading.queue_mode.itemText(1)
+    new_calls = tmp_path / "april.csv"  # a week nobody had calls in: all of them are in the sample
+    new_calls.write_text("id,channel,agent,date\nT-200,chat,Ann,2024-04-15T10:00:00\n"
+                         "T-201,email,Bob,2024-04-16T11:00:00\n", encoding="utf-8")
+    with qtbot.waitSignal(operations().changed, timeout=TIMEOUT):
+        operations().run(window.ws, import_interactions, new_calls)  # the import wizard's operation
+    qtbot.waitUntil(lambda: len(grading.queue.sample) == 8, timeout=TIMEOUT)
+    new = {interaction_id(window.ws, "T-200"), interaction_id(window.ws, "T-201")}
+    assert new <= set(grading.queue.sample)
+    assert "(1 of 8 graded)" in grading.queue_mode.itemText(1)
