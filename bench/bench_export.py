@@ -6,7 +6,7 @@ Builds a workspace (3 scorecards of 12 questions, 8 skills, N submitted evaluati
 inserted with executemany for speed), then times, against baselines measured in the same run:
 
 - `export_evaluations(..., shape="wide")` vs `pandas.read_sql("SELECT * FROM evaluations")`
-  + `to_csv` (target: < 10 s);
+  + `to_csv` (target: < 10 s); the same in a time zone with question text headers;
 - `ws.evaluations.save` of a draft and `ws.evaluations.submit` (median of 50; target < 20 ms)
   vs a bare one-row `UPDATE` in its own `BEGIN IMMEDIATE` transaction;
 - with `--with-import`: `import_evaluations` of the exported file into a workspace holding only
@@ -185,6 +185,10 @@ def main() -> None:
         baseline_s = timed(lambda: pd.read_sql("SELECT * FROM evaluations", ws.conn).to_csv(base, index=False))
         print(f"export wide: {export_s:.2f} s ({out.stat().st_size / 1e6:.0f} MB; target < 10 s); "
               f"baseline read_sql + to_csv {baseline_s:.2f} s; ratio {export_s / baseline_s:.2f}x")
+        zoned_s = timed(lambda: export_evaluations(ws, folder / "berlin.csv", time_zone="Europe/Berlin",
+                                                   headers="text", excel_bom=True))
+        print(f"export wide, times in Europe/Berlin, question text headers, BOM: {zoned_s:.2f} s; "
+              f"ratio {zoned_s / baseline_s:.2f}x the baseline, {zoned_s / export_s:.2f}x the UTC export")
         long_s = timed(lambda: export_evaluations(ws, folder / "long.csv", shape="long"))
         print(f"export long: {long_s:.2f} s (for information)")
         saving = bench_saving(ws)

@@ -1,6 +1,6 @@
 """Render each main screen of a demo workspace to PNG files, offscreen.
 
-    .venv/bin/python scripts/screenshots.py OUT_DIR [--size 1440x900] [--theme light|dark]
+    .venv/bin/python scripts/screenshots.py OUT_DIR [--size 1440x900 ...] [--theme light|dark ...] [--all]
 
 Builds a demo workspace in a temporary folder (`qagrader.core.demo.build.build_demo`) and writes
 grade.png (an interaction half graded), interactions.png, scorecards.png, agents.png,
@@ -8,6 +8,12 @@ import-wizard.png (the column mapping page with the shared call-centre CSV, draw
 window as the user sees it), analysis.png, calibration.png (all closed sessions pooled),
 follow-up.png (the disputes list) and monthly-report.png (the first page of the demo's last full
 month's quality report, rendered as the report's PNG format renders it).
+
+With several sizes or themes (e.g. ``--size 1024x640 1280x800 1366x768 1440x900 --theme light
+dark``) each combination goes into its own folder, OUT_DIR/1280x800-dark/, from one window
+resized and re-themed as a user would. ``--all`` adds what a first-time user meets beyond the
+README's set: the Grade screen's empty states (a new workspace without a scorecard; nothing
+open), every Analysis page, the export and Preferences dialogs and the shortcuts.
 """
 
 from __future__ import annotations
@@ -55,25 +61,25 @@ def fallback_csv(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Render the main screens to PNG files.")
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--size", default="1440x900")
-    parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--size", nargs="+", default=["1440x900"], metavar="WxH")
+    parser.add_argument("--theme", nargs="+", choices=("light", "dark"), default=["light"])
+    parser.add_argument("--all", action="store_true", help="also the empty states, every Analysis page and the dialogs")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    out = args.out_dir
-    out.mkdir(parents=True, exist_ok=True)
+    sizes = [tuple(int(v) for v in size.lower().split("x")) for size in args.size]
+    combos = [(size, theme) for theme in args.theme for size in sizes]
+    args.out_dir.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtGui import QColor, QPainter
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from qagrader.core.demo.build import build_demo
-    from qagrader.gui.app import apply_theme
+    from qagrader.gui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(["qagrader"])
     app.setOrganizationName("QA Grader")
     app.setApplicationName("QA Grader")
-    apply_theme(app, args.theme)
+    apply_theme(app, combos[0][1])
     QSettings().setValue("grading/grader", GRADER)
 
     from qagrader.gui.main_window import MainWindow
@@ -82,6 +88,7 @@ def main() -> int:
     summary = build_demo(folder / "demo.qagrader")
     print(summary)
     window = MainWindow()
+    (width, height), _theme = combos[0]
     window.resize(width, height)
     window.open_workspace(folder / "demo.qagrader")
     window.show()
@@ -89,76 +96,150 @@ def main() -> int:
     spin(app, 2, window.isActiveWindow)
     print("window active:", window.isActiveWindow())
     window.start()
-
-    def save(name: str, pixmap=None) -> None:
-        path = out / f"{name}.png"
-        (pixmap or window.grab()).save(str(path))
-        print("wrote", path)
-
-    # Grade: the next call of the queue, half answered with the keyboard, one comment.
-    window.show_screen("interactions")
-    spin(app, 10, lambda: window.interactions.model.complete)
-    window.show_screen("grade")
-    grading = window.grading
-    grading.open_next()
-    questions = grading.form.questions
-    for question in questions[: len(questions) // 2]:
-        first = "y" if question.question.type == "yes_no" else (
-            question.question.labels[-1] if question.question.type == "scale" else "1")
-        QTest.keyClick(question, first)
-    questions[2].comment.setFocus()
-    QTest.keyClicks(questions[2].comment, "Used the name from the account, well done")
-    QTest.keyClick(questions[2].comment, Qt.Key.Key_Escape)
-    grading.form.focus_first_unanswered()
-    spin(app, 0.6)
-    save("grade")
-
-    window.show_screen("interactions")
-    view = window.interactions
-    spin(app, 10, lambda: view.model.complete and view.agent.count() > 1)
-    view.table.selectRow(3)
-    spin(app, 0.2)
-    save("interactions")
-
-    for key, select in (("scorecards", "Phone QA"), ("agents", None)):
-        window.show_screen(key)
-        if select and hasattr(window.screen(key), "select"):
-            window.screen(key).select(select)
-        spin(app, 1.0)
-        if key == "agents":  # the first agent's profile, with its trend chart
-            profile = getattr(window.screen(key), "profile", None)
-            spin(app, 15, lambda: profile is None or profile.canvas is not None)
-            spin(app, 0.3)
-        save(key)
-
-    window.show_screen("analysis")
-    spin(app, 8.0, lambda: _analysis_settled(window))
-    spin(app, 0.5)
-    save("analysis")
-
-    # Calibration: the three closed sessions pooled, agreement per question.
-    window.show_screen("calibration")
-    calibration = window.screen("calibration")
-    if hasattr(calibration, "results_stack"):
-        calibration.sessions.setCurrentItem(calibration.sessions.topLevelItem(0))
-        spin(app, 20, lambda: calibration.results_stack.currentWidget() is calibration.results)
+    csv = CALL_CENTRE if CALL_CENTRE.exists() else fallback_csv(folder)
+    first = True
+    for (width, height), theme in combos:
+        out = args.out_dir if len(combos) == 1 else args.out_dir / f"{width}x{height}-{theme}"
+        out.mkdir(parents=True, exist_ok=True)
+        apply_theme(app, theme)
+        window.resize(width, height)
         spin(app, 0.5)
-    save("calibration")
-
-    # Follow-up: every dispute, the first one in full, and the rates per grader and question.
-    window.show_screen("actions")
-    follow_up = window.screen("actions")
-    if hasattr(follow_up, "disputes"):
-        follow_up.disputes.status.setCurrentText("All")
-        spin(app, 10, lambda: follow_up.disputes.graders_rates.rowCount() > 0)
-        spin(app, 0.3)
-    save("follow-up")
-    monthly_report_page(window.ws, out / "monthly-report.png")
-
-    save("import-wizard", wizard_over_window(app, window, CALL_CENTRE if CALL_CENTRE.exists()
-                                             else fallback_csv(folder), QPainter, QColor))
+        shots = Shots(app, window, out, QTest, Qt)
+        shots.readme(first, csv)
+        if args.all:
+            shots.first_time_user(folder)
+        first = False
     window.close()
     return 0
+
+
+class Shots:
+    """Screens of one window at its current size and theme, saved into `out`."""
+
+    def __init__(self, app, window, out: Path, QTest, Qt):
+        self.app, self.window, self.out, self.QTest, self.Qt = app, window, out, QTest, Qt
+
+    def save(self, name: str, pixmap=None) -> None:
+        path = self.out / f"{name}.png"
+        (pixmap or self.window.grab()).save(str(path))
+        print("wrote", path)
+
+    def readme(self, grade_first: bool, csv: Path) -> None:
+        app, window, QTest, Qt = self.app, self.window, self.QTest, self.Qt
+        # Grade: the next call of the queue, half answered with the keyboard, one comment.
+        window.show_screen("interactions")
+        spin(app, 10, lambda: window.interactions.model.complete)
+        window.show_screen("grade")
+        grading = window.grading
+        if grade_first:
+            grading.open_next()
+            questions = grading.form.questions
+            for question in questions[: len(questions) // 2]:
+                first = "y" if question.question.type == "yes_no" else (
+                    question.question.labels[-1] if question.question.type == "scale" else "1")
+                QTest.keyClick(question, first)
+            questions[2].comment.setFocus()
+            QTest.keyClicks(questions[2].comment, "Used the name from the account, well done")
+            QTest.keyClick(questions[2].comment, Qt.Key.Key_Escape)
+            grading.form.focus_first_unanswered()
+        spin(app, 0.6)
+        self.save("grade")
+
+        window.show_screen("interactions")
+        view = window.interactions
+        spin(app, 10, lambda: view.model.complete and view.agent.count() > 1)
+        view.table.selectRow(3)
+        spin(app, 0.2)
+        self.save("interactions")
+
+        for key, select in (("scorecards", "Phone QA"), ("agents", None)):
+            window.show_screen(key)
+            if select and hasattr(window.screen(key), "select"):
+                window.screen(key).select(select)
+            spin(app, 1.0)
+            if key == "agents":  # the first agent's profile, with its trend chart
+                profile = getattr(window.screen(key), "profile", None)
+                spin(app, 15, lambda: profile is None or profile.canvas is not None)
+                spin(app, 0.3)
+            self.save(key)
+
+        window.show_screen("analysis")
+        spin(app, 20.0, lambda: _analysis_settled(window))
+        spin(app, 0.5)
+        self.save("analysis")
+
+        # Calibration: the three closed sessions pooled, agreement per question.
+        window.show_screen("calibration")
+        calibration = window.screen("calibration")
+        if hasattr(calibration, "results_stack"):
+            calibration.sessions.setCurrentItem(calibration.sessions.topLevelItem(0))
+            spin(app, 20, lambda: calibration.results_stack.currentWidget() is calibration.results)
+            spin(app, 0.5)
+        self.save("calibration")
+
+        # Follow-up: every dispute, the first one in full, and the rates per grader and question.
+        window.show_screen("actions")
+        follow_up = window.screen("actions")
+        if hasattr(follow_up, "disputes"):
+            follow_up.disputes.status.setCurrentText("All")
+            spin(app, 10, lambda: follow_up.disputes.graders_rates.rowCount() > 0)
+            spin(app, 0.3)
+        self.save("follow-up")
+        if grade_first:  # a file, the same at every size and theme
+            monthly_report_page(window.ws, self.out / "monthly-report.png")
+
+        self.save("import-wizard", wizard_over_window(app, window, csv))
+
+    def first_time_user(self, folder: Path) -> None:
+        """The screens and dialogs a new user meets, beyond the README's set."""
+        app, window = self.app, self.window
+        window.show_screen("analysis")
+        tab = window.screen("analysis")
+        for index, page in enumerate(getattr(tab, "pages", [])):
+            tab.tabs.setCurrentIndex(index)
+            spin(app, 3.0, lambda: _analysis_settled(window))
+            spin(app, 0.4)
+            self.save(f"analysis-{index + 1}-{_slug(page.title)}")
+        if getattr(tab, "pages", None):
+            tab.tabs.setCurrentIndex(0)
+
+        from qagrader.gui.export_dialog import ExportDialog
+        from qagrader.gui.grading.settings import PreferencesDialog
+
+        for name, dialog in (("dialog-export", ExportDialog(window.ws, window)),
+                             ("dialog-preferences", PreferencesDialog(window))):
+            dialog.show()
+            spin(app, 0.4)
+            self.save(name, over_window(window, dialog))
+            dialog.reject()
+        window.show_shortcuts()
+        spin(app, 0.4)
+        from PySide6.QtWidgets import QDialog
+
+        shortcuts = [d for d in window.findChildren(QDialog) if d.isVisible() and d.windowTitle() == "Keyboard shortcuts"]
+        if shortcuts:
+            self.save("dialog-shortcuts", over_window(window, shortcuts[0]))
+            shortcuts[0].reject()
+
+        # The Grade screen with nothing open, then a new workspace without a scorecard.
+        window.show_screen("grade")
+        grading = window.grading
+        if hasattr(grading, "close_interaction"):
+            grading.close_interaction()
+        spin(app, 0.4)
+        self.save("grade-nothing-open")
+        demo = window.ws.path
+        empty = folder / f"empty-{self.out.name}.qagrader"
+        window.open_workspace(empty)
+        window.show_screen("grade")
+        spin(app, 0.6)
+        self.save("grade-no-scorecard")
+        for key in ("interactions", "scorecards", "agents", "analysis", "calibration", "actions"):
+            window.show_screen(key)
+            spin(app, 1.0)
+            self.save(f"empty-{key}")
+        window.open_workspace(demo)
+        spin(app, 1.0)
 
 
 def monthly_report_page(ws, target: Path) -> None:
@@ -177,6 +258,23 @@ def monthly_report_page(ws, target: Path) -> None:
     print("wrote", target, f"(page 1 of {len(pages)}, {previous})")
 
 
+def _slug(text: str) -> str:
+    return "".join(c.lower() if c.isalnum() else "-" for c in text).strip("-").replace("--", "-")
+
+
+def over_window(window, dialog):
+    """`dialog` drawn over the dimmed main window, as the user sees it."""
+    from PySide6.QtGui import QColor, QPainter
+
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.fillRect(shot.rect(), QColor(0, 0, 0, 90))
+    picture = dialog.grab()
+    painter.drawPixmap((shot.width() - picture.width()) // 2, (shot.height() - picture.height()) // 2, picture)
+    painter.end()
+    return shot
+
+
 def _analysis_settled(window) -> bool:
     """True once the analysis screen has nothing left to compute (a placeholder never has)."""
     from qagrader.gui.main_window import Placeholder
@@ -185,7 +283,7 @@ def _analysis_settled(window) -> bool:
     return isinstance(widget, Placeholder) or not widget.is_busy()
 
 
-def wizard_over_window(app, window, csv: Path, QPainter, QColor):
+def wizard_over_window(app, window, csv: Path):
     """The import wizard on its column-mapping page, drawn over the dimmed main window."""
     window.show_screen("interactions")
     try:
@@ -201,12 +299,7 @@ def wizard_over_window(app, window, csv: Path, QPainter, QColor):
     for _ in range(2):  # file -> preview -> mapping
         wizard.next()
         spin(app, 1.0)
-    shot = window.grab()
-    painter = QPainter(shot)
-    painter.fillRect(shot.rect(), QColor(0, 0, 0, 90))
-    dialog = wizard.grab()
-    painter.drawPixmap((shot.width() - dialog.width()) // 2, (shot.height() - dialog.height()) // 2, dialog)
-    painter.end()
+    shot = over_window(window, wizard)
     wizard.reject()
     return shot
 

@@ -404,8 +404,10 @@ def trend(graders: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["grader", "held_on", "session"], kind="stable").reset_index(drop=True)
 
 
-UNDERSTATED = "graders disagree on this skill; its association with CSAT is understated"
-"""The Analysis tab's words beside a skill whose calibration alpha is below `TENTATIVE`."""
+UNDERSTATED = "graders disagree"
+"""The skills chart's words beside a skill whose calibration alpha is below `TENTATIVE` (kept
+short so labels fit at the app's smallest size; the caption says that its association with
+CSAT is understated)."""
 
 
 def skill_alpha_label(reliability: pd.DataFrame | None, skill: str) -> tuple[str, bool]:

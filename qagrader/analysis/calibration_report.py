@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qagrader.core.exporting.csv_files import write_table
 from qagrader.core.storage.files import atomic_file, report_folder
 
 from .calibration import ALL, DISAGREEMENT_COLUMNS, CalibrationResults, trend
@@ -16,9 +17,11 @@ TABLE_NAMES: tuple[str, ...] = ("agreement.csv", "graders.csv", "disagreements.c
 FIGURE_NAMES: tuple[str, ...] = ("agreement.png", "graders.png", "grader_trends.png")
 
 
-def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -> list[Path]:
-    """Write the tables and charts of `results` into `out_dir` (created if missing, in an
-    existing folder); the paths written. A failure leaves older files as they were and removes
+def write_calibration_report(results: CalibrationResults, out_dir: str | Path, *,
+                             excel_bom: bool = False) -> list[Path]:
+    """Write the tables (`core.exporting.csv_files` conventions; `excel_bom` adds the byte-order
+    mark Excel needs to show accents) and charts of `results` into `out_dir` (created if
+    missing, in an existing folder); the paths written. A failure leaves older files as they were and removes
     a folder this call created."""
     from . import calibration_plots as plots  # matplotlib only when charts are wanted
 
@@ -32,8 +35,7 @@ def write_calibration_report(results: CalibrationResults, out_dir: str | Path) -
                                       lambda: plots.plot_trends(trend(results.graders)))))
     with report_folder(out, (*TABLE_NAMES, *FIGURE_NAMES)) as written:
         for name, table in tables.items():
-            with atomic_file(out / name, "w", encoding="utf-8", newline="") as handle:
-                _rounded(table).to_csv(handle, index=False, lineterminator="\n")
+            write_table(out / name, _rounded(table), excel_bom=excel_bom)
             written.append(out / name)
         for name, draw in figures.items():
             with atomic_file(out / name, "wb") as handle:

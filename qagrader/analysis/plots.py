@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from qagrader.core.interactions.channels import channel_label
+
 from .calibration import UNDERSTATED, reliability_caption, skill_alpha_label
 from .channel_differences import differing_skills
 from .correlation import ALL, MIN_N
@@ -155,9 +157,8 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
     flags = rows["simpson_flag"].fillna(False).to_numpy(dtype=bool)
     separator = "  " if many else "\n"
     alphas = [skill_alpha_label(reliability, skill) for skill in rows["skill"]]
-    first, rest = UNDERSTATED.split("; ", 1)
-    labels = [f"{label}{'  (!)' if f else ''}{f'  {a}' if a else ''}{f': {first};' if weak else ''}"
-              f"{separator}{_n_label(n, u)}{f' · {rest}' if weak else ''}"
+    labels = [f"{label}{'  (!)' if f else ''}{f'  {a}' if a else ''}{f', {UNDERSTATED}' if weak else ''}"
+              f"{separator}{_n_label(n, u)}"
               for label, n, u, f, (a, weak) in zip(_labels(rows), rows["n"], rows["unstable"], flags, alphas)]
     warned = any(weak for _, weak in alphas)  # longer, bold labels: a size smaller
     ax.set_yticks(y, labels, fontsize=(7.5 if warned else 8) if many else (8 if warned else 9))
@@ -183,7 +184,7 @@ def plot_correlations(correlations: pd.DataFrame, channel: str = ALL, *,
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     ax.set_title(f"Which skills are associated with CSAT ({where})", loc="left", fontsize=13)
     handles = [Patch(color=BLUE, label="positive"), Patch(color=VERMILLION, label="negative"),
                Patch(color=GREY, label="not significant (q ≥ 0.05)")]
@@ -263,7 +264,7 @@ def plot_channel_correlations(correlations: pd.DataFrame,
             ax.text(right + span * 0.03, yi, "≠ " + marks[skill], va="center", ha="left",
                     fontsize=7.5, color="#222222")
     ax.set_title("Association with CSAT by channel", loc="left", fontsize=13)
-    handles = [Patch(color=SERIES[i % len(SERIES)], label=c) for i, c in enumerate(channels)]
+    handles = [Patch(color=SERIES[i % len(SERIES)], label=channel_label(c)) for i, c in enumerate(channels)]
     handles.append(Patch(facecolor="white", edgecolor="#666666", hatch="///",
                          label="not significant"))
     ax.legend(handles=handles, loc="lower right", fontsize=8.5, frameon=False)
@@ -347,7 +348,7 @@ def plot_effects(effects: pd.DataFrame, channel: str = ALL, *,
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     ax.set_title(f"CSAT when a skill is met vs not met, per interaction ({where})", loc="left", fontsize=12)
     negative = (rows["polarity"] == "negative").any()
     _caption(fig,
@@ -401,7 +402,7 @@ def plot_dose_response(dose: pd.DataFrame, channel: str = ALL,
     unit = f"mean CSAT ({scale.iloc[0]} scale)" if points else "mean CSAT (0 to 1)"
     for ax in axes[:, 0]:
         ax.set_ylabel(unit, fontsize=8.5)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     fig.suptitle(f"Mean CSAT at each score level ({where})", x=0.01, ha="left", fontsize=12)
     _caption(fig,
              "x: the skill's score as a share of its points (on a 1-5 scale: 1, 2, 3, 4, 5; a "
@@ -446,7 +447,7 @@ def plot_drivers(drivers: pd.DataFrame, channel: str = ALL) -> Figure:
     ax.grid(axis="x", color="#E5E5E5")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    where = "all channels" if channel == ALL else f"channel: {channel}"
+    where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     r2_low, r2_high = shown["r2_ci_low"].iloc[0], shown["r2_ci_high"].iloc[0]
     interval = f" (95% CI {r2_low:.3f} to {r2_high:.3f})" if np.isfinite(r2_low) else ""
     ax.set_title(f"How the skills share CSAT's variance ({where})\nTogether the skills are "
@@ -603,13 +604,18 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
         labels = [f"{agent} ({team})" for team, agent in data.index]
     else:
         labels = [str(i) for i in data.index]
-    ax.set_yticks(np.arange(len(data)), labels, fontsize=8 if len(data) > 15 else 9)
-    ax.set_xticks(np.arange(data.shape[1]), [skill_label(c, polarity.get(c)) for c in data.columns],
-                  rotation=30, ha="right", fontsize=9)
     n = counts.reindex(index=data.index, columns=data.columns).to_numpy(float) if counts is not None else None
-    # room per cell: the axes take about 55% of the width and 60% of the height
-    cell_w = figsize[0] * 100 * 0.55 / data.shape[1]
+    # room per cell: the axes take about 60% of the height, and the width the agents' names and
+    # the colour bar leave; labels as large as their rows and columns allow (a point is 1.39 px
+    # at 100 dpi), so that names never overlap in a small window
     cell_h = figsize[1] * 100 * 0.6 / len(data)
+    row_font = float(np.clip(cell_h / 1.45, 5.5, 9.0))
+    names_in = max(len(label) for label in labels) * row_font * 0.58 / 72
+    cell_w = max(figsize[0] - names_in - 1.1, 1.0) * 100 / data.shape[1]
+    column_font = float(np.clip(cell_w / 2.2, 6.0, 9.0))
+    ax.set_yticks(np.arange(len(data)), labels, fontsize=row_font)
+    ax.set_xticks(np.arange(data.shape[1]), [skill_label(c, polarity.get(c)) for c in data.columns],
+                  rotation=30 if cell_w >= 40 else 45, ha="right", rotation_mode="anchor", fontsize=column_font)
     fontsize = 7.0 if cell_h >= 11 else 6.0
     char_w = fontsize * 0.62  # px per character at 100 dpi
     with_n = n is not None and cell_w >= 9 * char_w
@@ -627,8 +633,11 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
         for i in np.flatnonzero(teams[1:] != teams[:-1]):
             ax.axhline(i + 0.5, color="#222222", linewidth=1.2)
     colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
-    colorbar.set_label("worse than the team  ←  →  better (percentage points)")
-    ax.set_title("Each agent against the rest of their team", loc="left", fontsize=13)
+    small = figsize[1] < 4.5 or figsize[0] < 7
+    colorbar.set_label("← worse · better than the team →" if small else
+                       "worse than the team  ←  →  better (percentage points)", fontsize=8 if small else 10)
+    colorbar.ax.tick_params(labelsize=7 if small else 9)
+    fig.suptitle("Each agent against the rest of their team", x=0.01, ha="left", fontsize=10 if small else 13)
     shown = f"Showing {len(data)} of {total} agents; filter by team to see others. " if total > len(data) else ""
     where_n = ("In brackets: n, the agent's interactions graded on the skill. " if with_n else
                "n per cell: in the table behind the chart (Show table), or widen the chart. ")

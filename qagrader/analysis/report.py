@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.errors import CancelledError
+from qagrader.core.exporting.csv_files import encoding, table_text
 from qagrader.core.storage.files import atomic_file, report_folder
 
 from .channel_differences import channel_differences
@@ -194,9 +195,11 @@ def report_tables(result: AnalysisResult, names: tuple[str, ...] | None = None) 
     return {name: tables[name]() for name in (TABLE_NAMES if names is None else names)}
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A report table as its CSV file's bytes (UTF-8, no index)."""
-    return table.to_csv(index=False).encode("utf-8")
+def csv_bytes(table: pd.DataFrame, excel_bom: bool = False) -> bytes:
+    """A report table as its CSV file's bytes, by the rules of every CSV the app writes
+    (`core.exporting.csv_files`: CRLF, dates Excel reads, formula-safe text, no index; UTF-8,
+    with the byte-order mark Excel needs for accents when `excel_bom`)."""
+    return table_text(table, delimiter=",").encode(encoding(excel_bom))
 
 
 TABLE_NAMES: tuple[str, ...] = (
@@ -217,10 +220,11 @@ def _report_folder(out_dir: str | Path) -> Iterator[Path]:
         yield out
 
 
-def _write_tables(result: AnalysisResult, out: Path, reliability: pd.DataFrame | None = None) -> None:
+def _write_tables(result: AnalysisResult, out: Path, reliability: pd.DataFrame | None = None,
+                  excel_bom: bool = False) -> None:
     for name, table in report_tables(result).items():
         with atomic_file(out / name, "wb") as handle:
-            handle.write(csv_bytes(table))
+            handle.write(csv_bytes(table, excel_bom))
     _write_summary(result, out, reliability)
 
 
@@ -236,8 +240,10 @@ def _write_summary(result: AnalysisResult, out: Path, reliability: pd.DataFrame 
 
 def write_report(result: AnalysisResult, out_dir: str | Path, *,
                  ipa_entity: tuple[str, str, str] | None = None,
-                 reliability: pd.DataFrame | None = None, parallel: bool = False) -> list[Path]:
-    """Write the CSV tables, a plain-words summary (summary.txt) and one PNG per chart into
+                 reliability: pd.DataFrame | None = None, parallel: bool = False,
+                 excel_bom: bool = False) -> list[Path]:
+    """Write the CSV tables (`csv_bytes`; `excel_bom` adds the byte-order mark Excel needs to
+    show accents), a plain-words summary (summary.txt) and one PNG per chart into
     `out_dir` (created if missing, in an existing folder); return the paths written. Each file
     is written atomically; a failure leaves older files as they were and removes a folder this
     call created. `ipa_entity` = (level, team, agent) for the quadrant chart; `reliability`
@@ -249,13 +255,14 @@ def write_report(result: AnalysisResult, out_dir: str | Path, *,
 
     with _report_folder(out_dir) as out:
         write_charts(chart_makers(result, ipa_entity, reliability), out, parallel=parallel,
-                     meanwhile=lambda: _write_tables(result, out, reliability))
+                     meanwhile=lambda: _write_tables(result, out, reliability, excel_bom))
     return [out / name for name in (*TABLE_NAMES, SUMMARY_NAME, *FIGURE_NAMES)]
 
 
 def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress | None = None,
                  ipa_entity: tuple[str, str, str] | None = None,
-                 reliability: pd.DataFrame | None = None) -> tuple[AnalysisResult, list[Path]]:
+                 reliability: pd.DataFrame | None = None,
+                 excel_bom: bool = False) -> tuple[AnalysisResult, list[Path]]:
     """`run_analysis(frame)` and `write_report` of it into `out_dir`, on two cores where the
     system can fork (`forked`): a child computes one half of the tables (`HALVES`) and draws
     their charts while this process does the other half, then sends its tables and PNG bytes
@@ -266,12 +273,13 @@ def analyze_into(frame: pd.DataFrame, out_dir: str | Path, *, progress: Progress
 
     if not can_fork():
         result = run_analysis(frame, progress)
-        return result, write_report(result, out_dir, ipa_entity=ipa_entity, reliability=reliability)
+        return result, write_report(result, out_dir, ipa_entity=ipa_entity, reliability=reliability,
+                                    excel_bom=excel_bom)
 
     def files_of(half: str, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
         """The half's CSV files as bytes (formatting them is the cost, not writing)."""
         partial = assemble(frame, tables)
-        return {name: csv_bytes(table) for name, table in report_tables(partial, CSV_FILES[half]).items()}
+        return {name: csv_bytes(table, excel_bom) for name, table in report_tables(partial, CSV_FILES[half]).items()}
 
     def theirs() -> bytes:  # the child writes no file: its charts and CSVs come back as bytes
         tables = analysis_tables(frame, ASSOCIATIONS)

@@ -84,6 +84,7 @@ def add_arguments(sub) -> None:
     report.add_argument("--month", required=True, metavar="YYYY-MM")
     report.add_argument("--format", choices=("pdf", "png", "csv"),
                         help="default: from OUT's suffix, else pdf")
+    report.add_argument("--excel", action="store_true", help="CSV: UTF-8 with BOM, for Excel")
     for name in ("channel", "team", "agent", "brand", "scorecard", "grader"):
         report.add_argument(f"--{name}", action="append", dest=f"{name}s", metavar=name.upper(),
                             help=f"only this {name} (repeatable)")
@@ -95,6 +96,8 @@ def add_export_arguments(export_sub) -> None:
     out.add_argument("out", type=Path)
     _dispute_filters(out)
     out.add_argument("--excel", action="store_true", help="UTF-8 with BOM, for Excel")
+    out.add_argument("--time-zone", metavar="ZONE", default="UTC",
+                     help="write times in this zone, e.g. Europe/Berlin, or 'local' (default: UTC); the header names it")
     out.set_defaults(run=export_disputes_command)
     notes = export_sub.add_parser("coaching", help="coaching notes as CSV")
     notes.add_argument("out", type=Path)
@@ -261,9 +264,11 @@ def _print_follow_up(ws: Workspace, reference: str, weeks: int) -> None:
 
 def export_disputes_command(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.records_export import export_disputes
+    from qagrader.core.exporting.times import chosen_zone
 
+    zone = chosen_zone(args.time_zone)  # a clear error for an unknown zone, before opening anything
     with open_existing(args) as ws:
-        count = export_disputes(ws, args.out, _filters(args), excel_bom=args.excel)
+        count = export_disputes(ws, args.out, _filters(args), excel_bom=args.excel, time_zone=zone)
     print(f"Wrote {count} dispute{'s' if count != 1 else ''} to {args.out}")
     return 0
 
@@ -289,7 +294,7 @@ def report_command(args: argparse.Namespace) -> int:
                               scorecards=args.scorecards, graders=args.graders)
     with open_existing(args) as ws:
         report = build_monthly_report(ws, month, filters)
-        written = write_report(report, args.out, fmt)  # the workspace stays open: it cannot be overwritten
+        written = write_report(report, args.out, fmt, excel_bom=args.excel)  # the workspace stays open: it cannot be overwritten
     if fmt == "png":
         print(f"Wrote the {report.label} report as {len(written)} pages: {', '.join(str(p) for p in written)}")
     elif fmt == "csv":

@@ -116,6 +116,7 @@ def import_interactions(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         skip_bad_rows=args.skip_bad_rows,
         rejects_path=args.rejects,
+        keep_columns=tuple(args.keep),
     )
     with open_or_create(args) as ws:
         try:
@@ -126,6 +127,10 @@ def import_interactions(args: argparse.Namespace) -> int:
             raise AlreadyReported() from error
     mapping = ", ".join(f"{field}={column}" for field, column in report.mapping.items())
     print(f"Columns: {mapping}")
+    if report.kept:
+        print(f"Kept as custom fields: {', '.join(report.kept)}")
+    if report.ignored:
+        print(f"Ignored columns: {', '.join(report.ignored)} (keep one with --keep COLUMN)")
     if report.dry_run:
         print(f"Dry run: {report.rows_read} rows read; {report.inserted} would be new, "
               f"{report.updated} updated; {len(report.problems)} problems. Nothing was written.")
@@ -178,14 +183,17 @@ def import_evaluations(args: argparse.Namespace) -> int:
 
 def export_evaluations(args: argparse.Namespace) -> int:
     from qagrader.core.exporting.csv_export import export_evaluations
+    from qagrader.core.exporting.times import chosen_zone
 
+    zone = chosen_zone(args.time_zone)  # a clear error for an unknown zone, before opening anything
     with open_existing(args) as ws:
         if args.scorecard:
             ws.scorecards.get(args.scorecard)  # a clear error for an unknown name
         with ProgressBar(f"Exporting {args.out.name}") as bar:
             rows = export_evaluations(ws, args.out, shape=args.format, scorecard=args.scorecard,
                                       status=args.status, include_calibration=args.include_calibration,
-                                      excel_bom=args.excel, progress=bar)
+                                      excel_bom=args.excel, headers=args.headers, time_zone=zone,
+                                      progress=bar)
     print(f"Wrote {rows} {'evaluations' if args.format == 'wide' else 'answers'} to {args.out}")
     return 0
 
@@ -201,7 +209,7 @@ def export_scorecard(args: argparse.Namespace) -> int:
         if suffix == ".json":
             write_file(args.out, ws.scorecards.export_json(args.name, args.card_version))
         else:
-            export_scorecard_csv(stored.card, args.out)
+            export_scorecard_csv(stored.card, args.out, excel_bom=args.excel)
     print(f"Wrote scorecard '{stored.name}' v{stored.version} to {args.out}")
     return 0
 
@@ -246,7 +254,8 @@ def analyze(args: argparse.Namespace) -> int:
             raise QAGraderError("No submitted evaluations match these filters; nothing to analyse.")
         reliability = skill_alphas(ws)
         with ProgressBar("Analysing") as bar:  # on two cores (the workspace stays open: it cannot be overwritten)
-            result, files = analyze_into(frame, args.out, progress=bar, reliability=reliability)
+            result, files = analyze_into(frame, args.out, progress=bar, reliability=reliability,
+                                         excel_bom=args.excel)
     print(summary_text(result))
     if understated_sentence(reliability):
         print(understated_sentence(reliability))
@@ -281,7 +290,8 @@ def calibration(args: argparse.Namespace) -> int:
                 if results.open_sessions else ""
             dates = " in these dates" if args.date_from or args.date_to else ""
             raise QAGraderError(f"No closed calibration session{dates}{waiting}; results come from closed sessions.")
-        files = write_calibration_report(results, args.out)  # the workspace stays open: it cannot be overwritten
+        # the workspace stays open: it cannot be overwritten
+        files = write_calibration_report(results, args.out, excel_bom=args.excel)
     items = sum(s.items for s in results.sessions)
     print(f"Calibration results of {_count(len(results.sessions), 'closed session')} ({_count(items, 'interaction')}); "
           f"wrote {len(files)} files to {args.out}")

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     inter.add_argument("--channel-map", action="append", default=[], metavar="RAW=CHANNEL",
                        help="map a raw channel value, e.g. Inbound=phone")
     inter.add_argument("--date-order", choices=("auto", "dayfirst", "monthfirst"), default="auto")
+    inter.add_argument("--keep", action="append", default=[], metavar="COLUMN",
+                       help="keep COLUMN as a custom field of the interactions (e.g. handle time; repeatable)")
     inter.add_argument("--dry-run", action="store_true", help="report every problem, write nothing")
     inter.add_argument("--skip-bad-rows", action="store_true",
                        help="import the good rows; write the bad ones to a rejects CSV")
@@ -97,12 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev_out.add_argument("--status", choices=("submitted", "draft"))
     ev_out.add_argument("--include-calibration", action="store_true",
                         help="also the calibration grades of closed sessions (left out by default)")
-    ev_out.add_argument("--excel", action="store_true", help="UTF-8 with BOM, for Excel")
+    ev_out.add_argument("--excel", action="store_true", help="UTF-8 with a byte-order mark, so that Excel shows accents correctly")
+    ev_out.add_argument("--headers", choices=("key", "text"), default="key",
+                        help="name question columns by key (default) or by question text")
+    ev_out.add_argument("--time-zone", metavar="ZONE", default="UTC",
+                        help="write times in this zone, e.g. Europe/Berlin, or 'local' (default: UTC); "
+                             "the header names it")
     ev_out.set_defaults(run=commands.export_evaluations)
     card_out = exp_sub.add_parser("scorecard", help="a scorecard as JSON or CSV (by the file suffix)")
     card_out.add_argument("name")
     card_out.add_argument("out", type=Path)
     card_out.add_argument("--version", type=int, dest="card_version")
+    card_out.add_argument("--excel", action="store_true", help="UTF-8 with a byte-order mark, so that Excel shows accents correctly")
     card_out.set_defaults(run=commands.export_scorecard)
     actions.add_export_arguments(exp_sub)
 
@@ -112,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="skill-CSAT analysis: CSV tables and charts")
     analyze.add_argument("--out", type=Path, required=True, metavar="DIR")
+    analyze.add_argument("--excel", action="store_true", help="CSV tables in UTF-8 with a byte-order mark, "
+                                                                "so that Excel shows accents correctly")
     commands.add_filter_arguments(analyze)
     analyze.set_defaults(run=commands.analyze)
 
@@ -122,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "each and pooled as session 'all')")
     cal.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="sessions held on or after")
     cal.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="sessions held on or before")
+    cal.add_argument("--excel", action="store_true", help="CSV tables in UTF-8 with a byte-order mark, "
+                                                            "so that Excel shows accents correctly")
     cal.set_defaults(run=commands.calibration)
 
     team.add_arguments(sub)

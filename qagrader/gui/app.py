@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from qagrader import __version__
@@ -19,54 +19,24 @@ from qagrader.core.paths import APP_NAME, default_workspace_path
 from qagrader.core.resources import resource_path
 
 from .messages import install_excepthook, setup_logging
+from .theme import THEMES, apply_theme, theme_preference
 from .workers import Task
 
 log = logging.getLogger(__name__)
-THEMES = ("system", "light", "dark")
+
 DESKTOP_FILE = "qagrader"  # resources/qagrader.desktop, as installed on Linux
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="qagrader-gui", description="QA Grader desktop app")
     parser.add_argument("--db", help="workspace file to open (default: the last one)")
-    parser.add_argument("--theme", choices=THEMES, default="system",
-                        help="colour theme (default: follow the system)")
+    parser.add_argument("--theme", choices=THEMES, default=None,
+                        help="colour theme (default: the one chosen in Preferences, else the system's)")
     parser.add_argument("--smoke", action="store_true",
                         help="open the main window and every screen, then quit (checks an installation)")
     parser.add_argument("--version", action="version", version=f"qagrader {__version__}")
     args, _qt_args = parser.parse_known_args(list(argv)[1:])
     return args
-
-
-def dark_palette() -> QPalette:
-    """A dark Fusion palette for systems whose style does not provide one."""
-    p = QPalette()
-    window, base, text = QColor(45, 45, 48), QColor(30, 30, 32), QColor(230, 230, 230)
-    roles = {
-        QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base, QPalette.ColorRole.AlternateBase: QColor(40, 40, 43),
-        QPalette.ColorRole.ToolTipBase: QColor(60, 60, 64), QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.Text: text, QPalette.ColorRole.Button: QColor(55, 55, 58),
-        QPalette.ColorRole.ButtonText: text, QPalette.ColorRole.BrightText: QColor(255, 90, 90),
-        QPalette.ColorRole.Highlight: QColor(47, 128, 237), QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
-        QPalette.ColorRole.Link: QColor(100, 160, 255), QPalette.ColorRole.PlaceholderText: QColor(150, 150, 155),
-        QPalette.ColorRole.Light: QColor(75, 75, 80), QPalette.ColorRole.Midlight: QColor(65, 65, 70),
-        QPalette.ColorRole.Mid: QColor(80, 80, 86), QPalette.ColorRole.Dark: QColor(25, 25, 27),
-        QPalette.ColorRole.Shadow: QColor(10, 10, 10),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 125))
-    return p
-
-
-def apply_theme(app: QApplication, theme: str = "system") -> None:
-    """Fusion, in the system's light or dark colours (or the one asked for)."""
-    app.setStyle("Fusion")
-    dark = theme == "dark" or (
-        theme == "system" and QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark)
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
 
 
 def app_icon() -> QIcon:
@@ -99,9 +69,9 @@ def run(db_path: str | Path | None = None, argv: Sequence[str] | None = None) ->
         app.setWindowIcon(app_icon())
     except QAGraderError as error:  # a broken install still runs, without its icon
         log.warning("%s", error)
-    apply_theme(app, args.theme)
-    if args.theme == "system":
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    apply_theme(app, args.theme or theme_preference())
+    if args.theme is None:  # the system's scheme changed: follow it if Preferences say so
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app, theme_preference()))
     install_excepthook()
 
     from .main_window import LAST_KEY, MainWindow

@@ -1,4 +1,7 @@
-"""Export dialog: evaluations (wide or long CSV, filtered) or one scorecard (JSON or CSV)."""
+"""Export dialog: evaluations (wide or long CSV, filtered) or one scorecard (JSON or CSV).
+
+The file name follows the choices until the user names the file; an existing file is replaced
+only after asking; the dialog keeps its width whatever is chosen."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from qagrader.gui.workers import Task, Tasks
 
 ALL = "(all scorecards)"
 STATUSES = {"submitted": "Submitted only", None: "Submitted and drafts", "draft": "Drafts only"}
+WIDTH = 680
 _SETTINGS_DIR = "export/last_folder"
 
 
@@ -31,11 +35,12 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self._tasks = Tasks(self)
         self.last_path: Path | None = None
-        self._path_edited = False
+        self._suggested = ""  # the file name last proposed; the path follows the choices while it is shown
+        self._confirmed: Path | None = None  # a file the save dialog already asked to replace
         self._build()
         self._load_choices()
+        self.setFixedWidth(WIDTH)  # the same width whatever is chosen (only the height follows)
         self._choice_changed()
-        self.resize(660, self.sizeHint().height())
 
     # ------------------------------------------------------------------ layout
 
@@ -73,9 +78,26 @@ class ExportDialog(QDialog):
         self.include_calibration.setToolTip("Calibration grades are left out by default: they are not grades of the "
                                             "team's work. An open session's grades stay hidden.")
         form.addRow("", self.include_calibration)
-        self.excel_bom = QCheckBox("Excel-friendly (UTF-8 with byte-order mark, so accents show correctly)")
-        self.excel_bom.setChecked(True)
-        form.addRow("", self.excel_bom)
+        self.headers = QComboBox()
+        self.headers.addItem("Question keys (e.g. empathy)", "key")
+        self.headers.addItem("Question text (e.g. Acknowledged how the customer felt)", "text")
+        self.headers.setToolTip("How the wide layout names its question columns. With several scorecards, "
+                                "each scorecard gets its own columns (Phone QA: empathy).")
+        form.addRow("Question columns:", self.headers)
+        self.time_zone = QComboBox()
+        from qagrader.gui.grading.settings import local_time_zone
+
+        local = local_time_zone()
+        if local != "UTC":
+            self.time_zone.addItem(f"My time zone ({local})", local)
+        self.time_zone.addItem("UTC", "UTC")
+        self.time_zone.setToolTip("Dates and times are written as 2026-11-03 14:05:00, which Excel reads as "
+                                  "dates; the column header names the zone.")
+        form.addRow("Times in:", self.time_zone)
+        self.columns_note = QLabel("")
+        self.columns_note.setWordWrap(True)
+        self.columns_note.setEnabled(False)  # a hint, in the palette's disabled text colour
+        form.addRow(self.columns_note)  # across both columns: its height follows its full width
         self.pages.addWidget(evaluations)
 
         scorecard = QGroupBox("Scorecard")
@@ -92,11 +114,15 @@ class ExportDialog(QDialog):
         card_form.addRow("Format:", format_row)
         self.pages.addWidget(scorecard)
         layout.addWidget(self.pages)
+        from qagrader.gui.grading.settings import excel_bom
+
+        self.excel_bom = QCheckBox("Excel-friendly CSV: UTF-8 with a byte-order mark, so accents show correctly")
+        self.excel_bom.setChecked(excel_bom())
+        layout.addWidget(self.excel_bom)
 
         target = QFormLayout()
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit()
-        self.path_edit.textEdited.connect(lambda: setattr(self, "_path_edited", True))
         path_row.addWidget(self.path_edit, 1)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.browse)
@@ -130,7 +156,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
 
         for signal in (self.evaluations_radio.toggled, self.wide_radio.toggled, self.json_radio.toggled,
-                       self.scorecard_filter.currentIndexChanged, self.scorecard_choice.currentIndexChanged):
+                       self.scorecard_filter.currentIndexChanged, self.scorecard_choice.currentIndexChanged,
+                       self.status_filter.currentIndexChanged):
             signal.connect(self._choice_changed)
 
     def _load_choices(self) -> None:
@@ -151,7 +178,16 @@ class ExportDialog(QDialog):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
             self.pages.widget(i).setSizePolicy(policy, policy)
         self.pages.adjustSize()
-        self.adjustSize()
+        wide = self.evaluations_radio.isChecked() and self.wide_radio.isChecked()
+        self.headers.setEnabled(wide)
+        several = self.scorecard_filter.currentData() is None and self.scorecard_filter.count() > 2
+        self.columns_note.setText("Several scorecards: each gets its own question columns (e.g. “Phone QA: "
+                                  "empathy”), so answers of different types never share a column. Choose one "
+                                  "scorecard for plain question columns." if wide and several else "")
+        self.columns_note.setVisible(bool(self.columns_note.text()))
+        self.excel_bom.setEnabled(self._suffix() == ".csv")
+        self.layout().activate()
+        self.resize(WIDTH, self.sizeHint().height())  # the height follows; the width stays
         if not self._tasks.running:
             self.progress.hide()
             self.result.clear()
@@ -166,15 +202,20 @@ class ExportDialog(QDialog):
         return Path(saved) if saved and Path(saved).is_dir() else Path.home()
 
     def _suggest_path(self) -> None:
-        """Propose a file name matching the choices, unless the user typed one."""
-        if self._path_edited:
+        """Name the file after what is exported (scope, layout, status, date), in the current
+        folder, unless the user gave the file a name of their own (then only its suffix follows)."""
+        text = self.path_edit.text().strip()
+        if text and Path(text).name != self._suggested:
             self._fix_suffix()
             return
         if self.evaluations_radio.isChecked():
             scope = self.scorecard_filter.currentData() or "evaluations"
-            name = f"{_slug(scope)}-{'wide' if self.wide_radio.isChecked() else 'long'}-{date.today():%Y-%m-%d}.csv"
+            status = {"submitted": "", None: "-with-drafts", "draft": "-drafts"}[self.status_filter.currentData()]
+            name = (f"{_slug(scope)}-{'wide' if self.wide_radio.isChecked() else 'long'}{status}-"
+                    f"{date.today():%Y-%m-%d}.csv")
         else:
             name = f"{_slug(self.scorecard_choice.currentData() or 'scorecard')}{self._suffix()}"
+        self._suggested = name
         self.path_edit.setText(str(self._folder() / name))
 
     def _suffix(self) -> str:
@@ -189,11 +230,13 @@ class ExportDialog(QDialog):
         kind = "JSON files (*.json)" if self._suffix() == ".json" else "CSV files (*.csv)"
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), kind)
         if path:
-            self.set_path(path)
+            self.set_path(path, confirmed=True)
 
-    def set_path(self, path: str | Path) -> None:
+    def set_path(self, path: str | Path, *, confirmed: bool = False) -> None:
+        """Export to `path` (a name of the user's own: it no longer follows the choices).
+        `confirmed`: the user already agreed to replace it (the save dialog asks)."""
         self.path_edit.setText(str(path))
-        self._path_edited = True
+        self._confirmed = Path(path) if confirmed else None
 
     # ------------------------------------------------------------------ export
 
@@ -207,25 +250,29 @@ class ExportDialog(QDialog):
         if not out.parent.is_dir():
             show_error(self, QAGraderError(f"The folder {out.parent} does not exist."))
             return None
+        if out.exists() and out != self._confirmed and not self._replace_ok(out):
+            return None
         if self.evaluations_radio.isChecked():
             shape = "wide" if self.wide_radio.isChecked() else "long"
             scorecard, status = self.scorecard_filter.currentData(), self.status_filter.currentData()
             bom = self.excel_bom.isChecked()
             calibration = self.include_calibration.isChecked()
+            headers, zone = self.headers.currentData(), self.time_zone.currentData()
 
             def run(ws, progress, cancelled):
                 from qagrader.core.exporting.csv_export import export_evaluations
 
                 return export_evaluations(ws, out, shape=shape, scorecard=scorecard, status=status,
-                                          include_calibration=calibration, excel_bom=bom, progress=progress,
-                                          cancelled=cancelled)
+                                          include_calibration=calibration, excel_bom=bom, headers=headers,
+                                          time_zone=zone, progress=progress, cancelled=cancelled)
         else:
             name = self.scorecard_choice.currentData()
+            bom = self.excel_bom.isChecked()
 
             def run(ws, progress, cancelled):
                 from qagrader.core.exporting.csv_export import export_scorecard
 
-                export_scorecard(ws, name, out)
+                export_scorecard(ws, name, out, excel_bom=bom)
                 return None
 
         self.progress.setValue(0)
@@ -236,6 +283,13 @@ class ExportDialog(QDialog):
         return self._tasks.read(self.ws, run, done=lambda count: self._done(out, count), failed=self._failed,
                                 cancelled=self._cancelled,
                                 progress=lambda f: self.progress.setValue(int(f * 1000)))
+
+    def _replace_ok(self, out: Path) -> bool:
+        """Ask before replacing an existing file."""
+        answer = QMessageBox.question(
+            self, "Replace the file?", f"{out.name} already exists in {out.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self) -> None:
         self._tasks.cancel()

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from qagrader.core.browsing.sql import BrowseFilters
 from qagrader.core.browsing.browser import BrowseRow, browse_ids, choices_version, fetch_rows, filter_choices
+from qagrader.core.interactions.channels import channel_label
+from qagrader.core.interactions.store import custom_fields
 from qagrader.core.storage.changes import AGENTS, EVALUATIONS, INTERACTIONS, KINDS, SCORECARDS, TEAMS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
@@ -73,6 +75,7 @@ class InteractionsModel(QAbstractTableModel):
         self.complete = True
         self.filters = BrowseFilters()
         self.sort_column, self.descending = "date", True
+        self.fields: list[str] = []  # custom interaction fields: a column each, after COLUMNS
         self._pages: OrderedDict[int, dict[int, BrowseRow]] = OrderedDict()
         self._generation = 0
         self.shown_generation = 0  # the query whose rows are on screen (first page or all)
@@ -85,6 +88,7 @@ class InteractionsModel(QAbstractTableModel):
         self.beginResetModel()
         self.ids = array("q")
         self._pages.clear()
+        self.fields = custom_fields(ws.conn) if ws is not None else []
         self.endResetModel()
 
     # ------------------------------------------------------------ loading
@@ -102,6 +106,11 @@ class InteractionsModel(QAbstractTableModel):
             self.descending = descending
         if self.ws is None:
             return
+        fields = custom_fields(self.ws.conn)  # an import may have kept new ones
+        if fields != self.fields:
+            self.beginResetModel()
+            self.fields = fields
+            self.endResetModel()
         self._generation += 1
         self._refreshing = refresh
         generation = self._generation
@@ -132,7 +141,7 @@ class InteractionsModel(QAbstractTableModel):
         if self._refreshing and ids == self.ids:
             self._pages.clear()  # same rows: re-read their state and score where they are
             if shown:
-                self.dataChanged.emit(self.index(0, 0), self.index(shown - 1, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(0, 0), self.index(shown - 1, self.columnCount() - 1))
         elif not self._refreshing and 0 < shown <= len(ids) and ids[:shown] == self.ids:
             if len(ids) > shown:  # the first page is on screen: append the rest below it
                 self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
@@ -167,7 +176,7 @@ class InteractionsModel(QAbstractTableModel):
         if interaction_ids is None:
             self._pages.clear()
             if self.ids:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, self.columnCount() - 1))
             return
         for page, rows in list(self._pages.items()):
             stale = interaction_ids.intersection(rows)
@@ -178,7 +187,7 @@ class InteractionsModel(QAbstractTableModel):
             ids = list(self.ids[start:start + PAGE])
             for interaction_id in stale:
                 row = start + ids.index(interaction_id)
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def lists(self, interaction_ids: frozenset[int]) -> bool:
         """True when every one of `interaction_ids` is in the (complete) id list."""
@@ -219,11 +228,15 @@ class InteractionsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.ids)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(COLUMNS) + len(self.fields)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1] if section < len(COLUMNS) else self.fields[section - len(COLUMNS)]
+        if role == Qt.ItemDataRole.ToolTipRole and section >= len(COLUMNS):
+            return "A custom field kept at import (not sortable)"
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -232,6 +245,12 @@ class InteractionsModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole):
             return None
+        if index.column() >= len(COLUMNS):  # a custom field
+            if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                return None
+            row = self.row(index.row())
+            field_name = self.fields[index.column() - len(COLUMNS)]
+            return _field_value(row.fields, field_name) if row is not None else None
         name = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if name in ("csat", "score"):
@@ -256,14 +275,24 @@ class InteractionsModel(QAbstractTableModel):
         return text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column >= len(COLUMNS):  # custom fields are not indexed: the order stays
+            return
         self.query(sort_column=COLUMNS[column][0], descending=order == Qt.SortOrder.DescendingOrder)
+
+
+def _field_value(fields: dict[str, str], name: str) -> str:
+    """A custom field's text (names match case-insensitively, as the field list does)."""
+    if name in fields:
+        return fields[name]
+    folded = name.casefold()
+    return next((v for k, v in fields.items() if k.casefold() == folded), "")
 
 
 def _cell(row: BrowseRow, name: str) -> str:
     if name == "date":
         return (row.occurred_at or "").replace("T", " ")[:16]
     if name == "channel":
-        return row.channel.capitalize()
+        return channel_label(row.channel)
     if name == "csat":
         return row.csat_raw or ""
     if name == "state":
@@ -356,6 +385,7 @@ class InteractionsView(QWidget):
         header.sectionResized.connect(self._save_header)
         self.table.setSortingEnabled(True)
         header.setSortIndicator(COLUMN_INDEX["date"], Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._keep_sort_indicator)
         self.table.doubleClicked.connect(lambda index: self._open(index.row()))
         self.table.open_row.connect(self._open)
 
@@ -562,7 +592,7 @@ class InteractionsView(QWidget):
             while combo.count() > 1:
                 combo.removeItem(1)
             for value in values:
-                combo.addItem(value.capitalize() if combo is self.channel else value, value)
+                combo.addItem(channel_label(value) if combo is self.channel else value, value)
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
         finally:
@@ -587,6 +617,15 @@ class InteractionsView(QWidget):
             self.count.setText(f"{n:,}+ interactions, loading…" if n else "Loading…")
         else:
             self.count.setText(f"{n:,} interaction{'s' if n != 1 else ''}")
+
+    def _keep_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """A custom field's column does not sort: the indicator stays on the order shown."""
+        if column >= len(COLUMNS):
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(COLUMN_INDEX[self.model.sort_column], Qt.SortOrder.DescendingOrder
+                                    if self.model.descending else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
 
     def _save_header(self, *_args) -> None:
         QSettings().setValue("interactions/header", self.table.horizontalHeader().saveState())

@@ -12,9 +12,10 @@ newest first.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,11 +27,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QStyle,
     QVBoxLayout,
@@ -591,8 +594,12 @@ class MainWindow(QMainWindow):
         self.grader_label.setText(f" ·  Grading as {settings.grader_name() or '–'}")
         c = self.ws.counts()
         self.counts_label.setText(
-            f"{c['interactions']:,} interactions  ·  {c['submitted']:,} graded  ·  {c['drafts']:,} drafts"
-            f"  ·  {c['agents']:,} agents  ·  {c['scorecards']:,} scorecards")
+            f"{_count(c['interactions'], 'interaction')}  ·  {_count(c['submitted'], 'grade')} submitted  ·  "
+            f"{_count(c['drafts'], 'draft')}  ·  {_count(c['agents'], 'agent')}  ·  {_count(c['scorecards'], 'scorecard')}")
+        self.counts_label.setToolTip(
+            "Grades are evaluations: an interaction graded twice counts twice (the Analysis counts "
+            f"interactions). Calibration grades are not counted here ({c['calibration']:,} in calibration "
+            "sessions). A scorecard with several versions counts once; archived ones are not counted.")
 
     # ------------------------------------------------------------ import / export
 
@@ -645,18 +652,41 @@ class MainWindow(QMainWindow):
             if screen.key in ("grade", "interactions") and screen.widget is not None:
                 screen.widget.apply_preferences()
 
-    def show_shortcuts(self) -> None:
+    def show_shortcuts(self) -> QDialog:
+        """Every shortcut: the grading keys, each screen's own, and every menu command's (read
+        from the menus, so none is missing)."""
         dialog = QDialog(self)
         dialog.setWindowTitle("Keyboard shortcuts")
-        text = QLabel(shortcuts_html())
+        text = QLabel(shortcuts_html(self.menu_shortcuts()))
+        text.setObjectName("shortcuts")
         text.setTextFormat(Qt.TextFormat.RichText)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()  # fits a small screen: the list scrolls
+        scroll.setWidget(text)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)
-        layout.addWidget(text)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
+        dialog.resize(max(text.sizeHint().width() + 40, 520), min(text.sizeHint().height() + 70, self.height() - 60))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+        return dialog
+
+    def menu_shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, "Menu ▸ Command") of every menu command that has a shortcut, in menu order."""
+        out: list[tuple[str, str]] = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            for action in menu.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    out.append((keys, f"{menu.title().replace('&', '')} ▸ {action.text().replace('&&', chr(0)).replace('&', '').replace(chr(0), '&')}"))
+        return out
 
     def show_log(self) -> None:
         show_error(self, f"Problems are logged to {log_path()}")
@@ -722,25 +752,34 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Ctrl+S", "save now (drafts are also saved on every change)"),
         ("Ctrl+Enter", "submit and open the next interaction of the queue"),
         ("Ctrl+E", "edit a submitted evaluation"),
-        ("Alt+→ / Alt+←", "skip to the next / back to the previous interaction"),
+        ("Alt+Right / Alt+Left", "skip to the next / back to the previous interaction"),
     )),
-    ("Everywhere", (
-        ("Ctrl+1 … Ctrl+7", "Grade, Interactions, Scorecards, Agents & teams, Analysis, Calibration, "
-                            "Follow-up (disputes, coaching)"),
-        ("Ctrl+O / Ctrl+N", "open / create a workspace"),
-        ("Ctrl+Shift+S", "save a copy of the workspace"),
-        ("Ctrl+,", "preferences (grader name, blind grading)"),
+    ("Interactions", (
+        ("Enter or double-click", "grade the selected interaction"),
+    )),
+    ("Scorecards", (
+        ("Ctrl+S", "save the scorecard being edited"),
+    )),
+    ("Calibration", (
+        ("Ctrl+Enter", "submit your grade of the session's interaction"),
     )),
 )
+"""The keys of the screens; the menu commands' shortcuts are read from the menus."""
 
 
-def shortcuts_html() -> str:
+def shortcuts_html(menus: Sequence[tuple[str, str]] = ()) -> str:
+    """The shortcuts dialog's table: `SHORTCUTS`, then the menu commands' (`menus`)."""
     rows = []
-    for title, keys in SHORTCUTS:
-        rows.append(f"<tr><td colspan='2' style='padding-top:8px'><b>{title}</b></td></tr>")
-        rows.extend(f"<tr><td style='padding-right:18px'><code>{k}</code></td><td>{what}</td></tr>"
-                    for k, what in keys)
+    sections = [*SHORTCUTS, ("Menu commands", tuple(menus))] if menus else list(SHORTCUTS)
+    for title, keys in sections:
+        rows.append(f"<tr><td colspan='2' style='padding-top:8px'><b>{html.escape(title)}</b></td></tr>")
+        rows.extend(f"<tr><td style='padding-right:18px'><code>{html.escape(k)}</code></td>"
+                    f"<td>{html.escape(what)}</td></tr>" for k, what in keys)
     return "<table cellspacing='2'>" + "".join(rows) + "</table>"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'s' if n != 1 else ''}"
 
 
 def _register_grader(ws: Workspace, name: str, email: str) -> None:

@@ -169,3 +169,43 @@ def test_import_evaluations_records_the_editor_in_the_history(db, card_file, tmp
     with Workspace.open(db) as ws:
         (_, snapshot), = ws.evaluations.history(ev.id)
     assert snapshot["edited_by"] == "Lead Lee" and snapshot["answers"]["tone"]["value"] == 4
+
+
+def test_excel_options_of_every_export(tmp_path):
+    """--excel (byte-order mark) on every CSV the command line writes, CRLF line ends,
+    --time-zone and --headers text on the wide export, and the round trip with them."""
+    demo = tmp_path / "demo.qagrader"
+    assert run("--db", str(demo), "demo", "--interactions", "1500", "--seed", "5")[0] == 0
+    wide = tmp_path / "wide.csv"
+    code, out, err = run("--db", str(demo), "export", "evaluations", str(wide), "--excel",
+                         "--time-zone", "Asia/Kolkata", "--headers", "text")
+    assert code == 0, err
+    header = wide.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "graded_at (Asia/Kolkata)" in header and "interaction_date (Asia/Kolkata)" in header
+    assert ": " in header.split("overall_comment,", 1)[1]  # several scorecards: one column set each
+    copy = tmp_path / "copy.qagrader"
+    for name in ("Phone QA", "Chat QA", "Email QA"):
+        card = tmp_path / f"{name}.json"
+        assert run("--db", str(demo), "export", "scorecard", name, str(card))[0] == 0
+        assert run("--db", str(copy), "import", "scorecard", str(card))[0] == 0
+    code, out, err = run("--db", str(copy), "import", "evaluations", str(wide))
+    assert code == 0, err
+    again = tmp_path / "again.csv"
+    assert run("--db", str(copy), "export", "evaluations", str(again), "--excel", "--time-zone", "Asia/Kolkata",
+               "--headers", "text")[0] == 0
+    assert again.read_bytes() == wide.read_bytes()
+    card_csv = tmp_path / "phone.csv"
+    assert run("--db", str(demo), "export", "scorecard", "Phone QA", str(card_csv), "--excel")[0] == 0
+    report, calibration = tmp_path / "report", tmp_path / "calibration"
+    assert run("--db", str(demo), "analyze", "--out", str(report), "--excel")[0] == 0
+    assert run("--db", str(demo), "calibration", "--out", str(calibration), "--excel")[0] == 0
+    files = [wide, card_csv, *report.glob("*.csv"), *calibration.glob("*.csv")]
+    assert len(files) == 2 + 9 + 4
+    for path in files:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name
+        assert raw.count(b"\r\n") >= 2 and raw.count(b"\n") >= raw.count(b"\r\n"), path.name
+        lines = raw.split(b"\r\n")
+        assert b"\n" not in lines[0], path.name  # the header line ends with CRLF
+    code, out, err = run("--db", str(demo), "export", "evaluations", str(tmp_path / "x.csv"), "--time-zone", "Nowhere")
+    assert code == 1 and "'Nowhere' is not a time zone" in err and not (tmp_path / "x.csv").exists()

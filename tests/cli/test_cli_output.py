@@ -146,6 +146,20 @@ def test_import_interactions_dry_run_skip_and_list_agents(capsys, tmp_path):
         "Bob Roy\tSupport\tactive\t1 interaction\t0 evaluations\n")
 
 
+def test_import_interactions_names_ignored_and_kept_columns(capsys, tmp_path):
+    db, source = tmp_path / "w.qagrader", tmp_path / "tickets.csv"
+    source.write_text("Ticket ID,Channel,Agent,Handle time,Resolved\nT1,phone,Ann Lee,315,yes\n", encoding="utf-8")
+    command = ("import", "interactions")
+    columns = "Columns: external_id=Ticket ID, channel=Channel, agent=Agent\n"
+    assert stdout(capsys, command, "--db", db, "import", "interactions", source, "--dry-run") == (
+        columns + "Ignored columns: Handle time, Resolved (keep one with --keep COLUMN)\n"
+        "Dry run: 1 rows read; 1 would be new, 0 updated; 0 problems. Nothing was written.\n")
+    assert stdout(capsys, command, "--db", db, "import", "interactions", source, "--keep", "Handle time") == (
+        columns + "Kept as custom fields: Handle time\n"
+        "Ignored columns: Resolved (keep one with --keep COLUMN)\n"
+        "Imported tickets.csv: 1 new, 0 updated, 0 skipped.\n")
+
+
 def test_export_and_import_evaluations_print_one_line_each(capsys, demo, tmp_path):
     wide, long = tmp_path / "wide.csv", tmp_path / "long.csv"
     out = stdout(capsys, ("export", "evaluations"), "--db", demo, "export", "evaluations", wide,

@@ -316,7 +316,8 @@ def test_cancel_writes_nothing(tmp_path):
     with Workspace.open(tmp_path / "w.qagrader") as ws:
         with pytest.raises(CancelledError):
             build_demo(ws, interactions=1200, cancelled=cancelled)
-        assert ws.counts() == {"interactions": 0, "submitted": 0, "drafts": 0, "agents": 0, "scorecards": 0}
+        assert ws.counts() == {"interactions": 0, "submitted": 0, "drafts": 0, "calibration": 0, "agents": 0,
+                               "scorecards": 0}
         assert not ws.conn.in_transaction
 
 

@@ -45,6 +45,9 @@ def target(tmp_path):
     ws.close()
 
 
+CHAT, PHONE_QA = "Chat QA: ", "Phone QA: "  # the export names question columns per scorecard
+
+
 def edited(rows: list[list[str]], row: int, column: str, value: str) -> list[list[str]]:
     """A copy of `rows` with one cell changed (`row` counts as in a spreadsheet)."""
     out = [list(r) for r in rows]
@@ -77,19 +80,20 @@ def test_unknown_scorecard_and_version(exported, target, tmp_path):
 
 
 def test_bad_answer_values(exported, target, tmp_path):
-    rows = edited(exported, 2, "empathy", "Maybe")
-    rows = edited(rows, 3, "tone", "6")
-    rows = edited(rows, 4, "resolution", "Sort of")
+    rows = edited(exported, 2, CHAT + "empathy", "Maybe")
+    rows = edited(rows, 3, CHAT + "tone", "6")
+    rows = edited(rows, 4, CHAT + "resolution", "Sort of")
     error = refused(target, write_rows(tmp_path / "f.csv", rows),
-                    "row 2, column 'empathy': 'Maybe' is not Yes or No",
-                    "row 3, column 'tone': '6' is not a whole number from 1 to 5",
-                    "row 4, column 'resolution': 'Sort of' is not one of Yes, Partial, No")
-    assert [(p.row, p.column) for p in error.problems] == [(2, "empathy"), (3, "tone"), (4, "resolution")]
+                    "row 2, column 'Chat QA: empathy': 'Maybe' is not Yes or No",
+                    "row 3, column 'Chat QA: tone': '6' is not a whole number from 1 to 5",
+                    "row 4, column 'Chat QA: resolution': 'Sort of' is not one of Yes, Partial, No")
+    assert [(p.row, p.column) for p in error.problems] == [(2, CHAT + "empathy"), (3, CHAT + "tone"),
+                                                               (4, CHAT + "resolution")]
 
 
 def test_na_where_not_allowed(exported, target, tmp_path):
-    rows = edited(exported, 2, "tone", "N/A")
-    refused(target, write_rows(tmp_path / "f.csv", rows), "row 2, column 'tone': question 'tone' does not allow N/A")
+    rows = edited(exported, 2, CHAT + "tone", "N/A")
+    refused(target, write_rows(tmp_path / "f.csv", rows), "row 2, column 'Chat QA: tone': question 'tone' does not allow N/A")
 
 
 def test_unknown_question_column(exported, target, tmp_path):
@@ -100,9 +104,9 @@ def test_unknown_question_column(exported, target, tmp_path):
 
 
 def test_question_of_another_scorecard(exported, target, tmp_path):
-    rows = edited(exported, 2, "greeting", "Yes")  # a Phone QA question on a Chat QA row
+    rows = edited(exported, 2, PHONE_QA + "greeting", "Yes")  # a Phone QA question on a Chat QA row
     refused(target, write_rows(tmp_path / "f.csv", rows),
-            "row 2, column 'greeting': 'greeting' is not a question of scorecard 'Chat QA v1'")
+            "row 2, column 'Phone QA: greeting': 'greeting' is not a question of scorecard 'Chat QA v1'")
 
 
 def test_duplicate_evaluation_id(exported, target, tmp_path):
@@ -126,12 +130,13 @@ def test_malformed_csv(exported, target, tmp_path):
 
 
 def test_header_problems(exported, target, tmp_path):
-    rows = [[c for i, c in enumerate(r) if i != 7] for r in exported]  # drop grader
-    rows[0].append("tone")
+    grader = exported[0].index("grader")
+    rows = [[c for i, c in enumerate(r) if i != grader] for r in exported]  # drop grader
+    rows[0].append(CHAT + "tone")
     for r in rows[1:]:
         r.append("")
     refused(target, write_rows(tmp_path / "f.csv", rows),
-            "row 1, column 'tone': the column appears twice", "row 1, column 'grader': this required column is missing")
+            "row 1, column 'Chat QA: tone': the column appears twice", "row 1, column 'grader': this required column is missing")
 
 
 def test_row_checks(exported, target, tmp_path):
@@ -139,13 +144,13 @@ def test_row_checks(exported, target, tmp_path):
     rows = edited(rows, 3, "status", "done")
     rows = edited(rows, 4, "interaction_id", "")
     rows = edited(rows, 6, "calibration", "maybe")
-    rows = edited(rows, 7, "accuracy", "")  # submitted with a blank answer
+    rows = edited(rows, 7, PHONE_QA + "accuracy", "")  # submitted with a blank answer
     refused(target, write_rows(tmp_path / "f.csv", rows),
             "row 2, column 'grader': the grader is blank",
             "row 3, column 'status': 'done' is not draft or submitted",
             "row 4, column 'interaction_id': the interaction id is blank",
             "row 6, column 'calibration': 'maybe' is not 0 or 1",
-            "row 7, column 'accuracy': a submitted evaluation needs an answer (or N/A) to every question")
+            "row 7, column 'Phone QA: accuracy': a submitted evaluation needs an answer (or N/A) to every question")
 
 
 def test_new_interaction_needs_valid_channel_and_csat(exported, target, tmp_path):
@@ -174,33 +179,34 @@ def test_existing_evaluation_conflicts(exported, tmp_path):
 # ------------------------------------------------------------------- dry run and skipping
 
 def test_dry_run_reports_every_problem_and_writes_nothing(exported, target, tmp_path):
-    rows = edited(exported, 2, "empathy", "Maybe")
-    rows = edited(rows, 5, "tone", "9")
+    rows = edited(exported, 2, CHAT + "empathy", "Maybe")
+    rows = edited(rows, 5, CHAT + "tone", "9")
     before = dump(target)
     report = import_evaluations(target, write_rows(tmp_path / "f.csv", rows), dry_run=True)
     assert [str(p) for p in report.problems] == [
-        "row 2, column 'empathy': 'Maybe' is not Yes or No",
-        "row 5, column 'tone': '9' is not a whole number from 1 to 5"]
+        "row 2, column 'Chat QA: empathy': 'Maybe' is not Yes or No",
+        "row 5, column 'Chat QA: tone': '9' is not a whole number from 1 to 5"]
     assert report.skipped_rows == (2, 5) and report.dry_run and not report.ok
     assert (report.created, report.interactions_created) == (5, 5)
     assert dump(target) == before
     clean = import_evaluations(target, write_rows(tmp_path / "g.csv", exported), dry_run=True)
     assert clean.ok and clean.created == 7 and dump(target) == before
-    header = import_evaluations(target, write_rows(tmp_path / "h.csv", edited(exported, 1, "tone", "tonne")),
+    header = import_evaluations(target, write_rows(tmp_path / "h.csv", edited(exported, 1, CHAT + "tone", "tonne")),
                                 dry_run=True)
     assert str(header.problems[0]) == \
         "row 1, column 'tonne': unknown column: not a question of scorecard 'Chat QA v1', 'Phone QA v1'"
     assert str(header.problems[1]) == ("row 2, column 'tone': a submitted evaluation needs an answer (or N/A) "
                                        "to every question; this one is blank")
-    assert [p.row for p in header.problems[1:]] == [2, 3, 4, 6, 7]  # every submitted row with a tone
+    # every submitted Chat QA row (Phone QA's tone, row 7, has its own column)
+    assert [p.row for p in header.problems[1:]] == [2, 3, 4, 6]
     assert dump(target) == before
 
 
 def test_skip_bad_rows_imports_the_rest(exported, target, tmp_path):
-    rows = edited(exported, 3, "empathy", "Maybe")
+    rows = edited(exported, 3, CHAT + "empathy", "Maybe")
     report = import_evaluations(target, write_rows(tmp_path / "f.csv", rows), skip_bad_rows=True)
     assert report.skipped_rows == (3,) and report.created == 6
-    assert [str(p) for p in report.problems] == ["row 3, column 'empathy': 'Maybe' is not Yes or No"]
+    assert [str(p) for p in report.problems] == ["row 3, column 'Chat QA: empathy': 'Maybe' is not Yes or No"]
     assert target.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == 6
     assert target.conn.execute("SELECT count(*) FROM interactions WHERE external_id = '=2+3'").fetchone()[0] == 0
     header = [r for r in exported[0]]
@@ -223,12 +229,12 @@ def test_cancel_while_writing_rolls_back(exported, target, tmp_path):
 def test_reimport_updates_with_history_never_duplicates(exported, tmp_path):
     ws = empty_workspace(tmp_path / "w.qagrader")
     import_evaluations(ws, write_rows(tmp_path / "a.csv", exported))
-    rows = edited(exported, 2, "empathy", "No")
+    rows = edited(exported, 2, CHAT + "empathy", "No")
     rows = edited(rows, 2, "score", "99")  # another tool's score: recomputed, not an error
     rows = edited(rows, 5, "status", "submitted")
-    rows = edited(rows, 5, "empathy", "Yes")
+    rows = edited(rows, 5, CHAT + "empathy", "Yes")
     for key, value in {"wrong_name": "Yes", "data_leak": "No", "resolution": "No", "wow": "No"}.items():
-        rows = edited(rows, 5, key, value)
+        rows = edited(rows, 5, CHAT + key, value)
     report = import_evaluations(ws, write_rows(tmp_path / "b.csv", rows))
     assert (report.created, report.updated, report.unchanged, report.rescored) == (0, 2, 5, 2)
     assert ws.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == 7
@@ -242,7 +248,8 @@ def test_reimport_updates_with_history_never_duplicates(exported, tmp_path):
     skills = dict(ws.conn.execute("SELECT skill, score FROM evaluation_skills WHERE evaluation_id = ?", (ev.id,)))
     assert skills["Empathy"] == 0.0
     promoted = ws.conn.execute("SELECT status, submitted_at FROM evaluations WHERE uuid = ?", (exported[4][0],)).fetchone()
-    assert promoted[0] == "submitted" and promoted[1] == exported[4][8]
+    graded_at = exported[4][exported[0].index("graded_at (UTC)")]
+    assert promoted[0] == "submitted" and promoted[1] == graded_at.replace(" ", "T") + ".000000Z"
     ws.close()
 
 
@@ -309,7 +316,7 @@ def test_scorecard_versions_are_kept(tmp_path):
     export_evaluations(ws, tmp_path / "a.csv")
     with open(tmp_path / "a.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert [r[6] for r in rows[1:]] == ["1", "2"]
+    assert [r[rows[0].index("version")] for r in rows[1:]] == ["1", "2"]
     assert import_evaluations(ws, tmp_path / "a.csv").unchanged == 2
     export_evaluations(ws, tmp_path / "b.csv")
     assert (tmp_path / "b.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
@@ -319,7 +326,7 @@ def test_scorecard_versions_are_kept(tmp_path):
 def test_history_of_an_import_names_the_editor_given(exported, tmp_path):
     ws = empty_workspace(tmp_path / "w.qagrader")
     import_evaluations(ws, write_rows(tmp_path / "a.csv", exported))
-    report = import_evaluations(ws, write_rows(tmp_path / "b.csv", edited(exported, 2, "empathy", "No")),
+    report = import_evaluations(ws, write_rows(tmp_path / "b.csv", edited(exported, 2, CHAT + "empathy", "No")),
                                 editor=" Lead Lee ")
     assert report.updated == 1
     ev_id = ws.conn.execute("SELECT id FROM evaluations WHERE uuid = ?", (exported[1][0],)).fetchone()[0]

@@ -167,11 +167,18 @@ def test_wide_export_columns_values_and_neutralised_cells(ws, tmp_path):
     assert not raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") >= 8
     rows = read_csv(out)
     header = rows[0]
-    assert header[:len(WIDE_COLUMNS)] == list(WIDE_COLUMNS)
+    assert header[:len(WIDE_COLUMNS)] == [
+        "evaluation_id", "interaction_id", "interaction_date (UTC)", "channel", "brand", "agent", "team",
+        "subject", "scorecard", "version", "grader", "graded_at (UTC)", "status", "calibration", "blind",
+        "score", "auto_failed", "csat", "csat_scale", "overall_comment"]
+    # two scorecards: columns per scorecard, so Chat QA's 1-5 tone and Phone QA's 0-10 tone never share one
     assert header[len(WIDE_COLUMNS):] == [
-        "empathy", "empathy.comment", "tone", "tone.comment", "wrong_name", "wrong_name.comment",
-        "data_leak", "data_leak.comment", "resolution", "wow", "greeting", "hold", "accuracy"]
-    records = [dict(zip(header, r)) for r in rows[1:]]
+        "Chat QA: empathy", "Chat QA: empathy.comment", "Chat QA: tone", "Chat QA: tone.comment",
+        "Chat QA: wrong_name", "Chat QA: wrong_name.comment", "Chat QA: data_leak", "Chat QA: data_leak.comment",
+        "Chat QA: resolution", "Chat QA: wow", "Phone QA: greeting", "Phone QA: tone", "Phone QA: hold",
+        "Phone QA: accuracy"]
+    records = [{k.removeprefix("Chat QA: ").removeprefix("Phone QA: ") if k.startswith("Chat") else k: v
+                for k, v in zip(header, r)} for r in rows[1:]]
     first = records[0]
     assert first["interaction_id"] == "T-1001" and first["agent"] == "Ana" and first["team"] == "Blue"
     assert (first["scorecard"], first["version"], first["status"]) == ("Chat QA", "1", "submitted")
@@ -189,7 +196,8 @@ def test_wide_export_columns_values_and_neutralised_cells(ws, tmp_path):
     assert draft["overall_comment"] == "'\ttabbed"
     assert records[4]["calibration"] == "1" and records[4]["resolution"] == "No"
     phone = records[5]
-    assert phone["hold"] == "'+OK" and phone["tone"] == "N/A" and phone["empathy"] == ""
+    assert phone["Phone QA: hold"] == "'+OK" and phone["Phone QA: tone"] == "N/A" and phone["tone"] == ""
+    assert phone["empathy"] == "" and phone["brand"] == "" and records[0]["brand"] == "Acme"
     assert phone["csat"] == "87%" and phone["csat_scale"] == "0-100"
     assert records[6]["score"] == "" and records[6]["team"] == "Blue"
     for record in rows[1:]:
@@ -205,7 +213,8 @@ def test_graded_at_is_submission_time_or_last_save(ws, tmp_path):
     expected = ws.conn.execute(
         "SELECT CASE status WHEN 'submitted' THEN submitted_at ELSE updated_at END FROM evaluations ORDER BY id"
     ).fetchall()
-    assert [r[8] for r in rows[1:]] == [e[0] for e in expected]
+    column = rows[0].index("graded_at (UTC)")
+    assert [r[column] for r in rows[1:]] == [f"{e[0][:10]} {e[0][11:19]}" for e in expected]
 
 
 def test_filters_and_bom(ws, tmp_path):
@@ -317,7 +326,8 @@ def test_long_export_points_match_score(ws, tmp_path):
     out = tmp_path / "long.csv"
     count = export_evaluations(ws, out, shape="long", include_calibration=True)
     rows = read_csv(out)
-    assert rows[0] == list(LONG_COLUMNS) and len(rows) - 1 == count
+    assert rows[0] == [c + " (UTC)" if c in ("interaction_date", "graded_at") else c for c in LONG_COLUMNS]
+    assert len(rows) - 1 == count
     records = [dict(zip(rows[0], r)) for r in rows[1:]]
     cards = {"Chat QA": scorecard_from_dict(EXAMPLE), "Phone QA": scorecard_from_dict(PHONE)}
     checked = 0

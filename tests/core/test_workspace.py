@@ -24,7 +24,8 @@ def test_new_workspace_has_schema_and_pragmas(tmp_path):
         assert ws.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert {"teams", "agents", "interactions", "scorecards", "evaluations", "evaluation_skills"} <= set(
             ws.db.table_names())
-        assert ws.counts() == {"interactions": 0, "submitted": 0, "drafts": 0, "agents": 0, "scorecards": 0}
+        assert ws.counts() == {"interactions": 0, "submitted": 0, "drafts": 0, "calibration": 0, "agents": 0,
+                               "scorecards": 0}
 
 
 def test_newer_workspace_is_refused_and_untouched(tmp_path):

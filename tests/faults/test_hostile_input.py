@@ -290,10 +290,11 @@ def test_scale_answers_that_are_not_on_the_scale_are_refused(place, capsys, valu
     row = next(i for i, r in enumerate(rows) if i and r[card_column] == "Phone QA")
     with Workspace.open(place / "w.qagrader") as ws:
         scale = next(q for q in ws.scorecards.get("Phone QA").card.questions if q.type == "scale")
-    rows[row][rows[0].index(scale.key)] = value
+    column = f"Phone QA: {scale.key}"  # several scorecards exported: one column set each
+    rows[row][rows[0].index(column)] = value
     _write_rows(place / "bad.csv", rows)
     refused(capsys, place, "import", "evaluations", place / "bad.csv",
-            message=f"row {row + 1}, column '{scale.key}'")
+            message=f"row {row + 1}, column '{column}'")
 
 
 # -------------------------------------------------------- names that do not exist elsewhere
@@ -317,10 +318,11 @@ def test_evaluations_naming_options_or_questions_the_version_lacks_are_refused(p
         card = ws.scorecards.get("Phone QA").card
     options = next(q for q in card.questions if q.type in ("options", "yes_no"))
     bad_label = [list(r) for r in rows]
-    bad_label[row][rows[0].index(options.key)] = "Maybe"
+    column = f"Phone QA: {options.key}"  # several scorecards exported: one column set each
+    bad_label[row][rows[0].index(column)] = "Maybe"
     _write_rows(place / "bad.csv", bad_label)
     refused(capsys, place, "import", "evaluations", place / "bad.csv",
-            message=f"row {row + 1}, column '{options.key}'")
+            message=f"row {row + 1}, column '{column}'")
     extra = [r + ["Yes" if i else "not_a_question"] for i, r in enumerate(rows)]
     _write_rows(place / "bad.csv", extra)
     refused(capsys, place, "import", "evaluations", place / "bad.csv", message="not_a_question")

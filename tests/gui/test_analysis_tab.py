@@ -4,6 +4,7 @@ without CSAT and one graded with CSAT visible."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -111,6 +112,19 @@ def test_the_channel_filter_recomputes_for_that_channel(qtbot, tab):
         n = table[table["channel"] == channel].set_index("skill")["n"]
         pd.testing.assert_series_equal(n.sort_index(), phone_n.sort_index(), check_names=False)
     assert f"{tab.computed.n_evaluations:,}" in tab.correlations.chart.caption.text()
+    # one channel control (the filter bar's): every title and caption says what is shown
+    from PySide6.QtWidgets import QLabel
+
+    assert not [label for page in tab.pages for label in page.findChildren(QLabel) if label.text() == "Channel:"]
+    assert "channel: Phone" in tab.correlations.chart.figure.axes[0].get_title(loc="left")
+    assert "on the Phone channel only" in tab.correlations.chart.caption.text()
+    assert "all channels" not in tab.correlations.chart.figure.axes[0].get_title(loc="left")
+    for page in (tab.effects, tab.drivers):
+        tab.tabs.setCurrentWidget(page)
+        qtbot.waitUntil(lambda: page.chart.figure is not None, timeout=TIMEOUT)
+        titles = " ".join([ax.get_title(loc="left") + ax.get_title() for ax in page.chart.figure.axes]
+                          + [page.chart.figure._suptitle.get_text() if page.chart.figure._suptitle else ""])
+        assert "channel: Phone" in titles and "all channels" not in titles
 
 
 def test_a_filter_matching_nothing_says_so_and_reset_brings_the_charts_back(qtbot, tab):
@@ -172,11 +186,13 @@ def test_choosing_or_clicking_an_agent_shows_their_coaching_priorities(qtbot, ta
 
 def test_export_csv_of_the_correlation_table_equals_the_result(tab, tmp_path):
     path = tab.correlations.chart.export_csv(tmp_path / "correlations.csv")
-    expected = tmp_path / "expected.csv"
-    tab.computed.result.correlations.to_csv(expected, index=False)
-    assert path.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
-    assert path.read_text(encoding="utf-8").startswith(
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel-friendly by default (Preferences)
+    assert raw.count(b"\r\n") == len(tab.computed.result.correlations) + 1 and b"\n" not in raw.replace(b"\r\n", b"")
+    assert path.read_text(encoding="utf-8-sig").startswith(
         "skill,channel,n,rho,ci_low,ci_high,p_value,q_value,unstable,within_rho,simpson_flag")
+    pd.testing.assert_frame_equal(pd.read_csv(path, encoding="utf-8-sig"),
+                                  pd.read_csv(io.StringIO(tab.computed.result.correlations.to_csv(index=False))))
 
 
 def test_save_chart_writes_png_svg_pdf_with_the_caption(tab, tmp_path):

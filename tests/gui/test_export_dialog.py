@@ -69,7 +69,8 @@ def test_wide_export_matches_the_core_export(qtbot, dialog, ws, tmp_path):
     assert dialog.result.text() == f"Exported 5 evaluations to <b>{out}</b>"
     assert not dialog.open_folder.isHidden()
     expected = tmp_path / "core.csv"
-    export_evaluations(ws, expected, shape="wide", status="submitted", excel_bom=True)
+    export_evaluations(ws, expected, shape="wide", status="submitted", excel_bom=True,
+                       time_zone=dialog.time_zone.currentData())
     assert out.read_bytes() == expected.read_bytes()
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert QSettings().value("export/last_folder") == str(tmp_path)
@@ -86,7 +87,8 @@ def test_calibration_grades_only_when_asked(qtbot, dialog, ws, tmp_path):
     out = tmp_path / "with-calibration.csv"
     run_export(qtbot, dialog, out)
     expected = tmp_path / "core.csv"
-    rows = export_evaluations(ws, expected, shape="wide", status="submitted", include_calibration=True, excel_bom=True)
+    rows = export_evaluations(ws, expected, shape="wide", status="submitted", include_calibration=True, excel_bom=True,
+                              time_zone=dialog.time_zone.currentData())
     assert out.read_bytes() == expected.read_bytes()
     assert rows > export_evaluations(ws, tmp_path / "without.csv", status="submitted")
 
@@ -99,7 +101,8 @@ def test_long_export_with_filters(qtbot, dialog, ws, tmp_path):
     out = tmp_path / "long.csv"
     run_export(qtbot, dialog, out)
     expected = tmp_path / "core-long.csv"
-    rows = export_evaluations(ws, expected, shape="long", scorecard="Chat QA", status="draft")
+    rows = export_evaluations(ws, expected, shape="long", scorecard="Chat QA", status="draft",
+                              time_zone=dialog.time_zone.currentData())
     assert out.read_bytes() == expected.read_bytes()
     assert dialog.result.text() == f"Exported {rows} answers to <b>{out}</b>"
 
@@ -117,7 +120,7 @@ def test_scorecard_as_json_and_csv(qtbot, dialog, ws, tmp_path):
     assert dialog.path_edit.text() == str(tmp_path / "card.csv")  # the suffix follows the format
     run_export(qtbot, dialog, tmp_path / "card.csv")
     expected = tmp_path / "core-card.csv"
-    export_scorecard_csv(ws.scorecards.get("Chat QA").card, expected)
+    export_scorecard_csv(ws.scorecards.get("Chat QA").card, expected, excel_bom=True)  # Excel-friendly by default
     assert (tmp_path / "card.csv").read_bytes() == expected.read_bytes()
 
 
@@ -128,3 +131,73 @@ def test_missing_folder_is_explained(qtbot, dialog, tmp_path, monkeypatch):
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert shown == [f"The folder {tmp_path / 'nowhere'} does not exist."]
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_file_name_follows_the_choices_until_the_user_names_it(qtbot, dialog, tmp_path):
+    dialog.set_path(tmp_path / Path(dialog.path_edit.text()).name)  # the suggestion, in tmp_path
+    dialog._suggested = Path(dialog.path_edit.text()).name
+    dialog.scorecard_filter.setCurrentIndex(dialog.scorecard_filter.findData("Chat QA"))
+    assert Path(dialog.path_edit.text()).name.startswith("chat-qa-wide-")
+    assert Path(dialog.path_edit.text()).parent == tmp_path  # the folder stays
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData(None))
+    assert Path(dialog.path_edit.text()).name.startswith("chat-qa-wide-with-drafts-")
+    dialog.long_radio.setChecked(True)
+    assert "-long-with-drafts-" in dialog.path_edit.text()
+    dialog.scorecard_radio.setChecked(True)
+    assert dialog.path_edit.text() == str(tmp_path / "chat-qa.json")
+    dialog.evaluations_radio.setChecked(True)
+    dialog.set_path(tmp_path / "my grades.csv")  # a name of the user's own stays
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData("draft"))
+    assert dialog.path_edit.text() == str(tmp_path / "my grades.csv")
+    dialog.scorecard_radio.setChecked(True)
+    assert dialog.path_edit.text() == str(tmp_path / "my grades.json")  # only the suffix follows
+
+
+def test_an_existing_file_is_replaced_only_after_asking(qtbot, dialog, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    out = tmp_path / "grades.csv"
+    out.write_text("keep me", encoding="utf-8")
+    asked: list[str] = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    dialog.set_path(out)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert asked == [f"grades.csv already exists in {tmp_path}. Replace it?"]
+    assert out.read_text(encoding="utf-8") == "keep me" and dialog.last_path is None
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    run_export(qtbot, dialog, out)
+    assert len(asked) == 2 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    dialog.set_path(out, confirmed=True)  # the save dialog already asked: no second question
+    dialog.last_path = None
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.last_path == out, timeout=10_000)
+    assert len(asked) == 2
+
+
+def test_the_dialog_keeps_its_width(qtbot, dialog):
+    width = dialog.width()
+    for toggle in (dialog.scorecard_radio, dialog.csv_radio, dialog.evaluations_radio, dialog.long_radio,
+                   dialog.wide_radio):
+        toggle.setChecked(True)
+        qtbot.wait(10)
+        assert dialog.width() == width
+
+
+def test_question_text_headers_and_a_time_zone(qtbot, dialog, ws, tmp_path):
+    dialog.headers.setCurrentIndex(dialog.headers.findData("text"))
+    dialog.time_zone.addItem("Tokyo", "Asia/Tokyo")  # as on a computer in Japan
+    dialog.time_zone.setCurrentIndex(dialog.time_zone.findData("Asia/Tokyo"))
+    out = tmp_path / "text.csv"
+    run_export(qtbot, dialog, out)
+    expected = tmp_path / "core.csv"
+    export_evaluations(ws, expected, status="submitted", excel_bom=True, headers="text", time_zone="Asia/Tokyo")
+    assert out.read_bytes() == expected.read_bytes()
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "graded_at (Asia/Tokyo)" in header and "empathy" not in header.split(",overall_comment,")[1]

@@ -93,7 +93,8 @@ def test_grade_with_the_keyboard_only_and_submit(qtbot, window):
     qtbot.waitUntil(lambda: grading.saved_label.text().startswith("Submitted "), timeout=5000)
 
     evaluation = window.ws.evaluations.get(first)
-    assert grading.saved_label.text() == f"Submitted {evaluation.uuid[:8]} ({evaluation.score:.1f}%)."
+    external = window.ws.interactions.get(evaluation.interaction_id).external_id  # the helpdesk's id, not a uuid
+    assert grading.saved_label.text() == f"Submitted {external}: {evaluation.score:.1f}%."
     assert evaluation.status == "submitted" and evaluation.grader == GRADER
     assert {k: (a.value, a.na) for k, a in evaluation.answers.items()} == {
         "greeting": ("Yes", False), "right_name": ("Yes", False), "empathy": ("Partial", False),
@@ -105,7 +106,7 @@ def test_grade_with_the_keyboard_only_and_submit(qtbot, window):
     assert grading.header.title.text().startswith("T-027")
     assert grading.scorecard.currentText() == "Phone QA v1"
     assert focused() is grading.form.questions[0]
-    qtbot.waitUntil(lambda: "1 graded" in window.counts_label.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "1 grade submitted" in window.counts_label.text(), timeout=2000)
 
 
 def test_submit_refuses_unanswered_questions_and_points_at_them(qtbot, window, workspace):
@@ -311,3 +312,30 @@ def test_killing_the_app_mid_grade_and_reopening_restores_the_draft(qtbot, works
     assert not any(q.answer.answered for q in questions[3:])
     assert grading.score_panel.progress.text() == "2 of 5 answered"
     window.close()
+
+
+def test_with_two_scorecards_for_a_channel_the_one_chosen_becomes_its_default(qtbot, workspace, tmp_path):
+    import json
+
+    from .conftest import SUPPORT_CARD
+
+    workspace.scorecards.import_json(json.dumps({**SUPPORT_CARD, "name": "Chat QA 2", "channels": ["chat"]}))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.open_workspace(workspace.path)
+    win.show()
+    win.show_screen("grade")
+    grading = win.grading
+    assert grading.open_interaction(interaction_id(workspace, "T-001"))  # a chat
+    first = grading.session.stored.name  # the first meant for chat
+    other = "Support QA" if first == "Chat QA 2" else "Chat QA 2"
+    index = grading.scorecard.findText(f"{other} v1")
+    grading.scorecard.setCurrentIndex(index)
+    grading.scorecard.activated.emit(index)
+    assert grading.session.stored.name == other
+    assert grading.message.text().startswith(f"{other} is now the default scorecard for Chat interactions")
+    assert grading.open_interaction(interaction_id(workspace, "T-004"))  # another chat
+    assert grading.session.stored.name == other
+    assert grading.open_interaction(interaction_id(workspace, "T-002"))  # an email: only Support QA is for email
+    assert grading.session.stored.name == "Support QA"
+    win.close()

@@ -87,6 +87,13 @@ def test_call_centre_csv_imports_through_the_wizard(qtbot, wizard, ws):
     form = wizard.mapping_page.form
     assert form.itemAt(0, form.ItemRole.LabelRole).widget().text() == "<b>Interaction id *</b>:"
     assert wizard.mapping_page.samples["agent"].text() == "e.g. Diane"
+    others = wizard.mapping_page.others  # the columns no field reads, listed, each can be kept
+    assert [others.item(i).text() for i in range(others.count())] == [
+        "Answered (Y/N)", "Resolved", "Speed of answer in seconds", "AvgTalkDuration"]
+    assert "Not read by any field (4):</b> 4 will be ignored" in wizard.mapping_page.others_label.text()
+    wizard.mapping_page.keep("Resolved")
+    wizard.mapping_page.keep("AvgTalkDuration")
+    assert "2 will be ignored" in wizard.mapping_page.others_label.text()
 
     next_page(qtbot, wizard)
     options = wizard.options_page
@@ -114,6 +121,8 @@ def test_call_centre_csv_imports_through_the_wizard(qtbot, wizard, ws):
     first = ws.interactions.by_external_id("ID0001")
     assert (first.channel, first.agent, first.csat_raw, first.occurred_at, first.subject) == (
         "phone", "Diane", "3", "2021-01-01T09:12:58", "Contract related")
+    assert first.fields == {"Resolved": "Y", "AvgTalkDuration": "0:02:23"}  # kept as custom fields
+    assert ws.interactions.custom_fields() == ["Resolved", "AvgTalkDuration"]
     unanswered = ws.interactions.by_external_id("ID0006")
     assert unanswered.csat_raw is None and unanswered.satisfied is None  # blank CSAT = no survey
 

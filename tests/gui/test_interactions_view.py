@@ -184,3 +184,26 @@ def test_grading_queue_follows_the_browser_filters(qtbot, workspace):
     window.grading.skip()
     assert window.grading.header.title.text().startswith("T-023")
     window.close()
+
+
+def test_custom_fields_kept_at_import_are_columns(qtbot, view, workspace, tmp_path):
+    from qagrader.core.importing.interactions import ImportOptions, import_interactions
+
+    path = tmp_path / "extra.csv"
+    path.write_text("Ticket,Channel,Handle time,Resolved\nT-001,email,315,yes\nT-002,email,,no\n", encoding="utf-8")
+    import_interactions(workspace, path, ImportOptions(mapping={"external_id": "Ticket"},
+                                                       keep_columns=("Handle time", "Resolved")))
+    announce_writes(workspace)
+    qtbot.waitUntil(lambda: view.model.columnCount() == len(interactions_view.COLUMNS) + 2, timeout=5000)
+    wait_loaded(qtbot, view)
+    model = view.model
+    first = len(interactions_view.COLUMNS)
+    assert [model.headerData(first + i, Qt.Orientation.Horizontal) for i in range(2)] == ["Handle time", "Resolved"]
+    rows = {model.index(r, COLUMN_INDEX["external_id"]).data(): (model.index(r, first).data(),
+                                                                  model.index(r, first + 1).data())
+            for r in range(model.rowCount())}
+    assert rows["T-001"] == ("315", "yes") and rows["T-002"] == ("", "no") and rows["T-003"] == ("", "")
+    before = (model.sort_column, model.descending)
+    view.table.sortByColumn(first, Qt.SortOrder.AscendingOrder)  # not sortable: the order stays
+    assert (model.sort_column, model.descending) == before
+    assert view.table.horizontalHeader().sortIndicatorSection() == COLUMN_INDEX[before[0]]

@@ -44,7 +44,7 @@ def test_sidebar_screens_and_status_bar(qtbot, window, workspace):
     assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == [
         "Grade", "Interactions", "Scorecards", "Agents & teams", "Analysis", "Calibration", "Follow-up"]
     assert window.path_label.text() == str(workspace.path)
-    assert window.counts_label.text() == ("30 interactions  ·  0 graded  ·  0 drafts  ·  3 agents  ·  "
+    assert window.counts_label.text() == ("30 interactions  ·  0 grades submitted  ·  0 drafts  ·  3 agents  ·  "
                                           "2 scorecards")
     window.start()
     assert window.current_screen() == "grade"
@@ -177,6 +177,25 @@ def test_unexpected_errors_are_logged_and_shown_short(qtbot, window, tmp_path, m
             if getattr(handler, "baseFilename", "").startswith(str(tmp_path)):
                 root.removeHandler(handler)
                 handler.close()
+
+
+def test_the_shortcuts_dialog_lists_every_shortcut(qtbot, window):
+    """Every menu command's and every screen's shortcut, as Qt has them bound, is in the list."""
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+    from PySide6.QtWidgets import QLabel
+
+    for screen in window.screens:  # build every screen: each binds its own keys
+        window.show_screen(screen.key)
+    bound = {a.shortcut() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    bound |= {s.key() for s in window.findChildren(QShortcut)}
+    assert len(bound) >= 15
+    dialog = window.show_shortcuts()
+    text = dialog.findChild(QLabel, "shortcuts").text()
+    for keys in bound:
+        name = keys.toString(QKeySequence.SequenceFormat.NativeText).replace("Return", "Enter")
+        assert f"<code>{name}" in text or f"/ {name}<" in text or f"{name} /" in text, name
+    assert "File ▸ Export…" in text and "Go ▸ Analysis" in text
+    dialog.close()
 
 
 def test_preferences_change_grader_name_and_blind_grading(qtbot, window):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolButton
 from qagrader.core.importing.interactions import import_interactions
 from qagrader.core.scorecards.model import scorecard_from_dict, scorecard_to_json
 from qagrader.core.scorecards.scoring import Answer, score
+from qagrader.core.storage.changes import Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.scorecards import ScorecardsView
 from tests.gui.conftest import announce_writes, open_on
@@ -65,8 +66,12 @@ def list_rows(view: ScorecardsView) -> list[tuple[str, str, str]]:
 
 def test_list_shows_scorecards_with_version_and_evaluations(qtbot, view, ws, tmp_path):
     grade(ws, tmp_path, 2)
+    card = ws.scorecards.get("Chat QA")
+    ws.evaluations.start(1, card.id, "Lin")  # a draft: not a submitted grade, said in the tooltip
     announce_writes(ws)
     assert list_rows(view) == [("Chat QA", "v1", "2")]
+    assert view.list.headerItem().text(2) == "Grades"
+    assert view.list.topLevelItem(0).toolTip(2) == "2 submitted, 1 draft, 0 calibration grades"
     assert not view.delete_action.isEnabled()
     assert "archive it instead" in view.delete_action.toolTip()
     tree = view.editor.tree
@@ -80,7 +85,8 @@ def test_editing_a_used_scorecard_creates_a_new_version(qtbot, view, ws, tmp_pat
     announce_writes(ws)
     view.select("Chat QA")
     editor = view.editor
-    assert "3 evaluations use this version; saving changes creates v2" in editor.title.text()
+    assert "3 grades (drafts and calibration included) use this version; saving changes creates v2" in \
+        editor.title.text()
     assert not editor.save_button.isEnabled()
 
     editor.select(("question", 0, 1))
@@ -178,7 +184,21 @@ def test_live_preview_scores_as_you_click(qtbot, view):
     click("data_leak", "Yes")
     assert preview.total_label.text() == "Score: 0.0%"
     assert not preview.banner.isHidden()
-    assert "data_leak = Yes" in preview.banner.text()
+    data_leak = card.question("data_leak").text
+    assert f"\u201c{data_leak}\u201d = Yes: the whole evaluation scores 0" in preview.banner.text()  # words
+
+
+def test_the_preview_forgets_answers_when_another_scorecard_is_shown(qtbot, view, ws):
+    other = json.loads(json.dumps(EXAMPLE))
+    other["name"] = "Chat QA copy"
+    ws.scorecards.import_json(json.dumps(other))
+    view.apply_changes(Changes.everything())
+    preview = view.editor.preview
+    qtbot.mouseClick(preview.findChild(QToolButton, "answer_empathy_Yes"), Qt.MouseButton.LeftButton)
+    assert preview.progress_label.text() == "1 of 6 questions answered"
+    view.select("Chat QA copy")
+    assert preview.answers == {} and preview.progress_label.text() == "0 of 6 questions answered"
+    assert not preview.findChild(QToolButton, "answer_empathy_Yes").isChecked()
 
 
 def test_preview_follows_edits(qtbot, view):
@@ -275,7 +295,9 @@ def test_export_json_and_csv(qtbot, view, ws, tmp_path, monkeypatch):
 
     target["path"] = tmp_path / "chat.csv"
     view.export_csv_action.trigger()
-    lines = target["path"].read_text(encoding="utf-8").splitlines()
+    raw = target["path"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == 1 + 6  # Excel-friendly (Preferences)
+    lines = target["path"].read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("section,section_weight,bonus,key,text")
     assert len(lines) == 1 + 6
 

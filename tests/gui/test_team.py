@@ -68,7 +68,7 @@ def test_merge_dialog_previews_then_merges_and_reports(qtbot, window, tmp_path):
     assert dialog.headline.text().startswith("Done. 1 grader, 2 evaluations new")
     assert "Backup taken before the merge" in dialog.report.toPlainText()
     assert window.ws.counts()["submitted"] == 2
-    qtbot.waitUntil(lambda: "2 graded" in window.counts_label.text(), timeout=5000)  # heard of the merge
+    qtbot.waitUntil(lambda: "2 grades submitted" in window.counts_label.text(), timeout=5000)  # heard of the merge
     assert merge_log(window.ws)[0][2] == "Tester"
     _shoot(dialog, "merge-dialog")
     dialog.close()
@@ -151,7 +151,8 @@ def test_agent_and_team_profiles(qtbot, people):
         people.select(team)
     assert people.profile.title.text() == team and "clustering by agent" in people.profile.team_line.text()
     with qtbot.waitSignal(people.loaded, timeout=20000):
-        people.filters.channel.setCurrentText("phone")
+        people.filters.channel.setCurrentIndex(people.filters.channel.findData("phone"))
+        assert people.filters.channel.currentText() == "Phone"
     assert people.filters.filters().channels == ("phone",)
 
 
@@ -177,7 +178,7 @@ def test_screenshots_of_the_team_screens(qtbot, demo_path, tmp_path):
     """Profiles, overview and graders at 1440x900 and 1280x800 in light and dark (looked at)."""
     from PySide6.QtWidgets import QApplication
 
-    from qagrader.gui.app import apply_theme
+    from qagrader.gui.theme import apply_theme
 
     app = QApplication.instance()
     try:

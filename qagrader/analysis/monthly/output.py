@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qagrader.core.exporting.csv_export import neutralise_cell
+from qagrader.core.exporting.csv_files import write_table
 from qagrader.core.storage.files import atomic_file, check_output
 
 from .content import CAUSATION, MonthlyReport
@@ -39,13 +39,12 @@ def png_paths(target: str | Path, pages: int) -> list[Path]:
 
 
 def write_report(report: MonthlyReport, target: str | Path, fmt: str = "pdf", *,
-                 progress: Callable[[float], None] | None = None) -> list[Path]:
-    """Write `report` to `target` as `fmt`; the files written."""
+                 progress: Callable[[float], None] | None = None, excel_bom: bool = False) -> list[Path]:
+    """Write `report` to `target` as `fmt`; the files written. A CSV follows the rules of every
+    CSV the app writes (`core.exporting.csv_files`; `excel_bom` adds the byte-order mark)."""
     if fmt == "csv":
         check_output(target)
-        table = report_table(report)
-        with atomic_file(target, "w", encoding="utf-8", newline="") as handle:
-            table.to_csv(handle, index=False, lineterminator="\r\n")
+        write_table(target, report_table(report), excel_bom=excel_bom)
         return [Path(target)]
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
@@ -175,5 +174,5 @@ def report_table(report: MonthlyReport) -> pd.DataFrame:
     for column in ("value", "ci_low", "ci_high", "previous"):
         table[column] = [round(v, 4) if isinstance(v, float) else v for v in table[column]]
     for column in ("section", "subject", "measure", "note"):
-        table[column] = table[column].map(lambda text: neutralise_cell(str(text)))
+        table[column] = table[column].map(str)  # text; made safe from formulas when written
     return table

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sqlite3
 from array import array
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from ..errors import CancelledError
 from .first_page import first_page
@@ -36,6 +37,7 @@ class BrowseRow:
     state: str  # ungraded / draft / submitted
     score: float | None  # latest submitted score
     grader: str | None  # who submitted (or is drafting)
+    fields: dict[str, str] = field(default_factory=dict)  # custom fields: {name: text}
 
 
 def browse_ids(
@@ -88,13 +90,13 @@ def fetch_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Browse
                 evaluations[interaction_id] = (status, score, grader)
         for row in conn.execute(
             f"""SELECT i.id, i.external_id, i.channel, a.name, t.name, i.brand, i.occurred_at, i.csat_raw,
-                       i.csat_norm, i.subject
+                       i.csat_norm, i.subject, i.fields
                 FROM interactions i LEFT JOIN agents a ON a.id = i.agent_id
                 LEFT JOIN teams t ON t.id = i.team_id WHERE i.id IN ({marks})""", chunk
         ):
             status, score, grader = evaluations.get(row[0], ("ungraded", None, None))
-            out[row[0]] = BrowseRow(*row, state=status,
-                                    score=score if status == "submitted" else None, grader=grader)
+            out[row[0]] = BrowseRow(*row[:-1], state=status, score=score if status == "submitted" else None,
+                                    grader=grader, fields=json.loads(row[-1]) if row[-1] else {})
     return out
 
 

@@ -1,27 +1,14 @@
 """CSV export: evaluations (wide and long shapes) and scorecard definitions.
 
-Files are UTF-8 (optionally with a byte-order mark, so that Excel detects the encoding),
-comma-separated, with ``\\r\\n`` line ends (RFC 4180) and minimal quoting.
-
-Formula injection (OWASP "CSV injection"): a text cell that begins with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return is written with a leading ``'``, so a spreadsheet shows it
-as text instead of running it. Exceptions and details:
-
-- Values of numeric columns (score, version, scale answers, points, 0/1 flags) are written
-  as numbers and never touched.
-- A text cell that is a plain number (``-1``, ``+5``, ``-2.5e3``) is left alone: a
-  spreadsheet reads it as that number, which runs nothing.
-- A text cell that already begins with ``'`` followed by what would be neutralised gets one
-  more ``'``, so that :func:`restore_cell` (used by the import) undoes the rule exactly and
-  export -> import -> export is lossless.
+Files follow the conventions of `csv_files` (UTF-8, optional byte-order mark, ``\\r\\n`` line
+ends, formula neutralisation, numbers as numbers) and `times` (``YYYY-MM-DD HH:MM:SS`` in a zone
+named in the header).
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from json import loads
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,7 +16,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import CancelledError, NotFound, QAGraderError
 from ..scorecards.model import NA, Question, Scorecard
 from ..scorecards.scoring import answer_fraction, question_possible
-from ..storage.files import atomic_file, write_file
+from ..interactions.store import custom_fields
+from ..storage.files import write_file
+from ..storage.writers import nocase
+from .csv_files import (  # noqa: F401  (FORMULA_TRIGGERS, restore_cell: part of this module's API)
+    FORMULA_TRIGGERS, LINE_END, RISKY_FIRST, format_number, neutralise_cell, restore_cell, write_rows,
+)
+from .times import UTC, LocalTimes, zone_header
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -37,24 +30,27 @@ if TYPE_CHECKING:
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 Shape = Literal["wide", "long"]
+Headers = Literal["key", "text"]
 
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
-_RISKY_FIRST = FORMULA_TRIGGERS | {"'"}  # first characters `neutralise_cell` looks further at
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
-LINE_END = "\r\n"
 COMMENT_SUFFIX = ".comment"
-
-#: Columns of the wide shape before the question columns, in order.
+#: Separates a scorecard's name from a question in the wide export's column names when several
+#: scorecards are exported (``Phone QA: authenticity``).
+SCORECARD_SEPARATOR = ": "
+#: Starts the wide export's column of a custom interaction field (``field: Handle time``).
+FIELD_PREFIX = "field: "
+#: Columns holding times; their headers name the zone (`times.zone_header`).
+TIME_COLUMNS: tuple[str, ...] = ("interaction_date", "graded_at")
+#: Columns of the wide shape before the question columns, in order (time columns without zone).
 WIDE_COLUMNS: tuple[str, ...] = (
-    "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
-    "grader", "graded_at", "status", "calibration", "blind", "score", "auto_failed", "csat",
-    "csat_scale", "overall_comment",
+    "evaluation_id", "interaction_id", "interaction_date", "channel", "brand", "agent", "team",
+    "subject", "scorecard", "version", "grader", "graded_at", "status", "calibration", "blind",
+    "score", "auto_failed", "csat", "csat_scale", "overall_comment",
 )
 #: Columns of the long shape (one row per answer).
 LONG_COLUMNS: tuple[str, ...] = (
-    "evaluation_id", "interaction_id", "channel", "agent", "team", "scorecard", "version",
-    "grader", "graded_at", "status", "section", "question", "skill", "answer", "points_earned",
-    "points_possible", "comment",
+    "evaluation_id", "interaction_id", "interaction_date", "channel", "brand", "agent", "team",
+    "scorecard", "version", "grader", "graded_at", "status", "section", "question", "question_text",
+    "skill", "answer", "points_earned", "points_possible", "comment",
 )
 #: Columns of a scorecard definition exported to CSV (one row per question).
 SCORECARD_COLUMNS: tuple[str, ...] = (
@@ -62,34 +58,12 @@ SCORECARD_COLUMNS: tuple[str, ...] = (
     "weight", "allow_na", "auto_fail", "skill", "polarity",
 )
 _CHUNK = 5_000
+_RISKY_FIRST = RISKY_FIRST
 
 
-# ------------------------------------------------------------------------ formula injection
-
-def _formula_like(text: str) -> bool:
-    """True when `neutralise_cell` prefixes `text` (see the module docstring)."""
-    while text:
-        first = text[0]
-        if first in FORMULA_TRIGGERS:
-            return _PLAIN_NUMBER.match(text) is None
-        if first != "'":
-            return False
-        text = text[1:]
-    return False
-
-
-def neutralise_cell(text: str) -> str:
-    """`text` made safe for a spreadsheet (OWASP rule, module docstring); reversible."""
-    if text and (text[0] in FORMULA_TRIGGERS or text[0] == "'") and _formula_like(text):
-        return "'" + text
-    return text
-
-
-def restore_cell(text: str) -> str:
-    """Undo `neutralise_cell`: ``restore_cell(neutralise_cell(t)) == t`` for every text."""
-    if text[:1] == "'" and _formula_like(text[1:]):
-        return text[1:]
-    return text
+def header_of(columns: Iterable[str], zone_name: str) -> list[str]:
+    """Column names with the time columns naming their zone (``graded_at (UTC)``)."""
+    return [zone_header(c, zone_name) if c in TIME_COLUMNS else c for c in columns]
 
 
 class _Memo(dict):
@@ -104,22 +78,13 @@ class _Memo(dict):
         return result
 
 
-def format_number(value: float | int | None, decimals: int = 2) -> str:
-    """A number rounded to `decimals`, without trailing zeros (``87.5``, ``100``); '' for None."""
-    if value is None:
-        return ""
-    text = f"{value:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 # ------------------------------------------------------------------------------ evaluations
 
-_SELECT = """SELECT e.uuid, i.external_id, i.channel, a.name, t.name, s.name, s.version, g.name,
+_SELECT = """SELECT e.uuid, i.external_id, i.occurred_at, i.channel, i.brand, a.name, t.name,
+    i.subject, s.name, s.version, g.name,
     CASE e.status WHEN 'submitted' THEN coalesce(e.submitted_at, e.updated_at) ELSE e.updated_at END,
     e.status, e.calibration, e.blind, e.score, e.auto_failed, i.csat_raw, i.csat_scale,
-    e.overall_comment, e.answers, e.scorecard_id
+    e.overall_comment, e.answers, e.scorecard_id, i.fields
     FROM evaluations e
     JOIN interactions i ON i.id = e.interaction_id
     JOIN scorecards s ON s.id = e.scorecard_id
@@ -137,27 +102,39 @@ def export_evaluations(
     status: str | None = None,
     include_calibration: bool = False,
     excel_bom: bool = False,
+    headers: Headers = "key",
+    time_zone: str = UTC,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> int:
     """Write evaluations to `out_path` as CSV; returns the number of data rows written.
 
-    `shape` "wide": one row per evaluation, `WIDE_COLUMNS` then one column per question key
-    (answer label, scale number, ``N/A``, or empty when unanswered) in scorecard order (the
-    union over the exported scorecards, by first appearance), each followed by a
-    ``<key>.comment`` column when any exported answer to that key has a comment. `graded_at`
-    is the submission time (the last save for drafts); `score` is rounded to 2 decimals.
+    `shape` "wide": one row per evaluation, `WIDE_COLUMNS` (the interaction's date, channel,
+    brand, agent, team and subject; the grade), the interactions' custom fields
+    (``field: <name>``), then one column per question (answer label,
+    scale number, ``N/A``, or empty when unanswered) in scorecard order, each followed by a
+    ``<question>.comment`` column when any exported answer to it has a comment. When the
+    evaluations are on several scorecards, question columns are per scorecard
+    (``Phone QA: authenticity``), so a key two scorecards share never mixes their answer types
+    in one column. `headers` "text" names the questions by their text instead of their key
+    (the key where the text is blank or not unique). `graded_at` is the submission time (the
+    last save for drafts); `score` is rounded to 2 decimals.
     `shape` "long": one row per answered (or commented) question, `LONG_COLUMNS`; points are
     the question's own points as `score()` counts them (N/A: empty, or full points under the
     ``pass`` policy; an auto-failed section's zeroing is not applied per question).
 
-    `scorecard` keeps one scorecard (every version, by name); `status` keeps ``draft`` or
-    ``submitted``. Calibration grades are left out unless `include_calibration` (then those of
-    closed sessions come too: an open session's answers stay hidden). Rows are in evaluation creation order. The file appears only when
-    complete: cancelling (`cancelled()` returning True) raises `CancelledError` and leaves no file.
+    Times are ``YYYY-MM-DD HH:MM:SS`` in `time_zone` (``UTC`` or an IANA name), named in the
+    header (``graded_at (Europe/Berlin)``). `scorecard` keeps one scorecard (every version, by
+    name); `status` keeps ``draft`` or ``submitted``. Calibration grades are left out unless
+    `include_calibration` (then those of closed sessions come too: an open session's answers
+    stay hidden). Rows are in evaluation creation order. The file appears only when complete:
+    cancelling (`cancelled()` returning True) raises `CancelledError` and leaves no file.
     """
     if shape not in ("wide", "long"):
         raise QAGraderError(f"Unknown export format '{shape}'; use wide or long.")
+    if headers not in ("key", "text"):
+        raise QAGraderError(f"Unknown question headers '{headers}'; use key or text.")
+    times = LocalTimes(time_zone)
     with _read_snapshot(ws):  # header and rows from the same state of the workspace
         where, args = _filters(ws, scorecard, status, include_calibration)
         total = ws.conn.execute(f"SELECT count(*) FROM evaluations e JOIN scorecards s ON s.id = "
@@ -165,13 +142,38 @@ def export_evaluations(
         cards = _cards_in_order(ws, where, args)
         rows = _rows(ws, where, args, total, progress, cancelled)
         if shape == "wide":
-            header, records = _wide(ws, cards, where, args, rows)
+            header, records = _wide(ws, cards, where, args, rows, headers, times)
         else:
-            header, records = LONG_COLUMNS, _long(cards, rows)
-        count = write_csv(out_path, header, records, excel_bom)
+            header, records = header_of(LONG_COLUMNS, times.zone_name), _long(cards, rows, times)
+        count = write_rows(out_path, header, records, excel_bom=excel_bom)
     if progress:
         progress(1.0)
     return count
+
+
+def question_columns(cards: Iterable[tuple[str, Scorecard]], headers: Headers = "key"
+                     ) -> dict[str, dict[str, str]]:
+    """The wide shape's question column names: ``{scorecard name: {key: column}}`` for
+    (name, card) pairs (a scorecard's versions under one name), in order. Prefixed with the
+    scorecard's name when there are several names; by question text when `headers` is "text"
+    and the text is unique within the scorecard (else the key). Names that look like formulas
+    are neutralised (`csv_files`), as cells are."""
+    groups: dict[str, dict[str, str]] = {}  # name -> key -> text (first version naming the key)
+    for name, card in cards:
+        group = groups.setdefault(name, {})
+        for q in card.questions:
+            group.setdefault(q.key, q.text.strip())
+    prefixed = len(groups) > 1
+    out: dict[str, dict[str, str]] = {}
+    for name, texts in groups.items():
+        counts: dict[str, int] = {}
+        for text in texts.values():
+            counts[text] = counts.get(text, 0) + 1
+        labels = {key: text if headers == "text" and text and counts[text] == 1 and text not in WIDE_COLUMNS
+                  and "\n" not in text else key for key, text in texts.items()}
+        out[name] = {key: neutralise_cell(f"{name}{SCORECARD_SEPARATOR}{label}" if prefixed else label)
+                     for key, label in labels.items()}
+    return out
 
 
 @contextmanager
@@ -231,70 +233,97 @@ def _rows(ws: "Workspace", where: str, args: list, total: int,
             progress(min(done / total, 0.99))
 
 
-def _commented_keys(ws: "Workspace", where: str, args: list) -> set[str]:
-    """Question keys that have a non-empty comment in any exported evaluation."""
-    sql = f"""SELECT DISTINCT j.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id,
+def _commented_keys(ws: "Workspace", where: str, args: list) -> set[tuple[str, str]]:
+    """(scorecard name, question key) pairs with a non-empty comment in any exported evaluation."""
+    sql = f"""SELECT DISTINCT s.name, j.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id,
               json_each(e.answers) j {where}
               {'AND' if where else 'WHERE'} coalesce(json_extract(j.value, '$.comment'), '') <> ''"""
-    return {row[0] for row in ws.conn.execute(sql, args)}
+    return {(row[0], row[1]) for row in ws.conn.execute(sql, args)}
 
 
 def _wide(ws: "Workspace", cards: dict[int, Scorecard], where: str, args: list,
-          rows: Iterable[tuple]) -> tuple[list[str], Iterator[list]]:
-    keys = list(dict.fromkeys(q.key for card in cards.values() for q in card.questions))
+          rows: Iterable[tuple], headers: Headers, times: LocalTimes) -> tuple[list[str], Iterator[list]]:
+    names = _card_names(ws, cards)
+    columns = question_columns(((names[sid], card) for sid, card in cards.items()), headers)
     commented = _commented_keys(ws, where, args)
-    header = list(WIDE_COLUMNS)
-    value_pos: dict[str, int] = {}
-    comment_pos: dict[str, int] = {}
-    for key in keys:
-        value_pos[key] = len(header)
-        header.append(key)
-        if key in commented:
-            comment_pos[key] = len(header)
-            header.append(key + COMMENT_SUFFIX)
-    width = len(header) - len(WIDE_COLUMNS)
+    header = header_of(WIDE_COLUMNS, times.zone_name)
+    fields = custom_fields(ws.conn)
+    header += [neutralise_cell(FIELD_PREFIX + name) for name in fields]
+    value_pos: dict[str, dict[str, int]] = {}  # scorecard name -> key -> position
+    comment_pos: dict[str, dict[str, int]] = {}
+    for name, keys in columns.items():
+        values, notes = value_pos.setdefault(name, {}), comment_pos.setdefault(name, {})
+        for key, column in keys.items():
+            values[key] = len(header)
+            header.append(column)
+            if (name, key) in commented:
+                notes[key] = len(header)
+                header.append(column + COMMENT_SUFFIX)
+    width = len(header) - len(WIDE_COLUMNS) - len(fields)
+    by_card = {sid: (value_pos[names[sid]], comment_pos[names[sid]]) for sid in cards}
     esc = neutralise_cell
     safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
     number = _Memo(format_number)
+    day = times  # cached per UTC hour inside; dates rarely repeat, so no memo
     risky = _RISKY_FIRST
 
     def records() -> Iterator[list]:
         # Hot loop (265,000 rows in a few seconds): repeated values go through memo tables,
         # unique text is checked inline before calling `neutralise_cell`.
-        for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
-             calibration, blind, score, auto_failed, csat, csat_scale, comment, answers, _sid) in rows:
-            record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel],
-                      safe[agent], safe[team], safe[card_name], version, safe[grader],
-                      graded_at or "", status, calibration, "" if blind is None else blind,
-                      number[score], auto_failed,
-                      safe[csat], csat_scale or "",
-                      comment if comment[:1] not in risky else esc(comment), *([""] * width)]
+        for (uuid, ext, occurred, channel, brand, agent, team, subject, card_name, version, grader,
+             graded_at, status, calibration, blind, score, auto_failed, csat, csat_scale, comment,
+             answers, sid, custom) in rows:
+            record = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day(occurred), safe[channel],
+                      safe[brand], safe[agent], safe[team],
+                      "" if subject is None else subject if subject[:1] not in risky else esc(subject),
+                      safe[card_name], version, safe[grader], times(graded_at), status, calibration,
+                      "" if blind is None else blind, number[score], auto_failed, safe[csat], csat_scale or "",
+                      comment if comment[:1] not in risky else esc(comment),
+                      *(_field_cells(custom, fields) if fields else ()), *([""] * width)]
+            value_at, comment_at = by_card[sid]
             for key, answer in loads(answers).items():
-                pos = value_pos.get(key)
+                pos = value_at.get(key)
                 if pos is None:
                     continue
                 record[pos] = NA if answer.get("na") else safe[answer.get("value")]
                 note = answer.get("comment")
-                if note and key in comment_pos:
-                    record[comment_pos[key]] = note if note[:1] not in risky else esc(note)
+                if note and key in comment_at:
+                    record[comment_at[key]] = note if note[:1] not in risky else esc(note)
             yield record
 
     return header, records()
 
 
-def _long(cards: dict[int, Scorecard], rows: Iterable[tuple]) -> Iterator[list]:
+def _field_cells(custom: str | None, fields: list[str]) -> list[str]:
+    """An interaction's custom field values (its JSON object) in the order of `fields`."""
+    if not custom:
+        return [""] * len(fields)
+    values = {nocase(name): value for name, value in loads(custom).items()}  # names match by NOCASE
+    return [neutralise_cell(values.get(nocase(name)) or "") for name in fields]
+
+
+def _card_names(ws: "Workspace", cards: dict[int, Scorecard]) -> dict[int, str]:
+    """The stored name of each exported scorecard version."""
+    return dict(ws.conn.execute("SELECT id, name FROM scorecards WHERE id IN (SELECT value FROM "
+                                "json_each(?))", (f"[{','.join(str(i) for i in cards)}]",)).fetchall())
+
+
+def _long(cards: dict[int, Scorecard], rows: Iterable[tuple], times: LocalTimes) -> Iterator[list]:
     esc = neutralise_cell
     safe = _Memo(lambda v: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v)
+    day = times  # cached per UTC hour inside; dates rarely repeat, so no memo
     risky = _RISKY_FIRST
     # per scorecard: (key, the row's fixed question cells, memo of (value, na) -> answer cells)
-    plans = {sid: [(q.key, [esc(s.name), q.key, esc(q.skill or "")], _Memo(_points(card, s.bonus, q)))
+    plans = {sid: [(q.key, [esc(s.name), q.key, esc(q.text), esc(q.skill or "")],
+                    _Memo(_points(card, s.bonus, q)))
                    for s in card.sections for q in s.questions]
              for sid, card in cards.items()}
-    for (uuid, ext, channel, agent, team, card_name, version, grader, graded_at, status,
-         _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid) in rows:
+    for (uuid, ext, occurred, channel, brand, agent, team, _subject, card_name, version, grader,
+         graded_at, status, _cal, _blind, _score, _af, _csat, _scale, _comment, answers_json, sid, _fields) in rows:
         answers = loads(answers_json)
-        head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), safe[channel], safe[agent],
-                safe[team], safe[card_name], version, safe[grader], graded_at or "", status]
+        head = [esc(uuid), ext if ext[:1] not in risky else esc(ext), day(occurred), safe[channel],
+                safe[brand], safe[agent], safe[team], safe[card_name], version, safe[grader],
+                times(graded_at), status]
         for key, question_cells, points in plans[sid]:
             answer = answers.get(key)
             if not answer:
@@ -350,7 +379,7 @@ def export_scorecard_csv(card: Scorecard, out_path: str | Path, *, excel_bom: bo
                 esc(q.text), esc(q.guideline), q.type, esc(options), format_number(q.weight, 4),
                 _flag(q.allow_na), esc(auto_fail), esc(q.skill or ""), q.polarity,
             ])
-    return write_csv(out_path, SCORECARD_COLUMNS, records, excel_bom)
+    return write_rows(out_path, SCORECARD_COLUMNS, records, excel_bom=excel_bom)
 
 
 def export_scorecard(ws: "Workspace", name: str, out_path: str | Path,
@@ -370,25 +399,3 @@ def export_scorecard(ws: "Workspace", name: str, out_path: str | Path,
 
 def _flag(value: bool) -> str:
     return "yes" if value else "no"
-
-
-# ---------------------------------------------------------------------------------- writing
-
-def write_csv(out_path: str | Path, header: Sequence[str], records: Iterable[Sequence],
-              excel_bom: bool) -> int:
-    """Write `header` and `records` (cells already made safe) to `out_path` atomically, as the
-    module docstring says; the number of records."""
-    count = 0
-
-    def counted() -> Iterator[Sequence]:
-        nonlocal count
-        for record in records:
-            count += 1
-            yield record
-
-    with atomic_file(out_path, "w", encoding="utf-8-sig" if excel_bom else "utf-8",
-                     newline="") as handle:
-        writer = csv.writer(handle, lineterminator=LINE_END)
-        writer.writerow(header)
-        writer.writerows(counted())
-    return count

@@ -1,6 +1,6 @@
-"""Disputes and coaching notes to CSV, in the same dialect as the evaluations export
-(`csv_export`: UTF-8, optionally with a byte-order mark for Excel, CRLF, text cells made safe
-from formula injection), written atomically. Records are named by their uuids, agents and people
+"""Disputes and coaching notes to CSV, by the rules of every CSV the app writes (`csv_files`:
+UTF-8, optionally with a byte-order mark for Excel, CRLF, text cells made safe from formula
+injection, times as ``YYYY-MM-DD HH:MM:SS`` in the zone the header names), written atomically. Records are named by their uuids, agents and people
 by name, interactions by their external id."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..coaching.notes import NoteFilters
 from ..disputes.store import DisputeFilters
-from .csv_export import format_number, neutralise_cell, write_csv
+from .csv_files import format_number, neutralise_cell, write_rows
+from .times import UTC, LocalTimes, zone_header
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -38,20 +39,24 @@ def _answer(answer) -> str:
 
 
 def export_disputes(ws: "Workspace", out_path: str | Path, filters: DisputeFilters | None = None, *,
-                    excel_bom: bool = False) -> int:
-    """Write the disputes matching `filters` (open first, then newest) to `out_path`; how many."""
+                    excel_bom: bool = False, time_zone: str = UTC) -> int:
+    """Write the disputes matching `filters` (open first, then newest) to `out_path`; how many.
+    Times are in `time_zone` (``UTC`` or an IANA name), named in their headers."""
+    times = LocalTimes(time_zone)
+
     def rows() -> Iterator[Sequence]:
         for d in ws.disputes.list(filters):
             now = None
             if d.question_key is not None:
                 now = ws.evaluations.get(d.evaluation_id).answers.get(d.question_key)
-            yield (d.uuid, d.status, d.raised_at, _text(d.raised_by), _text(d.agent), _text(d.team),
+            yield (d.uuid, d.status, times(d.raised_at), _text(d.raised_by), _text(d.agent), _text(d.team),
                    _text(d.external_id), _text(d.channel), _text(d.scorecard), d.scorecard_version, _text(d.grader),
                    d.evaluation_uuid, _text(d.question_key), _text(d.question_text),
-                   _answer(ws.disputes.answer_before(d)), _answer(now), _text(d.reason), d.resolved_at or "",
+                   _answer(ws.disputes.answer_before(d)), _answer(now), _text(d.reason), times(d.resolved_at),
                    _text(d.resolved_by), _text(d.resolution), format_number(d.score))
 
-    return write_csv(out_path, DISPUTE_COLUMNS, rows(), excel_bom)
+    header = [zone_header(c, times.zone_name) if c in ("raised_at", "resolved_at") else c for c in DISPUTE_COLUMNS]
+    return write_rows(out_path, header, rows(), excel_bom=excel_bom)
 
 
 def export_coaching_notes(ws: "Workspace", out_path: str | Path, filters: NoteFilters | None = None, *,
@@ -64,4 +69,4 @@ def export_coaching_notes(ws: "Workspace", out_path: str | Path, filters: NoteFi
                    _text("; ".join(n.skills)), _text(n.agreed), "; ".join(n.evaluations), n.follow_up_on or "",
                    n.followed_up_on or "", _text(n.follow_up_note))
 
-    return write_csv(out_path, COACHING_COLUMNS, rows(), excel_bom)
+    return write_rows(out_path, COACHING_COLUMNS, rows(), excel_bom=excel_bom)

@@ -11,7 +11,7 @@ inserted and changed ones updated, keeping a submitted one's previous state in i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..grading.graders import ensure_graders, grader_key
@@ -23,22 +23,26 @@ if TYPE_CHECKING:
     from .evaluation_rows import EvaluationRow
 
 _CHUNK = 5_000
-_INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand", "csat_raw",
-                        "csat_scale", "csat_norm", "satisfied", "created_at", "updated_at")
+_INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "team_id", "brand", "occurred_at",
+                        "subject", "csat_raw", "csat_scale", "csat_norm", "satisfied", "fields", "created_at",
+                        "updated_at")
 
 
 def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
                       interactions: dict[str, tuple], check: Callable[[float], None],
-                      progress_from: float, *, editor: str | None = None, source: str = "") -> None:
+                      progress_from: float, *, editor: str | None = None, source: str = "",
+                      field_names: Sequence[str] = ()) -> None:
     """Insert `created`, update `changed` and create the new `interactions` (``{external_id:
     values}``) with their agents and teams. Everything in one transaction (rolled back on error
     or cancel). New rows get their integer ids up front (the transaction holds the write lock),
     so that rows pointing at them need no look-ups. `check` is called with progress fractions
     from `progress_from` to 1. History entries name `editor` (default: the row's grader) and
-    the file they came from (`source`)."""
+    the file they came from (`source`). `field_names`: custom interaction fields to register."""
     now = utc_now()
     nocase = writers.nocase
     with ws.transaction() as conn, writers.bulk_write(ws, "evaluations", len(created)):
+        if field_names:
+            writers.add_interaction_fields(ws, field_names, now=now)
         team_ids = writers.ensure_teams(ws, [v[2] for v in interactions.values()], now=now)
         agent_team: dict[str, int] = {}  # a new agent joins the first team named with it
         for v in interactions.values():
@@ -49,8 +53,8 @@ def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: li
         interaction_ids = {ext: first + k for k, ext in enumerate(interactions)}
         writers.insert_interactions(ws, _INTERACTION_COLUMNS, [
             (interaction_ids[ext], new_uuid(), ext, ch, agent_ids[nocase(a)] if a else None,
-             team_ids[nocase(t)] if t else None, b, *csat, now, now)
-            for ext, (ch, a, t, b, *csat) in interactions.items()])
+             team_ids[nocase(t)] if t else None, b, *rest, now, now)
+            for ext, (ch, a, t, b, *rest) in interactions.items()])
         known = {r.external_id for r in created} - interaction_ids.keys()
         interaction_ids.update(writers.select_in(conn, "SELECT external_id, id FROM interactions WHERE "
                                                  "external_id IN (SELECT value FROM json_each(?))", known))

@@ -1,8 +1,11 @@
 """Import evaluations from the wide CSV (ours, or grades kept in a spreadsheet or another tool).
 
 The file has the columns of `csv_export.WIDE_COLUMNS` (only ``interaction_id``, ``scorecard`` and
-``grader`` are required; ``brand`` is also accepted) plus one column per question key and
-optional ``<key>.comment`` columns. Rules:
+``grader`` are required) plus one column per question and optional ``<question>.comment``
+columns, and the interactions' custom fields as ``field: <name>`` columns (as the export
+writes them). A question column is named by the question's key or its text (when unique within its
+scorecard), optionally after the scorecard's name (``Phone QA: authenticity``, as the export
+writes it for several scorecards; such a column is read only on rows of that scorecard). Rules:
 
 - Cells are read as text (UTF-8 with or without BOM, cp1252; comma, semicolon or tab) and the
   export's formula neutralisation is undone (`csv_export.restore_cell`).
@@ -12,8 +15,8 @@ optional ``<key>.comment`` columns. Rules:
   needs every question answered. A column that is no question of the file's scorecards is an
   error.
 - Interactions are matched by external id; a missing one is created from the row's channel
-  (blank: the scorecard's only channel), agent, team, brand and CSAT (``csat_scale`` blank =
-  ``1-5``); agents and teams are created by name. Existing interactions are not changed.
+  (blank: the scorecard's only channel), date, agent, team, brand, subject, custom fields and
+  CSAT (``csat_scale`` blank = ``1-5``); agents and teams are created by name. Existing interactions are not changed.
 - Evaluations are matched by ``evaluation_id``: re-importing updates, never duplicates. An id
   that is not a UUID (another tool's id), or a blank one, is turned into a stable UUID (uuid5 of
   the id, or of interaction, scorecard, version, grader and graded_at), so re-importing the same
@@ -23,6 +26,9 @@ optional ``<key>.comment`` columns. Rules:
 - ``score`` and ``auto_failed`` are recomputed with `score()`; a file score that differs (the
   file may come from another tool) is no error, only counted in the report (``rescored``).
   ``graded_at`` becomes the submission time (the last save time for drafts); blank = now.
+- Times (``graded_at``, ``interaction_date``) are in the zone their header names
+  (``graded_at (Europe/Berlin)``, as the export writes them), else UTC; they are stored in UTC.
+  A ``graded_at`` equal to the stored one to the second is no change.
 - All or nothing: every problem (row as in a spreadsheet, header = row 1; column) is collected
   and `CsvImportError` raised, nothing written. ``dry_run`` returns the report with every
   problem and writes nothing. ``skip_bad_rows`` imports the good rows and reports the skipped
@@ -43,7 +49,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
-from ..exporting.csv_export import COMMENT_SUFFIX, WIDE_COLUMNS, restore_cell
+from ..errors import QAGraderError
+from ..exporting.csv_export import (
+    COMMENT_SUFFIX, FIELD_PREFIX, SCORECARD_SEPARATOR, TIME_COLUMNS, WIDE_COLUMNS, restore_cell,
+)
+from ..exporting.times import split_zone_header, time_zone, to_utc
 from ..grading.evaluations import validate_answers
 from ..grading.graders import grader_key
 from ..interactions.channels import CHANNEL_SYNONYMS
@@ -54,6 +64,7 @@ from ..storage.writers import select_in
 from .csv_source import CsvSourceError, CsvTable, read_table
 from .evaluation_rows import CheckedAnswers, EvaluationRow
 from .evaluation_write import write_evaluations
+from .interactions import MAX_FIELD_NAME
 from .interaction_fields import CSAT_SCALES, normalise_name, parse_csat, parse_dates
 
 if TYPE_CHECKING:
@@ -65,9 +76,9 @@ Cancelled = Callable[[], bool]
 REQUIRED_COLUMNS: tuple[str, ...] = ("interaction_id", "scorecard", "grader")
 #: Columns holding names (no tab or line break inside, see core/input_rules.py).
 NAME_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "scorecard", "grader", "agent",
-                                 "team", "channel", "brand")
+                                 "team", "channel", "brand", "subject")
 _INNER_BREAK = re.compile(r"[\t\r\n]")
-KNOWN_COLUMNS: frozenset[str] = frozenset(WIDE_COLUMNS) | {"brand"}
+KNOWN_COLUMNS: frozenset[str] = frozenset(WIDE_COLUMNS)
 #: Namespace of the uuid5 ids given to rows without a UUID evaluation_id.
 ID_NAMESPACE = uuidlib.UUID("6f0c4a8e-51d4-4b7e-9a61-0c7a2f4b9d13")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -159,13 +170,14 @@ def import_evaluations(
         raise CsvImportError([CsvProblem(None, None, str(error))]) from error
     problems = _Problems()
     cells = _restored(table)
+    zones = _zoned_columns(cells, problems)
     _check_header(table, problems)
     _check_text(table, cells, problems)
     rows: list[EvaluationRow] = []
     if not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in problems.items):
-        rows = _parse_rows(ws, cells, len(table.frame), problems)
+        rows = _parse_rows(ws, cells, len(table.frame), problems, zones.get("graded_at"))
     check(_READ + 0.1)
-    new_interactions = _interactions(ws, cells, len(table.frame), rows, problems)
+    new_interactions = _interactions(ws, cells, len(table.frame), rows, problems, zones.get("interaction_date"))
     _existing(ws, rows, problems)
     check(_READ + 0.2)
     problems.items.sort(key=lambda p: (p.row or 0))
@@ -180,7 +192,8 @@ def import_evaluations(
     needed = {k: v for k, v in new_interactions.items() if k in used}  # in file order
     if not dry_run and not problems.fatal:
         check(_CHECK)
-        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name)
+        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name,
+                          field_names=[name for column in cells if (name := _field_name(column))])
     if progress is not None:
         progress(1.0)
     return EvaluationImportReport(
@@ -194,15 +207,39 @@ def import_evaluations(
 # ------------------------------------------------------------------------------- reading
 
 def _restored(table: CsvTable) -> dict[str, list[str]]:
-    """Every column as a list of text cells, formula neutralisation undone."""
+    """Every column as a list of text cells, formula neutralisation undone (in names too)."""
     cells: dict[str, list[str]] = {}
     for name in table.headers:
         values = table.frame[name].tolist()
         joined = "\n".join(values)  # a quick look in C before a look at every cell
         if joined.startswith("'") or "\n'" in joined:
             values = [restore_cell(v) if v[:1] == "'" else v for v in values]
-        cells[name] = values
+        cells[restore_cell(name)] = values
     return cells
+
+
+def _zoned_columns(cells: dict[str, list[str]], problems: _Problems) -> dict[str, str]:
+    """Rename time columns whose header names a zone (``graded_at (UTC)``) to the plain name;
+    ``{column: zone name}``. A header naming an unknown zone, or a time column given twice, is a
+    problem of the file."""
+    zones: dict[str, str] = {}
+    for header in list(cells):
+        split = split_zone_header(header)
+        if split is None or split[0] not in TIME_COLUMNS:
+            continue
+        column, zone = split
+        try:
+            time_zone(zone)
+        except QAGraderError as error:
+            problems.add(1, header, str(error))
+            cells.pop(header)
+            continue
+        if column in cells:
+            problems.add(1, header, f"the file has two '{column}' columns")
+            continue
+        cells[column] = cells.pop(header)
+        zones[column] = zone
+    return zones
 
 
 def _check_text(table: CsvTable, cells: Mapping[str, list[str]], problems: _Problems) -> None:
@@ -235,13 +272,13 @@ def _check_header(table: CsvTable, problems: _Problems) -> None:
 
 
 def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
-                problems: _Problems) -> list[EvaluationRow]:
+                problems: _Problems, zone: str | None) -> list[EvaluationRow]:
     blank = [""] * n
     col = lambda name: cells.get(name, blank)  # noqa: E731
     cards = _scorecards(ws, col("scorecard"), col("version"), problems)
     keys = _question_columns(cells, cards, problems)
-    answers = _answers(cells, cards, keys, problems)
-    graded = _graded_at(col("graded_at"), problems)
+    answers, column_of = _answers(cells, cards, keys, problems)
+    graded = _graded_at(col("graded_at"), problems, zone)
     rows: list[EvaluationRow] = []
     first_line: dict[str, int] = {}
     sizes = {c.id: len(c.card.questions) for c in {c.id: c for c in cards if c is not None}.values()}
@@ -274,7 +311,7 @@ def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
         if status == "submitted" and len(answers[i].signature) < sizes[card.id]:
             given = answers[i].answers
             missing = next(q.key for q in card.card.questions if q.key not in given or not given[q.key].answered)
-            problems.add(line, missing, "a submitted evaluation needs an answer (or N/A) "
+            problems.add(line, column_of[card.id].get(missing, missing), "a submitted evaluation needs an answer (or N/A) "
                          "to every question; this one is blank")
         evaluation_id = _evaluation_uuid(ids[i], external_id, card, grader, graded_raw[i])
         if evaluation_id in first_line:
@@ -320,30 +357,78 @@ def _scorecard(ws: "Workspace", name: str, version: str) -> StoredScorecard | tu
     return ws.scorecards.get(name, int(number) if number is not None else None)
 
 
+@dataclass(frozen=True)
+class _Column:
+    """A question column: the scorecard it names (lower case; None: any), the question's key
+    or text as written, and whether it holds comments."""
+
+    scorecard: str | None
+    label: str
+    comment: bool
+
+
+def _field_name(column: str) -> str | None:
+    """The custom field a ``field: <name>`` column holds, else None."""
+    if column.startswith(FIELD_PREFIX) and column[len(FIELD_PREFIX):].strip():
+        return column[len(FIELD_PREFIX):].strip()
+    return None
+
+
+def _labels(cards: list[StoredScorecard | None]) -> dict[str, dict[str, str]]:
+    """Per scorecard name (lower case) in the file: ``{key or unique question text: key}``."""
+    groups: dict[str, dict[str, str]] = {}
+    texts: dict[str, dict[str, set[str]]] = {}
+    for stored in {c.id: c for c in cards if c is not None}.values():
+        name = stored.name.lower()
+        keys, by_text = groups.setdefault(name, {}), texts.setdefault(name, {})
+        for q in stored.card.questions:
+            keys[q.key] = q.key
+            if q.text.strip():
+                by_text.setdefault(q.text.strip(), set()).add(q.key)
+    for name, by_text in texts.items():
+        for text, keys in by_text.items():
+            if len(keys) == 1 and text not in groups[name]:
+                groups[name][text] = next(iter(keys))
+    return groups
+
+
 def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
-                      problems: _Problems) -> dict[str, str]:
-    """Question columns: ``{column: key}``; every other unknown column is a problem."""
-    distinct = {c.id: c for c in cards if c is not None}
-    all_keys = {q.key for c in distinct.values() for q in c.card.questions}
-    columns: dict[str, str] = {}
+                      problems: _Problems) -> dict[str, _Column]:
+    """Question columns: ``{column: _Column}``; every other unknown column is a problem."""
+    groups = _labels(cards)
+    columns: dict[str, _Column] = {}
     for name in cells:
         if name in KNOWN_COLUMNS:
             continue
-        if name in all_keys:
-            columns[name] = name
-        elif name.endswith(COMMENT_SUFFIX) and name[: -len(COMMENT_SUFFIX)] in all_keys:
-            columns[name] = name[: -len(COMMENT_SUFFIX)]
-        elif distinct:
-            labels = ", ".join(f"'{c.label}'" for c in distinct.values())
-            problems.add(1, name, f"unknown column: not a question of scorecard {labels}")
+        if _field_name(name):
+            if len(_field_name(name) or "") > MAX_FIELD_NAME or _INNER_BREAK.search(name):
+                problems.add(1, name, f"a custom field's name must be 1 to {MAX_FIELD_NAME} characters on one line")
+            continue
+        comment = name.endswith(COMMENT_SUFFIX)
+        base = name[: -len(COMMENT_SUFFIX)] if comment else name
+        found: _Column | None = None
+        if SCORECARD_SEPARATOR in base:
+            prefix, label = base.split(SCORECARD_SEPARATOR, 1)
+            if label in groups.get(prefix.strip().lower(), {}):
+                found = _Column(prefix.strip().lower(), label, comment)
+        if found is None and any(base in labels for labels in groups.values()):
+            found = _Column(None, base, comment)
+        if found is not None:
+            columns[name] = found
+        elif groups:
+            names = ", ".join(f"'{c.label}'" for c in {c.id: c for c in cards if c is not None}.values())
+            problems.add(1, name, f"unknown column: not a question of scorecard {names}")
     return columns
 
 
 def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
-             columns: Mapping[str, str], problems: _Problems) -> list[CheckedAnswers | None]:
-    """Per row: validated answers of the row's scorecard, or None when a cell is bad."""
+             columns: Mapping[str, _Column], problems: _Problems
+             ) -> tuple[list[CheckedAnswers | None], dict[int, dict[str, str]]]:
+    """Per row: validated answers of the row's scorecard, or None when a cell is bad; and per
+    scorecard version, the column of each question (``{card id: {key: column}}``)."""
     checked: dict[tuple[int, str, str], _Cell | str] = {}
     plans: dict[int, tuple[list, list]] = {}
+    groups = _labels(cards)
     out: list[CheckedAnswers | None] = []
     for i, stored in enumerate(cards):
         if stored is None:
@@ -351,13 +436,13 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
             continue
         plan = plans.get(stored.id)
         if plan is None:
-            plan = plans[stored.id] = _plan(stored, cells, columns)
+            plan = plans[stored.id] = _plan(stored, cells, columns, groups)
         own, others = plan
         answers: dict[str, Answer] = {}
         fragments: list[str] = []
         signature: list[int] = []
         ok = True
-        for key, values, notes in own:
+        for key, column, values, notes in own:
             raw = values[i] if values is not None else ""
             note = notes[i] if notes is not None else ""
             hit: _Cell | str | None = None
@@ -366,7 +451,7 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
                 if hit is None:
                     hit = checked[(stored.id, key, raw)] = _check_cell(stored, key, raw)
                 if hit.__class__ is str:
-                    problems.add(i + 2, key, hit)  # type: ignore[arg-type]
+                    problems.add(i + 2, column, hit)  # type: ignore[arg-type]
                     ok = False
                     continue
                 if hit is _BLANK:
@@ -385,11 +470,11 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
                 fragments.append(_fragment(key, answer))
         for column, values in others:  # another scorecard's question: must be blank here
             if values[i].strip():
-                problems.add(i + 2, column, f"'{columns[column]}' is not a question of "
+                problems.add(i + 2, column, f"'{columns[column].label}' is not a question of "
                              f"scorecard '{stored.label}'")
                 ok = False
         out.append(CheckedAnswers(answers, "{" + ", ".join(fragments) + "}", tuple(signature)) if ok else None)
-    return out
+    return out, {card_id: {key: column for key, column, _v, _n in own} for card_id, (own, _o) in plans.items()}
 
 
 @dataclass(frozen=True)
@@ -403,11 +488,24 @@ class _Cell:
 _BLANK = _Cell(Answer(), "")
 
 
-def _plan(stored: StoredScorecard, cells: Mapping[str, list[str]],
-          columns: Mapping[str, str]) -> tuple[list, list]:
-    keys = [q.key for q in stored.card.questions]
-    own = [(k, cells.get(k), cells.get(k + COMMENT_SUFFIX)) for k in keys]
-    others = [(c, cells[c]) for c, k in columns.items() if k not in keys]
+def _plan(stored: StoredScorecard, cells: Mapping[str, list[str]], columns: Mapping[str, _Column],
+          groups: Mapping[str, Mapping[str, str]]) -> tuple[list, list]:
+    """(per question of `stored`: key, its answer cells, its comment cells) and (the other
+    question columns, which must be blank on its rows). A column naming this scorecard wins
+    over one naming no scorecard."""
+    name = stored.name.lower()
+    labels = groups.get(name, {})
+    keys = {q.key for q in stored.card.questions}
+    values: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for column, spec in sorted(columns.items(), key=lambda item: item[1].scorecard is not None):
+        key = labels.get(spec.label) if spec.scorecard in (None, name) else None
+        if key in keys:
+            (notes if spec.comment else values)[key] = column
+    used = set(values.values()) | set(notes.values())
+    own = [(q.key, values.get(q.key, q.key), cells.get(values.get(q.key, "")), cells.get(notes.get(q.key, "")))
+           for q in stored.card.questions]
+    others = [(c, cells[c]) for c in columns if c not in used]
     return own, others
 
 
@@ -431,18 +529,31 @@ def _check_cell(stored: StoredScorecard, key: str, raw: str) -> _Cell | str:
     return _Cell(clean, _fragment(key, clean))
 
 
-def _graded_at(values: list[str], problems: _Problems) -> list[str | None]:
-    """Our UTC timestamps as they are; other dates parsed (`parse_dates`); blank = None."""
+def _graded_at(values: list[str], problems: _Problems, zone: str | None) -> list[str | None]:
+    """Our UTC timestamps as they are; other dates parsed (`parse_dates`) in `zone` (None:
+    UTC) and stored in UTC; blank = None."""
+    return [f"{v}.000000Z" if v is not None and not v.endswith("Z") else v
+            for v in _times(values, "graded_at", problems, zone, keep=_OUR_TIME)]
+
+
+def _times(values: list[str], column: str, problems: _Problems, zone: str | None,
+           keep: re.Pattern | None = None) -> list[str | None]:
+    """Dates and times parsed (`parse_dates`), from `zone` (None: UTC) to UTC
+    ``YYYY-MM-DDTHH:MM:SS``; values matching `keep` as they are; blank = None."""
     out: list[str | None] = [v.strip() or None for v in values]
-    foreign = [i for i, v in enumerate(out) if v is not None and not _OUR_TIME.match(v)]
+    foreign = [i for i, v in enumerate(out) if v is not None and (keep is None or not keep.match(v))]
     if foreign:
         parsed, bad, file_problem = parse_dates(pd.Series([out[i] for i in foreign], dtype=object), "auto")
         if file_problem:
-            problems.add(None, "graded_at", file_problem)
+            problems.add(None, column, file_problem)
+        converted: dict[str, str] = {}
         for pos, i in enumerate(foreign):
             if pos in bad:
-                problems.add(i + 2, "graded_at", bad[pos])
-            out[i] = f"{parsed[pos]}.000000Z" if parsed[pos] else None
+                problems.add(i + 2, column, bad[pos])
+            local = parsed[pos]
+            if local and zone is not None and local not in converted:
+                converted[local] = to_utc(local, zone)
+            out[i] = (converted[local] if zone is not None else local) if local else None
     return out
 
 
@@ -471,16 +582,20 @@ def _number(text: str) -> float | None:
 # ----------------------------------------------------------------- interactions and matching
 
 def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows: list[EvaluationRow],
-                  problems: _Problems) -> dict[str, tuple]:
+                  problems: _Problems, zone: str | None) -> dict[str, tuple]:
     """New interactions to create, from the first row naming each: ``{external_id: values}``
-    with values (channel, agent, team, brand, csat_raw, csat_scale, csat_norm, satisfied)."""
+    with values (channel, agent, team, brand, occurred_at, subject, csat_raw, csat_scale,
+    csat_norm, satisfied, custom fields as a JSON object or None)."""
     existing = {ext for (ext,) in select_in(ws.conn, "SELECT external_id FROM interactions WHERE "
                                              "external_id IN (SELECT value FROM json_each(?))",
                                              [r.external_id for r in rows])}
     blank = [""] * n
     col = lambda name: cells.get(name, blank)  # noqa: E731
     channels, agents, teams, brands = col("channel"), col("agent"), col("team"), col("brand")
-    csats, scales = col("csat"), col("csat_scale")
+    csats, scales, subjects = col("csat"), col("csat_scale"), col("subject")
+    dates = _times(col("interaction_date"), "interaction_date", problems, zone) if "interaction_date" in cells \
+        else [None] * n
+    fields = {name: cells[column] for column in cells if (name := _field_name(column))}
     new: dict[str, tuple] = {}
     first: dict[str, int] = {}
     failed: set[str] = set()
@@ -515,8 +630,10 @@ def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows:
             csat = (None, None, None, None)
         if len(problems.items) > before:
             failed.add(r.external_id)
+        custom = {name: values[i].strip() for name, values in fields.items() if values[i].strip()}
         new[r.external_id] = (channel, agents[i].strip() or None, teams[i].strip() or None,
-                              brands[i].strip() or None, *csat)
+                              brands[i].strip() or None, dates[i], subjects[i].strip() or None, *csat,
+                              json.dumps(custom, ensure_ascii=False) if custom else None)
     return new
 
 
@@ -583,7 +700,7 @@ def _changed(r: EvaluationRow) -> bool:
     when = submitted_at if status == "submitted" else updated_at
     if (scorecard_id, grader_key(grader), status, comment, calibration, blind) != (
             r.card.id, grader_key(r.grader), r.status, r.comment, r.calibration, r.blind) or (
-            r.graded_at is not None and r.graded_at != when):
+            r.graded_at is not None and r.graded_at[:19] != (when or "")[:19]):
         return True
     if answers == r.answers.json:  # the usual case, without parsing
         return False

@@ -16,6 +16,10 @@ everything in one transaction:
   team column; an interaction's team is the team column, else its agent's team.
 - ``progress(fraction)`` is called as work advances; ``cancelled()`` returning True stops the
   import with :class:`ImportCancelled` and rolls everything back.
+- Custom fields: columns named in ``keep_columns`` are kept as the interactions' custom fields
+  (text, by the column's name; e.g. handle time, resolved), listed by `ignored_columns` until
+  kept. Re-importing updates the fields a file keeps (a blank cell clears one) and leaves
+  the others.
 - CSAT: blank = no survey (all CSAT columns NULL, never 0); ``csat_norm`` in 0..1; satisfied =
   top two boxes on 1-5 (4-5), 1-10 and 0-10 (9-10), ``>= 80`` on 0-100, positive on binary
   (full rule in :mod:`qagrader.core.importing.interaction_fields`).
@@ -24,7 +28,7 @@ everything in one transaction:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,7 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHANNELS", "CSAT_SCALES", "DATE_ORDERS", "FIELDS", "MAPPABLE", "ImportCancelled",
     "ImportFailed", "ImportOptions", "ImportPreview", "ImportProblem", "ImportReport",
-    "MappingError", "guess_mapping", "import_interactions", "parse_assignments", "preview",
+    "MappingError", "guess_mapping", "ignored_columns", "import_interactions", "parse_assignments", "preview",
     "resolve_mapping",
 ]
 
@@ -79,7 +83,8 @@ class ImportOptions:
     """How to read one export. ``mapping`` overrides guessed ``{field: column}`` pairs (a
     blank column unmaps a field); ``channel_map`` maps raw channel values (``Inbound``) to
     channels, beyond the built-in synonyms; ``default_channel`` fills a missing or blank
-    channel; ``date_order`` is ``auto``, ``dayfirst`` or ``monthfirst``."""
+    channel; ``date_order`` is ``auto``, ``dayfirst`` or ``monthfirst``; ``keep_columns`` are
+    columns no field maps, kept as custom interaction fields."""
 
     mapping: Mapping[str, str | None] = field(default_factory=dict)
     default_channel: str | None = None
@@ -89,6 +94,17 @@ class ImportOptions:
     dry_run: bool = False
     skip_bad_rows: bool = False
     rejects_path: Path | None = None
+    keep_columns: tuple[str, ...] = ()
+
+
+MAX_FIELD_NAME = 100
+
+
+def ignored_columns(headers: Sequence[str], mapping: Mapping[str, str], keep: Sequence[str] = ()) -> list[str]:
+    """The columns of a file that an import with `mapping` and `keep` columns would not read,
+    in file order (blank header names aside)."""
+    used = set(mapping.values()) | set(keep)
+    return [h for h in headers if h not in used and h.strip()]
 
 
 class ImportProblem(CsvProblem):
@@ -136,6 +152,8 @@ class ImportReport:
     rejects_path: Path | None
     dry_run: bool
     format: CsvFormat
+    kept: tuple[str, ...] = ()  # columns kept as custom fields
+    ignored: tuple[str, ...] = ()  # columns read for nothing
 
     @property
     def ok(self) -> bool:
@@ -193,6 +211,7 @@ def import_interactions(
     table.check_header()
     mapping = resolve_mapping(table.headers, options.mapping)
     _check_mapping(table, mapping, options)
+    _check_kept(table, mapping, options.keep_columns)
     rows = _Rows.parse(table, mapping, options, lookup)
     check(_READ_SHARE + _CHECK_SHARE)
 
@@ -219,7 +238,8 @@ def import_interactions(
     return ImportReport(
         path=table.path, rows_read=int(rows.keep.sum()), inserted=inserted, updated=updated,
         skipped=skipped, problems=tuple(rows.problems), mapping=mapping, rejects_path=rejects,
-        dry_run=options.dry_run, format=table.format,
+        dry_run=options.dry_run, format=table.format, kept=tuple(options.keep_columns),
+        ignored=tuple(ignored_columns(table.headers, mapping, options.keep_columns)),
     )
 
 
@@ -247,6 +267,26 @@ def _check_mapping(table: CsvTable, mapping: Mapping[str, str], options: ImportO
                            "(phone, email, chat, ...) or map one with channel=COLUMN")
 
 
+def _check_kept(table: CsvTable, mapping: Mapping[str, str], keep: Sequence[str]) -> None:
+    mapped = {column: field_name for field_name, column in mapping.items()}
+    problems = []
+    names: dict[str, str] = {}
+    for column in keep:
+        if column not in table.headers:
+            problems.append(f"column '{column}' (to keep as a custom field) is not in the file")
+        elif column in mapped:
+            problems.append(f"column '{column}' is read as {mapped[column]}; it cannot also be a custom field")
+        elif not column.strip() or len(column.strip()) > MAX_FIELD_NAME or text_problem(column.strip(), name=True):
+            problems.append(f"column '{column}' cannot be a custom field: its name must be 1 to "
+                            f"{MAX_FIELD_NAME} characters on one line")
+        elif nocase(column.strip()) in names:
+            problems.append(f"columns '{names[nocase(column.strip())]}' and '{column}' would be the same custom field")
+        else:
+            names[nocase(column.strip())] = column
+    if problems:
+        raise MappingError("; ".join(problems))
+
+
 @dataclass
 class _Rows:
     """Parsed, checked column values (object arrays, None = NULL) and the problems found."""
@@ -256,6 +296,7 @@ class _Rows:
     problems: list[ImportProblem]
     bad: np.ndarray   # row has a problem
     keep: np.ndarray  # row is not entirely blank
+    fields: dict[str, np.ndarray]  # kept columns: {column: text ('' = blank)}
 
     @classmethod
     def parse(cls, table: CsvTable, mapping: Mapping[str, str],
@@ -333,6 +374,7 @@ class _Rows:
             csat, problems = parse_csat(raw, options.csat_scale)
             add("csat", mapping["csat"], raw, problems)
             values.update(csat)
+        fields = {column: frame[column].str.strip().to_numpy(dtype=object) for column in options.keep_columns}
 
         bad = np.zeros(n, dtype=bool)
         bad[[pos for pos, _, _ in found]] = True
@@ -340,7 +382,7 @@ class _Rows:
         found = [f for f in found if keep[f[0]]]
         found.sort(key=lambda f: (f[0], f[1]))
         problems = file_problems + [p for _, _, p in found]
-        return cls(external_id, values, problems, bad, keep)
+        return cls(external_id, values, problems, bad, keep, fields)
 
 
 def _default(options: ImportOptions) -> str | None:
@@ -428,6 +470,10 @@ def _write(ws: Workspace, rows: _Rows, good: np.ndarray, mapping: Mapping[str, s
                 columns[name] = data[name]
         existing = _existing(conn, external_id)
         new = np.array([e not in existing for e in external_id], dtype=bool)
+        if rows.fields:
+            spelled = writers.add_interaction_fields(ws, [c.strip() for c in rows.fields], now=now)
+            columns["fields"] = _fields_json({spelled[nocase(c.strip())]: v[good] for c, v in rows.fields.items()},
+                                             new)
         uuids = np.array([existing.get(e) for e in external_id], dtype=object)
         uuids[new] = new_uuids(int(new.sum()))
         names = ["uuid", "external_id", *columns, "created_at", "updated_at"]
@@ -439,6 +485,21 @@ def _write(ws: Workspace, rows: _Rows, good: np.ndarray, mapping: Mapping[str, s
             writers.upsert_interactions(ws, names, zip(*(a[begin:end].tolist() for a in arrays)))
             check(start + (1 - start) * end / total)
     return int(new.sum()), int(total - new.sum())
+
+
+def _fields_json(fields: Mapping[str, np.ndarray], new: np.ndarray) -> np.ndarray:
+    """Per row, the custom fields as a JSON object: a new row's without its blank cells (None
+    when all are blank), an existing row's with blanks as null (`upsert_interactions` then
+    removes them and keeps fields this file does not name)."""
+    names = list(fields)
+    out = np.empty(len(new), dtype=object)
+    for i, cells in enumerate(zip(*fields.values())):
+        if new[i]:
+            values = {n: c for n, c in zip(names, cells) if c}
+            out[i] = json.dumps(values, ensure_ascii=False) if values else None
+        else:
+            out[i] = json.dumps({n: c or None for n, c in zip(names, cells)}, ensure_ascii=False)
+    return out
 
 
 def _agent_teams(data: Mapping[str, np.ndarray], team_ids: Mapping[str, int]) -> dict[str, int]:

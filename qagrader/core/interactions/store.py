@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
@@ -30,6 +31,7 @@ class Interaction:
     satisfied: bool | None
     subject: str | None
     transcript: str | None
+    fields: dict[str, str] = field(default_factory=dict)  # custom fields kept at import: {name: text}
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Agent:
 
 
 _INTERACTION_SQL = """SELECT i.id, i.uuid, i.external_id, i.channel, a.name, t.name, i.brand, i.occurred_at,
-    i.csat_raw, i.csat_scale, i.csat_norm, i.satisfied, i.subject, i.transcript
+    i.csat_raw, i.csat_scale, i.csat_norm, i.satisfied, i.subject, i.transcript, i.fields
     FROM interactions i LEFT JOIN agents a ON a.id = i.agent_id LEFT JOIN teams t ON t.id = i.team_id"""
 
 
@@ -70,6 +72,10 @@ class Interactions:
 
     def channels(self) -> list[str]:
         return [r[0] for r in self._ws.conn.execute("SELECT DISTINCT channel FROM interactions ORDER BY 1")]
+
+    def custom_fields(self) -> list[str]:
+        """Names of the custom interaction fields (kept at import), in the order they were added."""
+        return custom_fields(self._ws.conn)
 
     def brands(self) -> list[str]:
         return [r[0] for r in self._ws.conn.execute(
@@ -173,4 +179,10 @@ def _clean_name(name: str, what: str) -> str:
 def _interaction(row: tuple) -> Interaction:
     values = list(row)
     values[11] = None if values[11] is None else bool(values[11])
+    values[14] = json.loads(values[14]) if values[14] else {}
     return Interaction(*values)
+
+
+def custom_fields(conn) -> list[str]:
+    """Names of the custom interaction fields of the workspace on `conn`, in their order."""
+    return [name for (name,) in conn.execute("SELECT name FROM interaction_fields ORDER BY position")]

@@ -188,12 +188,19 @@ def merge_scorecards(ctx: MergeContext) -> None:
 # ---------------------------------------------------------------------------- interactions
 
 _CONTENT = ("channel", "brand", "occurred_at", "csat_raw", "csat_scale", "csat_norm", "satisfied", "subject",
-            "transcript")
+            "transcript", "fields")
 _CSAT = ("csat_raw", "csat_scale", "csat_norm", "satisfied")
 
 
 def _tuple(alias: str, columns: Sequence[str]) -> str:
     return "(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
+
+
+def merge_interaction_fields(ctx: MergeContext) -> None:
+    """Custom interaction field names: theirs not known here (case-insensitively) are added after
+    ours, in their order (the values travel with the interactions)."""
+    names = [name for (name,) in ctx.conn.execute("SELECT name FROM other.interaction_fields ORDER BY position")]
+    writers.add_interaction_fields(ctx.ws, names)
 
 
 def merge_interactions(ctx: MergeContext) -> None:
@@ -432,6 +439,7 @@ _TEAMS_FP = "SELECT lower(name) FROM {s}.teams ORDER BY 1"
 _AGENTS_FP = """SELECT lower(a.name), lower(t.name), a.active FROM {s}.agents a
                 LEFT JOIN {s}.teams t ON t.id = a.team_id ORDER BY 1"""
 _SCORECARDS_FP = "SELECT uuid, family_uuid, definition, archived FROM {s}.scorecards ORDER BY uuid"
+_INTERACTION_FIELDS_FP = "SELECT lower(name) FROM {s}.interaction_fields ORDER BY 1"
 _INTERACTIONS_FP = f"""SELECT i.external_id, lower(a.name), lower(t.name), {', '.join(f'i.{c}' for c in _CONTENT)},
                        i.updated_at FROM {{s}}.interactions i LEFT JOIN {{s}}.agents a ON a.id = i.agent_id
                        LEFT JOIN {{s}}.teams t ON t.id = i.team_id ORDER BY i.external_id"""
@@ -452,6 +460,7 @@ for _step in (
     MergeStep("teams", merge_teams, _TEAMS_FP),
     MergeStep("agents", merge_agents, _AGENTS_FP),
     MergeStep("scorecards", merge_scorecards, _SCORECARDS_FP),
+    MergeStep("interaction_fields", merge_interaction_fields, _INTERACTION_FIELDS_FP),
     MergeStep("interactions", merge_interactions, _INTERACTIONS_FP),
     MergeStep("evaluations", merge_evaluations, _EVALUATIONS_FP, json_columns=(5,)),
 ):

@@ -187,3 +187,17 @@ def score(card: Scorecard, answers: Mapping[str, Answer]) -> ScoreResult:
         skills=skills,
         unanswered=tuple(unanswered),
     )
+
+
+def readable_reason(card: Scorecard, reason: str) -> str:
+    """An auto-fail reason of `score()` in words, by the question's text:
+    'greeting = No (auto-fail: section)' -> '"Opened with the greeting" = No: its section scores 0'."""
+    key, _, rest = reason.partition(" = ")
+    try:
+        text = card.question(key).text
+    except KeyError:
+        return reason
+    value, _, scope = rest.partition(" (auto-fail: ")
+    scope = scope.rstrip(")")
+    what = "the whole evaluation scores 0" if scope == "evaluation" else "its section scores 0"
+    return f"\u201c{text}\u201d = {value}: {what}"

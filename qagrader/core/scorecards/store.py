@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,6 +111,18 @@ class Scorecards:
         return dict(self._ws.conn.execute(
             """SELECT s.family_uuid, count(e.id) FROM scorecards s
                LEFT JOIN evaluations e ON e.scorecard_id = s.id GROUP BY s.family_uuid""").fetchall())
+
+    def grade_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per scorecard (every version): ``{family_uuid: (submitted, drafts, calibration)}``,
+        team grades apart from calibration grades, as the status bar and analysis count them."""
+        return {family: (submitted, drafts, calibration) for family, submitted, drafts, calibration in
+                self._ws.conn.execute(
+                    """SELECT s.family_uuid,
+                              count(e.id) FILTER (WHERE e.status = 'submitted' AND e.calibration = 0),
+                              count(e.id) FILTER (WHERE e.status = 'draft' AND e.calibration = 0),
+                              count(e.id) FILTER (WHERE e.calibration = 1)
+                       FROM scorecards s LEFT JOIN evaluations e ON e.scorecard_id = s.id
+                       GROUP BY s.family_uuid""")}
 
     def save(self, card: Scorecard, family_uuid: str | None = None) -> SaveResult:
         """Save `card`. With `family_uuid` (editing an existing scorecard, possibly renamed) or a
@@ -241,3 +254,14 @@ def _card_cached(definition: str) -> Scorecard:
             _CARD_CACHE.clear()
         _CARD_CACHE[definition] = card
     return card
+
+
+def scorecard_for_channel(cards: Sequence[StoredScorecard], channel: str,
+                          preferred: str | None = None) -> StoredScorecard | None:
+    """The scorecard to grade an interaction of `channel` on: the `preferred` one (a family uuid,
+    the user's default for that channel) when it is among `cards` and meant for the channel,
+    else the first meant for the channel, else the first meant for every channel, else the first."""
+    meant = [c for c in cards if channel in c.card.channels]
+    chosen = next((c for c in meant if c.family_uuid == preferred), None) if preferred else None
+    general = [c for c in cards if not c.card.channels]
+    return chosen or (meant or general or list(cards) or [None])[0]

@@ -449,5 +449,24 @@ def _analysis_store(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0010_custom_fields")
+def _custom_fields(db: Database) -> None:
+    """Custom interaction fields (columns of a helpdesk export kept at import, e.g. handle time,
+    resolved): `interactions.fields` holds each interaction's values as a JSON object of text
+    (NULL: none); `interaction_fields` lists the fields' names in the order they were added, so
+    the browser and the export know their columns without reading every interaction."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE interactions ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_type(fields) = 'object');
+        CREATE TABLE interaction_fields (
+            name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            position INTEGER NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

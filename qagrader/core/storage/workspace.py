@@ -46,7 +46,8 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 # tests/core/test_workspace.py checks that the two agree.
 SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
                                       "0005_merge_log", "0006_blind_grading",
-                                      "0007_calibration", "0008_disputes_coaching", "0009_analysis_store")
+                                      "0007_calibration", "0008_disputes_coaching", "0009_analysis_store",
+                                      "0010_custom_fields")
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
@@ -293,15 +294,18 @@ class Workspace:
         return value, self.take_changes()
 
     def counts(self) -> dict[str, int]:
-        """Row counts for the status bar."""
+        """Counts for the status bar, as every screen counts them: team grades (calibration
+        grades apart, in `calibration`), submitted and drafts; scorecards in use (not archived;
+        a scorecard with several versions counts once)."""
         query = """SELECT
             (SELECT count(*) FROM interactions),
             (SELECT count(*) FROM evaluations WHERE status = 'submitted' AND calibration = 0),
-            (SELECT count(*) FROM evaluations WHERE status = 'draft'),
+            (SELECT count(*) FROM evaluations WHERE status = 'draft' AND calibration = 0),
+            (SELECT count(*) FROM evaluations WHERE calibration = 1),
             (SELECT count(*) FROM agents),
-            (SELECT count(*) FROM scorecards WHERE archived = 0)"""
+            (SELECT count(DISTINCT family_uuid) FROM scorecards WHERE archived = 0)"""
         row = self.conn.execute(query).fetchone()
-        keys = ("interactions", "submitted", "drafts", "agents", "scorecards")
+        keys = ("interactions", "submitted", "drafts", "calibration", "agents", "scorecards")
         return dict(zip(keys, row))
 
     def backup_to(self, target: str | Path) -> Path:

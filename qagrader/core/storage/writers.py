@@ -314,13 +314,38 @@ def insert_interactions(ws: "Workspace", columns: Sequence[str], rows: Sequence[
 def upsert_interactions(ws: "Workspace", columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert interactions, or update the one with the same `external_id`: `rows` of values
     for `columns` (which include uuid, external_id, created_at and updated_at; an update keeps
-    the stored uuid and created_at). A bulk write: recorded as any interaction."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns
-                        if c not in ("uuid", "external_id", "created_at"))
+    the stored uuid and created_at). Custom ``fields`` (a JSON object) are patched into an
+    existing row's (RFC 7396: a name given as null is removed; others are kept), so give a new
+    row its object without nulls. A bulk write: recorded as any interaction."""
+    updates = ", ".join(
+        f"{c} = nullif(json_patch(coalesce(interactions.fields, '{{}}'), excluded.fields), '{{}}')" if c == "fields"
+        else f"{c} = excluded.{c}" for c in columns if c not in ("uuid", "external_id", "created_at"))
     ws.conn.executemany(f"INSERT INTO interactions ({', '.join(columns)}) "
                         f"VALUES ({', '.join('?' * len(columns))}) "
                         f"ON CONFLICT(external_id) DO UPDATE SET {updates}", rows)
     ws.record(INTERACTIONS)
+
+
+@_writer
+def add_interaction_fields(ws: "Workspace", names: Iterable[str], *, now: str | None = None) -> dict[str, str]:
+    """Register custom interaction fields not known yet (by name, case-insensitively), after the
+    known ones; ``{nocase(name): the stored spelling}`` for every name given. A new field is
+    recorded as any interaction (the browser's columns change)."""
+    conn = ws.conn
+    known = {nocase(name): name for (name,) in conn.execute("SELECT name FROM interaction_fields")}
+    position = conn.execute("SELECT coalesce(max(position), 0) FROM interaction_fields").fetchone()[0]
+    added = False
+    for name in names:
+        if nocase(name) in known:
+            continue
+        position += 1
+        conn.execute("INSERT INTO interaction_fields (name, position, created_at) VALUES (?, ?, ?)",
+                     (name, position, now or utc_now()))
+        known[nocase(name)] = name
+        added = True
+    if added:
+        ws.record(INTERACTIONS)
+    return known
 
 
 # ------------------------------------------------------------------------------- scorecards

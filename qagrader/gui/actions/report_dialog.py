@@ -127,10 +127,13 @@ class MonthlyReportDialog(QDialog):
 
         month, fmt, target, filters = self.month.currentText().strip(), self._fmt(), self.path.text().strip(), \
             self.filters()
+        from qagrader.gui.grading.settings import excel_bom
+
+        bom = excel_bom()
 
         def run(ws, progress, cancelled):
             report = build_monthly_report(ws, parse_month(month), filters)
-            return write_report(report, target, fmt)
+            return write_report(report, target, fmt, excel_bom=bom)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
         self.status.setText(f"Building the {month} report…")
         return self._tasks.read(self.ws, run, done=self._written, failed=self._failed)

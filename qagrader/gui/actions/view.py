@@ -303,9 +303,11 @@ class DisputesPanel(QWidget):
     def export(self, path: str | None = None) -> None:
         """The listed disputes as CSV (asks where when `path` is not given)."""
         from qagrader.core.exporting.records_export import export_disputes
+        from qagrader.gui.grading.settings import excel_bom, local_time_zone
 
         export_csv(self, self.ws, "Export disputes", "disputes.csv",
-                   lambda ws, target: export_disputes(ws, target, self.filters()), path)
+                   lambda ws, target: export_disputes(ws, target, self.filters(), excel_bom=excel_bom(),
+                                                      time_zone=local_time_zone()), path)
 
 
 def _about(d: Dispute) -> str:
@@ -494,8 +496,10 @@ class CoachingPanel(QWidget):
     def export(self, path: str | None = None) -> None:
         """Every coaching note as CSV (asks where when `path` is not given)."""
         from qagrader.core.exporting.records_export import export_coaching_notes
+        from qagrader.gui.grading.settings import excel_bom
 
-        export_csv(self, self.ws, "Export coaching notes", "coaching_notes.csv", export_coaching_notes, path)
+        export_csv(self, self.ws, "Export coaching notes", "coaching_notes.csv",
+                   lambda ws, target: export_coaching_notes(ws, target, excel_bom=excel_bom()), path)
 
 
 def _note_status(note: CoachingNote, today: date) -> str:

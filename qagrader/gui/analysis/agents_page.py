@@ -95,6 +95,8 @@ class AgentsPage(Page):
         self.sort = add_chooser(self.chart, "Sort by:", "Order the agents by their gap on a skill "
                                 "(lowest first), or keep them grouped by team")
         self.sort.setMaxVisibleItems(20)
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort.setMinimumContentsLength(14)
         self.sort.currentIndexChanged.connect(self.redraw)
         self.rows: list[tuple[str, str]] = []
         self._marker: "Rectangle | None" = None
@@ -117,7 +119,8 @@ class AgentsPage(Page):
     def showEvent(self, event) -> None:
         if not self._sized and self.width() > 0:  # the heatmap gets the larger share
             self._sized = True
-            self.splitter.setSizes([int(self.width() * 0.56), int(self.width() * 0.44)])
+            share = 0.6 if self.width() < 1100 else 0.56
+            self.splitter.setSizes([int(self.width() * share), int(self.width() * (1 - share))])
         super().showEvent(event)
 
     def update_choosers(self, computed: Computed) -> None:
@@ -136,6 +139,8 @@ class AgentsPage(Page):
         matrix, counts, polarity = result.agent_matrix, result.agent_counts, result.polarity
         sort_by = self.sort.currentData() or None
         self.rows = heatmap_rows(matrix, sort_by)
+        # every agent's name readable (about 15 px a row): the chart scrolls in a small window
+        self.chart.min_chart_height = 15 * len(self.rows) + 230
         self.chart.set_caption(captions.heatmap(computed, len(self.rows), len(matrix)))  # first: it takes room
         size = self.chart.shown_size() or plots.FIGSIZE
         self.chart.show_chart(lambda: plots.plot_agent_heatmap(matrix, counts, polarity, sort_by=sort_by,
@@ -167,7 +172,7 @@ class AgentsPage(Page):
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     def _clicked(self, event: "MouseEvent") -> None:
-        if event.button != 1 or (self.chart.toolbar is not None and self.chart.toolbar.mode):
+        if event.button != 1:
             return
         hit = self.row_at(event.x, event.y)
         if hit is not None:
@@ -342,9 +347,10 @@ class _AgentPanel(QWidget):
         muted = np.flatnonzero(view.pop("too_few").to_numpy()) if not view.empty else []
         self.priorities.set_frame(view, muted_rows=muted)
         header = self.table.horizontalHeader()
-        for column in range(view.shape[1]):  # the skill column takes the room that is left
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 1
-                                        else QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(view.shape[1]):  # every column as wide as its contents (it scrolls
+            # sideways in a narrow window rather than cutting numbers); the last takes what is left
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.export_button.setEnabled(not rows.empty)
         self.note_button.setEnabled(not rows.empty)
         self.note_status.setText("")

@@ -10,6 +10,8 @@ from html import escape
 
 import pandas as pd
 
+from qagrader.core.interactions.channels import channel_label
+
 from .compute import Computed
 
 CAUSATION = ("<b>Correlation is not causation</b>: a skill <i>associated with</i> higher CSAT "
@@ -76,7 +78,7 @@ def _has_negative(table: pd.DataFrame) -> bool:
 
 def correlations(computed: Computed, channel: str) -> str:
     table = computed.result.correlations
-    where = "pooled over all channels" if channel == "all" else f"on the {escape(channel)} channel only"
+    where = "pooled over all channels" if channel == "all" else f"on the {escape(channel_label(channel))} channel only"
     within = (" Diamonds: the same association measured within each channel and brand (what "
               "remains when differences between channels and brands are taken out)."
               if channel == "all" else "")

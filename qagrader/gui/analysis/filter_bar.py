@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QLabel, QPushButton, QWidget
 
+from qagrader.core.interactions.channels import channel_label
+
 if TYPE_CHECKING:  # the analysis package loads pandas: imported by the worker, not here
     from qagrader.analysis.dataset import FilterOptions
 
@@ -81,7 +83,10 @@ class FilterBar(QWidget):
         self._quiet = True
         try:
             for key, _ in COMBOS:
-                if key != "agents":
+                if key == "channels":
+                    values = list(options.channels)
+                    self._fill(self.combos[key], values, [channel_label(v) for v in values])
+                elif key != "agents":
                     self._fill(self.combos[key], getattr(options, key))
             self._fill_agents()
             self._set_date_range()

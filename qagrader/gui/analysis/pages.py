@@ -45,20 +45,14 @@ def refill(combo: QComboBox, items: list[tuple[str, Any]]) -> None:
     combo.blockSignals(False)
 
 
-def channel_items(channels: list[str], pooled: str = "All channels (pooled)") -> list[tuple[str, str]]:
-    return [(pooled, ALL)] + [(c, c) for c in channels if c != ALL]
-
-
-def channel_chooser(page: "Page", tooltip: str = "All channels together, or one channel") -> QComboBox:
-    """A "Channel:" combo in the page's header that redraws the page."""
-    combo = add_chooser(page.chart, "Channel:", tooltip)
-    combo.currentIndexChanged.connect(page.redraw)
-    return combo
-
-
-def refill_channels(combo: QComboBox, table: pd.DataFrame, pooled: str = "All channels") -> None:
-    """Offer the channels of `table` (its `channel` column), the pooled rows first."""
-    refill(combo, channel_items(list(dict.fromkeys(table["channel"])), pooled))
+def shown_channel(computed: Computed, table: pd.DataFrame) -> str:
+    """The channel the pages show: the filter bar's Channel (the one channel control), else all
+    channels pooled. Titles and captions name it, so they always match the data shown."""
+    chosen = (computed.filters or {}).get("channels")
+    channel = chosen[0] if chosen else ALL
+    if channel != ALL and "channel" in table and not (table["channel"] == channel).any():
+        return ALL  # nothing on that channel's own rows: the pooled rows are the same interactions
+    return channel
 
 
 class Page(QWidget):
@@ -109,13 +103,9 @@ class Page(QWidget):
 
 
 class CorrelationPage(Page):
-    """1. Each skill's correlation with CSAT, pooled or on one channel."""
+    """1. Each skill's correlation with CSAT, pooled or on the filter's channel."""
 
     title, name = "Skills vs CSAT", "correlations"
-
-    def _build(self) -> None:
-        super()._build()
-        self.channel = channel_chooser(self, "Pooled over all channels, or one channel")
 
     def set_computed(self, computed: Computed) -> None:
         """As `Page.set_computed`, but keeps the chart when the correlations did not change
@@ -130,14 +120,11 @@ class CorrelationPage(Page):
             return
         super().set_computed(computed)
 
-    def update_choosers(self, computed: Computed) -> None:
-        refill_channels(self.channel, computed.result.correlations, "All channels (pooled)")
-
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
 
         table = computed.result.correlations
-        channel = self.channel.currentData() or ALL
+        channel = shown_channel(computed, table)
         self.chart.set_caption(captions.correlations(computed, channel))  # first: it takes room
         notes, size = computed.notes, self.chart.shown_size()
         reliability = computed.reliability
@@ -174,15 +161,11 @@ class EffectsPage(Page):
                                 "CSAT at each score level of the skills scored on a scale")
         refill(self.kind, list(self.KINDS))
         self.kind.currentIndexChanged.connect(self.redraw)
-        self.channel = channel_chooser(self)
-
-    def update_choosers(self, computed: Computed) -> None:
-        refill_channels(self.channel, computed.result.effects)
 
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
 
-        channel = self.channel.currentData() or ALL
+        channel = shown_channel(computed, computed.result.effects)
         kind = self.kind.currentData() or "effects"
         self.chart.name = "effects" if kind == "effects" else "dose_response"
         self.chart.set_caption(captions.effects(computed, kind))  # first: it takes room
@@ -201,18 +184,11 @@ class DriversPage(Page):
 
     title, name = "Key drivers", "drivers"
 
-    def _build(self) -> None:
-        super()._build()
-        self.channel = channel_chooser(self)
-
-    def update_choosers(self, computed: Computed) -> None:
-        refill_channels(self.channel, computed.result.drivers)
-
     def draw(self, computed: Computed) -> None:
         from qagrader.analysis import plots
 
         table = computed.result.drivers
-        channel = self.channel.currentData() or ALL
+        channel = shown_channel(computed, table)
         self.chart.show_chart(lambda: plots.plot_drivers(table, channel))
         self.chart.set_table(table)
         self.chart.set_caption(captions.drivers(computed, table, channel))

@@ -10,11 +10,10 @@ import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPalette
 
 Formatter = Callable[[Any], str]
 SORT_ROLE = Qt.ItemDataRole.UserRole
-MUTED = QBrush(QColor("#777777"))
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -103,7 +102,7 @@ class DataFrameModel(QAbstractTableModel):
             horizontal = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._muted:
-            return MUTED
+            return QBrush(QPalette().color(QPalette.ColorRole.PlaceholderText))  # the theme's muted text
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -111,8 +110,32 @@ class DataFrameModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return str(self._frame.columns[section]).replace("_", " ")
+            return column_title(str(self._frame.columns[section]))
         return str(section + 1)
+
+
+_WORDS = {"ci": "CI", "csat": "CSAT", "r2": "R²", "adj": "adjusted", "n": "n", "p": "p", "q": "q",
+          "rho": "rho", "diff": "difference", "x": "x", "y": "y", "vs": "vs", "a": "A", "b": "B"}
+_TITLES = {"p_value": "p-value", "q_value": "q-value", "csat_diff_p": "CSAT difference p-value",
+           "n_a": "n (A)", "n_b": "n (B)", "rho_a": "rho (A)", "rho_b": "rho (B)", "channel_a": "Channel A",
+           "channel_b": "Channel B", "share_of_r2": "Share of R²", "simpson_flag": "Pooled and within disagree",
+           "too_few": "Too few", "team_n": "Team n", "x_cut": "x cut", "y_cut": "y cut"}
+
+
+_LOWER = ("n", "p", "q", "rho", "x", "y", "#")  # symbols that keep their case at the start
+
+
+def column_title(name: str) -> str:
+    """A table column's name in words for the screen (``ci_low`` -> "CI low", ``q_value`` ->
+    "q-value"); exported files keep the names as they are. Names with a space or a capital
+    (skills, "agent (n)") are already words: only their first letter is raised."""
+    if name in _TITLES:
+        return _TITLES[name]
+    words = name.split(" ") if " " in name or name != name.lower() else [_WORDS.get(w, w) for w in name.split("_")]
+    if words[0] in _LOWER:
+        return " ".join(words)
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def sortable(model: DataFrameModel, view: QObject) -> QSortFilterProxyModel:

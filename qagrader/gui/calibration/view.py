@@ -15,6 +15,7 @@ from qagrader.analysis.calibration import ALL
 from qagrader.core.calibration.grading import open_tasks
 from qagrader.core.calibration.sampling import add_sample, create_sampled_session
 from qagrader.core.calibration.sessions import CalibrationSession
+from qagrader.core.interactions.channels import channel_label
 from qagrader.core.storage.changes import CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
@@ -124,7 +125,7 @@ class SessionPage(QWidget):
         self.items.setHorizontalHeaderLabels(headers)
         self.items.setRowCount(len(items))
         for r, item in enumerate(items):
-            cells = [_cell(item.external_id), _cell(item.channel), _cell(item.agent or ""),
+            cells = [_cell(item.external_id), _cell(channel_label(item.channel)), _cell(item.agent or ""),
                      _cell((item.occurred_at or "")[:10]), _cell(item.subject or "")]
             cells += [_cell("✓" if name in item.graded_by else "–") for name in members]
             cells[0].setData(ROLE, item.interaction_id)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.scorecards.model import Scorecard
-from qagrader.core.scorecards.scoring import Answer, ScoreResult
+from qagrader.core.scorecards.scoring import Answer, ScoreResult, readable_reason
 
 from .question import QuestionWidget
 
@@ -227,7 +227,7 @@ class ScorePanel(QFrame):
             cells.append(f"<span style='{style}'>{name}:&nbsp;<b>{value}</b></span>")
         self.sections.setText(" &nbsp;·&nbsp; ".join(cells))
         if result.auto_failed:
-            reasons = "; ".join(_readable_reason(card, r) for r in result.auto_fail_reasons)
+            reasons = "; ".join(readable_reason(card, r) for r in result.auto_fail_reasons)
             self.banner.setText(f"AUTO-FAIL  —  {reasons}")
         self.banner.setVisible(result.auto_failed)
 
@@ -236,16 +236,3 @@ def _html(text: str) -> str:
     import html
 
     return html.escape(text)
-
-
-def _readable_reason(card: Scorecard, reason: str) -> str:
-    """'greeting = No (auto-fail: section)' -> 'Opened with the greeting = No (section scores 0)'."""
-    key, _, rest = reason.partition(" = ")
-    try:
-        text = card.question(key).text
-    except KeyError:
-        return reason
-    value, _, scope = rest.partition(" (auto-fail: ")
-    scope = scope.rstrip(")")
-    what = "the whole evaluation scores 0" if scope == "evaluation" else "its section scores 0"
-    return f"\u201c{text}\u201d = {value}: {what}"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.grading.evaluations import Evaluation
+from qagrader.core.interactions.channels import channel_label
 from qagrader.core.interactions.store import Interaction
 
 from .form import percent
@@ -77,7 +78,7 @@ class InteractionHeader(QFrame):
         subject = f" — {item.subject}" if item.subject else ""
         self.title.setText(f"{item.external_id}{subject}")
         self.title.setToolTip(self.title.text())
-        parts = [item.channel.capitalize(), f"Agent: {item.agent or 'unknown'}"]
+        parts = [channel_label(item.channel), f"Agent: {item.agent or 'unknown'}"]
         if item.team:
             parts.append(f"Team: {item.team}")
         if item.brand:
@@ -167,7 +168,13 @@ class EmptyPage(QWidget):
         layout.addStretch(2)
         layout.addWidget(icon)
         layout.addWidget(self.heading)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: an aligned item gets its size hint's
+        # height, which is too short for wrapped text (it was cut top and bottom).
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addSpacing(12)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.note)

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from qagrader.core.errors import NotFound, QAGraderError
 from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.interactions.store import Interaction
-from qagrader.core.scorecards.store import StoredScorecard
+from qagrader.core.interactions.channels import channel_label
+from qagrader.core.scorecards.store import StoredScorecard, scorecard_for_channel
 from qagrader.core.storage.changes import EVALUATIONS, INTERACTIONS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.dispute_bar import DisputeBar
@@ -397,13 +398,10 @@ class GradingView(QWidget):
         return max(submitted, key=lambda e: e.submitted_at or "") if submitted else None
 
     def _default_card(self, interaction: Interaction) -> StoredScorecard | None:
-        """The active scorecard meant for the interaction's channel, else a general one."""
+        """The scorecard chosen as the default for the interaction's channel, else the first
+        active one meant for it, else a general one."""
         cards = self._cards or self.ws.scorecards.list()
-        for card in cards:
-            if interaction.channel in card.card.channels:
-                return card
-        general = [c for c in cards if not c.card.channels]
-        return (general or cards or [None])[0]
+        return scorecard_for_channel(cards, interaction.channel, settings.default_scorecard(interaction.channel))
 
     def _start(self, stored: StoredScorecard, evaluation: Evaluation | None, grader: str) -> None:
         session = GradingSession(self.ws, self.interaction.id, stored, grader, evaluation, self,
@@ -473,6 +471,12 @@ class GradingView(QWidget):
         self.session.discard_empty_draft()
         stored = self.ws.scorecards.get_by_id(card_id)
         self._start(stored, None, self.session.grader)
+        channel = self.interaction.channel if self.interaction is not None else None
+        meant = [c for c in self._cards if channel in c.card.channels]
+        if channel and len(meant) > 1 and stored.family_uuid in {c.family_uuid for c in meant}:
+            settings.set_default_scorecard(channel, stored.family_uuid)  # two for one channel: remember
+            self._say(f"{stored.name} is now the default scorecard for {channel_label(channel)} "
+                      "interactions (choose another here at any time).")
 
     # ------------------------------------------------------------ queue
 
@@ -639,7 +643,8 @@ class GradingView(QWidget):
         session = self.sender()
         self._submitting.discard(evaluation.interaction_id)
         what = "Saved the edit of" if edit else "Submitted"
-        self._saved_text = f"{what} {evaluation.uuid[:8]} ({evaluation.score or 0:.1f}%)."
+        self._saved_text = f"{what} {self._name_of(evaluation.interaction_id)}: " + (
+            "no score (every question N/A)." if evaluation.score is None else f"{evaluation.score:.1f}%.")
         if session is self.session:
             self._show_state()
         else:
@@ -647,6 +652,15 @@ class GradingView(QWidget):
         if self.queue.mode == SAMPLE:
             self._update_sample_label()
         self._update_save_status()
+
+    def _name_of(self, interaction_id: int) -> str:
+        """The interaction as the user knows it: its id in the helpdesk (e.g. CALL-153942)."""
+        if self.interaction is not None and self.interaction.id == interaction_id:
+            return self.interaction.external_id
+        try:
+            return self.ws.interactions.get(interaction_id).external_id if self.ws is not None else "the interaction"
+        except QAGraderError:
+            return "the interaction"
 
     def _let_go(self, session) -> None:
         """A session left earlier has nothing on its way any more: forget it."""

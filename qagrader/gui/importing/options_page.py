@@ -140,14 +140,14 @@ class OptionsPage(QWizardPage):
         self.facts: dict[str, Any] | None = None
 
     def initializePage(self) -> None:
-        from qagrader.core.interactions.channels import CHANNELS
+        from qagrader.core.interactions.channels import CHANNELS, channel_label
 
         wiz = self.wiz
         has_channel = "channel" in wiz.mapping
         if self.default_channel.count() == 0:
             self.default_channel.addItem("Choose a channel…", None)
             for channel in CHANNELS:
-                self.default_channel.addItem(channel.capitalize() if channel != "sms" else "SMS", channel)
+                self.default_channel.addItem(channel_label(channel), channel)
         if not has_channel and self.default_channel.currentData() is None:
             guess = guess_default_channel(wiz.preview.headers, wiz.preview.path)
             self.default_channel.setCurrentIndex(max(0, self.default_channel.findData(guess)))
@@ -168,7 +168,7 @@ class OptionsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _scanned(self, facts: dict[str, Any]) -> None:
-        from qagrader.core.interactions.channels import CHANNELS
+        from qagrader.core.interactions.channels import CHANNELS, channel_label
 
         self.facts = facts
         self.status.setText(f"{facts['rows']:,} rows in the file.")
@@ -191,7 +191,7 @@ class OptionsPage(QWizardPage):
             combo = QComboBox()
             combo.addItem(UNMAPPED_CHANNEL, None)
             for channel in CHANNELS:
-                combo.addItem(channel, channel)
+                combo.addItem(channel_label(channel), channel)
             chosen = self.wiz.channel_map.get(raw, known)
             combo.setCurrentIndex(max(0, combo.findData(chosen)))
             combo.currentIndexChanged.connect(lambda _i, r=raw, c=combo: self._channel_chosen(r, c))

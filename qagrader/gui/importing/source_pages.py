@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage,
+    QListWidget, QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage,
 )
 
 from qagrader.gui.workers import Tasks
@@ -208,6 +208,19 @@ class MappingPage(QWizardPage):
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet(f"color: {red()};")
         layout.addWidget(self.warning)
+        self.others_label = QLabel()
+        self.others_label.setWordWrap(True)
+        layout.addWidget(self.others_label)
+        self.others = QListWidget()  # the columns no field reads: tick one to keep it
+        self.others.setFlow(QListWidget.Flow.LeftToRight)
+        self.others.setWrapping(True)
+        self.others.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.others.setSpacing(2)
+        self.others.setMaximumHeight(86)
+        self.others.setToolTip("Ticked columns are kept as custom fields of the interactions: shown as "
+                               "columns in Interactions and written by the wide export")
+        self.others.itemChanged.connect(self._kept_changed)
+        layout.addWidget(self.others)
         layout.addStretch(1)
         self._loading = False
 
@@ -224,6 +237,55 @@ class MappingPage(QWizardPage):
         for field in self.combos:
             self._show_sample(field)
         self._check()
+        self._list_others()
+
+    def keep(self, column: str, on: bool = True) -> None:
+        """Keep (or stop keeping) an unread column as a custom field, as ticking it would."""
+        for i in range(self.others.count()):
+            item = self.others.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == column:
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                return
+        raise ValueError(f"'{column}' is not a column left unread.")
+
+    def _list_others(self) -> None:
+        """List the columns the import will not read, each with a box to keep it."""
+        from qagrader.core.importing.interactions import ignored_columns
+
+        preview = self.wiz.preview
+        unread = ignored_columns(preview.headers, self.wiz.mapping)
+        self.wiz.keep = [c for c in self.wiz.keep if c in unread]
+        self._loading = True
+        self.others.clear()
+        for column in unread:
+            item = QListWidgetItem(column)
+            item.setData(Qt.ItemDataRole.UserRole, column)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if column in self.wiz.keep else Qt.CheckState.Unchecked)
+            self.others.addItem(item)
+        self._loading = False
+        self.others.setVisible(bool(unread))
+        self._describe_others(unread)
+
+    def _kept_changed(self, item: QListWidgetItem) -> None:
+        if self._loading:
+            return
+        column = item.data(Qt.ItemDataRole.UserRole)
+        kept = item.checkState() == Qt.CheckState.Checked
+        self.wiz.keep = [c for c in self.wiz.keep if c != column] + ([column] if kept else [])
+        from qagrader.core.importing.interactions import ignored_columns
+
+        self._describe_others(ignored_columns(self.wiz.preview.headers, self.wiz.mapping))
+
+    def _describe_others(self, unread: list[str]) -> None:
+        if not unread:
+            self.others_label.setText("Every column of the file is read.")
+            return
+        ignored = len(unread) - len(self.wiz.keep)
+        self.others_label.setText(
+            f"<b>Not read by any field ({len(unread)}):</b> {ignored} will be ignored. Tick a column to keep it "
+            "as a custom field of the interactions (e.g. handle time, resolved): shown in Interactions and "
+            "written by the wide export.")
 
     def set_column(self, field: str, column: str | None) -> None:
         combo = self.combos[field]
@@ -239,6 +301,7 @@ class MappingPage(QWizardPage):
             self.wiz.mapping[field] = column
         self._show_sample(field)
         self._check()
+        self._list_others()
 
     def _show_sample(self, field: str) -> None:
         preview, column = self.wiz.preview, self.combos[field].currentData()

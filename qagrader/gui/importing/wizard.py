@@ -25,6 +25,7 @@ class InteractionImportWizard(QWizard):
         self.preview = None  # ImportPreview of the chosen file
         self.mapping: dict[str, str] = {}  # field -> column
         self.channel_map: dict[str, str] = {}  # raw value -> channel
+        self.keep: list[str] = []  # columns no field reads, kept as custom fields
         self.rejects_override: Path | None = None
         self.setWindowTitle("Import interactions")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -67,6 +68,7 @@ class InteractionImportWizard(QWizard):
             dry_run=dry_run,
             skip_bad_rows=skip or dry_run,
             rejects_path=self.rejects_path() if skip else None,
+            keep_columns=tuple(self.keep),
         )
 
     def reject(self) -> None:

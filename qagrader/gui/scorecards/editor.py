@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
     QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -120,13 +120,12 @@ class ScorecardEditor(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.forms)
+        scroll.setWidget(self.forms)  # scrolls sideways rather than cutting fields in a narrow window
         self.splitter.addWidget(scroll)
         self.preview = ScorecardPreview()
         self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(0, 3)  # the form gets the larger share of a narrow window
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([500, 400])
         layout.addWidget(self.splitter, 1)
 
@@ -140,7 +139,10 @@ class ScorecardEditor(QWidget):
 
     def load(self, stored: StoredScorecard | None, draft: drafts.Draft | None = None,
              used_by: int = 0) -> None:
-        """Edit `stored` (its latest version), or a new `draft` when `stored` is None."""
+        """Edit `stored` (its latest version), or a new `draft` when `stored` is None. The preview
+        forgets its answers when another scorecard is loaded (they belong to the one shown)."""
+        if stored is None or stored.family_uuid != self.family_uuid:
+            self.preview.forget_answers()
         self.stored = stored
         self.family_uuid = stored.family_uuid if stored else None
         self.used_by = used_by
@@ -184,11 +186,12 @@ class ScorecardEditor(QWidget):
             if self.stored.archived:
                 detail += " · archived"
             if self.used_by:
-                uses = "s use" if self.used_by != 1 else " uses"
-                detail += (f" · {self.used_by} evaluation{uses} this version; "
+                uses = "s (drafts and calibration included) use" if self.used_by != 1 else " uses"
+                detail += (f" · {self.used_by:,} grade{uses} this version; "
                            f"saving changes creates v{self.stored.version + 1}")
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # the theme's, light or dark
         self.title.setText(f"<span style='font-size:large'><b>{_escape(name)}</b></span>"
-                           f"&nbsp;&nbsp;<span style='color:gray'>{_escape(detail)}</span>")
+                           f"&nbsp;&nbsp;<span style='color:{muted}'>{_escape(detail)}</span>")
 
     # ------------------------------------------------------------------ tree
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from qagrader.core.interactions.channels import CHANNELS
+from qagrader.core.interactions.channels import CHANNELS, channel_label
 
 from .draft import parse_field, set_type
 from .options_table import OptionsTable
@@ -139,7 +139,7 @@ class CardForm(_Form):
         self._fields["sections"] = (self.channel_box, self.sections_error)
 
     def _add_channel(self, channel: str) -> None:
-        check = QCheckBox("SMS" if channel == "sms" else channel.capitalize())
+        check = QCheckBox(channel_label(channel))
         check.toggled.connect(self._channels_changed)
         self.channel_checks[channel] = check
         self._channel_layout.insertWidget(len(self.channel_checks) - 1, check)

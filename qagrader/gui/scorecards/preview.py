@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
     QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from qagrader.core.scorecards.model import NA, Question, Scorecard
-from qagrader.core.scorecards.scoring import Answer, ScoreResult, score
+from qagrader.core.scorecards.scoring import Answer, ScoreResult, readable_reason, score
 
 from .style import error_color
 
@@ -68,7 +69,7 @@ class ScorecardPreview(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # answers wrap to the width; a very narrow pane scrolls sideways rather than cutting buttons
         layout.addWidget(self.scroll, 1)
         self.result: ScoreResult | None = None
 
@@ -104,6 +105,10 @@ class ScorecardPreview(QWidget):
         self.scroll.setWidget(body)
         self._rescore()
 
+    def forget_answers(self) -> None:
+        """Drop the answers without drawing (the next `set_card` shows another scorecard)."""
+        self.answers = {}
+
     def clear_answers(self) -> None:
         self.answers = {}
         self.set_card(self.card)
@@ -129,7 +134,8 @@ class ScorecardPreview(QWidget):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(0, 2, 0, 6)
         layout.setSpacing(3)
-        text = QLabel(question.text + (f"  <span style='color:gray'>[{question.skill}]</span>"
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # the theme's, light or dark
+        text = QLabel(question.text + (f"  <span style='color:{muted}'>[{question.skill}]</span>"
                                        if question.skill else ""))
         text.setWordWrap(True)
         if question.guideline:
@@ -183,7 +189,7 @@ class ScorecardPreview(QWidget):
         answered = len(self.card.questions) - len(result.unanswered)
         self.progress_label.setText(f"{answered} of {len(self.card.questions)} questions answered")
         if result.auto_failed:
-            self.banner.setText("Auto-fail: " + "; ".join(result.auto_fail_reasons))
+            self.banner.setText("Auto-fail: " + "; ".join(readable_reason(self.card, r) for r in result.auto_fail_reasons))
             self.banner.show()
         else:
             self.banner.hide()

@@ -81,12 +81,13 @@ class ScorecardsView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.list = QTreeWidget()
         self.list.setRootIsDecorated(False)
-        self.list.setHeaderLabels(["Scorecard", "Version", "Evaluations"])
+        self.list.setHeaderLabels(["Scorecard", "Version", "Grades"])
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setAlternatingRowColors(True)
         self.list.setSortingEnabled(False)
         self.list.headerItem().setToolTip(1, "The latest version; older versions keep their evaluations")
-        self.list.headerItem().setToolTip(2, "Evaluations on every version of the scorecard")
+        self.list.headerItem().setToolTip(2, "Submitted grades on every version of the scorecard (calibration "
+                                             "grades apart; hover a number for drafts and calibration)")
         header = self.list.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):
@@ -139,14 +140,18 @@ class ScorecardsView(QWidget):
             return
         current = self.current()
         keep = current.family_uuid if current else self.editor.family_uuid
-        self._counts = self.ws.scorecards.evaluation_counts()
+        self._counts = self.ws.scorecards.evaluation_counts()  # any grade: editing then makes a new version
+        grades = self.ws.scorecards.grade_counts()
         cards = self.ws.scorecards.list(include_archived=self.show_archived.isChecked())
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
         for stored in cards:
+            submitted, drafts, calibration = grades.get(stored.family_uuid, (0, 0, 0))
             item = QTreeWidgetItem([stored.name + ("  (archived)" if stored.archived else ""),
-                                    f"v{stored.version}", f"{self._counts.get(stored.family_uuid, 0):,}"])
+                                    f"v{stored.version}", f"{submitted:,}"])
+            item.setToolTip(2, f"{submitted:,} submitted, {drafts:,} draft{'s' if drafts != 1 else ''}, "
+                               f"{calibration:,} calibration grade{'s' if calibration != 1 else ''}")
             item.setData(0, ROLE, stored)
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if stored.archived:
@@ -353,8 +358,9 @@ class ScorecardsView(QWidget):
             return
         try:
             from qagrader.core.exporting.csv_export import export_scorecard_csv
+            from qagrader.gui.grading.settings import excel_bom
 
-            export_scorecard_csv(stored.card, Path(path))
+            export_scorecard_csv(stored.card, Path(path), excel_bom=excel_bom())
         except ImportError:
             show_error(self, QAGraderError("Scorecard CSV export is not available in this build."))
             return

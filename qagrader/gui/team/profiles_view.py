@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.analysis.dataset import AnalysisFilters
+from qagrader.core.interactions.channels import channel_label
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.profile_notes import CoachingNotesBox
 from qagrader.gui.agents_view import AgentsView
@@ -120,12 +121,14 @@ class FilterRow(QWidget):
         self._period_changed()
 
     def set_choices(self, channels: list[str], scorecards: list[str]) -> None:
-        for combo, values in ((self.channel, channels), (self.scorecard, scorecards)):
-            current = combo.currentText()
+        for combo, values, label in ((self.channel, channels, channel_label), (self.scorecard, scorecards, str)):
+            current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([ALL, *values])
-            combo.setCurrentText(current if current in values else ALL)
+            combo.addItem(ALL, None)
+            for value in values:
+                combo.addItem(label(value), value)  # channels named as on every screen, stored names as data
+            combo.setCurrentIndex(max(combo.findData(current), 0) if current in values else 0)
             combo.blockSignals(False)
 
     def _period_changed(self) -> None:
@@ -136,10 +139,10 @@ class FilterRow(QWidget):
 
     def filters(self) -> AnalysisFilters:
         start, end = self._dates()
-        channel, card = self.channel.currentText(), self.scorecard.currentText()
+        channel, card = self.channel.currentData(), self.scorecard.currentData()
         return AnalysisFilters(date_from=start, date_to=end,
-                               channels=None if channel in ("", ALL) else (channel,),
-                               scorecards=None if card in ("", ALL) else (card,))
+                               channels=None if channel is None else (channel,),
+                               scorecards=None if card is None else (card,))
 
     def _dates(self) -> tuple[date | None, date | None]:
         today = date.today()
