@@ -71,24 +71,25 @@ def subset_r2_batch(corr: np.ndarray) -> np.ndarray:
     the target; adding m sweeps them on m (M - M[:, m] M[m, :] / M[m, m]), and R^2 is 1 minus the
     target's residual variance. Where M[m, m] <= 1e-12, m is collinear with the subset: it adds
     nothing and the subset with m keeps the residuals of the subset without it (the
-    pseudo-inverse). About (k - m)^2 numbers per subset instead of a |S| x |S| inverse."""
+    pseudo-inverse). About (k - m)^2 numbers per subset instead of a |S| x |S| inverse; the subsets
+    are the last axis, so each step is a few long contiguous array operations."""
     batch, p, _ = corr.shape
     k = p - 1
     r2 = np.zeros((batch, 2**k))
-    residual = np.ascontiguousarray(corr, dtype="float64")[None]    # (subsets, B, q, q), q = k - m + 1
+    residual = np.ascontiguousarray(corr, dtype="float64")[..., None]   # (B, q, q, subsets), q = k - m + 1
     for m in range(k):
-        count, q = len(residual), p - m
-        pivot = residual[:, :, 0, 0]
+        count, q = residual.shape[-1], p - m
+        pivot = residual[:, 0, 0, :]
         collinear = ~(pivot > 1e-12)
-        column = residual[:, :, 1:, 0]
-        scaled = column * np.where(collinear, 0.0, 1.0 / np.where(collinear, 1.0, pivot))[..., None]
-        rest = residual[:, :, 1:, 1:]
-        grown = np.empty((2 * count, batch, q - 1, q - 1))
-        grown[:count] = rest                                          # the subsets without m
-        swept = grown[count:]                                         # ... and with m
-        np.multiply(scaled[..., :, None], column[..., None, :], out=swept)
+        column = residual[:, 1:, 0, :]
+        scaled = column * np.where(collinear, 0.0, 1.0 / np.where(collinear, 1.0, pivot))[:, None, :]
+        rest = residual[:, 1:, 1:, :]
+        grown = np.empty((batch, q - 1, q - 1, 2 * count))
+        grown[..., :count] = rest                                     # the subsets without m
+        swept = grown[..., count:]                                    # ... and with m
+        np.multiply(scaled[:, :, None, :], column[:, None, :, :], out=swept)
         np.subtract(rest, swept, out=swept)
-        r2[:, 2**m:2**(m + 1)] = (1.0 - swept[:, :, -1, -1]).T
+        r2[:, 2**m:2**(m + 1)] = 1.0 - swept[:, -1, -1, :]
         residual = grown
     return r2
 
