@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ._stats import benjamini_hochberg, t_ppf, t_sf
 
@@ -102,13 +101,11 @@ class Estimate:
 def _segments(groups: np.ndarray, n_groups: int) -> Callable[[np.ndarray], np.ndarray]:
     """Sums of per-cell weights by group, for a batch of weight vectors: (batch, cells) ->
     (batch, groups)."""
-    onehot = sparse.csc_matrix((np.ones(len(groups)), (np.arange(len(groups)), groups)),
-                               shape=(len(groups), n_groups))
-
     def sums(weights: np.ndarray) -> np.ndarray:
-        if weights.shape[0] == 1:
-            return np.bincount(groups, weights[0], minlength=n_groups)[None, :]
-        return np.asarray(onehot.T @ weights.T).T
+        out = np.empty((len(weights), n_groups))
+        for row, values in zip(out, weights):
+            row[:] = np.bincount(groups, values, minlength=n_groups)
+        return out
 
     return sums
 
