@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from qagrader.analysis.dataset import AnalysisFilters, load_score_frame
-    from qagrader.analysis.frames import load_skill_frame
+    from qagrader.analysis.frames import load_grades, load_skill_frame, score_frame
     from qagrader.analysis.monthly.content import build_monthly_report
     from qagrader.analysis.monthly.output import write_report
     from qagrader.analysis.monthly.questions import question_costs, question_frame
@@ -71,10 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         png = best_of(args.repeat, lambda: write_report(report, out / "r.png", "png"))
         table = best_of(args.repeat, lambda: write_report(report, out / "r.csv", "csv"))
         frame = load_skill_frame(ws, month)
-        parts = {
-            "load_score_frame (two months)": best_of(args.repeat, lambda: load_score_frame(
-                ws, AnalysisFilters(date_from="2026-08-01", date_to="2026-09-30"))),
-            "load_skill_frame (the month)": best_of(args.repeat, lambda: load_skill_frame(ws, month)),
+        grades = load_grades(ws)
+        two_months = AnalysisFilters(date_from="2026-08-01", date_to="2026-09-30")
+        parts = {  # each alone (in the report, the questions' answers are read beside the rest)
+            "load_grades (the store, once)": best_of(args.repeat, lambda: load_grades(ws)),
+            "score_frame (two months, from them)": best_of(args.repeat, lambda: score_frame(ws, grades, two_months)),
+            "grades.frame (the month)": best_of(args.repeat, lambda: grades.frame(month)),
             "question frame + costs (tip)": best_of(args.repeat, lambda: question_costs(
                 *question_frame(ws, frame, month))),
         }

@@ -163,3 +163,15 @@ def newcombe_difference(k1: float, n1: float, k2: float, n2: float) -> tuple[flo
     p1, p2 = k1 / n1, k2 / n2
     d = p1 - p2
     return d, d - float(np.hypot(p1 - low[0], high[1] - p2)), d + float(np.hypot(high[0] - p1, p2 - low[1]))
+
+
+def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Interval of mean(a) - mean(b) by Welch's t (unequal variances, Welch-Satterthwaite df):
+    `scipy.stats.ttest_ind(a, b, equal_var=False).confidence_interval(level)`. Needs at least 2
+    values on each side and some variation."""
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(t_ppf(0.5 + level / 2, df)) * float(np.sqrt(va + vb))
+    d = float(a.mean() - b.mean())
+    return d - half, d + half

@@ -60,6 +60,14 @@ def _empty(fig: Figure, theme: Theme, message: str) -> Figure:
     return fig
 
 
+def _two_lines(text: str, width: int) -> str:
+    """`text` wrapped at `width` characters, at most two lines (the rest shortened to "…")."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return "\n".join(lines)
+
+
 def _short(text: str, width: int = 44) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -100,27 +108,31 @@ def plot_agreement(agreement: pd.DataFrame, session: str = ALL, *, scorecard: st
     for position, a, p, reason in zip(y, alpha, percent, rows["reason"]):
         if np.isnan(a):
             note = "alpha undefined" + (f": {reason.split(':')[0]}" if reason else "")
-            ax.text(0.02, position, textwrap.shorten(note, 46, placeholder="…"), va="center", fontsize=8,
-                    color=theme.foreground, alpha=0.85)
+            ax.text(0.02, position, _two_lines(note, int(fig.get_figwidth() * 4)), va="center", fontsize=8,
+                    color=theme.foreground, alpha=0.85, linespacing=1.0)
         else:
             ax.text(max(a, 0) + 0.015 if np.isnan(p) or abs(p - a) > 0.08 else max(a, p) + 0.03, position,
                     f"{a:.2f}", va="center", fontsize=8, color=theme.foreground)
-    labels = [f"{f'{card}: ' if several else ''}{_short(text, 40 if several else 44)}"
+    room = max(24, min(44, int(fig.get_figwidth() * 4.8)))  # label characters the figure's width allows
+    labels = [f"{f'{card}: ' if several else ''}{_short(text, room - 4 if several else room)}"
               f"{f' ({skill})' if skill else ''}\n{items} items, {graders} graders"
               for card, text, skill, items, graders in zip(rows["scorecard"], rows["question_text"], rows["skill"],
                                                             rows["items"], rows["graders"])]
     ax.set_yticks(y, labels, fontsize=8.5 if len(rows) <= 14 else 7.5)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_xlim(low, 1.08)
-    ax.set_xlabel("Krippendorff's alpha (bars) and percent agreement / 100 (diamonds)")
+    ax.set_xlabel(textwrap.fill("Krippendorff's alpha (bars) and percent agreement / 100 (diamonds)",
+                                int(fig.get_figwidth() * 5)))  # under an axes about half the figure wide
     ax.grid(axis="x", alpha=0.15, color=theme.foreground)
     title = "all closed sessions" if session == ALL else session
-    ax.set_title(f"Do graders agree? {title}{f' ({scorecard})' if scorecard else ''}", loc="left", fontsize=11,
-                 color=theme.foreground, pad=16)
+    narrow = fig.get_figwidth() < 7.5  # the legend's two columns and the title share the top line
+    fig.suptitle(textwrap.fill(f"Do graders agree? {title}{f' ({scorecard})' if scorecard else ''}",
+                               int(fig.get_figwidth() * (5.5 if narrow else 11))), x=0.01, ha="left", fontsize=11,
+                 color=theme.foreground)
     legend = [Line2D([], [], color=READING_COLOURS[r], linewidth=8, label=r) for r in READING_COLOURS]
     legend.append(Line2D([], [], marker="D", linestyle="", markerfacecolor=theme.background,
                          markeredgecolor=theme.foreground, label="percent agreement"))
-    leg = fig.legend(handles=legend, loc="outside upper right", fontsize=8, frameon=False, ncols=4)
+    leg = fig.legend(handles=legend, loc="outside upper right", fontsize=8, frameon=False, ncols=2 if narrow else 4)
     for text in leg.get_texts():
         text.set_color(theme.foreground)
     _caption(fig, theme, READING_GUIDE, CHANCE_NOTE,
@@ -157,7 +169,8 @@ def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Th
                       zorder=4)
     left.set_xlim(0, 100)
     left.set_yticks(y, labels, fontsize=8.5)
-    left.set_xlabel("Alignment: % of answers equal to the benchmark's")
+    room = int(fig.get_figwidth() * 4.5)  # characters under each half of a figure this wide
+    left.set_xlabel(textwrap.fill("Alignment: % of answers equal to the benchmark's", room))
     leniency = rows["leniency"].astype(float).to_numpy()
     l_low, l_high = rows["leniency_low"].astype(float).to_numpy(), rows["leniency_high"].astype(float).to_numpy()
     right.axvline(0, color=theme.foreground, linewidth=1, alpha=0.6)
@@ -174,12 +187,13 @@ def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Th
     span = max(5.0, float(np.nan_to_num(span)) * 1.25)
     right.set_xlim(-span, span)
     right.set_ylim(len(rows) - 0.4, -0.6)
-    right.set_xlabel("Leniency: mean score points above the benchmark")
+    right.set_xlabel(textwrap.fill("Leniency: mean score points above the benchmark", room))
     benchmark = rows["benchmark"].iloc[0]
     against = "the consensus of the other graders" if benchmark == CONSENSUS else (
         "each session's benchmark" if benchmark == "per session" else benchmark)
     title = "All closed sessions" if session == ALL else f"Session: {session}"
-    left.set_title(f"Graders against {against} — {title}", loc="left", fontsize=11, color=theme.foreground)
+    fig.suptitle(textwrap.fill(f"Graders against {against} — {title}", int(fig.get_figwidth() * 11)), x=0.01,
+                 ha="left", fontsize=11, color=theme.foreground)
     _caption(fig, theme,
              "Whiskers: 95% intervals (Wilson for alignment, t for leniency). Right of zero: more lenient "
              "than the benchmark, left: stricter. n counts the answers or interactions compared.")
@@ -196,7 +210,8 @@ def plot_trends(trend: pd.DataFrame, *, theme: Theme = Theme(), size: tuple[floa
     days = sorted(trend["held_on"].unique())
     x = {day: n for n, day in enumerate(days)}
     names = {day: " / ".join(dict.fromkeys(trend.loc[trend["held_on"] == day, "session"])) for day in days}
-    ticks = [f"{textwrap.shorten(names[day], 26, placeholder='…')}\n{day}" for day in days]
+    room = max(8, min(26, int(fig.get_figwidth() * 100 / 2 / len(days) / 6.5)))  # characters per tick label
+    ticks = [f"{_two_lines(names[day], room)}\n{day}" for day in days]
     for ax in (left, right):
         _style(ax, theme)
         ax.grid(alpha=0.15, color=theme.foreground)
@@ -209,8 +224,10 @@ def plot_trends(trend: pd.DataFrame, *, theme: Theme = Theme(), size: tuple[floa
     left.set_ylabel("Alignment (%)")
     right.axhline(0, color=theme.foreground, linewidth=1, alpha=0.6)
     right.set_ylabel("Leniency (score points)")
-    left.set_title("Alignment with the benchmark, by session", loc="left", fontsize=10.5, color=theme.foreground)
-    right.set_title("Leniency, by session", loc="left", fontsize=10.5, color=theme.foreground)
+    half = int(fig.get_figwidth() * 5.5)  # characters a title over half the figure can take
+    left.set_title(textwrap.fill("Alignment with the benchmark, by session", half), loc="left", fontsize=10.5,
+                   color=theme.foreground)
+    right.set_title(textwrap.fill("Leniency, by session", half), loc="left", fontsize=10.5, color=theme.foreground)
     leg = left.legend(fontsize=8, frameon=False, loc="lower left")
     for text in leg.get_texts():
         text.set_color(theme.foreground)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .report import AnalysisResult
 
 Maker = Callable[[], "Figure"]
+MATRIX_FILE = "agent_skill_matrix.csv"
+"""The report's table of the heatmap, with each cell's n (`report.TABLE_NAMES`)."""
 
 COST: Mapping[str, float] = {"agent_heatmap.png": 3.5, "dose_response.png": 1.6}
 """Drawing time of the heavier charts relative to the others (measured at 265,000 interactions)."""
@@ -58,7 +60,7 @@ def chart_makers(result: "AnalysisResult", ipa_entity: tuple[str, str, str] | No
         "drivers.png": lambda: plots.plot_drivers(result.drivers),
         "importance_performance.png": quadrants,
         "agent_heatmap.png": lambda: plots.plot_agent_heatmap(result.agent_matrix, result.agent_counts,
-                                                              result.polarity),
+                                                              result.polarity, n_elsewhere=MATRIX_FILE),
         "trends.png": lambda: plots.plot_trends(result.trends, metrics=[*top_skills(result), "CSAT"],
                                                 polarity=result.polarity),
     }

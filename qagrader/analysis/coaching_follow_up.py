@@ -8,7 +8,7 @@ with a 95% interval:
 
 - pass rates: Newcombe's hybrid score interval (method 10 of Newcombe 1998, built from the two
   Wilson intervals), which keeps its coverage with the small n of one agent's month;
-- means: Welch's t interval (`scipy.stats.ttest_ind(..., equal_var=False)`).
+- means: Welch's t interval (`scipy.stats.ttest_ind(..., equal_var=False)`'s, from `_stats`).
 
 A behaviour to avoid (polarity "negative") is shown as how often it happened, as everywhere in
 the analysis, so lower is better; `direction` says which way the change went in plain words.
@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._stats import newcombe_difference
+from ._stats import newcombe_difference, welch_interval
 from .dataset import AnalysisFilters, is_yes_no, polarity_of, skills_of
-from .frames import load_skill_frame
+from .frames import Grades, load_grades
 
 if TYPE_CHECKING:
     from qagrader.core.coaching.notes import CoachingNote
@@ -75,8 +74,8 @@ def welch_difference(after: np.ndarray, before: np.ndarray) -> tuple[float, floa
     d = float(np.mean(after) - np.mean(before)) if len(after) and len(before) else np.nan
     if len(after) < 2 or len(before) < 2 or (np.ptp(after) == 0 and np.ptp(before) == 0):
         return d, np.nan, np.nan
-    interval = stats.ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
-    return d, float(interval.low), float(interval.high)
+    low, high = welch_interval(after, before)
+    return d, low, high
 
 
 def _dates(frame: pd.DataFrame) -> pd.Series:
@@ -151,14 +150,15 @@ NOTE_COLUMNS: tuple[str, ...] = ("note", "agent", "team", "coached_on", *FOLLOW_
 
 
 def notes_follow_up(ws: "Workspace", notes: Sequence["CoachingNote"], *, weeks: int = WEEKS,
-                    today: date | None = None) -> pd.DataFrame:
+                    today: date | None = None, grades: "Grades | None" = None) -> pd.DataFrame:
     """`before_after` of several notes at once (`NOTE_COLUMNS`: the note's uuid, agent, team and
-    day, then one row per skill), on one load of their agents' grades."""
+    day, then one row per skill), on one load of their agents' grades (`grades`: the workspace's,
+    loaded already by the caller)."""
     if not notes:
         return pd.DataFrame(columns=list(NOTE_COLUMNS))
     days = [date.fromisoformat(n.coached_on) for n in notes]
     span = timedelta(weeks=weeks)
-    frame = load_skill_frame(ws, AnalysisFilters(agents=tuple({n.agent for n in notes}),
+    frame = (grades or load_grades(ws)).frame(AnalysisFilters(agents=tuple({n.agent for n in notes}),
                                                  date_from=(min(days) - span).isoformat(),
                                                  date_to=(max(days) + span).isoformat()))
     parts = []

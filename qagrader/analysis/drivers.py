@@ -159,14 +159,15 @@ def _fit(corr: np.ndarray, max_lmg: int) -> tuple[np.ndarray, np.ndarray, str]:
     return relative_weights_batch(rxx, rxy), _r2(rxx, rxy), RELATIVE_WEIGHTS
 
 
-def _drivers_for(frame: pd.DataFrame, skills: list[str], target: str, min_n: int,
-                 max_lmg: int, clusters: np.ndarray) -> dict:
-    """Shares, R^2, intervals, rows, method for one group of rows."""
-    surveyed = frame[target].notna().to_numpy()
-    coverage = frame.loc[surveyed, skills].notna().mean() if surveyed.any() else pd.Series(0.0, skills)
-    used = [s for s in skills if surveyed.any() and coverage[s] >= MIN_COVERAGE]
-    data = frame[used + [target]].to_numpy(dtype="float64")
-    complete = ~np.isnan(data).any(axis=1)
+def _drivers_for(values: np.ndarray, skills: list[str], min_n: int, max_lmg: int, clusters: np.ndarray) -> dict:
+    """Shares, R^2, intervals, rows, method for one group of surveyed rows: `values` holds the
+    skills' columns, then the target's (float, NaN = not graded)."""
+    graded = ~np.isnan(values[:, :-1])
+    coverage = graded.mean(axis=0) if len(values) else np.zeros(len(skills))
+    chosen = [j for j in range(len(skills)) if coverage[j] >= MIN_COVERAGE]
+    used = [skills[j] for j in chosen]
+    data = values[:, [*chosen, len(skills)]]
+    complete = graded[:, chosen].all(axis=1)
     data, groups = data[complete], clusters[complete]
     varies = data.std(axis=0) > 0 if len(data) else np.zeros(len(used) + 1, dtype=bool)
     used = [s for s, v in zip(used, varies) if v]
@@ -175,16 +176,18 @@ def _drivers_for(frame: pd.DataFrame, skills: list[str], target: str, min_n: int
     data = data[:, np.flatnonzero(varies)]
     corr = np.corrcoef(data, rowvar=False)[None]
     shares, r2, method = _fit(corr, max_lmg)
-    low, high, replicates, n_agents, clustered = _jackknife(data, groups, len(used), max_lmg)
+    point = np.append(shares[0], r2[0])
+    low, high, replicates, n_agents, clustered = _jackknife(data, groups, len(used), max_lmg, point)
     return {"shares": dict(zip(used, shares[0])), "r2": float(r2[0]), "n": len(data),
             "method": method, "low": dict(zip(used, low[:-1])), "high": dict(zip(used, high[:-1])),
             "r2_low": low[-1], "r2_high": high[-1], "replicates": replicates,
             "n_agents": n_agents, "clustered": clustered}
 
 
-def _jackknife(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int):
-    """Delete-a-group jackknife intervals of the shares and R^2 (see the module docstring):
-    (low, high, number of groups, agents, clustered)."""
+def _jackknife(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int, point: np.ndarray):
+    """Delete-a-group jackknife intervals of the shares and R^2 around `point` (the shares and
+    R^2 of all of `data`, fitted already; see the module docstring): (low, high, number of
+    groups, agents, clustered)."""
     present, cluster = np.unique(groups, return_inverse=True)
     n_agents = len(present)
     clustered = n_agents >= MIN_CLUSTERS
@@ -209,8 +212,6 @@ def _jackknife(data: np.ndarray, groups: np.ndarray, k: int, max_lmg: int):
     values = np.vstack([np.column_stack(_fit(corr[start:start + chunk], max_lmg)[:2])
                         for start in range(0, len(corr), chunk)]) if len(corr) else np.full((0, k + 1), np.nan)
     g = len(values)
-    point = np.column_stack(_fit(_correlations(np.array([sizes.sum()], dtype="float64"), sums.sum(axis=0)[None],
-                                               products.sum(axis=0)[None]), max_lmg)[:2])[0]
     if g < 2:
         return np.full(k + 1, np.nan), np.full(k + 1, np.nan), g, n_agents, clustered
     se = np.sqrt((g - 1) / g * ((values - values.mean(axis=0)) ** 2).sum(axis=0))
@@ -226,13 +227,13 @@ def key_drivers(frame: pd.DataFrame, skills: Sequence[str] | None = None, *,
     skills = list(skills_of(frame) if skills is None else skills)
     polarity = polarity_of(frame)
     surveyed = frame[target].notna().to_numpy()
-    data = frame.loc[surveyed, ["channel", target, *skills]]
+    values = frame[[*skills, target]].to_numpy(dtype="float64")[surveyed]  # target last
     clusters = agent_clusters(frame).codes[surveyed]
-    channel = data["channel"].to_numpy()
+    channel = frame["channel"].to_numpy()[surveyed]
     parts = []
     for label in [ALL, *channels_of(frame)]:
-        mine = np.ones(len(data), dtype=bool) if label == ALL else channel == label
-        found = _drivers_for(data[mine], skills, target, min_n, max_lmg, clusters[mine])
+        mine = slice(None) if label == ALL else channel == label
+        found = _drivers_for(values[mine], skills, min_n, max_lmg, clusters[mine])
         shares = found["shares"]
         r2 = found.get("r2", np.nan)
         share = np.array([shares.get(s, np.nan) for s in skills])

@@ -5,7 +5,9 @@ filtered in memory.
 chunk of evaluations) and the few names its ids point at (agents, teams, graders, scorecards)
 into `Grades`; `Grades.frame(filters)` is the analysis frame of the data contract for any
 filters without touching the workspace again, and `Grades.options()` what the filters can
-choose from. `load_skill_frame(ws, filters)` does both steps. The frame equals
+choose from. `load_skill_frame(ws, filters)` does both steps. `score_frame(ws, grades, filters)` is
+`dataset.load_score_frame`'s table of QA scores per evaluation (less the external ids) from the
+same grades and one numeric query of the scores, which the store does not hold. The frame equals
 `dataset.load_skill_frame_from_tables(ws, filters)` (tests compare them) except where a stored
 date is not a date at all: the SQL compares its text with a date bound, here it matches none.
 """
@@ -22,8 +24,8 @@ import pandas as pd
 from qagrader.core.storage.analysis_store import NO_TIME, NULL_ID, StoreColumns, current_columns
 from qagrader.core.storage.writers import nocase
 
-from .dataset import (META_COLUMNS, NO_AGENT, NO_TEAM, POSITIVE, AnalysisFilters, FilterOptions, SkillFrame,
-                      date_bounds, per_interaction, skill_polarity, with_polarity)
+from .dataset import (META_COLUMNS, NO_AGENT, NO_TEAM, POSITIVE, SCORE_COLUMNS, AnalysisFilters, FilterOptions,
+                      SkillFrame, date_bounds, per_interaction, skill_polarity, with_polarity)
 
 if TYPE_CHECKING:
     from qagrader.core.storage.workspace import Workspace
@@ -178,6 +180,30 @@ class Grades:
         frame = per_interaction(frame)
         return with_polarity(frame, {r: self.polarity.get(s, POSITIVE) for r, s in zip(renamed, skills)})
 
+    def evaluations(self, filters: AnalysisFilters | None = None) -> pd.DataFrame:
+        """One row per grade `filters` select, in evaluation id order, with the grade's own
+        columns (`SCORED_COLUMNS` but the score): for tables whose unit is the evaluation."""
+        keep = self.mask(filters)
+        at = np.arange(len(self)) if keep is None else np.flatnonzero(keep)
+        at = at[np.argsort(self.arrays["evaluation_id"][at], kind="stable")]
+        n = len(at)
+
+        def inferred(values: np.ndarray) -> pd.Series:  # as pandas types the query's rows (none: object)
+            return pd.Series(values) if n else pd.Series(values, dtype=object)
+
+        channels = np.array([*self.texts["channel"], None], dtype=object)
+        return pd.DataFrame({
+            "evaluation_id": inferred(self.arrays["evaluation_id"][at]),
+            "interaction_id": inferred(self.arrays["interaction_id"][at]),
+            "channel": inferred(channels[self.arrays["channel"][at]]),
+            "team": pd.Series(_labels(self.teams.names, self.codes["team"][at], NO_TEAM), dtype=str),
+            "agent": pd.Series(_labels(self.agents.names, self.codes["agent"][at], NO_AGENT), dtype=str),
+            "grader": inferred(_labels(self.graders.names, self.codes["grader"][at], None)),
+            "scorecard": inferred(_labels(self.scorecards.names, self.codes["scorecard"][at], None)),
+            "occurred_at": self.arrays["occurred_at"][at].view("datetime64[us]"),
+            "graded_at": self.arrays["submitted_at"][at].view("datetime64[us]"),
+        }, copy=False)
+
     def options(self) -> FilterOptions:
         """What the filters can choose from: the values present among these grades."""
         def present(column: str) -> np.ndarray:
@@ -224,3 +250,25 @@ def load_grades(ws: "Workspace") -> Grades:
 def load_skill_frame(ws: "Workspace", filters: AnalysisFilters | None = None) -> SkillFrame:
     """The analysis frame for `filters` (see `dataset`), from the analysis-ready store."""
     return load_grades(ws).frame(filters)
+
+
+SCORED_COLUMNS: tuple[str, ...] = tuple(c for c in SCORE_COLUMNS if c != "external_id")
+"""The columns of `score_frame`."""
+
+
+def score_frame(ws: "Workspace", grades: Grades, filters: AnalysisFilters | None = None) -> pd.DataFrame:
+    """One row per submitted, non-calibration evaluation `filters` select that has a QA score
+    (`SCORED_COLUMNS`, in evaluation id order): `dataset.load_score_frame` without the external
+    ids, from `grades` (loaded once, e.g. for several months) and the scores read by id."""
+    rows = grades.evaluations(filters)
+    found = ws.conn.execute(  # the partial index on (score, interaction_id) holds all it needs
+        "SELECT id, score FROM evaluations WHERE status = 'submitted' AND calibration = 0 AND score IS NOT NULL"
+    ).fetchall()
+    scored = np.array(found, dtype=np.float64).reshape(-1, 2)
+    order = np.argsort(scored[:, 0], kind="stable")
+    ids, scores = scored[order, 0].astype(np.int64), scored[order, 1]
+    wanted = rows["evaluation_id"].to_numpy()
+    at = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
+    has = (ids[at] == wanted) if len(ids) else np.zeros(len(wanted), dtype=bool)
+    rows["score"] = scores[at] if len(ids) else np.full(len(wanted), np.nan)
+    return rows[has].reset_index(drop=True)

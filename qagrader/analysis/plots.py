@@ -374,7 +374,11 @@ def plot_dose_response(dose: pd.DataFrame, channel: str = ALL,
     names = names[:12]
     columns = min(4, len(names))
     lines = int(np.ceil(len(names) / columns))
-    axes = fig.subplots(lines, columns, sharey=True, squeeze=False)
+    grid = fig.add_gridspec(lines, columns)
+    axes = np.empty((lines, columns), dtype=object)  # only the cells that show a skill get axes
+    for k in range(len(names)):
+        axes.flat[k] = fig.add_subplot(grid[k // columns, k % columns],
+                                       sharey=axes.flat[0] if k else None)
     scale = rows["csat_scale"].dropna()
     points = len(scale) and scale.iloc[0] not in ("", "mixed")
     value, low, high = (("csat_points", "points_ci_low", "points_ci_high") if points
@@ -397,11 +401,12 @@ def plot_dose_response(dose: pd.DataFrame, channel: str = ALL,
         ax.grid(color="#EEEEEE")
         ax.tick_params(axis="y", labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in axes.ravel()[len(names):]:
-        ax.set_axis_off()
     unit = f"mean CSAT ({scale.iloc[0]} scale)" if points else "mean CSAT (0 to 1)"
     for ax in axes[:, 0]:
         ax.set_ylabel(unit, fontsize=8.5)
+    for k in range(len(names)):
+        if k % columns:  # shared y: its scale once per line, as subplots(sharey=True) draws it
+            axes.flat[k].tick_params(axis="y", labelleft=False)
     where = "all channels" if channel == ALL else f"channel: {channel_label(channel)}"
     fig.suptitle(f"Mean CSAT at each score level ({where})", x=0.01, ha="left", fontsize=12)
     _caption(fig,
@@ -581,12 +586,15 @@ def plot_importance_performance(ipa: pd.DataFrame, level: str = ALL, team: str =
 
 def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
                        polarity: Mapping[str, str] | None = None, *, sort_by: str | None = None,
-                       max_agents: int = 30, figsize: tuple[float, float] = FIGSIZE) -> Figure:
+                       max_agents: int = 30, figsize: tuple[float, float] = FIGSIZE,
+                       n_elsewhere: str = "") -> Figure:
     """Agents x skills: each cell the agent's (shrunk) rate minus the rest of their team's, in
     percentage points, with n; colours say better (purple) or worse (orange) than the team, in
     the skill's good direction (for a behaviour to avoid, happening more often is worse).
     `figsize` (inches at 100 dpi) is the size the chart will be shown at: cells write their
-    number and n when both fit, the number alone when only it fits."""
+    number and n when both fit, the number alone when only it fits. `n_elsewhere` names where
+    the n of each cell is written instead (e.g. the report's CSV file): the cells then hold the
+    number alone (a file has no "Show table"; half the text to draw)."""
     data = matrix.sort_values(sort_by, kind="stable") if sort_by else matrix
     total = len(data)
     data = data.iloc[:max_agents]
@@ -618,7 +626,7 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
                   rotation=30 if cell_w >= 40 else 45, ha="right", rotation_mode="anchor", fontsize=column_font)
     fontsize = 7.0 if cell_h >= 11 else 6.0
     char_w = fontsize * 0.62  # px per character at 100 dpi
-    with_n = n is not None and cell_w >= 9 * char_w
+    with_n = n is not None and not n_elsewhere and cell_w >= 9 * char_w
     if cell_w >= 3.5 * char_w and cell_h >= 8:
         for (i, j), v in np.ndenumerate(values):
             if not np.isfinite(v):
@@ -640,6 +648,7 @@ def plot_agent_heatmap(matrix: pd.DataFrame, counts: pd.DataFrame | None = None,
     fig.suptitle("Each agent against the rest of their team", x=0.01, ha="left", fontsize=10 if small else 13)
     shown = f"Showing {len(data)} of {total} agents; filter by team to see others. " if total > len(data) else ""
     where_n = ("In brackets: n, the agent's interactions graded on the skill. " if with_n else
+               f"n per cell (the agent's interactions graded on the skill): in {n_elsewhere}. " if n_elsewhere else
                "n per cell: in the table behind the chart (Show table), or widen the chart. ")
     _caption(fig,
              shown + "Numbers: the agent's rate of meeting the skill (for a behaviour to avoid: "

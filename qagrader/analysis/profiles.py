@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._stats import mean_ci
+from ._stats import mean_ci, t_ppf, welch_interval
 from .coaching import coaching_priorities
 from .dataset import skills_of
 from .effects import effects_table
@@ -79,7 +78,7 @@ def team_score(scores: pd.DataFrame) -> ScoreSummary:
     mean = total / n
     leave_out = (total - by_agent["sum"]) / (n - by_agent["count"])
     variance = (groups - 1) / groups * ((leave_out - leave_out.mean()) ** 2).sum()
-    half = stats.t.ppf(0.975, groups - 1) * np.sqrt(variance)
+    half = float(t_ppf(0.975, groups - 1)) * np.sqrt(variance)
     return ScoreSummary(float(mean), float(mean - half), float(mean + half), int(n), groups)
 
 
@@ -208,7 +207,7 @@ def grader_weeks(scores: pd.DataFrame) -> pd.DataFrame:
 
 def grader_comparison(scores: pd.DataFrame) -> pd.DataFrame:
     """Per grader: n, mean QA score given, the other graders' mean, and the difference with
-    Welch's 95% interval (scipy). Columns: grader, n, mean, others_n, others_mean, difference,
+    Welch's 95% interval. Columns: grader, n, mean, others_n, others_mean, difference,
     ci_low, ci_high."""
     rows = []
     for grader, own in scores.groupby("grader"):
@@ -216,8 +215,7 @@ def grader_comparison(scores: pd.DataFrame) -> pd.DataFrame:
         others = scores.loc[scores["grader"] != grader, "score"].dropna().to_numpy(dtype="float64")
         low = high = float("nan")
         if len(mine) >= 2 and len(others) >= 2 and (mine.std() > 0 or others.std() > 0):
-            interval = stats.ttest_ind(mine, others, equal_var=False).confidence_interval(0.95)
-            low, high = float(interval.low), float(interval.high)
+            low, high = welch_interval(mine, others)
         others_mean = float(others.mean()) if len(others) else float("nan")
         rows.append((grader, len(mine), float(mine.mean()), len(others), others_mean,
                      float(mine.mean()) - others_mean, low, high))

@@ -525,10 +525,12 @@ class InteractionsView(QWidget):
         )
 
     def queue_spec(self) -> QueueSpec:
-        """The filters and order the grading queue follows."""
+        """The filters and order the grading queue follows (the id list only while it is up to
+        date: after an import or a merge it waits for the next show, and the queue asks SQL)."""
         model = self.model
         filters = self.filters()
-        ids = model.ids if model.complete and model.filters == filters else None
+        current = model.complete and model.filters == filters and not self._reload_ids.stale
+        ids = model.ids if current else None
         return QueueSpec(filters, model.sort_column, model.descending, ids)
 
     def apply_filters(self, *_args) -> None:

@@ -102,12 +102,6 @@ def _scorecards() -> QWidget:
     return ScorecardsView()
 
 
-def _analysis() -> QWidget:
-    from qagrader.gui.analysis import AnalysisTab
-
-    return AnalysisTab()
-
-
 class MainWindow(QMainWindow):
     """The QA Grader window."""
 
@@ -117,6 +111,9 @@ class MainWindow(QMainWindow):
         self._copy_task = Tasks(self)
         self._publish_task = Tasks(self)
         self._team_task = Tasks(self)
+        from qagrader.gui.analysis_warm_up import AnalysisWarmUp
+
+        self.analysis_warm_up = AnalysisWarmUp(self)  # the Analysis tab's grades, read once a workspace opens
         self.setWindowTitle("QA Grader")
         self.setMinimumSize(1024, 640)
         self.grading = GradingView()
@@ -133,7 +130,7 @@ class MainWindow(QMainWindow):
                    self._build_interactions),
             Screen("scorecards", "Scorecards", sp.SP_FileDialogDetailedView, "document-properties", _scorecards),
             Screen("agents", "Agents & teams", sp.SP_DirHomeIcon, "system-users", self._build_people),
-            Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line", _analysis),
+            Screen("analysis", "Analysis", sp.SP_FileDialogInfoView, "office-chart-line", self._build_analysis),
             Screen("calibration", "Calibration", sp.SP_BrowserReload, "view-refresh", self._build_calibration),
             Screen("actions", "Follow-up", sp.SP_FileDialogContentsView, "mail-mark-important",
                    self._build_actions),
@@ -305,6 +302,11 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.report_dialog = dialog
 
+    def _build_analysis(self) -> QWidget:
+        from qagrader.gui.analysis import AnalysisTab
+
+        return AnalysisTab(warm_up=self.analysis_warm_up)
+
     def _build_people(self) -> QWidget:
         from qagrader.gui.team.profiles_view import PeopleView
 
@@ -409,6 +411,7 @@ class MainWindow(QMainWindow):
             return False
         QApplication.restoreOverrideCursor()
         old, self.ws = self.ws, ws
+        self.analysis_warm_up.set_workspace(ws)
         for screen in self.screens:
             if screen.widget is not None:
                 screen.widget.set_workspace(ws)
@@ -731,6 +734,7 @@ class MainWindow(QMainWindow):
         """Let every screen drop the workspace (which cancels its background work) before the
         connection closes, so that no late result, and no change announced later, reaches a
         closed window."""
+        self.analysis_warm_up.set_workspace(None)
         for screen in self.screens:
             if screen.widget is None:
                 continue

@@ -226,6 +226,9 @@ class Operations(QObject):
         self._writers: dict[Workspace, _Writer] = {}
         self._pending: dict[int, Write] = {}
         self._blocked: dict[int, BaseException] = {}  # writes waiting for another program's lock
+        self.announcing: Write | None = None
+        """While `changed` is being emitted: the write whose Changes they are (None for `announce`),
+        so that a screen can tell its own writes from the others (an import, a merge, a dispute)."""
 
     # ------------------------------------------------------------------ writing
 
@@ -255,7 +258,14 @@ class Operations(QObject):
 
     def announce(self, changes: Changes) -> None:
         """Tell every screen that `changes` happened (e.g. everything: a workspace was opened)."""
-        self.changed.emit(changes)
+        self._emit(changes, None)
+
+    def _emit(self, changes: Changes, write: Write | None) -> None:
+        outer, self.announcing = self.announcing, write
+        try:
+            self.changed.emit(changes)
+        finally:
+            self.announcing = outer
 
     def _writer(self, ws: Workspace) -> _Writer:
         writer = self._writers.get(ws)
@@ -340,7 +350,7 @@ class Operations(QObject):
         if known and write.on_done is not None and _alive(write, write.on_done):
             write.on_done(value)
         if changes:
-            self.changed.emit(changes)
+            self._emit(changes, write)
         self.state_changed.emit()
 
     def _failed(self, write: Write, error: BaseException, changes: Changes) -> None:
@@ -358,7 +368,7 @@ class Operations(QObject):
                 owner = write.owner if write.owner is not None and shiboken6.isValid(write.owner) else None
                 show_error(owner if owner is not None and owner.isWidgetType() else None, error, logged=True)
         if changes:
-            self.changed.emit(changes)
+            self._emit(changes, write)
         self.state_changed.emit()
 
     def _cancelled(self, write: Write) -> None:

@@ -8,6 +8,8 @@ room to spare (and a method that under-covers by 5 points cannot).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -241,6 +243,24 @@ def test_t_and_normal_from_scipy_special_equal_scipy_stats():
     np.testing.assert_allclose(t_ppf(q, df), stats.t.ppf(q, df), rtol=1e-12)
     np.testing.assert_allclose(t_sf(t, df), stats.t.sf(t, df), rtol=1e-12, atol=1e-300)
     assert Z95 == pytest.approx(stats.norm.ppf(0.975), rel=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_welch_interval_equals_scipy(seed):
+    """QA-score comparisons take Welch's interval from `_stats` (no scipy.stats import)."""
+    from scipy import stats
+
+    from qagrader.analysis._stats import welch_interval
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(80, rng.uniform(1, 20), rng.integers(2, 60))
+    b = rng.normal(75, rng.uniform(1, 20), rng.integers(2, 60))
+    if seed == 0:
+        b = np.full(5, 70.0)  # one side without variation
+    with warnings.catch_warnings():  # scipy warns about the side without variation
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    np.testing.assert_allclose(welch_interval(a, b), (expected.low, expected.high), rtol=1e-10)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -11,6 +11,7 @@ import random
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -222,6 +223,17 @@ def test_refusals_change_nothing(workspace, tmp_path):
     with pytest.raises(OutputError):
         write_report(report, tmp_path / "sub", "pdf")
     assert existing.read_bytes() == b"old" and not list(tmp_path.glob("*.qagrader-part"))
+
+
+def test_the_answers_scored_in_a_forked_process_give_the_same_report(report, workspace):
+    """The command line scores the questions' answers in a forked process (`parallel`), the app
+    in a thread: the same report, and the same refusal of an empty month."""
+    ws, _ = workspace
+    forked = build_monthly_report(ws, "2026-05", today=date(2026, 6, 3), parallel=True)
+    pd.testing.assert_frame_equal(report_table(forked), report_table(report))
+    assert forked.tip == report.tip
+    with pytest.raises(ReportError, match="No submitted evaluations in June 2026 match these filters"):
+        build_monthly_report(ws, "2026-06", parallel=True)
 
 
 def test_agent_wording_of_scorecard_phrases():

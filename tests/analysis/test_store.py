@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qagrader.analysis.dataset import AnalysisFilters, filter_options_from_tables, load_skill_frame_from_tables
-from qagrader.analysis.frames import load_grades, load_skill_frame
+from qagrader.analysis.dataset import (AnalysisFilters, filter_options_from_tables, load_score_frame,
+                                       load_skill_frame_from_tables)
+from qagrader.analysis.frames import load_grades, load_skill_frame, score_frame
 from qagrader.analysis.report import AnalysisResult, run_analysis
 from qagrader.core.demo.build import build_demo
 from qagrader.core.errors import QAGraderError
@@ -30,6 +31,13 @@ from qagrader.core.storage.workspace import Workspace
 def assert_same_frame(store: pd.DataFrame, tables: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(store, tables, check_exact=False, rtol=1e-12, atol=1e-12)
     assert store.attrs.get("polarity") == tables.attrs.get("polarity")
+
+
+def assert_same_scores(ws: Workspace, grades, filters: AnalysisFilters | None) -> None:
+    """The QA scores per evaluation from the loaded grades equal the SQL reader's (less the
+    external ids, which the store does not hold)."""
+    reference = load_score_frame(ws, filters).drop(columns="external_id")
+    pd.testing.assert_frame_equal(score_frame(ws, grades, filters), reference)
 
 
 def assert_same_tables(a: AnalysisResult, b: AnalysisResult) -> None:
@@ -107,6 +115,8 @@ def test_the_demo_filtered_in_memory_equals_the_filters_in_sql(demo):
     for _ in range(25):
         filters = random_filters(rng, demo)
         assert_same_frame(grades.frame(filters), load_skill_frame_from_tables(demo, filters))
+        assert_same_scores(demo, grades, filters)
+    assert_same_scores(demo, grades, None)
     phone = AnalysisFilters(channels=("Phone",))
     assert_same_tables(run_analysis(grades.frame(phone)), run_analysis(load_skill_frame_from_tables(demo, phone)))
     assert grades.options() == filter_options_from_tables(demo)
@@ -209,6 +219,7 @@ def test_random_operations_keep_the_store_equal_to_the_tables(tmp_path, seed):
             for _ in range(3):
                 filters = random_filters(rng, ws)
                 assert_same_frame(grades.frame(filters), load_skill_frame_from_tables(ws, filters))
+                assert_same_scores(ws, grades, filters)
         assert_same_tables(run_analysis(load_skill_frame(ws)), run_analysis(load_skill_frame_from_tables(ws)))
 
 

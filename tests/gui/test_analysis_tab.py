@@ -314,11 +314,25 @@ def test_the_simpson_banner_names_the_flagged_skills(qtbot, tmp_path):
         ws.close()
 
 
+def submit_a_new_grade(ws: Workspace):
+    """Grade an interaction graded by nobody yet and submit it; the write's `Changes`."""
+    from qagrader.core.scorecards.scoring import Answer
+
+    interaction = ws.conn.execute("SELECT min(id) FROM interactions WHERE id NOT IN "
+                                  "(SELECT interaction_id FROM evaluations)").fetchone()[0]
+    card = ws.conn.execute("SELECT min(id) FROM scorecards").fetchone()[0]
+    draft = ws.evaluations.start(interaction, card, "Late Grader")
+    questions = ws.scorecards.get_by_id(card).card.questions
+    ws.evaluations.save(draft.id, {q.key: Answer(value=q.labels[0] if q.type != "scale" else int(q.labels[0]))
+                                   for q in questions})
+    _, changes = ws.apply(lambda w: w.evaluations.submit(draft.id))
+    return changes
+
+
 def test_a_filter_change_reuses_the_loaded_grades_and_a_write_reloads_them(qtbot, tmp_path):
     """Filters are applied in memory to the grades loaded once; the grades are reloaded only
     when a committed write touches what they hold (and its new numbers then show)."""
     from qagrader.analysis.dataset import AnalysisFilters
-    from qagrader.core.scorecards.scoring import Answer
     from qagrader.core.storage.changes import GRADERS, MERGES, Changes
 
     path = tmp_path / "w.qagrader"
@@ -338,14 +352,7 @@ def test_a_filter_change_reuses_the_loaded_grades_and_a_write_reloads_them(qtbot
         tab.apply_changes(Changes.of(MERGES, [1]))  # the merge log alone: nothing the analysis shows
         assert not tab.is_busy() and tab.grades is grades
 
-        interaction = ws.conn.execute("SELECT min(id) FROM interactions WHERE id NOT IN "
-                                      "(SELECT interaction_id FROM evaluations)").fetchone()[0]
-        card = ws.conn.execute("SELECT min(id) FROM scorecards").fetchone()[0]
-        draft = ws.evaluations.start(interaction, card, "Late Grader")
-        questions = ws.scorecards.get_by_id(card).card.questions
-        ws.evaluations.save(draft.id, {q.key: Answer(value=q.labels[0] if q.type != "scale" else int(q.labels[0]))
-                                       for q in questions})
-        _, changes = ws.apply(lambda w: w.evaluations.submit(draft.id))
+        changes = submit_a_new_grade(ws)
         tab.filter_bar.choose("channels", None)
         qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
         with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
@@ -370,6 +377,64 @@ def test_a_filter_change_reuses_the_loaded_grades_and_a_write_reloads_them(qtbot
         expected = skill_alphas(ws)
         assert not expected.equals(shown)
         pd.testing.assert_frame_equal(tab.computed.reliability, expected)
+        QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    finally:
+        ws.close()
+
+
+def test_the_grades_read_when_the_workspace_opened_make_the_tabs_first_look(qtbot, tmp_path, monkeypatch):
+    """The window's warm-up reads the analysed grades in the background once a workspace is
+    open; the tab shown later (or while that read runs) analyses them without reading the
+    workspace again; a write that touches evaluations drops them, and the tab reads for itself."""
+    from qagrader.analysis import frames
+    from qagrader.core.storage.changes import Changes
+    from qagrader.gui import analysis_warm_up
+    from qagrader.gui.analysis_warm_up import AnalysisWarmUp
+
+    path = tmp_path / "w.qagrader"
+    build_demo(path, interactions=300)
+    monkeypatch.setattr(analysis_warm_up, "WARM_UP_FROM", 0)  # (a small workspace is not read ahead)
+    reads: list[int] = []
+    load_grades = frames.load_grades
+    monkeypatch.setattr(frames, "load_grades", lambda ws: reads.append(1) or load_grades(ws))
+    ws = Workspace.open(path, create=False)
+    try:
+        warm_up = AnalysisWarmUp()
+        with qtbot.waitSignal(warm_up.settled, timeout=TIMEOUT):
+            warm_up.set_workspace(ws)
+        assert len(reads) == 1
+        tab = AnalysisTab(warm_up=warm_up)
+        qtbot.addWidget(tab)
+        tab.resize(1280, 800)
+        tab.show()
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):  # built later, as the window builds it
+            tab.set_workspace(ws)
+            tab.apply_changes(Changes.everything())
+        assert len(reads) == 1 and tab.computed.submitted_total == tab.grades.total > 0
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+
+        # opened again with the tab on screen: it waits for the read instead of reading too
+        tab.set_workspace(None)
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            warm_up.set_workspace(ws)  # what the window does when it opens a workspace
+            open_on(tab, ws)
+        assert len(reads) == 2 and tab.grades is not None
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+
+        # a grade submitted after the read: what was read is dropped, not handed to the tab
+        with qtbot.waitSignal(warm_up.settled, timeout=TIMEOUT):
+            warm_up.set_workspace(ws)
+        total = tab.grades.total
+        changes = submit_a_new_grade(ws)
+        warm_up.apply_changes(changes)
+        assert warm_up.take(ws) is None and not warm_up.loading(ws)
+        tab.set_workspace(None)
+        with qtbot.waitSignal(tab.result_shown, timeout=TIMEOUT):
+            tab.set_workspace(ws)
+            tab.apply_changes(Changes.everything())
+        assert len(reads) == 4 and tab.grades.total == total + 1
+        qtbot.waitUntil(lambda: not tab.is_busy(), timeout=TIMEOUT)
+        warm_up.set_workspace(None)
         QThreadPool.globalInstance().waitForDone(TIMEOUT)
     finally:
         ws.close()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QTextBrowser
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTextBrowser
 
 from qagrader.core.calibration.grading import own_grade, save_calibration_grade
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.gui.calibration.dialogs import EditSessionDialog, NewSessionDialog
 from qagrader.gui.main_window import MainWindow
 from tests.gui.conftest import GRADER, announce_writes, interaction_id, open_on
+from tests.gui.test_team import demo_path  # noqa: F401  (the 900-interaction demo, built once per module)
 
 LEAD = "Lee Park"
 SECRET = "LEE-ONLY-COMMENT"
@@ -191,3 +192,41 @@ def test_the_analysis_tab_shows_the_calibration_alphas_of_the_demo(qtbot, tmp_pa
     assert "closed calibration sessions" in chart.caption.text()
     qtbot.waitUntil(lambda: not tab.is_busy(), timeout=20000)
     ws.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 640)])
+def test_the_results_charts_fit_their_area_at_laptop_sizes(qtbot, demo_path, size):
+    """No chart is clipped sideways: each is made for its area's width (down to a readable
+    minimum), needs no sideways scrolling at these sizes, and every label lies inside it."""
+    from matplotlib.text import Text
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(*size)
+    assert win.open_workspace(demo_path, create=False)
+    win.show()
+    win.show_screen("calibration")
+    view = win.screen("calibration")
+    qtbot.waitUntil(lambda: view.sessions.topLevelItemCount() > 1, timeout=20_000)
+    view.sessions.setCurrentItem(view.sessions.topLevelItem(0))  # all closed sessions: every chart drawn
+    qtbot.waitUntil(lambda: view.results_stack.currentWidget() is view.results, timeout=20_000)
+    results = view.results
+    for index, holder in enumerate((results.agreement_chart, results.graders_chart, results.trends_chart)):
+        results.tabs.setCurrentWidget(holder.parentWidget() if index < 2 else holder)
+        qtbot.waitUntil(holder.isVisible, timeout=5_000)
+        QApplication.processEvents()
+        assert holder.horizontalScrollBar().maximum() == 0, f"chart {index} scrolls sideways at {size}"
+        canvas = holder.canvas
+        canvas.draw()
+        figure = canvas.figure
+        renderer = canvas.get_renderer()
+        width = figure.bbox.width
+        assert abs(width - canvas.width() * canvas.device_pixel_ratio) <= 2  # laid out for the canvas shown
+        hidden_ticks = {id(label) for ax in figure.axes for label in ax.get_xticklabels()
+                        if not min(ax.get_xlim()) <= label.get_position()[0] <= max(ax.get_xlim())}
+        for text in figure.findobj(Text):
+            if not text.get_visible() or not text.get_text().strip() or id(text) in hidden_ticks:
+                continue  # (tick labels beyond the axis limits are not drawn)
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -1 and box.x1 <= width + 1, f"{text.get_text()!r} clipped in chart {index} at {size}"
+    win.close()

@@ -55,6 +55,11 @@ def grade(ws: Workspace, tmp_path: Path, count: int) -> list[int]:
     return ids
 
 
+def finished(qtbot, editor) -> None:
+    """Wait until the save handed to the writer has finished (committed or refused)."""
+    qtbot.waitUntil(lambda: not editor.saving, timeout=10_000)
+
+
 def list_rows(view: ScorecardsView) -> list[tuple[str, str, str]]:
     return [tuple(view.list.topLevelItem(i).text(c) for c in range(3)) for i in range(view.list.topLevelItemCount())]
 
@@ -93,6 +98,7 @@ def test_editing_a_used_scorecard_creates_a_new_version(qtbot, view, ws, tmp_pat
     assert editor.tree.currentItem().text(0) == "tone — Friendly, warm tone"
 
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, editor)
     assert editor.message.text() == "v2 created; 3 evaluations keep v1."
     assert not editor.dirty_label.isVisible()
     assert list_rows(view) == [("Chat QA", "v2", "3")]
@@ -104,6 +110,7 @@ def test_editing_a_used_scorecard_creates_a_new_version(qtbot, view, ws, tmp_pat
     # v2 has no grades yet: a second save edits it in place.
     form.guideline.setPlainText("Warm and polite throughout.")
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, editor)
     assert editor.message.text() == "Saved 'Chat QA' v2."
     assert ws.scorecards.get("Chat QA").version == 2
 
@@ -115,6 +122,7 @@ def test_validation_error_is_shown_next_to_its_field(qtbot, view, ws):
     form.key.clear()
     qtbot.keyClicks(form.key, "empathy")  # already used in section 1
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, editor)
 
     assert editor.selected() == ("question", 1, 0)
     assert form.error_text("key") == "Duplicate key 'empathy' (also at sections[0].questions[0].key)."
@@ -134,6 +142,7 @@ def test_section_and_option_errors_point_at_their_widgets(qtbot, view):
     editor.select(("section", 0))
     editor.section_form.weighted.setChecked(True)  # only one section weighted
     editor.save()
+    finished(qtbot, editor)
     assert editor.selected() == ("section", 1)
     assert editor.section_form.error_text("weight") == "Give every section a weight, or none of them."
     assert editor.section_form.weight.property("validationError") is True
@@ -146,6 +155,7 @@ def test_section_and_option_errors_point_at_their_widgets(qtbot, view):
     label.clear()
     qtbot.keyClicks(label, "yes")  # same as option 1, ignoring case
     editor.save()
+    finished(qtbot, editor)
     assert editor.question_form.error_text("options") == "Option 2 label: duplicate label 'yes'."
     assert label.property("validationError") is True
 
@@ -234,6 +244,7 @@ def test_new_scorecard_save_and_delete(qtbot, view, ws, monkeypatch):
     qtbot.keyClicks(editor.card_form.name, "Email QA")
     editor.card_form.channel_checks["email"].setChecked(True)
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, editor)
     assert editor.message.text() == "Saved 'Email QA' v1."
     assert [row[0] for row in list_rows(view)] == ["Chat QA", "Email QA"]
     assert ws.scorecards.get("Email QA").card.channels == ("email",)
@@ -249,6 +260,7 @@ def test_duplicate_archive_and_restore(qtbot, view, ws):
     view.duplicate_action.trigger()
     assert view.editor.card_form.name.text() == "Chat QA (copy)"
     view.editor.save()
+    finished(qtbot, view.editor)
     assert [row[0] for row in list_rows(view)] == ["Chat QA", "Chat QA (copy)"]
     view.select("Chat QA (copy)")
     view.archive_action.trigger()
@@ -268,6 +280,7 @@ def test_name_clash_is_shown_on_the_name_field(qtbot, view, ws):
     editor.card_form.name.selectAll()
     qtbot.keyClicks(editor.card_form.name, "Chat QA")
     editor.save()
+    finished(qtbot, editor)
     assert "already exists" in editor.card_form.error_text("name")
     assert len(ws.scorecards.list()) == 1
 
@@ -296,6 +309,7 @@ def test_polarity_is_a_field_of_the_question_form(qtbot, view, ws):
     assert not form.polarity.isChecked() and "should NOT happen" in form.polarity.toolTip()
     form.polarity.setChecked(True)
     editor.save()
+    finished(qtbot, editor)
     assert ws.scorecards.get("Chat QA").card.question("wrong_name").polarity == "negative"
     other = json.loads(json.dumps(EXAMPLE))  # another scorecard tagging the same skill positive
     other["name"] = "Mail QA"
@@ -307,5 +321,110 @@ def test_polarity_is_a_field_of_the_question_form(qtbot, view, ws):
         {"name": "S", "questions": [{"key": "name", "text": "Right name", "type": "yes_no",
                                      "skill": "Wrong customer name", "polarity": "negative"}]}]}))
     editor.save()  # Chat QA now disagrees with Mail QA: refused on the field
+    finished(qtbot, editor)
     assert "is positive here but negative on scorecard 'Mail QA'" in form.error_text("polarity")
     assert ws.scorecards.get("Chat QA").card.question("wrong_name").polarity == "negative"
+
+
+def test_saving_while_another_program_holds_the_lock_never_blocks_and_never_claims_it(qtbot, view, ws,
+                                                                                       monkeypatch):
+    from qagrader.gui.operations import operations
+    from tests.gui.test_busy_workspace import LockHolder
+
+    monkeypatch.setenv("QAGRADER_BUSY_TIMEOUT", "1.5")  # the busy budget of an ordinary write
+    editor = view.editor
+    editor.select(("question", 0, 1))
+    form = editor.question_form
+    form.text.selectAll()
+    qtbot.keyClicks(form.text, "Warm tone")
+    holder = LockHolder(ws.path, 60)
+    said: list[str] = []
+    record = lambda: said.append(editor.message.text())  # noqa: E731
+    operations().state_changed.connect(record)
+    try:
+        qtbot.waitUntil(lambda: holder.locked, timeout=10_000)
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+        # the click returned at once: the save waits on the writer thread, the editor is read-only
+        assert editor.saving and not holder.released
+        assert not editor.splitter.isEnabled() and not editor.structure.isEnabled()
+        assert not editor.save_button.isEnabled() and not editor.discard_button.isEnabled()
+        qtbot.waitUntil(lambda: "is busy" in editor.message.text(), timeout=10_000)
+        assert editor.message.text().startswith("Not saved yet: ws.qagr is busy")
+        # after the busy budget: refused in one line, the edit still here, nothing written
+        finished(qtbot, editor)
+        message = editor.message.text()
+        assert message.startswith("Not saved: ") and "is busy" in message and "\n" not in message
+        assert message.endswith("Your changes are still here: Save (Ctrl+S) to try again.")
+        assert editor.is_dirty and editor.splitter.isEnabled() and editor.save_button.isEnabled()
+        assert editor.draft["sections"][0]["questions"][1]["text"] == "Warm tone"
+        assert editor.tree.currentItem().text(0) == "tone — Warm tone"
+        assert ws.scorecards.get("Chat QA").card.question("tone").text == "Friendly tone"
+
+        # Save again: it waits for the lock, and says "Saved" only once the row is committed
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+        assert editor.saving
+        qtbot.waitUntil(lambda: "is busy" in editor.message.text(), timeout=10_000)
+        holder.release()
+        finished(qtbot, editor)
+    finally:
+        operations().state_changed.disconnect(record)
+        holder.close()
+    assert editor.message.text() == "Saved 'Chat QA' v1."
+    assert ws.scorecards.get("Chat QA").card.question("tone").text == "Warm tone"
+    assert not editor.is_dirty and editor.splitter.isEnabled()
+    assert not any(text.startswith("Saved") for text in said[:-1])  # never claimed before the commit
+
+
+def test_switching_scorecards_with_unsaved_edits_saves_first_then_opens_the_other(qtbot, view, ws, monkeypatch):
+    other = json.loads(json.dumps(EXAMPLE))
+    other["name"] = "Mail QA"
+    ws.scorecards.import_json(json.dumps(other))
+    announce_writes(ws)
+    view.select("Chat QA")
+    editor = view.editor
+    editor.card_form.name.selectAll()
+    qtbot.keyClicks(editor.card_form.name, "Chat QA 2026")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    view.select("Mail QA")  # asks; Save: the save goes first, then Mail QA opens
+    qtbot.waitUntil(lambda: editor.stored is not None and editor.stored.name == "Mail QA", timeout=10_000)
+    assert not editor.saving and not editor.is_dirty
+    assert [row[0] for row in list_rows(view)] == ["Chat QA 2026", "Mail QA"]
+    assert view.current().name == "Mail QA"
+
+
+def test_closing_the_window_saves_the_edits_first_or_stays_open_when_refused(qtbot, ws, monkeypatch):
+    from qagrader.gui.main_window import MainWindow
+
+    path = ws.path
+    ws.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.open_workspace(path, create=False)
+    window.show()
+    window.show_screen("scorecards")
+    view = window.screen("scorecards")
+    view.select("Chat QA")
+    editor = view.editor
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+
+    # refused by the core (the skill's polarity disagrees with another scorecard): the window stays
+    other = json.loads(json.dumps(EXAMPLE))
+    other["name"] = "Mail QA"
+    other["sections"] = [{"name": "S", "questions": [{"key": "name", "text": "Right name", "type": "yes_no",
+                                                      "skill": "Wrong customer name"}]}]
+    with Workspace.open(path, create=False) as second:  # another QA Grader on the same file
+        second.scorecards.import_json(json.dumps(other))
+    editor.select(("question", 0, 2))
+    editor.question_form.polarity.setChecked(True)
+    assert not window.close()
+    assert window.isVisible() and editor.is_dirty and not editor.saving
+    assert "is negative here but positive on scorecard 'Mail QA'" in editor.question_form.error_text("polarity")
+
+    # a save the core accepts: closing waits for it, then closes
+    editor.question_form.polarity.setChecked(False)
+    editor.select(("question", 0, 1))
+    editor.question_form.text.selectAll()
+    qtbot.keyClicks(editor.question_form.text, "Warm tone")
+    assert window.close()
+    with Workspace.open(path, create=False) as after:
+        assert after.scorecards.get("Chat QA").card.question("tone").text == "Warm tone"

@@ -23,6 +23,7 @@ the Agents & teams screen. Everything is an association, never a cause.
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -30,27 +31,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qagrader.core.coaching.notes import CoachingNote
 from qagrader.core.disputes.store import DisputeFilters
 from qagrader.core.errors import QAGraderError
 
+from .._stats import welch_interval
 from ..calibration import TENTATIVE, calibration_results
 from ..calibration import reading as calibration_reading
 from ..channel_differences import channel_differences, differing_skills
 from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
 from ..correlation import ALL, associations, correlation_table
-from ..dataset import AnalysisFilters, load_score_frame, polarity_of, skills_of
-from ..frames import load_skill_frame
+from ..dataset import AnalysisFilters, load_question_scores, polarity_of, skills_of
+from ..frames import load_grades, score_frame
 from ..effects import effects_table
+from ..forked import can_fork, in_two_processes
 from ..profiles import (
     MIN_TOP_AGENT, MIN_TOP_TEAM, ScoreSummary, TopOfMonth, agent_table, team_score, team_table, top_of_month,
 )
 from ..report import DataNotes, data_notes
 from ..summary import channel_sentence, skill_label, warnings
-from .questions import question_costs, question_frame
+from .questions import question_costs, question_frame, question_scores_meanwhile, question_scoring
 from .tip import Tip, tip_of_the_month
 
 if TYPE_CHECKING:
@@ -199,36 +201,65 @@ def describe_filters(filters: AnalysisFilters) -> str:
 
 
 def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFilters | None = None, *,
-                         today: date | None = None) -> MonthlyReport:
+                         today: date | None = None, parallel: bool = False) -> MonthlyReport:
     """Everything the report of `month` (``YYYY-MM`` or its first day) says, for the
     evaluations `filters` select (their dates are replaced by the two months). `ReportError`
-    when nothing was graded in the month."""
+    when nothing was graded in the month. The questions' answers (for the tip) are scored by
+    SQLite beside the rest: in a thread on a second connection, or with `parallel` (a
+    single-threaded caller, e.g. the command line, where the system can fork) in a forked
+    process, which uses the second core fully (a thread's rows come back through Python's lock)."""
     first = parse_month(month) if isinstance(month, str) else month.replace(day=1)
-    last, before = month_end(first), previous_month(first)
-    today = today or date.today()
     filters = filters or AnalysisFilters()
+    this_month = replace(filters, date_from=first.isoformat(), date_to=month_end(first).isoformat())
+
+    def rest() -> tuple[MonthlyReport, pd.DataFrame]:
+        return _report_but_tip(ws, first, filters, today or date.today())
+
+    if parallel and can_fork():
+        _, scoring = question_scoring(ws)
+
+        def theirs() -> bytes:
+            with ws.reopen() as other:
+                return pickle.dumps(load_question_scores(other, scoring, this_month), pickle.HIGHEST_PROTOCOL)
+
+        (report, frame), sent = in_two_processes(theirs, rest)
+        answers = pickle.loads(sent)
+    else:
+        question_scores = question_scores_meanwhile(ws, this_month)
+        try:
+            report, frame = rest()
+        finally:
+            answers = question_scores()  # (no reading left running)
+    questions, infos = question_frame(ws, frame, this_month, answers)
+    channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
+    return replace(report, tip=tip_of_the_month(question_costs(questions, infos), channels))
+
+
+def _report_but_tip(ws: "Workspace", first: date, filters: AnalysisFilters,
+                    today: date) -> tuple[MonthlyReport, pd.DataFrame]:
+    """The report without its tip of the month, and the month's analysis frame."""
+    last, before = month_end(first), previous_month(first)
     two_months = replace(filters, date_from=before.isoformat(), date_to=last.isoformat())
     this_month = replace(filters, date_from=first.isoformat(), date_to=last.isoformat())
-    scores = load_score_frame(ws, two_months)
+    grades = load_grades(ws)  # once: the two months and the coaching windows are filters in memory
+    scores = score_frame(ws, grades, two_months)
     when = scores["occurred_at"].fillna(scores["graded_at"])
     current = scores[when >= pd.Timestamp(first)]
     earlier = scores[when < pd.Timestamp(first)]
     if current.empty:
         raise ReportError(f"No submitted evaluations in {first:%B %Y} match these filters; nothing to report.")
-    frame = load_skill_frame(ws, this_month)
+    frame = grades.frame(this_month)
     skills = skills_of(frame)
     found = associations(frame, skills)
     correlations = correlation_table(found)
     differences = channel_differences(found)
     effects = effects_table(frame, skills)
     gaps = skill_gaps(frame, effects, skills, level="team")
-    questions, infos = question_frame(ws, frame, this_month)
-    channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
     improved, improved_note = _most_improved(current, earlier)
     followed, due = _follow_ups(ws, filters, first, last)
-    results = notes_follow_up(ws, followed, today=today)
+    results = notes_follow_up(ws, followed, today=today, grades=grades)
     notes = data_notes(frame)
-    return MonthlyReport(
+    report = MonthlyReport(
         month=first, workspace=ws.path.name, filters=describe_filters(filters), generated=today,
         overall=team_score(current), previous=team_score(earlier),
         teams=_compared(team_table(current), team_table(earlier), ["team"]),
@@ -238,11 +269,11 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
         notes=notes, skills=_top_skills(correlations, effects), channels=channel_sentence(differences, polarity_of(frame)),
         channel_rows=_channel_rows(differences, polarity_of(frame)), gaps=_team_gaps(gaps),
         follow_ups=tuple(due), followed_up=len(followed), coaching_results=results,
-        disputes=_disputes(ws, filters, first, last),
-        tip=tip_of_the_month(question_costs(questions, infos), channels),
+        disputes=_disputes(ws, filters, first, last), tip=None,
         calibration=month_calibration(ws, first, last, filters.scorecards),
         csat_scale=str(effects["csat_scale"].iloc[0]) if len(effects) else "",
         warnings=_warnings(notes))
+    return report, frame
 
 
 def _compared(now: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -265,8 +296,7 @@ def _most_improved(current: pd.DataFrame, earlier: pd.DataFrame) -> tuple[Improv
         change = float(now.mean() - then.mean())
         low = high = np.nan
         if now.std() > 0 or then.std() > 0:
-            interval = stats.ttest_ind(now, then, equal_var=False).confidence_interval(0.95)
-            low, high = float(interval.low), float(interval.high)
+            low, high = welch_interval(now, then)
         candidates.append(Improved(key[0], key[1], float(now.mean()), len(now), float(then.mean()), len(then),
                                    change, low, high))
     if not candidates:

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagrader.core.storage.changes import (
-    AGENTS, CALIBRATION_SESSIONS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS, Changes,
-)
+from qagrader.core.storage.changes import Changes
+from qagrader.gui.analysis_warm_up import ANALYSED_KINDS
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import operations
 from qagrader.gui.when_shown import ReloadWhenShown
@@ -48,10 +47,8 @@ if TYPE_CHECKING:
     from qagrader.analysis.frames import Grades
     from qagrader.core.storage.changes import Changes
     from qagrader.core.storage.workspace import Workspace
+    from qagrader.gui.analysis_warm_up import AnalysisWarmUp
 
-ANALYSED_KINDS = (EVALUATIONS, INTERACTIONS, AGENTS, TEAMS, GRADERS, SCORECARDS, CALIBRATION_SESSIONS)
-"""Kinds of record (`core/storage/changes.py`) the loaded grades hold or name, and the calibration
-sessions behind the skills' alphas."""
 DEBOUNCE_MS = 250
 FIRST_DRAW_WAIT = 0.5
 BUSY_AFTER_MS = 500
@@ -101,9 +98,11 @@ class AnalysisTab(QWidget):
 
     result_shown = Signal(object)  # the `Computed` now on screen (also for empty states)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, warm_up: "AnalysisWarmUp | None" = None):
         super().__init__(parent)
         self.ws: Workspace | None = None
+        self._warm_up = warm_up  # the grades loaded in the background since the workspace opened
+        self._waiting_for_warm_up = False
         self.computed: Computed | None = None
         self.grades: Grades | None = None  # the loaded grades, while current
         self.reliability: "pd.DataFrame | None" = None  # the skills' calibration alphas, with them
@@ -167,6 +166,8 @@ class AnalysisTab(QWidget):
         layout.addWidget(self.stack, 1)
         self._show_message(captions.NO_WORKSPACE, reset=False)
         operations().changed.connect(self.apply_changes)
+        if warm_up is not None:
+            warm_up.settled.connect(self._warm_up_settled)
 
     def _busy_widget(self) -> QWidget:
         widget = QWidget()
@@ -201,6 +202,7 @@ class AnalysisTab(QWidget):
         self._tasks.cancel()
         self._running_filters = None
         self._reload.forget()
+        self._waiting_for_warm_up = False
         self.ws = ws
         self.computed = None
         self.grades = None
@@ -224,8 +226,17 @@ class AnalysisTab(QWidget):
         """Start the analysis of the current filters now (cancelling any older run)."""
         self._debounce.stop()
         self._reload.forget()
+        self._waiting_for_warm_up = False
         if self.ws is None:
             return None
+        if self.grades is None and self._warm_up is not None:
+            if self._warm_up.loading(self.ws):  # loading in the background already: wait for it
+                self._waiting_for_warm_up = True
+                return None
+            loaded = self._warm_up.take(self.ws)
+            if loaded is not None:
+                self.grades, self.reliability = loaded
+                with_options = True
         filters = self.filter_bar.values()
         # the correlations first: on first opening, and whenever they are the chart in view
         relay = _Relay() if self.computed is None or self._correlations_in_view() else None
@@ -255,13 +266,18 @@ class AnalysisTab(QWidget):
             return self._tasks.start(run_loaded, **callbacks)
         return self._tasks.read(self.ws, run, **callbacks)
 
+    def _warm_up_settled(self) -> None:
+        """The background load ended (loaded, failed or dropped): the run waiting for it starts."""
+        if self._waiting_for_warm_up:
+            self.recompute(with_options=True)
+
     def _release_first_look(self) -> None:
         relay, self._relay = self._relay, None
         if relay is not None:
             relay.drawn.set()
 
     def is_busy(self) -> bool:
-        return self._running_filters is not None
+        return self._running_filters is not None or self._waiting_for_warm_up
 
     def _progress(self, fraction: float) -> None:
         self.progress.setValue(int(max(0.0, min(fraction, 1.0)) * 1000))

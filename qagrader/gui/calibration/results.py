@@ -32,12 +32,25 @@ class ResultFigures:
     trends: Figure
 
 
-def build_figures(results: CalibrationResults, scope: str, scorecard: str | None, theme: Theme) -> ResultFigures:
-    """The charts of `results` for one session's label or `ALL` (pure matplotlib: any thread)."""
+CHART_DPI = 100  # the figures' own (calibration_plots)
+MIN_WIDTH_IN = 5.2  # narrower than this, a chart scrolls sideways instead of squeezing its labels
+MAX_WIDTH_IN = 11.0
+
+
+def chart_width(pixels: int) -> float:
+    """The figure width (inches) that fills a chart area `pixels` wide, within readable bounds."""
+    return max(MIN_WIDTH_IN, min(MAX_WIDTH_IN, pixels / CHART_DPI))
+
+
+def build_figures(results: CalibrationResults, scope: str, scorecard: str | None, theme: Theme,
+                  width: float = 9.2) -> ResultFigures:
+    """The charts of `results` for one session's label or `ALL`, `width` inches wide (the chart
+    area's width, so that labels, titles and captions are laid out for it; pure matplotlib: any
+    thread)."""
     return ResultFigures(results, scope, scorecard,
-                         plot_agreement(results.agreement, scope, scorecard=scorecard, theme=theme, size=(9.2, 5.2)),
-                         plot_graders(results.graders, scope, theme=theme, size=(9.2, 4.2)),
-                         plot_trends(trend(results.graders), theme=theme, size=(9.2, 4.0)))
+                         plot_agreement(results.agreement, scope, scorecard=scorecard, theme=theme, size=(width, 5.2)),
+                         plot_graders(results.graders, scope, theme=theme, size=(width, 4.2)),
+                         plot_trends(trend(results.graders), theme=theme, size=(width, 4.0)))
 
 
 def theme_of(widget: QWidget) -> Theme:
@@ -75,11 +88,14 @@ def _number(value: float, digits: int = 1, suffix: str = "") -> str:
 
 
 class ChartHolder(QScrollArea):
-    """A matplotlib figure in a scroll area (tall charts scroll instead of squashing)."""
+    """A matplotlib figure in a scroll area: it fills the width (the figure is laid out again
+    for it) down to the width it was made for minus a little, then scrolls sideways; tall
+    charts scroll down instead of squashing."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.canvas = None
 
     def show_figure(self, figure: Figure) -> None:
@@ -87,7 +103,7 @@ class ChartHolder(QScrollArea):
 
         canvas = FigureCanvasQTAgg(figure)
         width, height = figure.get_size_inches() * figure.dpi
-        canvas.setMinimumSize(int(width * 0.5), int(height))  # fits the pane beside the sessions at 1024 px
+        canvas.setMinimumSize(int(min(width, MIN_WIDTH_IN * figure.dpi) * 0.95), int(height))
         self.setWidget(canvas)
         self.canvas = canvas
 

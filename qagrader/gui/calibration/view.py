@@ -27,7 +27,7 @@ from qagrader.gui.workers import Tasks
 
 from .dialogs import EditSessionDialog, GradersDialog, NewSessionDialog, SampleDialog
 from .grading import CalibrationGrading
-from .results import ResultFigures, ResultsPanel, build_figures, theme_of
+from .results import ResultFigures, ResultsPanel, build_figures, chart_width, theme_of
 
 ROLE = Qt.ItemDataRole.UserRole
 POOLED = "pooled"
@@ -168,7 +168,7 @@ class CalibrationView(QWidget):
         self.sessions = QTreeWidget()
         self.sessions.setHeaderLabels(["Session", "Date", "Progress"])
         self.sessions.setRootIsDecorated(False)
-        self.sessions.setMinimumWidth(330)
+        self.sessions.setMinimumWidth(230)
         self.sessions.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):
             self.sessions.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -231,7 +231,8 @@ class CalibrationView(QWidget):
         body.addWidget(left)
         body.addWidget(self.pages)
         body.setStretchFactor(1, 1)
-        body.setSizes([380, 1000])
+        body.setStretchFactor(0, 0)
+        body.setSizes([340, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(body)
@@ -366,6 +367,7 @@ class CalibrationView(QWidget):
         scope_session = None if key == POOLED else key
         scorecard = self.results.scorecard.currentData()
         theme = theme_of(self)
+        width = chart_width(self.pages.width() - 48)  # the charts' area: the page less its frames and margins
         self.results_stack.setCurrentWidget(self.results_state)
         self.results_state.setText("Computing the results…")
 
@@ -374,7 +376,7 @@ class CalibrationView(QWidget):
 
             results = calibration_results(worker, session=scope_session)
             scope = ALL if scope_session is None else results.sessions[0].label
-            return build_figures(results, scope, scorecard, theme)
+            return build_figures(results, scope, scorecard, theme, width)
 
         self._results_task.read(ws, run, done=self._results_ready, failed=self._results_failed)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -204,10 +204,7 @@ class UnsavedBanner(QFrame):
         self.text.setObjectName("unsavedText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.button = QPushButton("Retry now")
-        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.button.setToolTip("Try to save at once instead of after the next pause")
-        self.button.clicked.connect(self.retry)
+        self.button = _banner_button("Retry now", "Try to save at once instead of after the next pause", self.retry)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.text, 1)
@@ -222,3 +219,46 @@ class UnsavedBanner(QFrame):
         self.text.setText(f"<b>Not saved yet:</b> {why}. Your {what} {verb} here and will be saved, in "
                           f"order, as soon as it is free. Retrying…")
         self.show()
+
+
+class ChangedElsewhereNotice(QFrame):
+    """One line: the open grade was changed elsewhere while answers entered here are not saved
+    yet; Reload shows the stored version (dropping them), Keep mine hides the notice."""
+
+    reload = Signal()
+    keep = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("changedElsewhere")
+        self.text = QLabel("This grade was changed elsewhere (an import, a merge or a dispute) while you "
+                           "were answering: your answers here are kept.")
+        self.text.setObjectName("changedText")
+        self.text.setWordWrap(True)
+        self.reload_button = _banner_button("Reload", "", self.reload)
+        self.keep_button = _banner_button("Keep mine", "Hide this notice; your answers are saved as usual", self.keep)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.keep_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def show_changed(self, can_reload: bool) -> None:
+        self.set_can_reload(can_reload)
+        self.show()
+
+    def set_can_reload(self, can_reload: bool) -> None:
+        self.reload_button.setEnabled(can_reload)
+        self.reload_button.setToolTip(
+            "Show the grade as now stored; the changes typed here and not saved yet are dropped" if can_reload
+            else "Your answers are being saved; Reload is possible once they are (they will then be what is stored)")
+
+
+def _banner_button(text: str, tip: str, clicked: SignalInstance) -> QPushButton:
+    """A button of a banner: it never takes the keyboard from the form."""
+    button = QPushButton(text)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    button.setToolTip(tip)
+    button.clicked.connect(clicked)
+    return button

@@ -126,6 +126,11 @@ class GradingSession(QObject):
     def start_editing(self) -> None:
         self.editing = True
 
+    def drop_unwritten(self) -> None:
+        """Forget the changes not handed to a write yet (the grader chose the stored version)."""
+        self._timer.stop()
+        self._dirty = False
+
     # ------------------------------------------------------------ writing
 
     def flush(self) -> Write | None:

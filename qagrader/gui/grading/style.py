@@ -27,6 +27,9 @@ QLabel#message {{ color: {FAIL_RED}; font-weight: 600; }}
 QLabel#unsavedLabel {{ color: {FAIL_RED}; font-weight: 600; }}
 QFrame#unsaved {{ background: #fff4ce; border: 1px solid #e0b400; border-radius: 4px; }}
 QFrame#unsaved QLabel {{ color: #1a1a1a; }}
+QFrame#changedElsewhere {{
+    background: palette(alternate-base); border: 1px solid palette(highlight); border-radius: 4px;
+}}
 QLabel#badge {{
     border-radius: 9px; padding: 2px 10px; font-weight: 600;
     background: palette(midlight); color: palette(window-text);

@@ -33,7 +33,7 @@ from qagrader.core.grading.evaluations import Evaluation
 from qagrader.core.interactions.store import Interaction
 from qagrader.core.interactions.channels import channel_label
 from qagrader.core.scorecards.store import StoredScorecard, scorecard_for_channel
-from qagrader.core.storage.changes import DISPUTES, EVALUATIONS, SCORECARDS, Changes
+from qagrader.core.storage.changes import EVALUATIONS, INTERACTIONS, SCORECARDS, Changes
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.dispute_bar import DisputeBar
 from qagrader.gui.messages import show_error, user_message
@@ -42,7 +42,7 @@ from qagrader.gui.workers import Tasks
 
 from . import settings
 from .form import ScorecardForm, ScorePanel
-from .panels import START_TEXT, EmptyPage, HistoryBox, InteractionHeader, UnsavedBanner, local_time
+from .panels import START_TEXT, ChangedElsewhereNotice, EmptyPage, HistoryBox, InteractionHeader, UnsavedBanner, local_time
 from .queue import FILTERS, SAMPLE, GradingQueue, QueueSpec, build_sample
 from .session import GradingSession
 from .style import STYLE
@@ -111,6 +111,9 @@ class GradingView(QWidget):
         self.saved_label.setObjectName("muted")
         self.unsaved_banner = UnsavedBanner()
         self.unsaved_banner.retry.connect(lambda: self.ws is not None and operations().retry_now(self.ws))
+        self.changed_notice = ChangedElsewhereNotice()
+        self.changed_notice.reload.connect(self.reload_changed)
+        self.changed_notice.keep.connect(self.changed_notice.hide)
         self.transcript = TranscriptView()
         self.score_panel = ScorePanel()
         self.form = ScorecardForm()
@@ -172,6 +175,7 @@ class GradingView(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.header)
         layout.addWidget(self.unsaved_banner)
+        layout.addWidget(self.changed_notice)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
@@ -216,6 +220,7 @@ class GradingView(QWidget):
         self.queue.use_filters()
         self.queue_mode.setCurrentIndex(0)
         self._cards = []
+        self.changed_notice.hide()
         self._show_empty()
         self._update_save_status()
 
@@ -225,24 +230,93 @@ class GradingView(QWidget):
 
     def apply_changes(self, changes: Changes) -> None:
         """A write (or opening a workspace) changed `changes`: re-read the scorecards when
-        they changed, the sample's progress when evaluations did, and the evaluation shown when
-        a dispute re-graded it (never over answers being entered)."""
+        they changed, the sample when interactions came in, its progress when evaluations
+        changed, and the grade shown when another write (an import, a merge, a dispute's
+        re-grade) changed it: reloaded in place, or a notice when answers entered here are not
+        saved yet (they are never overwritten)."""
         if self.ws is None:
             return
-        session = self.session
-        if (changes.touches(DISPUTES) and session is not None and session.evaluation is not None
-                and not session.editing and not session.unsaved and self.interaction is not None):
-            written = changes.ids_of(EVALUATIONS)
-            if written is None or session.evaluation.id in written:
-                self.open_interaction(self.interaction.id, remember=False)
+        source = operations().announcing
+        own = source is not None and isinstance(source.owner, GradingSession)
+        if not own and self._touches_open(changes):
+            self._open_changed_elsewhere()
         if changes.touches(SCORECARDS):
             self._cards = self.ws.scorecards.list()
             if self.interaction is None:
                 self._show_empty()
             else:
                 self._fill_scorecards()
-        if changes.touches(EVALUATIONS) and self.queue.mode == SAMPLE:
+        if self.queue.mode == SAMPLE and not own and self._adds_to_sample(changes):
+            self._redraw_sample()
+        elif changes.touches(EVALUATIONS) and self.queue.mode == SAMPLE:
             self._update_sample_label()
+        if self.interaction is None and not own and changes.touches(INTERACTIONS, EVALUATIONS):
+            self._say("")  # "nothing left to grade" may no longer be true
+
+    def _touches_open(self, changes: Changes) -> bool:
+        """Could `changes` have changed the open interaction or its grade?"""
+        session, interaction = self.session, self.interaction
+        if session is None or interaction is None:
+            return False
+        evaluations = changes.ids_of(EVALUATIONS)
+        if changes.touches(EVALUATIONS) and (
+                evaluations is None or (session.evaluation is not None and session.evaluation.id in evaluations)):
+            return True
+        interactions = changes.ids_of(INTERACTIONS)
+        return changes.touches(INTERACTIONS) and (interactions is None or interaction.id in interactions)
+
+    def _open_changed_elsewhere(self) -> None:
+        """Another write touched the open interaction: when what is stored differs from what is
+        shown, reload it in place, or say so when answers entered here are not saved yet."""
+        session, interaction = self.session, self.interaction
+        try:
+            stored = self.ws.interactions.get(interaction.id)
+        except NotFound:
+            return
+        existing = self._existing(interaction.id, session.grader)
+        if stored == interaction and _version(existing) == _version(session.evaluation):
+            return  # e.g. a bulk import that did not touch this one
+        if session.unsaved:
+            self.changed_notice.show_changed(can_reload=not session.writing)
+            return
+        self.reload_open()
+        self._say("This grade was changed elsewhere (an import, a merge or a dispute): showing it as now stored.")
+
+    def reload_changed(self) -> None:
+        """The notice's Reload: drop the changes typed here and not handed to a write yet, and
+        show the grade as stored (only offered when no write of them is on its way)."""
+        session = self.session
+        if session is None or session.writing:
+            return
+        session.drop_unwritten()
+        self.reload_open()
+        self._say("Reloaded: showing the grade as now stored.")
+
+    def reload_open(self) -> bool:
+        """Show the open interaction again as stored, keeping the place in the form (the
+        scroll position, the question in focus, editing a submitted grade)."""
+        if self.interaction is None or self.session is None:
+            return False
+        position = self.form.verticalScrollBar().value()
+        focus = self.window().focusWidget()  # the window's, even while a dialog is the active one
+        question = next((i for i, widget in enumerate(self.form.questions)
+                         if focus is not None and (focus is widget or widget.isAncestorOf(focus))), None)
+        editing = self.session.editing
+        if not self.open_interaction(self.interaction.id, remember=False):
+            return False
+        if editing and self.session.submitted:
+            self.session.start_editing()
+            self.form.set_readonly(False)
+            self._show_state()
+        if question is not None and question < len(self.form.questions):
+            self.form.questions[question].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.form.verticalScrollBar().setValue(position)
+        return True
+
+    def _adds_to_sample(self, changes: Changes) -> bool:
+        """Could `changes` have brought interactions the sample would draw (an import, a merge)?"""
+        interactions = changes.ids_of(INTERACTIONS)
+        return changes.touches(INTERACTIONS) and (interactions is None or not set(interactions) <= set(self.queue.sample))
 
     def apply_preferences(self) -> None:
         """The grader's preferences changed (blind grading): show the interaction again."""
@@ -353,6 +427,7 @@ class GradingView(QWidget):
         self._say("")
         self._saved_text = ""
         self._update_save_status()
+        self.changed_notice.hide()
         self.stack.setCurrentWidget(self.page)
         self.form.verticalScrollBar().setValue(0)
         self.form.focus_first_unanswered()
@@ -432,24 +507,31 @@ class GradingView(QWidget):
 
     def _queue_mode_chosen(self, index: int) -> None:
         if self.queue_mode.itemData(index) == FILTERS:
+            self._sample_task.cancel()
             self.queue.use_filters()
             self._say("")
             return
+        self._redraw_sample(announce=True)
+
+    def _redraw_sample(self, *, announce: bool = False) -> None:
+        """Draw the sample (again: interactions came in) off the GUI thread."""
         if self.ws is None:
             return
         per_week, seed = settings.sample_size(), settings.sample_seed()
         spec = self.queue.spec()
         path = str(self.ws.path)
-        self.saved_label.setText("Drawing the sample…")
+        if announce:
+            self.saved_label.setText("Drawing the sample…")
         self._sample_task.start(lambda progress, cancelled: build_sample(path, per_week, seed, spec.filters,
                                                                          progress, cancelled),
-                                done=lambda ids: self._sample_ready(ids, per_week),
+                                done=lambda ids: self._sample_ready(ids, per_week, announce),
                                 failed=lambda error: self._say(user_message(error)))
 
-    def _sample_ready(self, ids: list[int], per_week: int) -> None:
+    def _sample_ready(self, ids: list[int], per_week: int, announce: bool = True) -> None:
         self.queue.set_sample(ids, f"{per_week} per agent per week")
         self._update_sample_label()
-        self.saved_label.setText(f"Sample ready: {len(ids):,} interactions.")
+        if announce:
+            self.saved_label.setText(f"Sample ready: {len(ids):,} interactions.")
 
     def _update_sample_label(self) -> None:
         if self.ws is None or not self.queue.sample:
@@ -464,14 +546,22 @@ class GradingView(QWidget):
         if self.session is not None:
             self.session.set_answer(key, answer)
             self._say("")
+            self._edited()
 
     def _comment_edited(self, key: str, text: str) -> None:
         if self.session is not None:
             self.session.set_comment(key, text)
+            self._edited()
 
     def _overall_edited(self, text: str) -> None:
         if self.session is not None:
             self.session.set_overall(text)
+            self._edited()
+
+    def _edited(self) -> None:
+        """An edit of a submitted grade is kept here until saved: the status line says so."""
+        if self.session.editing:
+            self._update_save_status()
 
     def _flush(self, *_args) -> None:
         self.flush()
@@ -600,11 +690,22 @@ class GradingView(QWidget):
         """The status line and the banner: "Not saved yet" while writes are on their way."""
         ops = operations()
         pending = ops.pending(self.ws) if self.ws is not None else []
+        if self.changed_notice.isVisible():
+            self.changed_notice.set_can_reload(self.session is not None and not self.session.writing)
         if not pending and not self.unsaved():
             self._status_timer.stop()
             self.unsaved_banner.hide()
             self.saved_label.setObjectName("muted")
             self.saved_label.setText(self._saved_text)
+            self._restyle(self.saved_label)
+            self._show_badge()
+            return
+        session = self.session
+        if not pending and session is not None and session.editing and session.dirty:
+            self._status_timer.stop()  # an edit of a submitted grade waits for Ctrl+S: nothing is being saved
+            self.unsaved_banner.hide()
+            self.saved_label.setObjectName("muted")
+            self.saved_label.setText("Edit not saved yet (Ctrl+S saves it)")
             self._restyle(self.saved_label)
             self._show_badge()
             return
@@ -679,3 +780,8 @@ class GradingView(QWidget):
         self._saved_text = f"Restored your draft from {local_time(draft.updated_at)}."
         self._update_save_status()
         return True
+
+
+def _version(evaluation: Evaluation | None) -> tuple | None:
+    """What tells two reads of an evaluation apart: its id and when it was last written."""
+    return None if evaluation is None else (evaluation.id, evaluation.updated_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from qagrader.core.errors import QAGraderError, ScorecardError
+from qagrader.core.faults import is_environment_error
 from qagrader.core.scorecards.model import Scorecard, scorecard_from_dict
 from qagrader.core.scorecards.store import SaveResult, StoredScorecard
 
-from qagrader.gui.operations import operations
+from qagrader.gui.messages import log_path, user_message
+from qagrader.gui.operations import Write, is_busy, operations
 
 from . import draft as drafts
 from .forms import CardForm, QuestionForm, SectionForm
@@ -32,7 +35,10 @@ PREVIEW_MIN_WIDTH = 320
 
 class ScorecardEditor(QWidget):
     """Edits one scorecard draft. `load()` a stored scorecard or a new draft; `save()` validates
-    with `scorecard_from_dict` and stores through `ws.scorecards.save`, run by `operations`."""
+    with `scorecard_from_dict` and stores through `ws.scorecards.save`, run by `operations`
+    without waiting: the editor is read-only while the save is on its way, says so (and that the
+    workspace is busy, when it is), says "Saved" only once it committed, and keeps the draft as
+    it was when the save is refused."""
 
     saved = Signal(object)  # SaveResult
     dirty_changed = Signal(bool)
@@ -48,6 +54,7 @@ class ScorecardEditor(QWidget):
         self._dirty = False
         self._saving = False  # a save is on its way
         self._build()
+        operations().state_changed.connect(self._show_waiting)
         self._validate_timer = QTimer(self, singleShot=True, interval=200)
         self._validate_timer.timeout.connect(self.refresh_preview)
         shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
@@ -76,7 +83,7 @@ class ScorecardEditor(QWidget):
         self.discard_button.clicked.connect(self.discard)
         self.save_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save")
         self.save_button.setToolTip("Save the scorecard (Ctrl+S)")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         header.addWidget(self.discard_button)
         header.addWidget(self.save_button)
         layout.addLayout(header)
@@ -375,8 +382,8 @@ class ScorecardEditor(QWidget):
     def _update_dirty(self) -> None:
         dirty = _canonical(self.draft) != _canonical(self._original)
         self.dirty_label.setVisible(dirty)
-        self.save_button.setEnabled(dirty)
-        self.discard_button.setEnabled(dirty)
+        self.save_button.setEnabled(dirty and not self._saving)
+        self.discard_button.setEnabled(dirty and not self._saving)
         self._update_title()
         if dirty != self._dirty:
             self._dirty = dirty
@@ -411,9 +418,10 @@ class ScorecardEditor(QWidget):
         """True while a save is on its way to the workspace."""
         return self._saving
 
-    def save(self) -> SaveResult | None:
-        """Validate and save (the GUI keeps painting while the write waits its turn); a
-        validation error is shown next to its field."""
+    def save(self, then: Callable[[], None] | None = None) -> Write | None:
+        """Validate and hand the scorecard to the writer; None when it is refused at once (the
+        validation error is shown next to its field). The editor is read-only until the write
+        has finished; `then()` runs once it has committed."""
         if self.ws is None or self._saving:
             return None
         self._validate_timer.stop()
@@ -422,28 +430,45 @@ class ScorecardEditor(QWidget):
         except ScorecardError as error:
             self.show_validation_error(error)
             return None
-        previous = self.stored
         if self.family_uuid is None and card.name.lower() in (
                 s.name.lower() for s in self.ws.scorecards.list(include_archived=True)):
             # without a family the core would treat a known name as an edit of that scorecard
             self.show_validation_error(ScorecardError(
                 "name", f"a scorecard named '{card.name}' already exists; choose another name"))
             return None
-        self._saving = True
-        self.save_button.setEnabled(False)
-        self._set_message("Saving…", info=True)
-        try:
-            result = operations().run(self.ws, _save_scorecard, card, self.family_uuid, owner=self,
-                                      failed=lambda _error: None).wait()  # the error is shown here
-        except ScorecardError as error:  # e.g. a skill's polarity disagrees with another scorecard
-            self.show_validation_error(error)
-            return None
-        except QAGraderError as error:
-            self.show_validation_error(ScorecardError("name", str(error)) if "name" in str(error) else error)
-            return None
-        finally:
-            self._saving = False
-            self._update_dirty()
+        ws, previous = self.ws, self.stored
+        self._set_saving(True)
+        return operations().run(ws, _save_scorecard, card, self.family_uuid, owner=self,
+                                done=lambda result: self._save_done(ws, previous, result, then),
+                                failed=lambda error: self._save_failed(ws, error))
+
+    def _set_saving(self, saving: bool) -> None:
+        """Read-only (the structure, the forms, the preview, the buttons) while a save is on its way."""
+        self._saving = saving
+        self.structure.setEnabled(not saving)
+        self.splitter.setEnabled(not saving)
+        self._update_dirty()
+        if saving:
+            self._set_message("Saving…", info=True)
+            self._show_waiting()
+
+    def say_saving(self) -> None:
+        """Asked to do something else while a save is on its way."""
+        busy = self.ws is not None and operations().blocked(self.ws)
+        self._set_message("Still saving" + (" (the workspace is busy)" if busy else "")
+                          + ": wait until it is saved, then try again.", info=not busy)
+
+    def _show_waiting(self) -> None:
+        """While the save waits for another program's lock, say so plainly."""
+        if self._saving and self.ws is not None and operations().blocked(self.ws):
+            self._set_message(f"Not saved yet: {self.ws.path.name} is busy (another QA Grader or program is "
+                              f"writing to it). Still trying…")
+
+    def _save_done(self, ws, previous: StoredScorecard | None, result: SaveResult,
+                   then: Callable[[], None] | None) -> None:
+        self._set_saving(False)
+        if ws is not self.ws:  # another workspace was opened meanwhile: the save went to the old one
+            return
         self.stored = result.scorecard
         self.family_uuid = result.scorecard.family_uuid
         self.used_by = 0 if result.new_version else self.used_by
@@ -455,7 +480,7 @@ class ScorecardEditor(QWidget):
         self.refresh_preview()
         version = result.scorecard.version
         if result.new_version and previous is not None:
-            kept = self.ws.scorecards.evaluation_count(previous.id)
+            kept = ws.scorecards.evaluation_count(previous.id)
             verb = "keep" if kept != 1 else "keeps"
             self._set_message(f"v{version} created; {kept} evaluation{'s' if kept != 1 else ''} "
                               f"{verb} v{previous.version}.", info=True)
@@ -464,7 +489,26 @@ class ScorecardEditor(QWidget):
         else:
             self._set_message(f"Saved '{result.scorecard.name}' v{version}.", info=True)
         self.saved.emit(result)
-        return result
+        if then is not None:
+            then()
+
+    def _save_failed(self, ws, error: BaseException) -> None:
+        """Nothing was saved: the draft stays as it was, with one line saying why."""
+        self._set_saving(False)
+        if ws is not self.ws:
+            return
+        if isinstance(error, ScorecardError):  # e.g. a skill's polarity disagrees with another scorecard
+            self.show_validation_error(error)
+        elif is_busy(error):
+            self._set_message(f"Not saved: {user_message(error)} Your changes are still here: "
+                              f"Save (Ctrl+S) to try again.")
+        elif isinstance(error, QAGraderError) and "name" in str(error):
+            self.show_validation_error(ScorecardError("name", str(error)))
+        elif isinstance(error, QAGraderError) or is_environment_error(error):
+            self._set_message(f"Not saved: {user_message(error)} Your changes are still here.")
+        else:  # a bug, logged by the op runner with its traceback
+            self._set_message(f"Not saved: something went wrong ({type(error).__name__}). Your changes are still "
+                              f"here; the details are in {log_path()}.")
 
     def show_validation_error(self, error: QAGraderError) -> QWidget | None:
         """Select the item the error names, show the message under its field and focus it."""

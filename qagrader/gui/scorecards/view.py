@@ -195,7 +195,7 @@ class ScorecardsView(QWidget):
                 self.editor.stored = stored  # same version: keep the draft, refresh what it shows
                 self.editor.used_by = self.ws.scorecards.evaluation_count(stored.id)
                 self.editor._update_title()
-            elif self._confirm_leave():
+            elif self._confirm_leave(then=lambda: self.select_family(stored.family_uuid)):
                 self._load(stored)
             else:
                 self.list.blockSignals(True)
@@ -206,21 +206,48 @@ class ScorecardsView(QWidget):
 
     def confirm_close(self) -> bool:
         """For the main window's close: True when there are no unsaved edits, or the user saved
-        or discarded them; False when they chose Cancel."""
-        return self._confirm_leave()
+        (the save is waited for, painting, with Retry / Discard while the workspace is busy) or
+        discarded them; False when they chose Cancel or the save was refused (its line says why)."""
+        if not self.editor.saving:
+            if not self.editor.is_dirty:
+                return True
+            answer = self._ask_save()
+            if answer != QMessageBox.StandardButton.Save:
+                return answer == QMessageBox.StandardButton.Discard
+            if self.editor.save() is None:
+                return False
+        from qagrader.gui.unsaved import settle_writes
 
-    def _confirm_leave(self) -> bool:
-        """Ask what to do with unsaved edits; True when it is fine to load something else."""
+        return settle_writes(self, self.ws, "closing") and not self.editor.saving and not self.editor.is_dirty
+
+    def _confirm_leave(self, then) -> bool:
+        """Ask what to do with unsaved edits; True when it is fine to load something else now.
+        Save starts the save and returns False: `then()` goes on once it has committed."""
+        if self.editor.saving:
+            self.editor.say_saving()
+            return False
         if not self.editor.is_dirty:
             return True
-        answer = QMessageBox.question(
+        answer = self._ask_save()
+        if answer == QMessageBox.StandardButton.Save:
+            self.editor.save(then=then)
+            return False
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _ask_save(self) -> QMessageBox.StandardButton:
+        return QMessageBox.question(
             self, "Unsaved changes",
             f"Save your changes to '{self.editor.draft.get('name') or 'Untitled'}' first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.editor.save() is not None
-        return answer == QMessageBox.StandardButton.Discard
+
+    def select_family(self, family_uuid: str) -> None:
+        """Select (and edit) the scorecard of `family_uuid`."""
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item.data(0, ROLE).family_uuid == family_uuid:
+                self.list.setCurrentItem(item)
+                return
 
     def _update_actions(self) -> None:
         stored = self.current()
@@ -249,7 +276,7 @@ class ScorecardsView(QWidget):
     # ------------------------------------------------------------------ actions
 
     def new_scorecard(self) -> None:
-        if not self._confirm_leave():
+        if not self._confirm_leave(then=self.new_scorecard):
             return
         self.list.blockSignals(True)
         self.list.setCurrentItem(None)
@@ -262,7 +289,7 @@ class ScorecardsView(QWidget):
 
     def duplicate(self) -> None:
         stored = self.current()
-        if stored is None or not self._confirm_leave():
+        if stored is None or not self._confirm_leave(then=self.duplicate):
             return
         copy_draft = drafts.from_card(stored.card)
         copy_draft["name"] = self._free_name(f"{stored.name} (copy)")
