@@ -384,7 +384,7 @@ class _Dialogs:
     def agent_merge(self) -> None:
         from qagrader.gui.agents_view import MergeDialog
 
-        agents = self.window.screen("agents").agents
+        agents = self.ws.interactions.agents()  # as the Manage agents page lists them
         if len(agents) > 1:
             self.show("dialog-agent-merge", MergeDialog(agents, agents[:2], self.window))
 
