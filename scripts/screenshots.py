@@ -13,7 +13,11 @@ With several sizes or themes (e.g. ``--size 1024x640 1280x800 1366x768 1440x900 
 dark``) each combination goes into its own folder, OUT_DIR/1280x800-dark/, from one window
 resized and re-themed as a user would. ``--all`` adds what a first-time user meets beyond the
 README's set: the Grade screen's empty states (a new workspace without a scorecard; nothing
-open), every Analysis page, the export and Preferences dialogs and the shortcuts.
+open), every Analysis page, the Scorecards editor on a question (and its Preview tab when the
+window is narrow) and every dialog. ``--dialogs`` renders only the editor states and the dialogs:
+export, Preferences, shortcuts, each import wizard page, merge and team folder, the monthly
+report, disputes, coaching notes and follow-ups, agent merge, the grader prompt, the calibration
+dialogs and a file's problems.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ def main() -> int:
     parser.add_argument("--size", nargs="+", default=["1440x900"], metavar="WxH")
     parser.add_argument("--theme", nargs="+", choices=("light", "dark"), default=["light"])
     parser.add_argument("--all", action="store_true", help="also the empty states, every Analysis page and the dialogs")
+    parser.add_argument("--dialogs", action="store_true", help="only the scorecard editor's states and the dialogs")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in size.lower().split("x")) for size in args.size]
     combos = [(size, theme) for theme in args.theme for size in sizes]
@@ -105,8 +110,15 @@ def main() -> int:
         window.resize(width, height)
         spin(app, 0.5)
         shots = Shots(app, window, out, QTest, Qt)
+        if args.dialogs:
+            shots.editor()
+            shots.dialogs(folder, csv)
+            first = False
+            continue
         shots.readme(first, csv)
         if args.all:
+            shots.editor()
+            shots.dialogs(folder, csv)
             shots.first_time_user(folder)
         first = False
     window.close()
@@ -190,6 +202,29 @@ class Shots:
 
         self.save("import-wizard", wizard_over_window(app, window, csv))
 
+    def editor(self) -> None:
+        """The Scorecards editor on a question with answer options; in a narrow window (Edit /
+        Preview tabs) also its Preview tab."""
+        window = self.window
+        window.show_screen("scorecards")
+        view = window.screen("scorecards")
+        view.select("Phone QA")
+        editor = view.editor
+        editor.select(("question", 1, 0))
+        editor.show_pane(0)
+        spin(self.app, 0.5)
+        self.save("scorecards-question")
+        if not editor.side_by_side:
+            editor.show_pane(1)
+            spin(self.app, 0.4)
+            self.save("scorecards-preview")
+            editor.show_pane(0)
+        editor.select(("card",))
+
+    def dialogs(self, folder: Path, csv: Path) -> None:
+        """Every dialog, over the window."""
+        _Dialogs(self, folder, csv).all()
+
     def first_time_user(self, folder: Path) -> None:
         """The screens and dialogs a new user meets, beyond the README's set."""
         app, window = self.app, self.window
@@ -202,24 +237,6 @@ class Shots:
             self.save(f"analysis-{index + 1}-{_slug(page.title)}")
         if getattr(tab, "pages", None):
             tab.tabs.setCurrentIndex(0)
-
-        from qagrader.gui.export_dialog import ExportDialog
-        from qagrader.gui.grading.settings import PreferencesDialog
-
-        for name, dialog in (("dialog-export", ExportDialog(window.ws, window)),
-                             ("dialog-preferences", PreferencesDialog(window))):
-            dialog.show()
-            spin(app, 0.4)
-            self.save(name, over_window(window, dialog))
-            dialog.reject()
-        window.show_shortcuts()
-        spin(app, 0.4)
-        from PySide6.QtWidgets import QDialog
-
-        shortcuts = [d for d in window.findChildren(QDialog) if d.isVisible() and d.windowTitle() == "Keyboard shortcuts"]
-        if shortcuts:
-            self.save("dialog-shortcuts", over_window(window, shortcuts[0]))
-            shortcuts[0].reject()
 
         # The Grade screen with nothing open, then a new workspace without a scorecard.
         window.show_screen("grade")
@@ -240,6 +257,149 @@ class Shots:
             self.save(f"empty-{key}")
         window.open_workspace(demo)
         spin(app, 1.0)
+
+
+SHORTCUTS_TITLE = "Keyboard shortcuts"
+
+
+class _Dialogs:
+    """Every dialog of the app, each drawn over the dimmed window as the user meets it."""
+
+    def __init__(self, shots: "Shots", folder: Path, csv: Path):
+        self.shots, self.folder, self.csv = shots, folder, csv
+        self.app, self.window = shots.app, shots.window
+        self.ws = shots.window.ws
+
+    def show(self, name: str, dialog, settle=None, seconds: float = 0.4) -> None:
+        dialog.show()
+        spin(self.app, 15 if settle else seconds, settle)
+        spin(self.app, seconds)
+        self.shots.save(name, over_window(self.window, dialog))
+        dialog.reject()
+        spin(self.app, 0.1)
+
+    def all(self) -> None:
+        for render in (self.export, self.preferences, self.shortcuts, self.import_wizard, self.problems,
+                       self.merge, self.team_folder, self.monthly_report, self.disputes, self.coaching,
+                       self.agent_merge, self.grader_prompt, self.calibration):
+            try:
+                render()
+            except Exception as error:  # one broken dialog must not hide the others
+                print(f"could not render {render.__name__}: {type(error).__name__}: {error}")
+
+    def export(self) -> None:
+        from qagrader.gui.export_dialog import ExportDialog
+
+        self.show("dialog-export", ExportDialog(self.ws, self.window))
+
+    def preferences(self) -> None:
+        from qagrader.gui.grading.settings import PreferencesDialog
+
+        self.show("dialog-preferences", PreferencesDialog(self.window))
+
+    def shortcuts(self) -> None:
+        from PySide6.QtWidgets import QDialog
+
+        self.window.show_shortcuts()
+        spin(self.app, 0.4)
+        for dialog in self.window.findChildren(QDialog):
+            if dialog.isVisible() and dialog.windowTitle() == SHORTCUTS_TITLE:
+                self.shots.save("dialog-shortcuts", over_window(self.window, dialog))
+                dialog.reject()
+
+    def import_wizard(self) -> None:
+        from qagrader.gui.importing import InteractionImportWizard
+
+        self.window.show_screen("interactions")
+        wizard = InteractionImportWizard(self.ws, self.window)
+        wizard.resize(min(1000, self.window.width() - 120), min(720, self.window.height() - 100))
+        wizard.show()
+        spin(self.app, 0.4)
+        self.shots.save("dialog-import-1-file", over_window(self.window, wizard))
+        wizard.set_file(self.csv)
+        spin(self.app, 15, lambda: wizard.preview is not None)
+        names = ("dialog-import-2-preview", "dialog-import-3-columns", "dialog-import-4-options",
+                 "dialog-import-5-dry-run")
+        for name in names:
+            wizard.next()
+            spin(self.app, 1.0)
+            if name.endswith("dry-run"):
+                spin(self.app, 30, lambda: wizard.currentPage().isComplete())
+                spin(self.app, 0.4)
+            self.shots.save(name, over_window(self.window, wizard))
+        wizard.reject()
+
+    def problems(self) -> None:
+        from qagrader.core.errors import CsvProblem
+        from qagrader.gui.importing.problems import ProblemsDialog
+
+        problems = [CsvProblem(12, "answer_empathy", "'Maybe' is not an answer of 'Acknowledged how the customer "
+                                                     "felt' (Yes, Partial, No or N/A)"),
+                    CsvProblem(40, "graded_at", "'31/02/2024' is not a date (YYYY-MM-DD HH:MM:SS)"),
+                    CsvProblem(41, None, "the row has 14 cells; the header has 15")]
+        self.show("dialog-problems", ProblemsDialog("Import evaluations", "3 rows of grades.csv cannot be "
+                                                    "imported; the other 1,204 can.", problems,
+                                                    "Import the 1,204 good rows", self.window))
+
+    def merge(self) -> None:
+        import shutil
+
+        from qagrader.gui.team.merge_dialog import MergeWorkspaceDialog
+
+        other = self.folder / "colleague.qagrader"
+        if not other.exists():
+            shutil.copyfile(self.ws.path, other)
+        dialog = MergeWorkspaceDialog(self.ws, other, self.window)
+        dialog.preview()
+        self.show("dialog-merge", dialog, lambda: dialog.progress.isHidden())
+
+    def team_folder(self) -> None:
+        from qagrader.gui.team.merge_dialog import TeamFolderDialog
+
+        self.show("dialog-team-folder", TeamFolderDialog(self.ws, self.window))
+
+    def monthly_report(self) -> None:
+        from qagrader.gui.actions.report_dialog import MonthlyReportDialog
+
+        self.show("dialog-monthly-report", MonthlyReportDialog(self.ws, self.window))
+
+    def disputes(self) -> None:
+        from qagrader.gui.actions.dialogs import RaiseDisputeDialog, ResolveDisputeDialog
+
+        dispute = self.ws.disputes.list()[0]
+        evaluation = self.ws.evaluations.get(dispute.evaluation_id)
+        card = self.ws.scorecards.get_by_id(dispute.scorecard_id).card
+        self.show("dialog-dispute-raise", RaiseDisputeDialog(card, evaluation.answers, GRADER, self.window))
+        self.show("dialog-dispute-resolve", ResolveDisputeDialog(dispute, card, evaluation.answers, GRADER,
+                                                                 self.window))
+
+    def coaching(self) -> None:
+        from qagrader.gui.actions.dialogs import CoachingNoteDialog, FollowUpDialog
+
+        skills = self.ws.scorecards.all_skills()
+        self.show("dialog-coaching-note", CoachingNoteDialog("Dana Whitfield", skills, GRADER, self.window,
+                                                             chosen=skills[:2]))
+        self.show("dialog-follow-up", FollowUpDialog("Dana Whitfield", skills[:2], self.window))
+
+    def agent_merge(self) -> None:
+        from qagrader.gui.agents_view import MergeDialog
+
+        agents = self.ws.interactions.agents()  # as the Manage agents page lists them
+        if len(agents) > 1:
+            self.show("dialog-agent-merge", MergeDialog(agents, agents[:2], self.window))
+
+    def grader_prompt(self) -> None:
+        from qagrader.gui.team.grader_prompt import GraderPrompt
+
+        self.show("dialog-grader", GraderPrompt(self.window))
+
+    def calibration(self) -> None:
+        from qagrader.gui.calibration.dialogs import EditSessionDialog, NewSessionDialog, SampleDialog
+
+        self.show("dialog-calibration-new", NewSessionDialog(self.ws, (), self.window))
+        self.show("dialog-calibration-sample", SampleDialog(self.ws, self.window))
+        self.show("dialog-calibration-edit", EditSessionDialog("March calibration", "2024-03-28",
+                                                               "Phone QA, the hold questions", self.window))
 
 
 def monthly_report_page(ws, target: Path) -> None:

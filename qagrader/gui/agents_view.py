@@ -470,6 +470,6 @@ class MergeDialog(QDialog):
         team = f" Team stays '{keep.team}'." if keep.team else ""
         self.summary.setText(
             f"<b>{dup.interactions:,} interaction{'s' if dup.interactions != 1 else ''}</b> "
-            f"({dup.evaluations:,} graded) will move from '{dup.name}' to '{keep.name}', "
+            f"(with {dup.evaluations:,} grade{'s' if dup.evaluations != 1 else ''}) will move from '{dup.name}' to '{keep.name}', "
             f"and '{dup.name}' will be removed.{team} This cannot be undone.")
         self.merge_button.setEnabled(True)

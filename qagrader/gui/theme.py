@@ -5,8 +5,8 @@ Preferences (`THEME_SETTING`: system, light or dark). Charts follow the palette
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory
 
 THEMES = ("system", "light", "dark")
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
@@ -46,6 +46,32 @@ def dark_palette() -> QPalette:
     return p
 
 
+class VisibleIndicators(QProxyStyle):
+    """Fusion, with check boxes and radio buttons outlined in the palette's Mid colour when the
+    window is dark: Fusion outlines them in a darker shade of the window colour, which vanishes
+    on a dark base (the unticked boxes of lists, e.g. the import wizard's extra columns)."""
+
+    _OUTLINED = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+                 QStyle.PrimitiveElement.PE_IndicatorRadioButton)
+
+    def __init__(self):
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:  # noqa: N802 (Qt's name)
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in self._OUTLINED or option.palette.window().color().lightness() >= 128:
+            return
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing, element == QStyle.PrimitiveElement.PE_IndicatorRadioButton)
+        painter.setPen(QPen(option.palette.mid().color().lighter(130), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(option.rect.adjusted(1, 1, -1, -1))
+        else:
+            painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+        painter.restore()
+
+
 def is_dark(theme: str) -> bool:
     return theme == "dark" or (
         theme == "system" and QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark)
@@ -54,7 +80,7 @@ def is_dark(theme: str) -> bool:
 def apply_theme(app: QApplication, theme: str = "system") -> None:
     """Fusion, in the system's light or dark colours (or the one asked for). Every widget gets
     a palette-change event, so charts redraw in the new colours."""
-    app.setStyle("Fusion")
+    app.setStyle(VisibleIndicators())  # Fusion; the app owns the style
     app.setPalette(dark_palette() if is_dark(theme) else app.style().standardPalette())
     # Widgets with a style sheet resolve its palette(...) colours when polished: set each sheet
     # again so that a theme chosen while the app runs reaches every widget, not only the plain ones.

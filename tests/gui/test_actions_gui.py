@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from qagrader.analysis.coaching_follow_up import priority_note
 from qagrader.core.coaching.notes import end_of_week
@@ -89,6 +89,11 @@ def test_a_dispute_raised_and_accepted_on_the_grading_screen(qtbot, window):
     bar.resolve_button.click()
     resolve = bar.dialog
     assert resolve.accepting and list(resolve.pickers) == ["tone"]  # the disputed question only
+    ok = resolve.buttons.button(QDialogButtonBox.StandardButton.Ok)  # it says what it does
+    assert ok.text() == "Accept and re-grade"
+    resolve.reject_choice.setChecked(True)
+    assert ok.text() == "Reject dispute" and not resolve.regrade.isEnabled()
+    resolve.accept_choice.setChecked(True)
     resolve.pickers["tone"].setCurrentIndex(resolve.pickers["tone"].findData(5))
     resolve.reason.setPlainText("Heard it: warm throughout")
     resolve.accept()
@@ -367,3 +372,4 @@ def test_disputes_and_notes_export_to_csv_from_the_screen(qtbot, demo_copy, tmp_
         box.close()
         view.set_workspace(None)
         QThreadPool.globalInstance().waitForDone(TIMEOUT)
+

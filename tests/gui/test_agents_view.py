@@ -95,7 +95,7 @@ def test_merge_two_spellings(qtbot, view, ws, monkeypatch):
     with qtbot.waitSignal(view.loaded, timeout=5000):
         view.merge_action.trigger()
     assert (seen["keep"], seen["duplicate"]) == ("Diane", "diane s.")  # the one with more interactions is kept
-    assert seen["summary"].startswith("<b>3 interactions</b> (0 graded) will move from 'diane s.' to 'Diane'")
+    assert seen["summary"].startswith("<b>3 interactions</b> (with 0 grades) will move from 'diane s.' to 'Diane'")
     assert view.status.text() == "Merged 'diane s.' into 'Diane': 3 interactions moved."
     assert [row[0] for row in table(view)] == ["Becky", "Diane", "Jim"]
     assert table(view)[1] == ("Diane", "Billing", "Active", "8", "0")

@@ -139,7 +139,14 @@ class ResolveDisputeDialog(_Dialog):
         self.by = QLineEdit(by)
         self.form.addRow("Resolved by:", self.by)
         self.accept_choice.toggled.connect(self.regrade.setEnabled)
+        self.accept_choice.toggled.connect(self._name_ok_button)
         self.regrade.setEnabled(self.accept_choice.isChecked())
+        self._name_ok_button(self.accept_choice.isChecked())
+
+    def _name_ok_button(self, accepting: bool) -> None:
+        """The button says what it does: accept and re-grade, or reject."""
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            "Accept and re-grade" if accepting else "Reject dispute")
 
     def _more(self, on: bool, questions: Sequence[Question], layout: QFormLayout) -> None:
         if on and len(self.pickers) == 1:

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle,
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle, QTabBar,
     QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,9 @@ from .style import error_color, ok_color, tool_button
 from .preview import ScorecardPreview
 
 ROLE = Qt.ItemDataRole.UserRole
+SIDE_BY_SIDE_WIDTH = 800  # narrower, the form and the live preview take turns (Edit / Preview tabs)
+FORM_MIN_WIDTH = 400
+PREVIEW_MIN_WIDTH = 320
 
 
 class ScorecardEditor(QWidget):
@@ -67,6 +70,8 @@ class ScorecardEditor(QWidget):
         header = QHBoxLayout()
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)  # the version line wraps rather than running under the buttons
+        self.title.setMinimumWidth(120)
         header.addWidget(self.title, 1)
         self.dirty_label = QLabel("● Unsaved changes")
         self.dirty_label.setStyleSheet("color: #b26a00; font-weight: bold;")
@@ -88,6 +93,18 @@ class ScorecardEditor(QWidget):
         self.message.hide()
         layout.addWidget(self.message)
 
+        self.panes = QTabBar()  # shown only when the editor is too narrow for form and preview side by side
+        self.panes.setDocumentMode(True)
+        self.panes.setExpanding(False)
+        self.panes.addTab("Edit")
+        self.panes.addTab("Preview")
+        self.panes.setTabToolTip(0, "The selected item's fields")
+        self.panes.setTabToolTip(1, "The scorecard as a grader sees it, scored as you click (a wider window "
+                                    "shows it beside the fields)")
+        self.panes.currentChanged.connect(self._fit_panes)
+        self.panes.hide()
+        layout.addWidget(self.panes)
+
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.structure = left = QWidget()  # placed by the owner (the Scorecards screen)
@@ -108,6 +125,7 @@ class ScorecardEditor(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.currentItemChanged.connect(self._show_form)
+        self.tree.itemClicked.connect(lambda *_: self.show_pane(0))  # a chosen item's fields, in a narrow window
         left_layout.addWidget(self.tree, 1)
 
         self.card_form = CardForm()
@@ -117,17 +135,42 @@ class ScorecardEditor(QWidget):
         for form in (self.card_form, self.section_form, self.question_form):
             form.changed.connect(self._form_changed)
             self.forms.addWidget(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.forms)  # scrolls sideways rather than cutting fields in a narrow window
-        self.splitter.addWidget(scroll)
+        self.form_pane = QScrollArea()
+        self.form_pane.setWidgetResizable(True)
+        self.form_pane.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_pane.setWidget(self.forms)  # scrolls sideways rather than cutting fields below its minimum
+        self.form_pane.setMinimumWidth(FORM_MIN_WIDTH)
+        self.splitter.addWidget(self.form_pane)
         self.preview = ScorecardPreview()
+        self.preview.setMinimumWidth(PREVIEW_MIN_WIDTH)
         self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(0, 3)  # the form gets the larger share of a narrow window
+        self.splitter.setStretchFactor(0, 3)  # the form gets the larger share
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([500, 400])
         layout.addWidget(self.splitter, 1)
+
+    @property
+    def side_by_side(self) -> bool:
+        """True when the form and the live preview are shown together (a wide enough editor)."""
+        return self.panes.isHidden()
+
+    def show_pane(self, index: int) -> None:
+        """In a narrow editor, show the form (0) or the live preview (1); side by side, both are."""
+        self.panes.setCurrentIndex(index)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_panes()
+
+    def _fit_panes(self) -> None:
+        """Form and preview side by side when the editor is wide enough, else one at a time
+        under Edit / Preview tabs (neither squeezed below a readable width)."""
+        wide = self.width() >= SIDE_BY_SIDE_WIDTH
+        self.panes.setVisible(not wide)
+        self.form_pane.setVisible(wide or self.panes.currentIndex() == 0)
+        self.preview.setVisible(wide or self.panes.currentIndex() == 1)
+        self.form_pane.setMinimumWidth(FORM_MIN_WIDTH if wide else 0)
+        self.preview.setMinimumWidth(PREVIEW_MIN_WIDTH if wide else 0)
 
     def _tool(self, row: QHBoxLayout, text: str, icon: QStyle.StandardPixmap, tip: str, slot) -> QToolButton:
         return tool_button(row, text, self.style().standardIcon(icon), tip, slot)
@@ -483,6 +526,7 @@ class ScorecardEditor(QWidget):
             self.select(("card",))
             form, name = self.card_form, where.field or "name"
         message = error.message if isinstance(error, ScorecardError) else str(error)
+        self.show_pane(0)  # the field, even when a narrow editor was showing the preview
         widget = form.show_error(name, message)
         if widget is not None:
             widget.setFocus()
