@@ -20,7 +20,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,11 +262,106 @@ def read_table(
     nrows: int | None = None,
     on_chunk: Callable[[float], None] | None = None,
 ) -> CsvTable:
-    """Read ``path`` as strings (see the module docstring).
+    """Read ``path`` as strings (see the module docstring), all records at once.
 
     ``nrows`` limits the records read (for previews). ``on_chunk(fraction_of_bytes_read)`` is
-    called after every chunk of records; it may raise to stop reading.
+    called after every chunk of records; it may raise to stop reading. Imports read with
+    :func:`open_table` instead, one chunk at a time.
     """
+    stream = open_table(path, nrows=nrows)
+    frames: list[pd.DataFrame] = []
+    problems: list[CsvProblem] = []
+    for chunk in stream.chunks():
+        frames.append(chunk.frame)
+        problems.extend(chunk.problems)
+        if on_chunk is not None:
+            on_chunk(chunk.fraction)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return CsvTable(path=stream.path, format=stream.format, headers=stream.headers, frame=frame,
+                    problems=tuple(problems), header_problems=stream.header_problems)
+
+
+@dataclass(frozen=True)
+class CsvChunk:
+    """Consecutive records of a file: ``frame`` (str columns named as `CsvStream.headers`,
+    index from 0), ``first_row`` the spreadsheet row of its first record, ``problems`` the
+    cells the input rules refuse (file rows), ``fraction`` of the file's bytes read so far."""
+
+    frame: pd.DataFrame
+    first_row: int
+    problems: tuple[CsvProblem, ...]
+    fraction: float
+
+
+class CsvStream:
+    """A CSV file opened for reading in chunks of records: memory is bounded by one chunk,
+    whatever the file's size. The format and header are known on opening; :meth:`chunks`
+    reads the records (again from the start on each call)."""
+
+    def __init__(self, path: Path, fmt: CsvFormat, nrows: int | None):
+        self.path, self.format, self._nrows = path, fmt, nrows
+        self._size = max(os.path.getsize(path), 1)
+        frames = self._frames()
+        first = next(frames, None)
+        frames.close()
+        width = len(first[0].columns) if first is not None else 0
+        self.headers, self.header_problems = _checked_headers(path, fmt, width)
+        self._columns = list(first[0].columns) if first is not None else []
+        if self.header_problems:  # keep pandas' unique names for the frame; report the file's names
+            self.headers = tuple(str(h).strip() for h in self._columns)
+
+    def check_header(self) -> None:
+        """Raise `CsvSourceError` for the first header problem."""
+        if self.header_problems:
+            raise CsvSourceError(f"{self.path.name}, {self.header_problems[0]}")
+
+    def chunks(self) -> Iterator[CsvChunk]:
+        """The records, chunk after chunk (at least one chunk, maybe without rows). Raises
+        `CsvSourceError` where the file stops being readable."""
+        first_row = 2
+        names = list(self.headers) if not self.header_problems else self._columns
+        for frame, fraction in self._frames():
+            frame = frame.fillna("")
+            frame.columns = names
+            problems = _apply_cell_rules(frame, self.format, self._size, first_row)
+            yield CsvChunk(frame, first_row, tuple(problems), fraction)
+            first_row += len(frame)
+
+    def _frames(self) -> Iterator[tuple[pd.DataFrame, float]]:
+        path, fmt = self.path, self.format
+        try:
+            with open(path, "rb") as handle:
+                reader = pd.read_csv(
+                    handle,
+                    sep=fmt.delimiter,
+                    encoding=fmt.encoding,
+                    index_col=False,  # extra cells are an error, never a silent index column
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    engine="c",
+                    nrows=self._nrows,
+                    chunksize=_CHUNK_ROWS,
+                )
+                with reader, warnings.catch_warnings():
+                    # pandas only warns (and drops cells) when a row has more cells than the header
+                    warnings.simplefilter("error", pd.errors.ParserWarning)
+                    for chunk in reader:
+                        yield chunk.reset_index(drop=True), min(handle.tell() / self._size, 1.0)
+        except pd.errors.ParserWarning as exc:
+            raise CsvSourceError(_too_many_cells_message(path, fmt)) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise CsvSourceError(f"{path.name} is empty") from exc
+        except pd.errors.ParserError as exc:
+            raise CsvSourceError(_parser_message(path, fmt, exc)) from exc
+        except UnicodeDecodeError as exc:
+            raise CsvSourceError(f"{path.name} is not readable as {fmt.encoding} text: {exc}") from exc
+
+
+def open_table(path: Path | str, *, nrows: int | None = None) -> CsvStream:
+    """Open ``path`` for reading in chunks (see the module docstring); raises `CsvSourceError`
+    when it is not a readable CSV file."""
     path = Path(path)
     if path.is_dir():
         raise CsvSourceError(f"{path} is a folder, not a CSV file: choose a file in it.")
@@ -282,48 +377,7 @@ def read_table(
         except OSError as error:
             raise CsvSourceError(describe_os_error(error, path, action="read")) from error
         raise CsvSourceError(f"{path} is not a regular file; choose a CSV file.")
-    fmt = detect_format(path)
-    size = max(os.path.getsize(path), 1)
-    try:
-        with open(path, "rb") as handle:
-            reader = pd.read_csv(
-                handle,
-                sep=fmt.delimiter,
-                encoding=fmt.encoding,
-                index_col=False,  # extra cells are an error, never a silent index column
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                engine="c",
-                nrows=nrows,
-                chunksize=_CHUNK_ROWS,
-            )
-            chunks = []
-            with reader, warnings.catch_warnings():
-                # pandas only warns (and drops cells) when a row has more cells than the header
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                for chunk in reader:
-                    chunks.append(chunk)
-                    if on_chunk is not None:
-                        on_chunk(min(handle.tell() / size, 1.0))
-    except pd.errors.ParserWarning as exc:
-        raise CsvSourceError(_too_many_cells_message(path, fmt)) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise CsvSourceError(f"{path.name} is empty") from exc
-    except pd.errors.ParserError as exc:
-        raise CsvSourceError(_parser_message(path, fmt, exc)) from exc
-    except UnicodeDecodeError as exc:
-        raise CsvSourceError(f"{path.name} is not readable as {fmt.encoding} text: {exc}") from exc
-    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    frame = frame.fillna("")
-    headers, repeated = _checked_headers(path, fmt, len(frame.columns))
-    frame.columns = list(headers) if not repeated else list(frame.columns)
-    problems = _apply_cell_rules(frame, fmt, os.path.getsize(path))
-    if repeated:  # keep pandas' unique names for the frame; report the file's names
-        headers = tuple(str(h).strip() for h in frame.columns)
-    return CsvTable(path=path, format=fmt, headers=headers, frame=frame, problems=tuple(problems),
-                    header_problems=repeated)
+    return CsvStream(path, detect_format(path), nrows)
 
 
 def _checked_headers(path: Path, fmt: CsvFormat,
@@ -349,7 +403,7 @@ def _checked_headers(path: Path, fmt: CsvFormat,
     return tuple(names), tuple(repeated)
 
 
-def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int) -> list[CsvProblem]:
+def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int, first_row: int = 2) -> list[CsvProblem]:
     """Remove byte-order marks from cells (in place) and list the cells the input rules refuse
     (`qagrader.core.input_rules`). Skipped when the byte scan found nothing to look at."""
     problems: list[CsvProblem] = []
@@ -364,7 +418,7 @@ def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int) -> list[Cs
         if size > MAX_TEXT_CHARS and fmt.needs_length_checks:
             bad |= (cells.str.len() > MAX_TEXT_CHARS).to_numpy()
         for position in np.flatnonzero(bad):
-            problems.append(CsvProblem(int(position) + 2, column, text_problem(cells.iat[position]) or ""))
+            problems.append(CsvProblem(int(position) + first_row, column, text_problem(cells.iat[position]) or ""))
     problems.sort(key=lambda p: p.row or 0)
     return problems
 

@@ -21,6 +21,7 @@ CSAT rule (``csat_norm`` and ``satisfied``):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -262,14 +263,16 @@ _EXAMPLES = {
 
 
 def parse_dates(
-    raw: pd.Series, order: str
+    raw: pd.Series, order: str, decided: DateEvidence | None = None
 ) -> tuple[np.ndarray, dict[int, str], str | None]:
     """ISO ``YYYY-MM-DDTHH:MM:SS`` text (or None for blank) per row, problems per row, and a
     file-level problem (ambiguous or mixed day/month order) or None.
 
     ISO dates (with ``T`` or a space, optional seconds, offsets converted to UTC) and month
     names are unambiguous. Numeric day/month dates follow ``order``; with ``auto`` the data
-    decide when some day is above 12, else the file is ambiguous.
+    decide when some day is above 12, else the file is ambiguous. A file read in chunks
+    passes the `DateEvidence` of the whole file as `decided`: its chunks then follow the
+    file's order and the file-level problem is the evidence's, not repeated here.
     """
     text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
     codes, uniques = pd.factorize(text)
@@ -294,18 +297,21 @@ def parse_dates(
             day_only = todo & day.notna() & month.isna()
             month_only = todo & month.notna() & day.isna()
             differ = todo & day.notna() & month.notna() & (day != month)
-            if day_only.any() and month_only.any():
-                file_problem = _mixed(values, codes, day_only, month_only)
+            whole = decided is None
+            has_day = day_only.any() if whole else decided.day_only is not None
+            has_month = month_only.any() if whole else decided.month_only is not None
+            has_differ = differ.any() if whole else decided.differ is not None
+            if has_day and has_month:
+                file_problem = _mixed(values, codes, day_only, month_only) if whole else None
                 chosen = day.fillna(month)  # only the file-level problem is reported
-            elif month_only.any():
+            elif has_month:
                 chosen = month
-            elif day_only.any() or not differ.any():
+            elif has_day or not has_differ:
                 chosen = day
             else:
-                first = _first_row(codes, differ)
-                file_problem = (
-                    f"dates such as '{values[first[1]]}' (row {first[0]}) could be day-first "
-                    f"or month-first: choose the date order (day-first or month-first)")
+                if whole:
+                    first = _first_row(codes, differ)
+                    file_problem = _ambiguous(values[first[1]], first[0])
                 chosen = day
             parsed[todo] = chosen[todo]
             todo &= parsed.isna()
@@ -315,6 +321,57 @@ def parse_dates(
     messages = [f"'{v}' is not a date (e.g. {_EXAMPLES[order]})" if bad else None
                 for v, bad in zip(values, todo)]
     return out[codes], _problems(messages, codes), file_problem
+
+
+def _ambiguous(value: str, row: int) -> str:
+    return (f"dates such as '{value}' (row {row}) could be day-first "
+            f"or month-first: choose the date order (day-first or month-first)")
+
+
+@dataclass
+class DateEvidence:
+    """What the numeric dates of a whole file say about its day/month order (``auto``), read
+    chunk by chunk: the first (row, value) that only day-first reads, only month-first reads,
+    and that both read differently."""
+
+    day_only: tuple[int, str] | None = None
+    month_only: tuple[int, str] | None = None
+    differ: tuple[int, str] | None = None
+
+    def add(self, raw: pd.Series, first_row: int) -> None:
+        """Take in the dates of one chunk whose first record is spreadsheet row `first_row`."""
+        if self.day_only and self.month_only and self.differ:
+            return
+        text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
+        codes, uniques = pd.factorize(text)
+        values = pd.Series(uniques, dtype=object)
+        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+        todo = values != ""
+        iso = pd.to_datetime(values.where(todo), format="ISO8601", errors="coerce", utc=True)
+        parsed[iso.notna()] = iso[iso.notna()].dt.tz_localize(None).astype("datetime64[s]")
+        todo &= parsed.isna()
+        todo = _apply_formats(values, parsed, todo, _UNAMBIGUOUS)
+        if not todo.any():
+            return
+        day, month = parsed.copy(), parsed.copy()
+        _apply_formats(values, day, todo, _DAYFIRST)
+        _apply_formats(values, month, todo, _MONTHFIRST)
+        for name, mask in (("day_only", todo & day.notna() & month.isna()),
+                           ("month_only", todo & month.notna() & day.isna()),
+                           ("differ", todo & day.notna() & month.notna() & (day != month))):
+            if getattr(self, name) is None and mask.any():
+                row, index = _first_row(codes, mask)
+                setattr(self, name, (row - 2 + first_row, values[index]))
+
+    def problem(self) -> str | None:
+        """The file-level problem: mixed orders, or only dates either order reads."""
+        if self.day_only and self.month_only:
+            return (f"the dates mix day-first ('{self.day_only[1]}', row {self.day_only[0]}) and "
+                    f"month-first ('{self.month_only[1]}', row {self.month_only[0]}) orders: fix "
+                    f"the file or choose the date order")
+        if self.differ and not self.day_only and not self.month_only:
+            return _ambiguous(self.differ[1], self.differ[0])
+        return None
 
 
 def _apply_formats(

@@ -89,9 +89,9 @@ def select_in(conn, sql: str, values: Iterable) -> list[tuple]:
 
 
 @contextmanager
-def bulk_write(ws: "Workspace", table: str, rows: int) -> Iterator[None]:
+def bulk_write(ws: "Workspace", table: str, rows: int, *, cache_kib: int = _BULK_CACHE_KIB) -> Iterator[None]:
     """Speed up writing `rows` rows to `table` inside the open transaction: a larger page cache
-    and, when at least as many rows are written as the table holds (and at least 20,000), its
+    (`cache_kib`; a streaming import passes less, so that its memory stays small) and, when at least as many rows are written as the table holds (and at least 20,000), its
     non-unique indexes dropped and rebuilt at the end (one sort beats hundreds of thousands of
     scattered B-tree inserts). All inside the transaction: a crash or cancel rolls the indexes
     back with the rows."""
@@ -99,7 +99,7 @@ def bulk_write(ws: "Workspace", table: str, rows: int) -> Iterator[None]:
         raise RuntimeError("bulk_write() outside a transaction: run it inside ws.transaction()")
     conn = ws.conn
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
+    conn.execute(f"PRAGMA cache_size = {-cache_kib}")
     try:
         indexes: list[tuple[str, str]] = []
         if rows >= _BULK_MIN_ROWS:
