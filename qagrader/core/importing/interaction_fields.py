@@ -274,15 +274,7 @@ def parse_dates(
     passes the `DateEvidence` of the whole file as `decided`: its chunks then follow the
     file's order and the file-level problem is the evidence's, not repeated here.
     """
-    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
-    codes, uniques = pd.factorize(text)
-    values = pd.Series(uniques, dtype=object)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-    todo = values != ""
-    iso = pd.to_datetime(values.where(todo), format="ISO8601", errors="coerce", utc=True)
-    parsed[iso.notna()] = iso[iso.notna()].dt.tz_localize(None).astype("datetime64[s]")
-    todo &= parsed.isna()
-    todo = _apply_formats(values, parsed, todo, _UNAMBIGUOUS)
+    codes, values, parsed, todo = _unambiguous_dates(raw)
     file_problem: str | None = None
     if todo.any():
         if order == "dayfirst":
@@ -323,6 +315,21 @@ def parse_dates(
     return out[codes], _problems(messages, codes), file_problem
 
 
+def _unambiguous_dates(raw: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series, pd.Series]:
+    """The distinct date texts of `raw` (codes per row, values), those read without knowing
+    the day/month order (parsed), and those still to read (todo)."""
+    text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
+    codes, uniques = pd.factorize(text)
+    values = pd.Series(uniques, dtype=object)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    todo = values != ""
+    iso = pd.to_datetime(values.where(todo), format="ISO8601", errors="coerce", utc=True)
+    parsed[iso.notna()] = iso[iso.notna()].dt.tz_localize(None).astype("datetime64[s]")
+    todo &= parsed.isna()
+    todo = _apply_formats(values, parsed, todo, _UNAMBIGUOUS)
+    return codes, values, parsed, todo
+
+
 def _ambiguous(value: str, row: int) -> str:
     return (f"dates such as '{value}' (row {row}) could be day-first "
             f"or month-first: choose the date order (day-first or month-first)")
@@ -342,15 +349,7 @@ class DateEvidence:
         """Take in the dates of one chunk whose first record is spreadsheet row `first_row`."""
         if self.day_only and self.month_only and self.differ:
             return
-        text = raw.str.strip().str.replace(r"\s+", " ", regex=True)
-        codes, uniques = pd.factorize(text)
-        values = pd.Series(uniques, dtype=object)
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-        todo = values != ""
-        iso = pd.to_datetime(values.where(todo), format="ISO8601", errors="coerce", utc=True)
-        parsed[iso.notna()] = iso[iso.notna()].dt.tz_localize(None).astype("datetime64[s]")
-        todo &= parsed.isna()
-        todo = _apply_formats(values, parsed, todo, _UNAMBIGUOUS)
+        codes, values, parsed, todo = _unambiguous_dates(raw)
         if not todo.any():
             return
         day, month = parsed.copy(), parsed.copy()
