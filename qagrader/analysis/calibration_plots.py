@@ -141,6 +141,14 @@ def plot_agreement(agreement: pd.DataFrame, session: str = ALL, *, scorecard: st
     return fig
 
 
+def _interval_whiskers(ax, values: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray, theme: Theme) -> None:
+    """Horizontal interval whiskers around `values`, skipped where the interval is undefined."""
+    ok = ~np.isnan(low)
+    ax.errorbar(values[ok], y[ok], xerr=[values[ok] - low[ok], high[ok] - values[ok]], fmt="none",
+                ecolor=theme.foreground, elinewidth=1.1, capsize=3, zorder=3)
+
+
+
 def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Theme(),
                  size: tuple[float, float] = (10.0, 5.0)) -> Figure:
     """Each grader's alignment with the benchmark (percent, Wilson 95% interval) and leniency
@@ -160,9 +168,7 @@ def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Th
     alignment = rows["alignment"].astype(float).to_numpy()
     low, high = rows["alignment_low"].astype(float).to_numpy(), rows["alignment_high"].astype(float).to_numpy()
     left.barh(y, alignment, color=BLUE, height=0.6, zorder=2)
-    ok = ~np.isnan(low)
-    left.errorbar(alignment[ok], y[ok], xerr=[alignment[ok] - low[ok], high[ok] - alignment[ok]], fmt="none",
-                  ecolor=theme.foreground, elinewidth=1.1, capsize=3, zorder=3)
+    _interval_whiskers(left, alignment, y, low, high, theme)
     for position, value, n in zip(y, alignment, rows["alignment_n"]):
         if not np.isnan(value):
             left.text(2, position, f"{value:.0f}%  (n={n} answers)", va="center", fontsize=8, color="white",
@@ -176,9 +182,7 @@ def plot_graders(graders: pd.DataFrame, session: str = ALL, *, theme: Theme = Th
     right.axvline(0, color=theme.foreground, linewidth=1, alpha=0.6)
     colour = [VERMILLION if v > 0 else SKY for v in np.nan_to_num(leniency)]
     right.scatter(leniency, y, color=colour, s=40, zorder=4)
-    ok = ~np.isnan(l_low)
-    right.errorbar(leniency[ok], y[ok], xerr=[leniency[ok] - l_low[ok], l_high[ok] - leniency[ok]], fmt="none",
-                   ecolor=theme.foreground, elinewidth=1.1, capsize=3, zorder=3)
+    _interval_whiskers(right, leniency, y, l_low, l_high, theme)
     for position, value, n in zip(y, leniency, rows["leniency_n"]):
         if not np.isnan(value):
             right.annotate(f"{value:+.1f} pts (n={n})", (value, position), textcoords="offset points",
