@@ -315,11 +315,17 @@ class CsvStream:
         if self.header_problems:
             raise CsvSourceError(f"{self.path.name}, {self.header_problems[0]}")
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The chunks' column names, one per header: the headers, or pandas' unique names
+        (``name.1``) when a header names a column twice."""
+        return tuple(self.headers) if not self.header_problems else tuple(self._columns)
+
     def chunks(self) -> Iterator[CsvChunk]:
         """The records, chunk after chunk (at least one chunk, maybe without rows). Raises
         `CsvSourceError` where the file stops being readable."""
         first_row = 2
-        names = list(self.headers) if not self.header_problems else self._columns
+        names = list(self.columns)
         for frame, fraction in self._frames():
             frame = frame.fillna("")
             frame.columns = names
