@@ -45,12 +45,16 @@ class NewInteractions:
     def __init__(self, conn: "sqlite3.Connection", field_columns: Mapping[str, str]):
         self.conn = conn
         self.field_columns = field_columns  # {custom field: its column}
-        # interactions stored before the import have smaller ids than those it creates
-        self.first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
+        self.first_id = 0
         self.named = SeenKeys()
         self.failed: set[str] = set()
         self.waiting: dict[str, tuple] = {}
         self.created = 0
+
+    def begin(self) -> None:
+        """Note where the interactions stored before the import end (call it inside the
+        import's transaction): those it creates have larger ids."""
+        self.first_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
 
     def check(self, cells: Mapping[str, Sequence[str]], first_row: int, rows: list["EvaluationRow"],
               dates: Sequence[str | None], problems: _Problems) -> dict[str, tuple]:

@@ -32,7 +32,11 @@ writes it for several scorecards; such a column is read only on rows of that sco
 - All or nothing: every problem (row as in a spreadsheet, header = row 1; column) is collected
   and `CsvImportError` raised, nothing written. ``dry_run`` returns the report with every
   problem and writes nothing. ``skip_bad_rows`` imports the good rows and reports the skipped
-  ones; problems of the whole file (header, unknown columns) are never skippable.
+  ones; problems of the whole file (header, unknown columns, dates of ambiguous order) are
+  never skippable.
+- The file streams, in chunks, inside one transaction (`import_evaluations`; docs/ARCHITECTURE.md,
+  "Streaming imports"): memory does not grow with the file, and the result is the same
+  whatever the chunks.
 """
 
 from __future__ import annotations
@@ -365,8 +369,7 @@ class _Import:
         self.interactions = NewInteractions(ws.conn, {name: column for column in layout.columns
                                                       if (name := _field_name(column))})
         self.checked: dict[tuple[int, str, str], _Cell | str] = {}  # answer cells checked, by value
-        # evaluations stored before the import have smaller ids than those it inserts
-        self.first_evaluation = ws.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+        self.first_evaluation = 0
 
     def problems(self) -> list[CsvProblem]:
         return self.file.items + self.found
@@ -378,6 +381,9 @@ class _Import:
     def read_all(self, writer: EvaluationWriter | None, check: Callable[[float], None]) -> None:
         """Check every chunk; with `writer` (inside the transaction), write each chunk's good
         rows while the import is not failing."""
+        # evaluations stored before the import have smaller ids than those it inserts
+        self.first_evaluation = self.ws.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+        self.interactions.begin()
         for chunk in self.stream.chunks():
             done = _SURVEY + (1 - _SURVEY) * 0.98 * chunk.fraction
             self.read(chunk, writer if writer is not None and not self.failing() else None,
