@@ -5,7 +5,7 @@ sqlite-utils insert of the same rows and, optionally, against another checkout's
 
 Builds the workspace of `bench_export.py` (3 scorecards of 12 questions, N submitted
 evaluations, each of its own interaction), exports it as the wide CSV, then runs every import
-in a fresh process that reports its time and peak resident size (`getrusage`), all in the same
+in a fresh process that reports its time and peak resident size (VmHWM), all in the same
 run:
 
 - baseline: `sqlite_utils.Database.insert_all` of the file's rows (read with `csv.DictReader`,
@@ -35,19 +35,29 @@ from bench_export import CHANNELS, build, scorecard  # noqa: E402
 from qagrader.core.exporting.csv_export import export_evaluations  # noqa: E402
 from qagrader.core.storage.workspace import Workspace  # noqa: E402
 
-BASELINE = """
-import csv, json, resource, sys, time
+# the child's own peak: ru_maxrss keeps the parent's peak across fork and exec, VmHWM does not
+PEAK = """
+def peak_mb():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    except OSError:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+BASELINE = PEAK + """
+import csv, json, sys, time
 import sqlite_utils
 source, target = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 with open(source, encoding="utf-8", newline="") as handle:
     sqlite_utils.Database(target)["evaluations"].insert_all(csv.DictReader(handle), batch_size=5000)
-print(json.dumps({"seconds": time.perf_counter() - start,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak_mb()}))
 """
 
-IMPORT = """
-import json, resource, sys, time
+IMPORT = PEAK + """
+import json, sys, time
 from qagrader.core.importing.evaluations import import_evaluations
 from qagrader.core.storage.workspace import Workspace
 source, target = sys.argv[1], sys.argv[2]
@@ -56,7 +66,7 @@ with Workspace.open(target) as ws:
     report = import_evaluations(ws, source)
     seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "created": report.created, "unchanged": report.unchanged,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 

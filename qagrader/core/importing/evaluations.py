@@ -188,7 +188,8 @@ def import_evaluations(
     if dry_run or state.file.fatal:  # nothing to write: check every chunk for the report
         state.read_all(None, check)
     else:
-        with ws.transaction(), writers.bulk_write(ws, "evaluations", survey.rows, cache_kib=CACHE_KIB):
+        new_rows = survey.rows - survey.stored  # about: the workspace may change before the write
+        with ws.transaction(), writers.bulk_write(ws, "evaluations", new_rows, cache_kib=CACHE_KIB):
             writer = EvaluationWriter(ws, editor=editor, source=path.name, field_names=layout.field_names)
             state.read_all(writer, check)
             if state.failing():
@@ -299,19 +300,22 @@ def _check_text(chunk: CsvChunk, cells: Mapping[str, list[str]], problems: _Prob
 class _Survey:
     """What the whole file decides, from a first pass over its records: the scorecards its
     rows name (``{(name lower case, version): the stored scorecard or (column, problem)}``, in
-    file order), the day/month order of its dates, and how many records it has."""
+    file order), the day/month order of its dates, how many records it has and how many of
+    them name (by UUID) an evaluation the workspace holds (to tell `bulk_write` about how many
+    rows are new)."""
 
     cards: dict[tuple[str, str], StoredScorecard | tuple[str, str]]
     graded_at: DateEvidence
     interaction_date: DateEvidence
-    rows: int
+    rows: int = 0
+    stored: int = 0
 
     @classmethod
     def read(cls, ws: "Workspace", stream: CsvStream, layout: _Layout,
              progress: Callable[[float], None]) -> "_Survey":
-        survey = cls({}, DateEvidence(), DateEvidence(), 0)
-        for chunk in stream.chunks():
-            cells = layout.cells(chunk, ("scorecard", "version", "graded_at", "interaction_date"))
+        survey = cls({}, DateEvidence(), DateEvidence())
+        for chunk in stream.chunks(checked=False):
+            cells = layout.cells(chunk, ("evaluation_id", "scorecard", "version", "graded_at", "interaction_date"))
             n = len(chunk.frame)
             if "scorecard" in cells:
                 versions = cells.get("version", [""] * n)
@@ -322,11 +326,15 @@ class _Survey:
                     foreign = pd.Series([v if keep is None or not keep.match(v) else ""
                                          for v in (c.strip() for c in cells[name])], dtype=object)
                     getattr(survey, name).add(foreign, chunk.first_row)
+            if "evaluation_id" in cells:
+                ids = [v for v in (c.strip() for c in cells["evaluation_id"]) if _CANONICAL_UUID.match(v)]
+                survey.stored += sum(count for (count,) in select_in(
+                    ws.conn, "SELECT count(*) FROM evaluations WHERE uuid IN (SELECT value FROM json_each(?))", ids))
             survey.rows += n
             progress(chunk.fraction)
         return survey
 
-    def stored(self) -> list[StoredScorecard]:
+    def scorecards(self) -> list[StoredScorecard]:
         """The scorecards the file names, each once, in file order."""
         return list({c.id: c for c in self.cards.values() if not isinstance(c, tuple)}.values())
 
@@ -352,7 +360,7 @@ class _Import:
         self.skip_bad_rows, self.dry_run = skip_bad_rows, dry_run
         self.required_ok = layout.required_ok()
         self.file = layout.problems  # the whole file's problems (rows None and 1)
-        self.cards = survey.stored()
+        self.cards = survey.scorecards()
         self.groups = _labels(self.cards)
         self.columns: dict[str, _Column] = {}
         if self.required_ok:
