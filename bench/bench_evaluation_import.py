@@ -1,7 +1,7 @@
 """Benchmark: import 265,000 evaluations (the wide CSV): time and peak memory, against a plain
 sqlite-utils insert of the same rows and, optionally, against another checkout's import.
 
-    .venv/bin/python bench/bench_evaluation_import.py [--evaluations N] [--before DIR] [--keep DIR]
+    .venv/bin/python bench/bench_evaluation_import.py [--evaluations N] [--before DIR] [--repeat N] [--keep DIR]
 
 Builds the workspace of `bench_export.py` (3 scorecards of 12 questions, N submitted
 evaluations, each of its own interaction), exports it as the wide CSV, then runs every import
@@ -13,12 +13,14 @@ run:
 - `import_evaluations` into a workspace holding only the scorecards (every row new, its
   interaction created), then the same file again (every row unchanged);
 - with ``--before DIR``: the same two imports with the code of the checkout DIR (e.g. main
-  before the import streamed), run in turn with this checkout's.
+  before the import streamed), run in turn with this checkout's (``--repeat`` rounds, the
+  order alternating).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -80,15 +82,30 @@ def run(script: str, code: Path, *args: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def imports(code: Path, template: Path, wide: Path, evaluations: int) -> dict[str, dict]:
+    """The import of `wide` into a copy of `template` with the checkout `code`, then again."""
+    target = template.with_name("import.qagrader")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, target)
+    new = run(IMPORT, code, wide, target)
+    again = run(IMPORT, code, wide, target)
+    assert new["created"] == again["unchanged"] == evaluations, (new, again)
+    return {"new rows": new, "re-import, unchanged": again}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evaluations", type=int, default=265_000)
     parser.add_argument("--before", type=Path, help="another checkout whose import to time as well")
     parser.add_argument("--keep", type=Path, help="keep the files in this folder")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds, the checkouts in turn (each round "
+                        "starts with the one the round before ended with)")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="qagrader-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
+    place = contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="qagrader-bench-")
+    with place as folder:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         source, wide = folder / "source.qagrader", folder / "wide.csv"
         if not wide.exists():
             with build(source, args.evaluations) as ws:
@@ -102,23 +119,15 @@ def main() -> None:
         bare = folder / "baseline.db"
         bare.unlink(missing_ok=True)
         baseline = run(BASELINE, ROOT, wide, bare)
-        print(f"baseline sqlite-utils insert_all: {baseline['seconds']:.1f} s, peak {baseline['peak_mb']:.0f} MB")
-        codes = {"this checkout": ROOT, **({f"before ({args.before})": args.before} if args.before else {})}
-        for name, code in codes.items():
-            target = folder / "import.qagrader"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-            shutil.copy(template, target)
-            new = run(IMPORT, code, wide, target)
-            again = run(IMPORT, code, wide, target)
-            assert new["created"] == again["unchanged"] == args.evaluations, (new, again)
-            for label, result in (("new rows", new), ("re-import, unchanged", again)):
-                print(f"{name}, {label}: {result['seconds']:.1f} s ({result['seconds'] / baseline['seconds']:.2f}x "
-                      f"the baseline), peak {result['peak_mb']:.0f} MB "
-                      f"({result['peak_mb'] / baseline['peak_mb']:.1f}x)")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
+        print(f"baseline sqlite-utils insert_all: {baseline['seconds']:.1f} s, peak {baseline['peak_mb']:.0f} MB",
+              flush=True)
+        codes = [("this checkout", ROOT), *([(f"before ({args.before})", args.before)] if args.before else [])]
+        for round_ in range(args.repeat):
+            for name, code in codes if round_ % 2 == 0 else codes[::-1]:
+                for label, result in imports(code, template, wide, args.evaluations).items():
+                    seconds, peak = result["seconds"], result["peak_mb"]
+                    print(f"{name}, {label}: {seconds:.1f} s ({seconds / baseline['seconds']:.2f}x the baseline), "
+                          f"peak {peak:.0f} MB ({peak / baseline['peak_mb']:.1f}x)", flush=True)
 
 
 if __name__ == "__main__":

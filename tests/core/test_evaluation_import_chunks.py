@@ -1,18 +1,22 @@
 """An evaluations file read in chunks of two rows imports exactly as in one chunk: the same
 problems across chunks (an evaluation id used twice, an interaction that cannot be created, the
 day/month order that only a later chunk decides), the same report and summary, the same rows,
-history and Changes; a refusal in a late chunk leaves the workspace as it was."""
+history and Changes; a refusal, a cancel or a kill in a late chunk leaves the workspace as it
+was."""
 
 from __future__ import annotations
 
 import csv
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from qagrader.core.errors import CsvImportError
+from qagrader.core.errors import CancelledError, CsvImportError
 from qagrader.core.exporting.csv_export import export_evaluations
 from qagrader.core.importing import csv_source
 from qagrader.core.importing.evaluations import import_evaluations
@@ -181,3 +185,49 @@ def test_a_refusal_in_a_late_chunk_leaves_the_workspace_as_it_was(tmp_path, monk
         assert [str(p) for p in refused.value.problems] == [
             "row 7, column 'csat': '11' is not a number from 1 to 5"]
         assert dump(ws) == before and not ws.take_changes()
+
+
+def test_a_cancel_after_chunks_were_written_rolls_them_all_back(tmp_path, monkeypatch, sources) -> None:
+    monkeypatch.setattr(csv_source, "_CHUNK_ROWS", 2)
+    _, path, exported = sources
+    rows = clean(exported)
+    with Workspace.open(path) as ws:
+        before = dump(ws)
+        written: list[int] = []
+
+        def cancelled() -> bool:  # once two chunks (4 evaluations) are in the open transaction
+            written.append(ws.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0])
+            return written[-1] >= 7 + 4
+
+        with pytest.raises(CancelledError):
+            import_evaluations(ws, write_rows(tmp_path / "in.csv", rows), cancelled=cancelled)
+        assert written[-1] == 7 + 4 and dump(ws) == before and not ws.take_changes()
+
+
+KILLED = """
+import os, signal, sys
+from qagrader.core.importing import csv_source
+from qagrader.core.importing.evaluations import import_evaluations
+from qagrader.core.storage.workspace import Workspace
+csv_source._CHUNK_ROWS = 2
+ws = Workspace.open(sys.argv[1])
+
+def cancelled():  # killed once two chunks (4 evaluations) are written inside the transaction
+    if ws.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] >= 7 + 4:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return False
+
+import_evaluations(ws, sys.argv[2], cancelled=cancelled)
+"""
+
+
+def test_a_kill_after_chunks_were_written_leaves_the_workspace_as_it_was(tmp_path, sources) -> None:
+    _, path, exported = sources
+    with Workspace.open(path) as ws:
+        before = dump(ws)
+    source = write_rows(tmp_path / "in.csv", clean(exported))
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(path), str(source)], capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with Workspace.open(path) as ws:
+        assert dump(ws) == before
