@@ -79,8 +79,8 @@ def test_demo_with_a_bad_count_is_a_wrong_argument_and_creates_nothing(tmp_path)
 
 
 @pytest.mark.parametrize("case", ["folder", "parent is a file", "not sqlite", "foreign sqlite",
-                                  "empty file", "table missing", "damaged pages", "newer schema",
-                                  "unknown schema step"])
+                                  "empty file", "table missing", "later table missing", "trigger missing",
+                                  "damaged pages", "newer schema", "unknown schema step"])
 def test_files_that_are_not_usable_workspaces(tmp_path, capsys, case):
     db = tmp_path / "w.qagrader"
     if case == "folder":
@@ -113,6 +113,16 @@ def test_files_that_are_not_usable_workspaces(tmp_path, capsys, case):
         expected = (f"{db} is damaged (table evaluation_history is missing). Open its latest backup, "
                     f"{tmp_path / 'w.before-migration-20260101-000000.qagrader'}, or a copy you saved; "
                     f"the damaged file was not changed.")
+    elif case in ("later table missing", "trigger missing"):
+        demo_workspace(db, interactions=5)
+        dropped = "TABLE coaching_notes" if case == "later table missing" else "TRIGGER analysis_skill_added"
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute(f"DROP {dropped}")
+        conn.commit()
+        conn.close()
+        expected = (f"{db} is damaged ({dropped.lower()} is missing). Open a copy you "
+                    f"saved (no backup was found next to it); the damaged file was not changed.")
     elif case == "damaged pages":
         demo_workspace(db, interactions=200)
         data = bytearray(db.read_bytes())

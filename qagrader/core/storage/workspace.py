@@ -48,6 +48,20 @@ SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "00
                                       "0005_merge_log", "0006_blind_grading",
                                       "0007_calibration", "0008_disputes_coaching", "0009_analysis_store",
                                       "0010_custom_fields")
+# What a file with this version's schema must hold: its tables, and the triggers that keep the
+# analysis-ready store and the graders right. Checked on every open of such a file (from
+# sqlite_master, which opening reads anyway: microseconds); one missing means the file is
+# damaged. tests/core/test_workspace.py checks them against a new workspace.
+SCHEMA_TABLES = frozenset({
+    "_sqlite_migrations", "teams", "agents", "interactions", "interaction_fields", "scorecards",
+    "evaluations", "evaluation_skills", "evaluation_history", "graders", "merge_log",
+    "calibration_sessions", "calibration_members", "calibration_items", "calibration_grades",
+    "disputes", "coaching_notes", "analysis_chunks", "analysis_dirty"})
+SCHEMA_TRIGGERS = frozenset({
+    "analysis_evaluation_added", "analysis_evaluation_changed", "analysis_evaluation_deleted",
+    "analysis_interaction_changed", "analysis_skill_added", "analysis_skill_changed",
+    "analysis_skill_deleted", "evaluation_history_need_uuid", "evaluations_keep_grader",
+    "evaluations_need_grader"})
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
@@ -413,7 +427,8 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
     they are loaded they are asked instead (code may register more at run time)."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    objects = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
+    tables = {name for kind, name in objects if kind == "table"}
     if not tables:
         if app_id == APPLICATION_ID:
             raise WorkspaceDamaged(damaged_message(path, "its tables are missing"))
@@ -427,9 +442,15 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
         applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")}
     missing = sorted(REQUIRED_TABLES - tables)
     if missing and version:
-        raise WorkspaceDamaged(damaged_message(path, f"table {', '.join(missing)} is missing"))
-    if _MIGRATIONS_MODULE not in sys.modules:
-        if version == len(SCHEMA_MIGRATIONS) and applied == set(SCHEMA_MIGRATIONS):
+        raise WorkspaceDamaged(damaged_message(path, _missing(missing, "table")))
+    current = version == len(SCHEMA_MIGRATIONS) and applied == set(SCHEMA_MIGRATIONS)
+    if current:
+        missing = sorted(SCHEMA_TABLES - tables)
+        triggers = sorted(SCHEMA_TRIGGERS - {name for kind, name in objects if kind == "trigger"})
+        if missing or triggers:
+            raise WorkspaceDamaged(damaged_message(path, _missing(missing, "table") if missing
+                                                   else _missing(triggers, "trigger")))
+        if _MIGRATIONS_MODULE not in sys.modules:
             return True
     from .migrations import KNOWN_MIGRATIONS, SCHEMA_VERSION
 
@@ -445,6 +466,10 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
             f"step {', '.join(unknown)}, which this version does not know. Update QA Grader to "
             f"open it; the file was not changed.")
     return False
+
+
+def _missing(names: list[str], kind: str) -> str:
+    return f"{kind} {names[0]} is missing" if len(names) == 1 else f"{kind}s {', '.join(names)} are missing"
 
 
 _SAVEPOINTS = itertools.count(1)
