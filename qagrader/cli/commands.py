@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qagrader.core.errors import CsvImportError, QAGraderError
+from qagrader.core.faults import is_environment_error
 from qagrader.core.paths import data_dir, default_workspace_path
 from qagrader.core.storage.files import (
     OutputError, check_folder, check_output, remove_stale_temps, temp_path, write_file,
@@ -22,9 +23,28 @@ from .progress import ProgressBar
 PROBLEMS_SHOWN = 50
 
 
-def open_existing(args: argparse.Namespace) -> Workspace:
-    """The workspace of a reading command: it must exist; nothing is created."""
-    return Workspace.open(default_workspace_path(args.db, create_folder=False), create=False)
+@contextmanager
+def open_existing(args: argparse.Namespace) -> Iterator[Workspace]:
+    """The workspace of a command that does not create one: it must exist; nothing is created.
+    One this user cannot write opens read-only: reading works, a write is refused with one line
+    (`WorkspaceReadOnly`). If another program changed it while it was read, say so."""
+    ws = Workspace.open(default_workspace_path(args.db, create_folder=False), create=False, read_only=None)
+    try:
+        yield ws
+    except Exception as error:
+        if ws.changed_since_opened() and is_environment_error(error):
+            raise QAGraderError(changed_while_read(ws.path)) from error
+        raise
+    else:
+        if ws.changed_since_opened():
+            raise QAGraderError(changed_while_read(ws.path))
+    finally:
+        ws.close()
+
+
+def changed_while_read(path: Path) -> str:
+    return (f"{path} was changed by another program while it was being read (it is read-only "
+            f"here): run the command again.")
 
 
 @contextmanager
