@@ -248,6 +248,25 @@ def list_records(args: argparse.Namespace) -> int:
     return 0
 
 
+def check(args: argparse.Namespace) -> int:
+    from qagrader.core.storage.integrity import check_workspace, repair_analysis_store
+
+    path = default_workspace_path(args.db, create_folder=False)
+    report = check_workspace(path)
+    if args.repair and report.store_only:
+        with Workspace.open(path, create=False) as ws:
+            repair_analysis_store(ws)
+        print(f"Rebuilt the analysis-ready store of {path} from its {report.evaluations:,} evaluations.")
+        return 0
+    for line in [*report.problems, *report.notes]:
+        print(f"  {line}")
+    if not report.ok:
+        print(f"error: {report.summary()}", file=sys.stderr)
+        raise AlreadyReported()
+    print(report.summary())
+    return 0
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")

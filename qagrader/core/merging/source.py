@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import WorkspaceError
+from ..storage.integrity import refuse_if_damaged
 from ..storage.workspace import APPLICATION_ID, Workspace, check_compatible
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -63,8 +64,10 @@ def private_copy(path: Path) -> Iterator[Path]:
         finally:
             conn.close()
         try:
-            Workspace.open(copy, create=False).close()
+            other = Workspace.open(copy, create=False)
         except WorkspaceError as error:
             raise WorkspaceError(f"{path} cannot be read as a workspace: "
                                  f"{str(error).replace(str(copy), 'the copy')}") from error
+        with other:
+            refuse_if_damaged(other.conn, path, doing="merged")  # never bring damage in
         yield copy

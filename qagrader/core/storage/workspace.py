@@ -160,7 +160,7 @@ class Workspace:
             if not existed:  # a refused or failed creation leaves nothing behind
                 remove_workspace_files(path, only_if_empty=True)
             if isinstance(error, sqlite3.Error):
-                raise _database_error(error, path) from error
+                raise workspace_error(error, path) from error
             raise
         protect(path)
         return workspace
@@ -184,7 +184,7 @@ class Workspace:
             if conn is not None:
                 conn.close()
             if isinstance(error, sqlite3.Error):
-                raise _database_error(error, path) from error
+                raise workspace_error(error, path) from error
             raise
         workspace.read_only = True
         workspace.opened_stamp = file_stamp(path)
@@ -213,7 +213,7 @@ class Workspace:
                 if not path.exists():
                     os.replace(building, path)
         except sqlite3.Error as error:
-            raise _database_error(error, path) from error
+            raise workspace_error(error, path) from error
         except OSError as error:
             raise WorkspaceError(f"Cannot create the workspace {path}: "
                                  f"{describe_os_error(error, path)}") from error
@@ -488,7 +488,9 @@ def _holds_no_data(path: Path) -> bool:
         return False
 
 
-def _database_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
+def workspace_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
+    """A SQLite error opening or using the workspace at `path`, as one of ours (busy, damaged,
+    not a workspace, or in the user's words)."""
     if is_busy(error):
         return WorkspaceBusy(busy_message(path))
     if is_damage(error):
