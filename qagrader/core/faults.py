@@ -185,8 +185,8 @@ def _sqlite_write_error(error: sqlite3.Error, target: Path) -> str:
 def _out_of_space(error: sqlite3.Error, workspace: str | os.PathLike | None) -> bool:
     """SQLite reports a write refused for size (EFBIG) as a plain I/O error: call it a full
     disk when a file-size limit is in force or the disk has almost no space left."""
-    if "WRITE" not in (getattr(error, "sqlite_errorname", "") or "").upper() and \
-            "TRUNCATE" not in (getattr(error, "sqlite_errorname", "") or "").upper():
+    name = (getattr(error, "sqlite_errorname", "") or "").upper()
+    if not any(step in name for step in ("WRITE", "TRUNCATE", "SHMSIZE")):  # SHMSIZE: growing the -shm
         return False
     try:
         import resource
