@@ -161,19 +161,31 @@ class MainWindow(QMainWindow):
                 screen.widget = screen.factory()
                 host.layout().addWidget(screen.widget)
         self.sidebar.currentRowChanged.connect(self._screen_changed)
+        self.read_only_banner = QLabel("")
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.hide()
+        main = QWidget()
+        column = QVBoxLayout(main)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.read_only_banner)
+        column.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(main, 1)
         self.setCentralWidget(central)
         self.setStyleSheet(
             "QListWidget#sidebar { border: none; border-right: 1px solid palette(mid);"
             " background: palette(window); padding-top: 8px; font-size: 10.5pt; }"
             "QListWidget#sidebar::item { padding-left: 10px; border-radius: 4px; margin: 0 6px; }"
             "QListWidget#sidebar::item:selected { background: palette(highlight);"
-            " color: palette(highlighted-text); }")
+            " color: palette(highlighted-text); }"
+            "QLabel#readOnlyBanner { background: #fff4ce; color: #3d3000; border-bottom: 1px solid #d9c36a;"
+            " padding: 8px 14px; }")
         self.path_label = QLabel("")
         self.counts_label = QLabel("")
         self.grader_label = QLabel("")
@@ -204,14 +216,18 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file, "Save a &copy…", self.save_copy, QKeySequence.StandardKey.SaveAs)
         file.addSeparator()
-        imports = file.addMenu("&Import")
+        self.imports_menu = imports = file.addMenu("&Import")
         self._action(imports, "&Interactions CSV…", self.import_interactions)
         self._action(imports, "&Scorecard JSON…", self.import_scorecard)
         self._action(imports, "&Evaluations CSV…", self.import_evaluations)
         self._action(file, "&Export…", self.export, "Ctrl+Shift+E")
         file.addSeparator()
-        self._action(file, "&Merge workspace…", self.merge_workspace)
-        self._action(file, "&Team folder…", self.open_team_folder)
+        # what writes to the workspace: off while it is read-only
+        self.writing_actions = [
+            imports.menuAction(),
+            self._action(file, "&Merge workspace…", self.merge_workspace),
+            self._action(file, "&Team folder…", self.open_team_folder),
+        ]
         self._action(file, "&Publish to team folder", self.publish_to_team_folder)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -404,7 +420,7 @@ class MainWindow(QMainWindow):
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            ws = Workspace.open(path, create=create)
+            ws = Workspace.open(path, create=create, read_only=None)  # one we cannot write: read-only
         except QAGraderError as error:
             QApplication.restoreOverrideCursor()
             show_error(self, error)
@@ -419,11 +435,24 @@ class MainWindow(QMainWindow):
             operations().close(old)
             old.close()
         self._remember(ws.path)
-        self.setWindowTitle(f"{ws.path.name} — QA Grader")
+        self._show_read_only(ws)
+        self.setWindowTitle(f"{ws.path.name}{' (read-only)' if ws.read_only else ''} — QA Grader")
         self.update_status()
         operations().announce(Changes.everything())
         self.count_team_work()
         return True
+
+    def _show_read_only(self, ws: Workspace) -> None:
+        """A workspace this user cannot write: say so plainly at the top, and turn off what
+        writes (grading follows the workspace; a write tried anyway is refused in one line)."""
+        self.read_only_banner.setText(
+            f"<b>Read-only.</b> {ws.path} cannot be written (the file or its folder is read-only). You "
+            f"can browse, analyse, export and publish; grading, imports, merges and edits are off. "
+            f"Ask for write access, or use File ▸ Save a copy… and open the copy.")
+        self.read_only_banner.setToolTip(str(ws.path))
+        self.read_only_banner.setVisible(ws.read_only)
+        for action in self.writing_actions:
+            action.setEnabled(not ws.read_only)
 
     def start(self) -> None:
         """After the first workspace is open: resume a draft, else the last screen."""

@@ -1,0 +1,91 @@
+"""A workspace this user cannot write opens read-only in the app: a plain banner says so, the
+writing commands are off, grading shows the form without letting it change, a write tried
+anyway is refused in one line, and the file is not changed by a byte.
+
+Root (the CI user) may write any file, so the permission check itself is replaced here by its
+answer for a read-only file; tests/faults/test_read_only.py runs the real check as an
+unprivileged user."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from qagrader.core.storage import workspace as workspace_module
+from qagrader.gui.main_window import MainWindow
+from qagrader.gui.operations import operations
+
+from .conftest import interaction_id, make_workspace
+
+SHOTS = os.environ.get("QAGRADER_SHOTS")  # e.g. /work/shots/faultsweep: save the screenshots there
+
+
+def digest(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def read_only_path(tmp_path, monkeypatch):
+    ws = make_workspace(tmp_path / "shared.qagrader")
+    ws.close()
+    monkeypatch.setattr(workspace_module, "can_write", lambda path: False)
+    return tmp_path / "shared.qagrader"
+
+
+def test_a_read_only_workspace_opens_with_a_banner_and_no_writing(qtbot, read_only_path):
+    before = digest(read_only_path.parent)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(read_only_path)
+    win.resize(1440, 900)
+    win.show()
+    win.start()
+    assert win.ws.read_only
+    assert win.windowTitle() == "shared.qagrader (read-only) — QA Grader"
+    assert win.read_only_banner.isVisible()
+    assert win.read_only_banner.text().startswith(f"<b>Read-only.</b> {read_only_path} cannot be written")
+    assert [a.isEnabled() for a in win.writing_actions] == [False, False, False]
+    # grading: the interaction and its form show, nothing can be answered or submitted
+    grading = win.grading
+    assert grading.open_interaction(interaction_id(win.ws, "T-001"))
+    assert grading.session.readonly
+    assert not grading.submit_button.isEnabled() and not grading.save_button.isEnabled()
+    # a write asked for anyway (another screen's) is refused in one line, nothing changed
+    failures = []
+    operations().run(win.ws, lambda ws: ws.interactions.ensure_agent("Dee", team="Support"),
+                     failed=failures.append, owner=win)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
+    assert str(failures[0]) == (f"{read_only_path} is read-only (the file or its folder cannot be written): ask "
+                                f"for write access or open a copy; nothing was changed.")
+    if SHOTS:
+        from qagrader.gui.theme import apply_theme
+
+        for theme in ("light", "dark"):
+            apply_theme(QApplication.instance(), theme)
+            for size in ((1440, 900), (1280, 800)):
+                win.resize(*size)
+                QApplication.processEvents()
+                win.grab().save(os.path.join(SHOTS, f"read-only-{theme}-{size[0]}x{size[1]}.png"))
+        apply_theme(QApplication.instance(), "light")
+    win.close()
+    assert digest(read_only_path.parent) == before
+
+
+def test_a_writable_workspace_after_a_read_only_one_hides_the_banner(qtbot, read_only_path, tmp_path, monkeypatch):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(read_only_path)
+    monkeypatch.undo()
+    other = make_workspace(tmp_path / "mine.qagrader")
+    other.close()
+    assert win.open_workspace(tmp_path / "mine.qagrader")
+    win.show()
+    assert not win.ws.read_only and win.read_only_banner.isHidden()
+    assert all(a.isEnabled() for a in win.writing_actions)
+    assert win.windowTitle() == "mine.qagrader — QA Grader"
+    win.close()
+    for box in [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]:
+        box.close()
