@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._copy_task = Tasks(self)
         self._publish_task = Tasks(self)
         self._team_task = Tasks(self)
+        self._integrity_task = Tasks(self)  # SQLite's quick check of a workspace just opened
         from qagrader.gui.analysis_warm_up import AnalysisWarmUp
 
         self.analysis_warm_up = AnalysisWarmUp(self)  # the Analysis tab's grades, read once a workspace opens
@@ -161,15 +162,15 @@ class MainWindow(QMainWindow):
                 screen.widget = screen.factory()
                 host.layout().addWidget(screen.widget)
         self.sidebar.currentRowChanged.connect(self._screen_changed)
-        self.read_only_banner = QLabel("")
-        self.read_only_banner.setObjectName("readOnlyBanner")
-        self.read_only_banner.setWordWrap(True)
-        self.read_only_banner.hide()
+        self.workspace_banner = QLabel("")
+        self.workspace_banner.setObjectName("workspaceBanner")
+        self.workspace_banner.setWordWrap(True)
+        self.workspace_banner.hide()
         main = QWidget()
         column = QVBoxLayout(main)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.read_only_banner)
+        column.addWidget(self.workspace_banner)
         column.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
             "QListWidget#sidebar::item { padding-left: 10px; border-radius: 4px; margin: 0 6px; }"
             "QListWidget#sidebar::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }"
-            "QLabel#readOnlyBanner { background: #fff4ce; color: #3d3000; border-bottom: 1px solid #d9c36a;"
+            "QLabel#workspaceBanner { background: #fff4ce; color: #3d3000; border-bottom: 1px solid #d9c36a;"
             " padding: 8px 14px; }")
         self.path_label = QLabel("")
         self.counts_label = QLabel("")
@@ -440,17 +441,46 @@ class MainWindow(QMainWindow):
         self.update_status()
         operations().announce(Changes.everything())
         self.count_team_work()
+        self.check_pages()
         return True
+
+    def check_pages(self) -> Task | None:
+        """Check every page of the open workspace in the background (`integrity.quick_check`:
+        0.35 s at 265,000 evaluations, so not on the open path); a damaged one gets a banner
+        that names the problem and the latest backup (`qagrader check` lists all of it)."""
+        if self.ws is None:
+            return None
+        from qagrader.core.storage.integrity import quick_check
+
+        path = self.ws.path
+        return self._integrity_task.read(self.ws, lambda ws, progress, cancelled: quick_check(ws.conn),
+                                         done=lambda problem: self._pages_checked(path, problem),
+                                         failed=lambda error: self._pages_checked(path, str(error)))
+
+    def _pages_checked(self, path: Path, problem: str | None) -> None:
+        if problem is None or self.ws is None or self.ws.path != path:
+            return
+        from qagrader.core.storage.names import backups_of
+
+        backups = backups_of(path)
+        where = f"its latest backup, {backups[0]}," if backups else "a copy you saved"
+        self.workspace_banner.setText(
+            f"<b>Damaged.</b> {path} is damaged ({problem}); what is written to it may be lost. Open "
+            f"{where} or ask for help; <tt>qagrader check</tt> lists every problem.")
+        self.workspace_banner.setStyleSheet(
+            "background: #fde2e1; color: #5c0b07; border-bottom: 1px solid #e3a19c; padding: 8px 14px;")
+        self.workspace_banner.show()
 
     def _show_read_only(self, ws: Workspace) -> None:
         """A workspace this user cannot write: say so plainly at the top, and turn off what
         writes (grading follows the workspace; a write tried anyway is refused in one line)."""
-        self.read_only_banner.setText(
+        self.workspace_banner.setText(
             f"<b>Read-only.</b> {ws.path} cannot be written (the file or its folder is read-only). You "
             f"can browse, analyse, export and publish; grading, imports, merges and edits are off. "
             f"Ask for write access, or use File ▸ Save a copy… and open the copy.")
-        self.read_only_banner.setToolTip(str(ws.path))
-        self.read_only_banner.setVisible(ws.read_only)
+        self.workspace_banner.setToolTip(str(ws.path))
+        self.workspace_banner.setStyleSheet("")  # the window's: the read-only colours
+        self.workspace_banner.setVisible(ws.read_only)
         for action in self.writing_actions:
             action.setEnabled(not ws.read_only)
 

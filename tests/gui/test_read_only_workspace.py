@@ -45,8 +45,8 @@ def test_a_read_only_workspace_opens_with_a_banner_and_no_writing(qtbot, read_on
     win.start()
     assert win.ws.read_only
     assert win.windowTitle() == "shared.qagrader (read-only) — QA Grader"
-    assert win.read_only_banner.isVisible()
-    assert win.read_only_banner.text().startswith(f"<b>Read-only.</b> {read_only_path} cannot be written")
+    assert win.workspace_banner.isVisible()
+    assert win.workspace_banner.text().startswith(f"<b>Read-only.</b> {read_only_path} cannot be written")
     assert [a.isEnabled() for a in win.writing_actions] == [False, False, False]
     # grading: the interaction and its form show, nothing can be answered or submitted
     grading = win.grading
@@ -83,9 +83,41 @@ def test_a_writable_workspace_after_a_read_only_one_hides_the_banner(qtbot, read
     other.close()
     assert win.open_workspace(tmp_path / "mine.qagrader")
     win.show()
-    assert not win.ws.read_only and win.read_only_banner.isHidden()
+    assert not win.ws.read_only and win.workspace_banner.isHidden()
     assert all(a.isEnabled() for a in win.writing_actions)
     assert win.windowTitle() == "mine.qagrader — QA Grader"
     win.close()
     for box in [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]:
         box.close()
+
+
+def test_a_workspace_with_damaged_pages_gets_a_banner_after_the_background_check(qtbot, tmp_path):
+    path = tmp_path / "w.qagrader"
+    ws = make_workspace(path, n=300)
+    ws.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    start = len(data) - 2 * page  # the last pages: opening reads none of them
+    data[start:start + 2 * page] = os.urandom(2 * page)
+    path.write_bytes(bytes(data))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(path)
+    win.show()
+    qtbot.waitUntil(lambda: win.workspace_banner.isVisible(), timeout=10_000)
+    text = win.workspace_banner.text()
+    assert text.startswith(f"<b>Damaged.</b> {path} is damaged (") and "a copy you saved" in text
+    win.close()
+    for box in [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]:
+        box.close()
+
+
+def test_a_whole_workspace_gets_no_banner(qtbot, workspace):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(workspace.path)
+    win.show()
+    task = win.check_pages()
+    qtbot.waitUntil(lambda: win._integrity_task.current is None, timeout=10_000)
+    assert task is not None and win.workspace_banner.isHidden()
+    win.close()
