@@ -145,3 +145,21 @@ def test_a_damaged_other_workspace_is_not_merged(db, capsys, source):
     assert (code, out) == (1, "") and err.count("\n") == 1
     assert err.startswith(f"error: {other} is damaged (") and err.endswith("Nothing was merged.\n")
     assert snapshot(db.parent) == before
+
+
+@pytest.mark.parametrize("command", ["import scorecard", "merge"])
+def test_nothing_is_imported_or_merged_into_damaged_pages(db, capsys, source, command):
+    import json
+
+    from tests.samples import EXAMPLE
+
+    (db.parent / "card.json").write_text(json.dumps(EXAMPLE))
+    shutil.copy(source, db.with_name("other.qagrader"))
+    damage(db, "pages")
+    before = snapshot(db.parent)
+    args = ["import", "scorecard", db.parent / "card.json"] if command == "import scorecard" else \
+        ["merge", db.with_name("other.qagrader")]
+    code, out, err = cli(capsys, "--db", db, *args)
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith(f"error: {db} is damaged (") and err.endswith("Nothing was imported or merged.\n")
+    assert snapshot(db.parent) == before
