@@ -163,3 +163,21 @@ def test_nothing_is_imported_or_merged_into_damaged_pages(db, capsys, source, co
     assert (code, out) == (1, "") and err.count("\n") == 1
     assert err.startswith(f"error: {db} is damaged (") and err.endswith("Nothing was imported or merged.\n")
     assert snapshot(db.parent) == before
+
+
+def test_a_workspace_changed_while_checked_is_said_to_be_checked_again(db, capsys, monkeypatch):
+    from qagrader.core.storage import integrity
+
+    checked = integrity._check_foreign_keys
+
+    def another_program_writes_meanwhile(conn, report):
+        writer = sqlite3.connect(db)
+        writer.execute("UPDATE teams SET updated_at = 'later'")
+        writer.commit()
+        writer.close()
+        checked(conn, report)
+
+    monkeypatch.setattr(integrity, "_check_foreign_keys", another_program_writes_meanwhile)
+    code, out, err = cli(capsys, "--db", db, "check")
+    assert (code, out) == (1, "")
+    assert err == f"error: {db} was changed by another program while it was being checked: run the check again.\n"

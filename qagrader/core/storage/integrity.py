@@ -90,7 +90,7 @@ def refuse_if_damaged(conn: sqlite3.Connection, path: Path, *, doing: str) -> No
 def check_workspace(path: str | Path) -> CheckReport:
     """Check the workspace at `path` as a whole, writing nothing. Raises `WorkspaceError` for
     what opening refuses (not a workspace, a newer version, a table or trigger missing)."""
-    from .workspace import check_compatible, read_only_connection, workspace_error
+    from .workspace import check_compatible, file_stamp, read_only_connection, workspace_error
 
     path = Path(path).expanduser()
     if path.is_dir():
@@ -98,6 +98,7 @@ def check_workspace(path: str | Path) -> CheckReport:
     if not path.exists():
         raise WorkspaceError(f"There is no workspace at {path}; nothing was created.")
     report = CheckReport(path)
+    stamp = file_stamp(path)
     try:
         conn = read_only_connection(path)
     except sqlite3.Error as error:
@@ -113,6 +114,9 @@ def check_workspace(path: str | Path) -> CheckReport:
             _check_store(conn, report, current)
     finally:
         conn.close()
+    if file_stamp(path) != stamp:  # read without locks (nobody had it open): what was read may be torn
+        raise WorkspaceError(f"{path} was changed by another program while it was being checked: run the "
+                             f"check again.")
     backups = backups_of(path)
     if backups:
         report.notes.append(f"latest backup: {backups[0]}")
