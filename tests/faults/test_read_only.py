@@ -67,6 +67,7 @@ def as_unprivileged(folder, *args):
                                                   for a in args],
                preexec_fn=as_nobody, cwd=folder,
                env={"HOME": str(home), "XDG_DATA_HOME": str(home), "XDG_STATE_HOME": str(home),
+                    "XDG_CONFIG_HOME": str(home), "XDG_CACHE_HOME": str(home), "MPLCONFIGDIR": str(home),
                     "PYTHONDONTWRITEBYTECODE": "1"})
 
 
