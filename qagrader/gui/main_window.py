@@ -49,6 +49,7 @@ from qagrader.gui.grading import GradingView, settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import log_path, show_error
 from qagrader.gui.operations import operations
+from qagrader.gui import read_only
 from qagrader.gui.workers import Task, Tasks
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
             self._action(file, "&Merge workspace…", self.merge_workspace),
             self._action(file, "&Team folder…", self.open_team_folder),
         ]
+        read_only.writing(*self.writing_actions)
         self._action(file, "&Publish to team folder", self.publish_to_team_folder)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -428,6 +430,7 @@ class MainWindow(QMainWindow):
             return False
         QApplication.restoreOverrideCursor()
         old, self.ws = self.ws, ws
+        read_only.set_read_only(ws.read_only)  # before the screens see it: their writing controls stay off
         self.analysis_warm_up.set_workspace(ws)
         for screen in self.screens:
             if screen.widget is not None:
@@ -481,8 +484,7 @@ class MainWindow(QMainWindow):
         self.workspace_banner.setToolTip(str(ws.path))
         self.workspace_banner.setStyleSheet("")  # the window's: the read-only colours
         self.workspace_banner.setVisible(ws.read_only)
-        for action in self.writing_actions:
-            action.setEnabled(not ws.read_only)
+
 
     def start(self) -> None:
         """After the first workspace is open: resume a draft, else the last screen."""

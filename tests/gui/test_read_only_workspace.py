@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qagrader.core.storage import workspace as workspace_module
+from qagrader.gui import read_only
 from qagrader.gui.main_window import MainWindow
 from qagrader.gui.operations import operations
 
@@ -32,7 +33,8 @@ def read_only_path(tmp_path, monkeypatch):
     ws = make_workspace(tmp_path / "shared.qagrader")
     ws.close()
     monkeypatch.setattr(workspace_module, "can_write", lambda path: False)
-    return tmp_path / "shared.qagrader"
+    yield tmp_path / "shared.qagrader"
+    read_only.set_read_only(False)  # the next test's screens start writable
 
 
 def test_a_read_only_workspace_opens_with_a_banner_and_no_writing(qtbot, read_only_path):
@@ -53,6 +55,18 @@ def test_a_read_only_workspace_opens_with_a_banner_and_no_writing(qtbot, read_on
     assert grading.open_interaction(interaction_id(win.ws, "T-001"))
     assert grading.session.readonly
     assert not grading.submit_button.isEnabled() and not grading.save_button.isEnabled()
+    # every screen's writing controls are off, whatever the screen's own logic says
+    scorecards = win.screen("scorecards")
+    scorecards.list.setCurrentItem(scorecards.list.topLevelItem(0))
+    assert not any(a.isEnabled() for a in (scorecards.new_action, scorecards.duplicate_action,
+                                           scorecards.archive_action, scorecards.delete_action,
+                                           scorecards.import_action))
+    assert scorecards.export_json_action.isEnabled()  # reading stays
+    agents = win.screen("agents").manage
+    assert not any(a.isEnabled() for a in (agents.rename_action, agents.merge_action, agents.new_team_action))
+    calibration = win.screen("calibration")
+    assert not calibration.new_button.isEnabled()
+    win.show_screen("grade")
     # a write asked for anyway (another screen's) is refused in one line, nothing changed
     failures = []
     operations().run(win.ws, lambda ws: ws.interactions.ensure_agent("Dee", team="Support"),
@@ -68,7 +82,11 @@ def test_a_read_only_workspace_opens_with_a_banner_and_no_writing(qtbot, read_on
             for size in ((1440, 900), (1280, 800)):
                 win.resize(*size)
                 QApplication.processEvents()
-                win.grab().save(os.path.join(SHOTS, f"read-only-{theme}-{size[0]}x{size[1]}.png"))
+                for screen in ("grade", "scorecards"):
+                    win.show_screen(screen)
+                    QApplication.processEvents()
+                    win.grab().save(os.path.join(SHOTS, f"read-only-{screen}-{theme}-{size[0]}x{size[1]}.png"))
+                win.show_screen("grade")
         apply_theme(QApplication.instance(), "light")
     win.close()
     assert digest(read_only_path.parent) == before
@@ -85,6 +103,7 @@ def test_a_writable_workspace_after_a_read_only_one_hides_the_banner(qtbot, read
     win.show()
     assert not win.ws.read_only and win.workspace_banner.isHidden()
     assert all(a.isEnabled() for a in win.writing_actions)
+    assert win.screen("agents").manage.new_team_action.isEnabled() and win.screen("calibration").new_button.isEnabled()
     assert win.windowTitle() == "mine.qagrader — QA Grader"
     win.close()
     for box in [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]:
