@@ -10,18 +10,12 @@ import sqlite3
 
 import pytest
 
-from tests.faults.tools import cli, demo_workspace, snapshot
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    return demo_workspace(tmp_path_factory.mktemp("hostile-later") / "w.qagrader", interactions=60)
+from tests.faults.tools import cli, snapshot
 
 
 @pytest.fixture()
-def place(tmp_path, source):
-    shutil.copy(source, tmp_path / "w.qagrader")
-    return tmp_path
+def place(demo_copy):
+    return demo_copy.parent
 
 
 def refused(capsys, place, *args, message: str) -> str:
@@ -67,15 +61,15 @@ def hostile_other(place, source, case) -> tuple:
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_OTHERS))
-def test_merging_a_workspace_with_hostile_content_is_refused_naming_the_field(place, source, capsys, case):
-    other, table, field, reason = hostile_other(place, source, case)
+def test_merging_a_workspace_with_hostile_content_is_refused_naming_the_field(place, demo_source, capsys, case):
+    other, table, field, reason = hostile_other(place, demo_source, case)
     err = refused(capsys, place, "merge", other, message=f"error: {other}: {table} ")
     assert f", field {field}: {reason}" in err and err.endswith("; nothing was merged.\n")
 
 
 @pytest.mark.parametrize("case", ["control character in a name", "answers that are not JSON"])
-def test_a_hostile_file_in_the_team_folder_is_skipped_and_named(place, source, capsys, case):
-    other, table, field, reason = hostile_other(place, source, case)
+def test_a_hostile_file_in_the_team_folder_is_skipped_and_named(place, demo_source, capsys, case):
+    other, table, field, reason = hostile_other(place, demo_source, case)
     team = place / "team"
     team.mkdir()
     shutil.move(other, team / "Ana.qagrader")

@@ -12,20 +12,14 @@ import sqlite3
 import pytest
 
 from qagrader.core.storage.workspace import Workspace
-from tests.faults.tools import cli, demo_workspace, snapshot
+from tests.faults.tools import cli, snapshot
 
 BACKUP = "w.before-migration-20260101-000000.qagrader"
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    return demo_workspace(tmp_path_factory.mktemp("integrity") / "w.qagrader", interactions=200)
-
-
 @pytest.fixture()
-def db(tmp_path, source):
-    shutil.copy(source, tmp_path / "w.qagrader")
-    return tmp_path / "w.qagrader"
+def db(demo_copy):
+    return demo_copy
 
 
 def damage(db, case: str) -> None:
@@ -136,9 +130,9 @@ def test_a_damaged_workspace_is_not_published(db, capsys):
     assert snapshot(db.parent) == before and list(team.iterdir()) == []
 
 
-def test_a_damaged_other_workspace_is_not_merged(db, capsys, source):
+def test_a_damaged_other_workspace_is_not_merged(db, capsys, demo_source):
     other = db.with_name("other.qagrader")
-    shutil.copy(source, other)
+    shutil.copy(demo_source, other)
     damage(other, "pages")
     before = snapshot(db.parent)
     code, out, err = cli(capsys, "--db", db, "merge", other)
@@ -148,13 +142,13 @@ def test_a_damaged_other_workspace_is_not_merged(db, capsys, source):
 
 
 @pytest.mark.parametrize("command", ["import scorecard", "merge"])
-def test_nothing_is_imported_or_merged_into_damaged_pages(db, capsys, source, command):
+def test_nothing_is_imported_or_merged_into_damaged_pages(db, capsys, demo_source, command):
     import json
 
     from tests.samples import EXAMPLE
 
     (db.parent / "card.json").write_text(json.dumps(EXAMPLE))
-    shutil.copy(source, db.with_name("other.qagrader"))
+    shutil.copy(demo_source, db.with_name("other.qagrader"))
     damage(db, "pages")
     before = snapshot(db.parent)
     args = ["import", "scorecard", db.parent / "card.json"] if command == "import scorecard" else \
