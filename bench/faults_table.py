@@ -29,7 +29,7 @@ CLASSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("§2/§3 busy workspace: wait within the budget, then one line", "test_workspace_faults", ("busy", "waits")),
     ("§2 read-only workspace and folder (unprivileged user)", "test_workspace_faults", ("read_only",)),
     ("§2 unexpected error: logged, one line with the log's path", "test_workspace_faults", ("unexpected",)),
-    ("§2a damaged workspace: `qagrader check` names it and the backup, `--repair` rebuilds the store, never published or merged", "test_integrity", ("",)),
+    ("§2a damaged workspace: `qagrader check` names it and the backup, `--repair` rebuilds the store, never published, merged or imported into", "test_integrity", ("",)),
     ("§2b read-only workspace: reading commands work and leave nothing beside it, writes refused in one line", "test_read_only", ("",)),
     ("§3 8 submitters + 2 bulk imports: no lost write, no raw error", "test_load", ("",)),
     ("§4 control characters, surrogates, tabs/line breaks in names", "test_hostile_input", ("control", "line_breaks")),
