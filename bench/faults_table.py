@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # (class, test file, words in the test name; first match wins)
 CLASSES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("§1 later writers (export disputes/coaching, report pdf/png/csv): the workspace's spellings, a folder, a missing folder, a file in the way", "test_output_guard", ("later_writers",)),
     ("§1 output path resolves to the workspace, its side files/backups, or the input", "test_output_guard", ("refuse", "rejects", "case_insensitive", "closed_workspace", "save_a_copy", "analysis_report")),
     ("§1 output path that is a folder, in a missing folder, under a file", "test_output_guard", ("cannot_be_files",)),
     ("§1 kill (SIGKILL) during a write: old file kept, temp cleaned next run", "test_atomic_writes", ("killed",)),
@@ -28,12 +29,15 @@ CLASSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("§2/§3 busy workspace: wait within the budget, then one line", "test_workspace_faults", ("busy", "waits")),
     ("§2 read-only workspace and folder (unprivileged user)", "test_workspace_faults", ("read_only",)),
     ("§2 unexpected error: logged, one line with the log's path", "test_workspace_faults", ("unexpected",)),
+    ("§2a damaged workspace: `qagrader check` names it and the backup, `--repair` rebuilds the store, never published, merged or imported into", "test_integrity", ("",)),
+    ("§2b read-only workspace: reading commands work and leave nothing beside it, writes refused in one line", "test_read_only", ("",)),
     ("§3 8 submitters + 2 bulk imports: no lost write, no raw error", "test_load", ("",)),
     ("§4 control characters, surrogates, tabs/line breaks in names", "test_hostile_input", ("control", "line_breaks")),
     ("§4 absurd structure: deep JSON, duplicate keys, enormous files/cells", "test_hostile_input", ("nested", "duplicate_keys", "enormous")),
     ("§4 numbers: NaN/Infinity/1e308, weights, scale bounds", "test_hostile_input", ("numbers", "number_too_large", "weights_zero", "non_numbers", "scale_answers")),
     ("§4 names the app does not know: channels, options, questions", "test_hostile_input", ("channels", "lack")),
     ("§4 encodings: UTF-16 ± BOM, changing encoding, stray BOM, repeated header", "test_hostile_input", ("utf16", "encoding", "windows_1252", "byte_order", "twice")),
+    ("§4 later inputs: a merge's other workspace and team-folder files, report months, periods and days, grader names", "test_hostile_later", ("",)),
 ]
 
 

@@ -12,7 +12,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from qagrader.core.coaching.notes import NoteFilters, end_of_week
+from qagrader.core.coaching.notes import NoteFilters, end_of_week, parse_day
 from qagrader.core.disputes.store import STATUSES, Dispute, DisputeFilters
 from qagrader.core.errors import NotFound, QAGraderError
 from qagrader.core.scorecards.scoring import Answer
@@ -229,7 +229,7 @@ def coaching_command(args: argparse.Namespace) -> int:
             follow = f"; follow up on {note.follow_up_on}" if note.follow_up_on else ""
             print(f"Coaching note {note.uuid[:SHORT_UUID]} for {note.agent} on {', '.join(note.skills)}{follow}.")
         elif args.action == "due":
-            until = date.fromisoformat(args.until) if args.until else end_of_week(date.today())
+            until = parse_day(args.until, "The last day") or end_of_week(date.today())
             notes = ws.coaching.due(until)
             for note in notes:
                 late = " (overdue)" if note.overdue(date.today()) else ""

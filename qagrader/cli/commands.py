@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qagrader.core.errors import CsvImportError, QAGraderError
+from qagrader.core.faults import is_environment_error
 from qagrader.core.paths import data_dir, default_workspace_path
 from qagrader.core.storage.files import (
     OutputError, check_folder, check_output, remove_stale_temps, temp_path, write_file,
 )
+from qagrader.core.storage.integrity import refuse_if_damaged
 from qagrader.core.storage.workspace import Workspace, remove_workspace_files
 
 from .progress import ProgressBar
@@ -22,19 +24,41 @@ from .progress import ProgressBar
 PROBLEMS_SHOWN = 50
 
 
-def open_existing(args: argparse.Namespace) -> Workspace:
-    """The workspace of a reading command: it must exist; nothing is created."""
-    return Workspace.open(default_workspace_path(args.db, create_folder=False), create=False)
+@contextmanager
+def open_existing(args: argparse.Namespace) -> Iterator[Workspace]:
+    """The workspace of a command that does not create one: it must exist; nothing is created.
+    One this user cannot write opens read-only: reading works, a write is refused with one line
+    (`WorkspaceReadOnly`). If another program changed it while it was read, say so."""
+    ws = Workspace.open(default_workspace_path(args.db, create_folder=False), create=False, read_only=None)
+    try:
+        yield ws
+    except Exception as error:
+        if ws.changed_since_opened() and is_environment_error(error):
+            raise QAGraderError(changed_while_read(ws.path)) from error
+        raise
+    else:
+        if ws.changed_since_opened():
+            raise QAGraderError(changed_while_read(ws.path))
+    finally:
+        ws.close()
+
+
+def changed_while_read(path: Path) -> str:
+    return (f"{path} was changed by another program while it was being read (it is read-only "
+            f"here): run the command again.")
 
 
 @contextmanager
 def open_or_create(args: argparse.Namespace) -> Iterator[Workspace]:
     """The workspace of a command that imports: created when missing (its folder must exist),
-    and removed again if the command fails, so that a refused command leaves nothing behind."""
+    and removed again if the command fails, so that a refused command leaves nothing behind.
+    An existing one with damaged pages is refused (SQLite's quick check: 0.35 s at 265,000)."""
     path = default_workspace_path(args.db)
     existed = path.exists()
     ws = Workspace.open(path, create=True)
     try:
+        if existed:  # a bulk write into damaged pages would spread the damage
+            refuse_if_damaged(ws.conn, path, doing="imported or merged")
         yield ws
     except BaseException:
         ws.close()
@@ -225,6 +249,25 @@ def list_records(args: argparse.Namespace) -> int:
             for agent in ws.interactions.agents():
                 print(f"{agent.name}\t{agent.team or '-'}\t{'active' if agent.active else 'inactive'}\t"
                       f"{_count(agent.interactions, 'interaction')}\t{_count(agent.evaluations, 'evaluation')}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from qagrader.core.storage.integrity import check_workspace, repair_analysis_store
+
+    path = default_workspace_path(args.db, create_folder=False)
+    report = check_workspace(path)
+    if args.repair and report.store_only:
+        with Workspace.open(path, create=False) as ws:
+            repair_analysis_store(ws)
+        print(f"Rebuilt the analysis-ready store of {path} from its {report.evaluations:,} evaluations.")
+        return 0
+    for line in [*report.problems, *report.notes]:
+        print(f"  {line}")
+    if not report.ok:
+        print(f"error: {report.summary()}", file=sys.stderr)
+        raise AlreadyReported()
+    print(report.summary())
     return 0
 
 

@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     card_out.set_defaults(run=commands.export_scorecard)
     actions.add_export_arguments(exp_sub)
 
+    check = sub.add_parser("check", help="check the workspace for damage: every page, the links between "
+                                          "records, the schema and the analysis-ready store")
+    check.add_argument("--repair", action="store_true",
+                       help="rebuild the analysis-ready store from the evaluations when it is the only problem")
+    check.set_defaults(run=commands.check)
+
     lst = sub.add_parser("list", help="list scorecards or agents")
     lst.add_argument("what", choices=("scorecards", "agents"))
     lst.set_defaults(run=commands.list_records)

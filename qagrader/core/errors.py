@@ -19,6 +19,10 @@ class WorkspaceBusy(WorkspaceError):
     """Another program held the workspace's write lock longer than the wait; nothing changed."""
 
 
+class WorkspaceReadOnly(WorkspaceError):
+    """The workspace (or its folder) cannot be written: a write is refused, nothing changed."""
+
+
 class WorkspaceDamaged(WorkspaceError):
     """The workspace file is damaged (a table missing, pages unreadable); it was not changed."""
 

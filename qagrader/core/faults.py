@@ -100,8 +100,7 @@ def _database_error_text(error: sqlite3.Error, workspace: str | os.PathLike | No
     if kind == "busy":
         return busy_message(name)
     if kind == "readonly":
-        return (f"{name} is read-only (the file or its folder cannot be written): ask for write "
-                f"access or open a copy; nothing was changed.")
+        return read_only_message(name)
     if kind == "full":
         return (f"Not enough space to write {name}: the disk is full or the file is larger than "
                 f"allowed. Free some space and try again; nothing was changed.")
@@ -124,6 +123,11 @@ def _database_error_text(error: sqlite3.Error, workspace: str | os.PathLike | No
 def busy_message(workspace: str | os.PathLike) -> str:
     return (f"{workspace} is busy: another QA Grader or program is writing to it. "
             f"Try again in a moment; nothing was changed.")
+
+
+def read_only_message(workspace: str | os.PathLike) -> str:
+    return (f"{workspace} is read-only (the file or its folder cannot be written): ask for write "
+            f"access or open a copy; nothing was changed.")
 
 
 def damaged_message(workspace: Path | None, detail: str = "") -> str:
@@ -181,8 +185,8 @@ def _sqlite_write_error(error: sqlite3.Error, target: Path) -> str:
 def _out_of_space(error: sqlite3.Error, workspace: str | os.PathLike | None) -> bool:
     """SQLite reports a write refused for size (EFBIG) as a plain I/O error: call it a full
     disk when a file-size limit is in force or the disk has almost no space left."""
-    if "WRITE" not in (getattr(error, "sqlite_errorname", "") or "").upper() and \
-            "TRUNCATE" not in (getattr(error, "sqlite_errorname", "") or "").upper():
+    name = (getattr(error, "sqlite_errorname", "") or "").upper()
+    if not any(step in name for step in ("WRITE", "TRUNCATE", "SHMSIZE")):  # SHMSIZE: growing the -shm
         return False
     try:
         import resource

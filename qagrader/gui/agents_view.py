@@ -17,6 +17,7 @@ from qagrader.core.interactions.store import Agent
 from qagrader.core.storage.changes import AGENTS, EVALUATIONS, INTERACTIONS, TEAMS, Changes
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import Write, operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.when_shown import ReloadWhenShown
 from qagrader.gui.workers import Tasks
 
@@ -95,6 +96,8 @@ class AgentsView(QWidget):
                                       "Create a team", self.new_team)
         self.rename_team_action = action("Rename team…", "edit-rename", sp.SP_DirIcon,
                                          "Rename the selected team", self.rename_team)
+        writing(self.rename_action, self.move_action, self.active_action, self.merge_action, self.new_team_action,
+                self.rename_team_action)
         layout.addWidget(self.toolbar)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

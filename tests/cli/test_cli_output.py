@@ -262,6 +262,23 @@ def test_calibration_names_what_it_wrote_and_where_graders_disagree(capsys, demo
     assert not (tmp_path / "x").exists()
 
 
+def test_check_says_what_it_checked_and_repair_what_it_rebuilt(capsys, demo, tmp_path):
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "w.qagrader"
+    shutil.copy(demo, db)
+    with sqlite3.connect(db) as conn:
+        evaluations = conn.execute("SELECT count(*) FROM evaluations").fetchone()[0]
+    assert stdout(capsys, ("check",), "--db", db, "check") == (
+        f"{db}: no problems found (pages, foreign keys, schema and the analysis-ready store checked; "
+        f"{evaluations:,} evaluations).\n")
+    with sqlite3.connect(db) as conn:  # the store emptied behind the app's back
+        conn.execute("DELETE FROM analysis_chunks")
+    assert stdout(capsys, ("check",), "--db", db, "check", "--repair") == (
+        f"Rebuilt the analysis-ready store of {db} from its {evaluations:,} evaluations.\n")
+
+
 def test_opening_the_app_prints_the_smoke_result(demo, tmp_path):
     CHECKED.update({("gui",), ("demo",)})
     pattern = r"Smoke test passed: \d+ screens and \d+ modules opened on {}\.\n"

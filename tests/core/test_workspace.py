@@ -102,6 +102,15 @@ def test_schema_list_matches_the_migrations():
     assert SCHEMA_MIGRATIONS == m.KNOWN_MIGRATIONS and len(SCHEMA_MIGRATIONS) == SCHEMA_VERSION
 
 
+def test_the_schema_checked_on_open_is_the_schema_of_a_new_workspace(tmp_path):
+    from qagrader.core.storage.workspace import SCHEMA_TABLES, SCHEMA_TRIGGERS
+
+    with Workspace.open(tmp_path / "w.qagrader") as ws:
+        found = ws.conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    assert {name for kind, name in found if kind == "table"} == SCHEMA_TABLES
+    assert {name for kind, name in found if kind == "trigger"} == SCHEMA_TRIGGERS
+
+
 def _in_fresh_python(code: str) -> str:
     import subprocess
     import sys

@@ -109,6 +109,12 @@ WRITERS = {
     "rejects": (["import", "interactions", "{d}/in.csv", "--map", "external_id=id",
                  "--skip-bad-rows", "--rejects", "{d}/out.csv"], "out.csv"),
     "analysis report": (["analyze", "--out", "{d}/report"], "report/correlations.csv"),
+    "export disputes": (["export", "disputes", "{d}/out.csv"], "out.csv"),
+    "export coaching": (["export", "coaching", "{d}/out.csv"], "out.csv"),
+    "calibration report": (["calibration", "--out", "{d}/report"], "report/agreement.csv"),
+    "monthly report pdf": (["report", "{d}/out.pdf", "--month", "2026-10"], "out.pdf"),
+    "monthly report png": (["report", "{d}/out.png", "--month", "2026-10"], "out-1.png"),
+    "monthly report csv": (["report", "{d}/out.csv", "--month", "2026-10"], "out.csv"),
 }
 
 
@@ -124,7 +130,9 @@ def test_a_killed_writer_leaves_the_old_file_and_the_workspace(place, writer, st
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     after = snapshot(place)
     left = temps(place)
-    assert len(left) == 1 and left[0].parent == (place / written).parent
+    # one temporary file, or for a set written together (a report) one per file written so far
+    assert left and {path.parent for path in left} == {(place / written).parent}
+    assert len(left) == 1 or writer.endswith(("report", "report png"))
     assert settled(after) == before
     # the next run finishes the job and removes what the killed one left
     done = run("--db", place / "w.qagrader", *args)
@@ -244,6 +252,26 @@ def test_disk_full_during_exports_keeps_the_old_file(tmp_path):
                                f"file is larger than allowed. Free some space and try again; the "
                                f"existing {name} was kept as it was.\n")
         assert settled(snapshot(tmp_path)) == settled(before)
+
+
+@pytest.mark.parametrize("command", ["analyze", "calibration"])
+def test_disk_full_while_writing_a_report_keeps_every_older_file_of_it(place, command):
+    """The report's small tables fit under the limit, its charts do not: not one of the older
+    files is replaced (a report is written all or nothing: `files.written_together`)."""
+    from qagrader.analysis import calibration_report, report
+
+    names = {"analyze": (*report.TABLE_NAMES, report.SUMMARY_NAME, *report.FIGURE_NAMES),
+             "calibration": (*calibration_report.TABLE_NAMES, *calibration_report.FIGURE_NAMES)}[command]
+    (place / "report").mkdir()
+    for name in names:
+        (place / "report" / name).write_bytes(OLD)
+    before = snapshot(place)
+    proc = run("--db", place / "w.qagrader", command, "--out", place / "report",
+               preexec_fn=file_size_limit(64 * 1024))
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: Not enough space to write {place / 'report'}/")
+    assert proc.stderr.endswith("was kept as it was.\n")
+    assert settled(snapshot(place)) == settled(before) and temps(place) == []
 
 
 def test_disk_full_during_an_import_changes_nothing(tmp_path):

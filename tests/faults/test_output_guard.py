@@ -164,3 +164,39 @@ def test_output_paths_that_cannot_be_files(place, capsys, case):
     code, out, err = cli(capsys, "--db", place / "w.qagrader", "export", "evaluations", target)
     assert (code, out, err) == (1, "", f"error: {expected}\n")
     assert snapshot(place) == before
+
+
+# every file-writing command added after the first pass, against the same faults
+LATER_WRITERS = {
+    "export disputes": ["export", "disputes", "{t}"],
+    "export coaching": ["export", "coaching", "{t}"],
+    "report pdf": ["report", "{t}", "--month", "2026-10", "--format", "pdf"],
+    "report png": ["report", "{t}", "--month", "2026-10", "--format", "png"],
+    "report csv": ["report", "{t}", "--month", "2026-10", "--format", "csv"],
+}
+
+
+@pytest.mark.parametrize("target", ["absolute", "dot-dot", "wal", "backup", "folder", "missing folder",
+                                    "parent is a file"])
+@pytest.mark.parametrize("writer", sorted(LATER_WRITERS))
+def test_later_writers_refuse_the_workspace_and_paths_that_cannot_be_files(place, capsys, monkeypatch,
+                                                                          tmp_path_factory, writer, target):
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path_factory.mktemp("mpl")))  # not the test's HOME
+    (place / "notes.txt").write_text("x")
+    path = {"folder": place / "sub", "missing folder": place / "nope" / "out.x",
+            "parent is a file": place / "notes.txt" / "out.x"}.get(target) or SPELLINGS[target](place)
+    before = snapshot(place)
+    code, out, err = cli(capsys, "--db", place / "w.qagrader",
+                         *[a.replace("{t}", str(path)) for a in LATER_WRITERS[writer]])
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    expected = {"folder": f"error: {path} is a folder, not a file: give a file name inside it.\n",
+                "missing folder": f"error: The folder {place / 'nope'} does not exist: create it first or choose "
+                                  f"another place.\n",
+                "parent is a file": f"error: {place / 'notes.txt'} is a file, not a folder, so nothing can be "
+                                    f"written under it; choose another place.\n"}.get(target)
+    if expected:
+        assert err == expected
+    else:
+        assert err.startswith(f"error: Refusing to write {path}: it is ")
+        assert err.endswith(". Choose another file name; nothing was written.\n")
+    assert snapshot(place) == before

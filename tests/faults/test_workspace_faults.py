@@ -79,8 +79,8 @@ def test_demo_with_a_bad_count_is_a_wrong_argument_and_creates_nothing(tmp_path)
 
 
 @pytest.mark.parametrize("case", ["folder", "parent is a file", "not sqlite", "foreign sqlite",
-                                  "empty file", "table missing", "damaged pages", "newer schema",
-                                  "unknown schema step"])
+                                  "empty file", "table missing", "later table missing", "trigger missing",
+                                  "damaged pages", "newer schema", "unknown schema step"])
 def test_files_that_are_not_usable_workspaces(tmp_path, capsys, case):
     db = tmp_path / "w.qagrader"
     if case == "folder":
@@ -113,6 +113,16 @@ def test_files_that_are_not_usable_workspaces(tmp_path, capsys, case):
         expected = (f"{db} is damaged (table evaluation_history is missing). Open its latest backup, "
                     f"{tmp_path / 'w.before-migration-20260101-000000.qagrader'}, or a copy you saved; "
                     f"the damaged file was not changed.")
+    elif case in ("later table missing", "trigger missing"):
+        demo_workspace(db, interactions=5)
+        dropped = "TABLE coaching_notes" if case == "later table missing" else "TRIGGER analysis_skill_added"
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute(f"DROP {dropped}")
+        conn.commit()
+        conn.close()
+        expected = (f"{db} is damaged ({dropped.lower()} is missing). Open a copy you "
+                    f"saved (no backup was found next to it); the damaged file was not changed.")
     elif case == "damaged pages":
         demo_workspace(db, interactions=200)
         data = bytearray(db.read_bytes())
@@ -312,3 +322,61 @@ def test_a_reading_command_without_db_creates_no_data_folder(tmp_path):
     proc = run("import", "scorecard", tmp_path / "card.json", env=env)  # creating: makes the folder
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "data" / "QA Grader" / "workspace.qagrader").is_file()
+
+
+@pytest.fixture()
+def held(tmp_path):
+    """A workspace whose write lock another process holds until the test ends."""
+    import subprocess
+    import sys
+
+    db = demo_workspace(tmp_path / "w.qagrader", interactions=40)
+    shutil.copy(db, tmp_path / "other.qagrader")
+    (tmp_path / "team").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"h = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+         "h.execute('BEGIN IMMEDIATE')\nh.execute('UPDATE teams SET updated_at = updated_at')\n"
+         "print('held', flush=True)\nsys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    yield db
+    holder.stdin.close()
+    holder.wait(timeout=30)
+    holder.stdout.close()
+
+
+BUSY_WRITES = {
+    "graders rename": ["graders", "rename", "{grader}", "Someone Else"],
+    "coaching add": ["coaching", "add", "{agent}", "--skill", "Empathy"],
+    "disputes raise": ["disputes", "raise", "{evaluation}", "--reason", "Too strict"],
+    "merge": ["merge", "{d}/other.qagrader"],
+}
+BUSY_READS = {
+    "export disputes": ["export", "disputes", "{d}/disputes.csv"],
+    "report csv": ["report", "{d}/report.csv", "--month", "2026-10"],
+    "check": ["check"],
+    "publish": ["publish", "{d}/team", "--as", "Ana"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(BUSY_WRITES) + sorted(BUSY_READS))
+def test_later_commands_on_a_busy_workspace(held, capsys, monkeypatch, command):
+    """Writes wait the budget, then one line with nothing changed; reads do not wait at all."""
+    monkeypatch.setenv("QAGRADER_BUSY_TIMEOUT", "0.3")
+    conn = sqlite3.connect(f"file:{held}?mode=ro", uri=True)
+    grader, agent, evaluation = conn.execute(
+        "SELECT (SELECT name FROM graders ORDER BY id LIMIT 1), (SELECT name FROM agents ORDER BY id LIMIT 1), "
+        "(SELECT uuid FROM evaluations WHERE status = 'submitted' AND calibration = 0 ORDER BY id LIMIT 1)").fetchone()
+    conn.close()
+    args = [a.replace("{d}", str(held.parent)).replace("{grader}", grader).replace("{agent}", agent)
+            .replace("{evaluation}", evaluation[:8]) for a in {**BUSY_WRITES, **BUSY_READS}[command]]
+    before = {k: v for k, v in snapshot(held.parent).items() if k.startswith("w.qagrader")}
+    code, out, err = cli(capsys, "--db", held, *args)
+    if command in BUSY_WRITES:
+        assert (code, out) == (1, "")
+        assert err == (f"error: {held} is busy: another QA Grader or program is writing to it. Try again in a "
+                       f"moment; nothing was changed.\n")
+    else:
+        assert (code, err) == (0, "") and out
+    assert {k: v for k, v in snapshot(held.parent).items() if k.startswith("w.qagrader")} == before

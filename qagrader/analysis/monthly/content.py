@@ -63,6 +63,7 @@ CAUSATION = ("Association, not causation: these numbers show what went together 
 TOP_SKILLS = 6
 GAPS_PER_TEAM = 3
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+LAST_YEAR = 9998
 
 
 class ReportError(QAGraderError):
@@ -74,6 +75,8 @@ def parse_month(text: str) -> date:
     found = _MONTH.match((text or "").strip())
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1900:
         raise ReportError(f"'{text}' is not a month: give it as YYYY-MM, e.g. 2026-09.")
+    if int(found.group(1)) > LAST_YEAR:  # the report reaches a month past its own
+        raise ReportError(f"'{text}' is too far ahead: give a month up to {LAST_YEAR}-12.")
     return date(int(found.group(1)), int(found.group(2)), 1)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qagrader.core.exporting.csv_files import write_table
-from qagrader.core.storage.files import atomic_file, check_output
+from qagrader.core.storage.files import atomic_file, check_output, written_together
 
 from .content import CAUSATION, MonthlyReport
 
@@ -66,6 +66,7 @@ def write_report(report: MonthlyReport, target: str | Path, fmt: str = "pdf", *,
             with atomic_file(target, "wb") as handle:
                 handle.write(buffer.getvalue())
             return [Path(target)]
+        check_output(target)  # the name given may not be the workspace, a folder, ... even if the pages are named after it
         paths = png_paths(target, len(pages))
         for path in paths:  # refuse before writing anything
             check_output(path)
@@ -74,19 +75,11 @@ def write_report(report: MonthlyReport, target: str | Path, fmt: str = "pdf", *,
             buffer = io.BytesIO()
             page.savefig(buffer, format="png", dpi=PNG_DPI)
             images.append(buffer.getvalue())
-        existed = [p.exists() for p in paths]
-        written: list[Path] = []
-        try:
+        with written_together(paths[0].parent):  # all pages or none (older pages kept)
             for path, image in zip(paths, images):
                 with atomic_file(path, "wb") as handle:
                     handle.write(image)
-                written.append(path)
-        except BaseException:
-            for path, was_there in zip(written, existed):
-                if not was_there:
-                    path.unlink(missing_ok=True)
-            raise
-        return written
+        return paths
 
 
 def report_table(report: MonthlyReport) -> pd.DataFrame:

@@ -10,7 +10,10 @@ scorecard name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
+
+from ..errors import QAGraderError
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -35,11 +38,21 @@ def _period(graded_from: str | None, graded_to: str | None) -> tuple[str, list]:
     where, params = "e.status = 'submitted' AND e.calibration = 0", []
     if graded_from:
         where += " AND substr(coalesce(e.submitted_at, e.updated_at), 1, 10) >= ?"
-        params.append(str(graded_from)[:10])
+        params.append(_day(graded_from, "The start of the period"))
     if graded_to:
         where += " AND substr(coalesce(e.submitted_at, e.updated_at), 1, 10) <= ?"
-        params.append(str(graded_to)[:10])
+        params.append(_day(graded_to, "The end of the period"))
     return where, params
+
+
+def _day(value: object, what: str) -> str:
+    """``YYYY-MM-DD`` of a date or its text, or `QAGraderError` (a wrong day would silently
+    count nothing, or everything)."""
+    text = str(value).strip()[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise QAGraderError(f"{what}: '{value}' is not a date (expected YYYY-MM-DD).") from None
 
 
 def counts_by_grader(ws: "Workspace", graded_from: str | None = None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, QAGraderError
+from ..input_rules import text_problem
 from ..storage import writers
 
 if TYPE_CHECKING:
@@ -34,12 +35,15 @@ class Grader:
 
 
 def clean_grader_name(name: str | None) -> str:
-    """`name` trimmed, or `QAGraderError` when blank or too long."""
+    """`name` trimmed, or `QAGraderError` when blank, too long or holding a control character."""
     name = " ".join((name or "").split())
     if not name:
         raise QAGraderError("The grader name cannot be empty.")
     if len(name) > _MAX_NAME:
         raise QAGraderError(f"The grader name is too long ({len(name)} characters, at most {_MAX_NAME}).")
+    problem = text_problem(name, name=True)
+    if problem:
+        raise QAGraderError(f"The grader name {problem}; nothing was changed.")
     return name
 
 

@@ -4,7 +4,8 @@ SQLite writes beside a file it opens (even read-only, a WAL database gets ``-wal
 files), so the merge never opens the other file: it copies the file (and its ``-wal``, when
 another app has it open) into a private temporary folder and works on the copy. The copy is
 checked as `--db` checks a file (not a workspace, or written by a newer QA Grader: refused,
-naming the original) and an older one is migrated there. A file being written while it is
+naming the original) and an older one is migrated there; then its pages (`integrity.quick_check`)
+and its content (`content`: the input rules) are checked. A file being written while it is
 copied may be copied torn; SQLite's checksums then make the copy fail to open, and the merge is
 refused with nothing changed.
 """
@@ -20,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import WorkspaceError
+from ..storage.integrity import refuse_if_damaged
+from .content import refuse_hostile_content
 from ..storage.workspace import APPLICATION_ID, Workspace, check_compatible
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -63,8 +66,11 @@ def private_copy(path: Path) -> Iterator[Path]:
         finally:
             conn.close()
         try:
-            Workspace.open(copy, create=False).close()
+            other = Workspace.open(copy, create=False)
         except WorkspaceError as error:
             raise WorkspaceError(f"{path} cannot be read as a workspace: "
                                  f"{str(error).replace(str(copy), 'the copy')}") from error
+        with other:
+            refuse_if_damaged(other.conn, path, doing="merged")  # never bring damage in
+            refuse_hostile_content(other.conn, path)  # nor text the importers would refuse
         yield copy

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import QAGraderError, WorkspaceError
 from ..storage.files import OutputError, copy_database
+from ..storage.integrity import refuse_if_damaged
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -34,6 +35,7 @@ def publish(ws: "Workspace", folder: str | os.PathLike, owner: str) -> Path:
     if not folder_path.is_dir():
         raise QAGraderError(f"The team folder {folder_path} does not exist or is not a folder.")
     target = folder_path / published_name(owner)
+    refuse_if_damaged(ws.conn, ws.path, doing="published")  # never spread a damaged copy
     try:
         copy_database(ws.conn, target)  # refuses the open workspace itself, atomically replaces
     except OutputError as error:

@@ -258,7 +258,8 @@ def dirty_chunks(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT chunk FROM analysis_dirty ORDER BY chunk")]
 
 
-def _all_chunks(conn: sqlite3.Connection) -> list[int]:
+def all_chunks(conn: sqlite3.Connection) -> list[int]:
+    """Every chunk an evaluation id of the workspace falls in (drafts' too: the range)."""
     first, last = conn.execute("SELECT min(id), max(id) FROM evaluations").fetchone()
     if first is None:
         return []
@@ -288,7 +289,7 @@ def refresh(ws: "Workspace", dirty: Sequence[int] | None = None) -> None:
     if not dirty:
         return
     everything = ALL in dirty
-    chunks = _all_chunks(ws.conn) if everything else dirty
+    chunks = all_chunks(ws.conn) if everything else dirty
     write_analysis_chunks(ws, build(ws.conn, chunks), replace_all=everything)
 
 
@@ -337,7 +338,7 @@ def _in_memory(conn: sqlite3.Connection, dirty: list[int]) -> StoreColumns:
     """The current columns without saving: the stored chunks with the dirty ones rebuilt."""
     def everything() -> StoreColumns:
         return concatenate([columns_from_tables(conn, c << CHUNK_BITS, ((c + 1) << CHUNK_BITS) - 1)
-                            for c in _all_chunks(conn)])
+                            for c in all_chunks(conn)])
 
     if ALL in dirty:
         return everything()

@@ -5,7 +5,8 @@
   and fsync it, then rename it over the target and fsync the folder. A failure at any byte (a
   full disk, a file-size limit, a kill) leaves the old target exactly as it was; the partial
   file is removed at once or, after a kill, by the next write into that folder (a temporary
-  file whose process is gone, or older than a day, is stale).
+  file whose process is gone, or older than a day, is stale). `written_together(folder)` makes
+  a set of files (a report folder, a report's pages) replace the older ones all or none.
 - `check_output(target, inputs=...)` refuses, before anything is written, a target that
   resolves (after ``~``, ``..``, symlinks, relative paths, hard links, and letter case on
   case-insensitive file systems) to an open workspace, its ``-wal``/``-shm``/``-journal``, one
@@ -35,6 +36,7 @@ STALE_AFTER_S = 24 * 3600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 _protected: dict[Path, int] = {}  # open workspaces (resolved) -> how many times opened
+_together: dict[Path, list[tuple[Path, Path]]] = {}  # folder (resolved) -> (temp, target) to rename at the end
 
 
 class OutputError(QAGraderError):
@@ -200,6 +202,10 @@ def atomic_file(target: str | os.PathLike, mode: str = "w", *, encoding: str | N
             handle.flush()
             _keep_mode(path, handle.fileno())
             os.fsync(handle.fileno())
+        together = _together.get(path.parent)
+        if together is not None:  # renamed with the others when the whole set is written
+            together.append((tmp, path))
+            return
         os.replace(tmp, path)
         _sync_folder(path.parent)
     except OSError as error:
@@ -211,10 +217,41 @@ def atomic_file(target: str | os.PathLike, mode: str = "w", *, encoding: str | N
 
 
 @contextmanager
+def written_together(folder: str | os.PathLike) -> Iterator[None]:
+    """Files written with `atomic_file` into `folder` inside the block replace their targets
+    only when the whole block succeeds, all at once (renames, which need no space); a failure
+    at any byte of any of them leaves every older file as it was and removes the temporary
+    files. For sets of files read together: a report folder, the pages of a report."""
+    key = _resolved(Path(folder).expanduser())
+    if key in _together:  # nested: the outer block renames
+        yield
+        return
+    _together[key] = pending = []
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _unlink(tmp)
+        raise
+    finally:
+        del _together[key]
+    for index, (tmp, path) in enumerate(pending):
+        try:
+            os.replace(tmp, path)
+        except OSError as error:
+            for left, _ in pending[index:]:
+                _unlink(left)
+            raise _write_error(error, path) from error
+    if pending:
+        _sync_folder(key)
+
+
+@contextmanager
 def report_folder(folder: str | os.PathLike, names: Iterable[str]) -> Iterator[list[Path]]:
     """Writing the files `names` into `folder` (created if missing, in an existing folder): each
     is checked before anything is written; the block appends every path it writes to the list
-    it gets, and if it fails, a folder made here is removed with what went into it."""
+    it gets; the files replace older ones only when the whole block succeeds (`written_together`),
+    and if it fails, a folder made here is removed with what went into it."""
     out = Path(folder).expanduser()
     created = not out.exists()
     if created:
@@ -226,7 +263,8 @@ def report_folder(folder: str | os.PathLike, names: Iterable[str]) -> Iterator[l
     try:
         if created:
             out.mkdir()
-        yield written
+        with written_together(out):
+            yield written
     except BaseException:
         if created:
             for path in written:

@@ -20,9 +20,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError
+from ..errors import WorkspaceBusy, WorkspaceDamaged, WorkspaceError, WorkspaceReadOnly
 from ..faults import (
     busy_message, damaged_message, describe_database_error, describe_os_error, is_busy, is_damage,
+    read_only_message,
 )
 from .changes import MANY, Changes
 from .files import (
@@ -48,6 +49,20 @@ SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "00
                                       "0005_merge_log", "0006_blind_grading",
                                       "0007_calibration", "0008_disputes_coaching", "0009_analysis_store",
                                       "0010_custom_fields")
+# What a file with this version's schema must hold: its tables, and the triggers that keep the
+# analysis-ready store and the graders right. Checked on every open of such a file (from
+# sqlite_master, which opening reads anyway: microseconds); one missing means the file is
+# damaged. tests/core/test_workspace.py checks them against a new workspace.
+SCHEMA_TABLES = frozenset({
+    "_sqlite_migrations", "teams", "agents", "interactions", "interaction_fields", "scorecards",
+    "evaluations", "evaluation_skills", "evaluation_history", "graders", "merge_log",
+    "calibration_sessions", "calibration_members", "calibration_items", "calibration_grades",
+    "disputes", "coaching_notes", "analysis_chunks", "analysis_dirty"})
+SCHEMA_TRIGGERS = frozenset({
+    "analysis_evaluation_added", "analysis_evaluation_changed", "analysis_evaluation_deleted",
+    "analysis_interaction_changed", "analysis_skill_added", "analysis_skill_changed",
+    "analysis_skill_deleted", "evaluation_history_need_uuid", "evaluations_keep_grader",
+    "evaluations_need_grader"})
 _MIGRATIONS_MODULE = f"{__package__}.migrations"
 
 
@@ -72,6 +87,8 @@ class Workspace:
         self.conn = conn
         self.busy_timeout_s = busy_timeout() if busy_timeout_s is None else busy_timeout_s
         self._closed = False
+        self.read_only = False  # opened read-only: every transaction() is refused
+        self.opened_stamp: tuple[int, int] | None = None
         self._db: Database | None = None
         self._pending: dict[str, set[int] | None] = {}  # recorded by the open transaction, by kind
         self._depth = 0  # open transaction() blocks
@@ -87,7 +104,7 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
-             busy_timeout_s: float | None = None) -> "Workspace":
+             busy_timeout_s: float | None = None, read_only: bool | None = False) -> "Workspace":
         """Open (or, with `create`, create) the workspace at `path`, migrating an older schema
         after a backup.
 
@@ -95,19 +112,31 @@ class Workspace:
         `create`, a missing folder, a folder, a file that is not a workspace (or is empty while
         `create` is False), a damaged workspace, a file from a newer QA Grader. Writes wait up to
         `busy_timeout_s` (default: `busy_timeout()`) for another program's write lock.
+
+        `read_only`: False (default) refuses a workspace this user cannot write
+        (`WorkspaceReadOnly`); None opens it read-only then (reading commands, the app); True
+        always opens read-only. A read-only workspace (`self.read_only`) refuses every
+        `transaction()` with one line and creates no file beside it (`read_only_connection`);
+        one from an older version is refused, since reading it needs the upgrade.
         """
         path = Path(path).expanduser()
         if path.is_dir():
             raise WorkspaceError(f"{path} is a folder, not a workspace file.")
         existed = path.exists()
         if not existed:
-            if not create:
+            if not create or read_only:
                 raise WorkspaceError(f"There is no workspace at {path}; nothing was created. "
                                      f"Check the name, or import or build a demo to create one.")
             try:
                 check_folder(path.parent)
             except OutputError as error:
                 raise WorkspaceError(f"Cannot create the workspace {path}: {error}") from error
+        elif read_only is not True and not can_write(path):
+            if read_only is False:
+                raise WorkspaceReadOnly(read_only_message(path))
+            read_only = True
+        if read_only:
+            return cls._open_read_only(path, busy_timeout() if busy_timeout_s is None else busy_timeout_s)
         remove_stale_temps(path.parent)
         budget = busy_timeout() if busy_timeout_s is None else busy_timeout_s
         if not existed:
@@ -131,8 +160,34 @@ class Workspace:
             if not existed:  # a refused or failed creation leaves nothing behind
                 remove_workspace_files(path, only_if_empty=True)
             if isinstance(error, sqlite3.Error):
-                raise _database_error(error, path) from error
+                raise workspace_error(error, path) from error
             raise
+        protect(path)
+        return workspace
+
+    @classmethod
+    def _open_read_only(cls, path: Path, budget: float) -> "Workspace":
+        conn = None
+        try:
+            conn = read_only_connection(path, budget)
+            if not check_compatible(conn, path):
+                from .migrations import migrations
+
+                if migrations.pending(_sqlite_utils_database(conn)):
+                    raise WorkspaceReadOnly(
+                        f"{path} is read-only and was written by an older version of QA Grader: "
+                        f"it must be upgraded before it can be read, which needs write access. Ask "
+                        f"for write access or open a copy; nothing was changed.")
+            conn.execute("PRAGMA foreign_keys = ON")
+            workspace = cls(path, conn, budget)
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, sqlite3.Error):
+                raise workspace_error(error, path) from error
+            raise
+        workspace.read_only = True
+        workspace.opened_stamp = file_stamp(path)
         protect(path)
         return workspace
 
@@ -158,7 +213,7 @@ class Workspace:
                 if not path.exists():
                     os.replace(building, path)
         except sqlite3.Error as error:
-            raise _database_error(error, path) from error
+            raise workspace_error(error, path) from error
         except OSError as error:
             raise WorkspaceError(f"Cannot create the workspace {path}: "
                                  f"{describe_os_error(error, path)}") from error
@@ -174,8 +229,14 @@ class Workspace:
         return self._db
 
     def reopen(self) -> "Workspace":
-        """A second connection to the same file, for another thread."""
-        return Workspace.open(self.path, create=False, busy_timeout_s=self.busy_timeout_s)
+        """A second connection to the same file, for another thread (read-only if this is)."""
+        return Workspace.open(self.path, create=False, busy_timeout_s=self.busy_timeout_s,
+                              read_only=True if self.read_only else False)
+
+    def changed_since_opened(self) -> bool:
+        """A read-only workspace whose file another program changed while it was open (what
+        was read may mix the two states: read it again)."""
+        return self.read_only and file_stamp(self.path) != self.opened_stamp
 
     def close(self) -> None:
         if not self._closed:
@@ -194,6 +255,8 @@ class Workspace:
         """One atomic write. `BEGIN IMMEDIATE` takes the write lock up front; while another
         program holds it, the write waits with backoff up to `busy_timeout_s`, then raises
         `WorkspaceBusy` with nothing changed. Nested calls use savepoints."""
+        if self.read_only:
+            raise WorkspaceReadOnly(read_only_message(self.path))
         self._depth += 1
         try:
             if self.conn.in_transaction:
@@ -362,6 +425,46 @@ def busy_timeout() -> float:
     return value if math.isfinite(value) and value >= 0 else DEFAULT_BUSY_TIMEOUT_S
 
 
+def can_write(path: Path) -> bool:
+    """Whether this user can write the workspace at `path`: the file, and its folder (where
+    SQLite keeps the -wal and -shm files) unless both of those exist and are writable."""
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK | os.X_OK):
+        return True
+    return all(os.access(f"{path}{suffix}", os.W_OK) for suffix in ("-wal", "-shm"))
+
+
+def read_only_connection(path: Path, budget: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A connection to `path` that cannot write and creates no file beside it.
+
+    While another program has the workspace open (its ``-wal`` is there) SQLite's ``mode=ro``
+    reads through that program's -wal and -shm. Otherwise nobody is writing it and
+    ``immutable=1`` reads the file without the -shm that ``mode=ro`` would leave behind (owned
+    by this user, it could lock the owner out). A program that starts writing while it is read
+    is noticed by `Workspace.changed_since_opened`."""
+    wal = Path(f"{path}-wal")
+    query = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, timeout=budget)
+    conn.execute(f"PRAGMA busy_timeout = {int(budget * 1000)}")
+    return conn
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """(size, modification time in ns) of `path`, or None."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _sqlite_utils_database(conn: sqlite3.Connection) -> "Database":
+    from sqlite_utils import Database
+
+    return Database(conn)
+
+
 def remove_workspace_files(path: Path, *, only_if_empty: bool = False) -> None:
     """Delete a workspace file and its side files (a failed creation's leftovers). With
     `only_if_empty`, keep a file that holds any row: another process may have created the same
@@ -389,7 +492,9 @@ def _holds_no_data(path: Path) -> bool:
         return False
 
 
-def _database_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
+def workspace_error(error: sqlite3.Error, path: Path) -> WorkspaceError:
+    """A SQLite error opening or using the workspace at `path`, as one of ours (busy, damaged,
+    not a workspace, or in the user's words)."""
     if is_busy(error):
         return WorkspaceBusy(busy_message(path))
     if is_damage(error):
@@ -417,7 +522,8 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
     they are loaded they are asked instead (code may register more at run time)."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    objects = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
+    tables = {name for kind, name in objects if kind == "table"}
     if not tables:
         if app_id == APPLICATION_ID:
             raise WorkspaceDamaged(damaged_message(path, "its tables are missing"))
@@ -431,9 +537,15 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
         applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")}
     missing = sorted(REQUIRED_TABLES - tables)
     if missing and version:
-        raise WorkspaceDamaged(damaged_message(path, f"table {', '.join(missing)} is missing"))
-    if _MIGRATIONS_MODULE not in sys.modules:
-        if version == len(SCHEMA_MIGRATIONS) and applied == set(SCHEMA_MIGRATIONS):
+        raise WorkspaceDamaged(damaged_message(path, _missing(missing, "table")))
+    current = version == len(SCHEMA_MIGRATIONS) and applied == set(SCHEMA_MIGRATIONS)
+    if current:
+        missing = sorted(SCHEMA_TABLES - tables)
+        triggers = sorted(SCHEMA_TRIGGERS - {name for kind, name in objects if kind == "trigger"})
+        if missing or triggers:
+            raise WorkspaceDamaged(damaged_message(path, _missing(missing, "table") if missing
+                                                   else _missing(triggers, "trigger")))
+        if _MIGRATIONS_MODULE not in sys.modules:
             return True
     from .migrations import KNOWN_MIGRATIONS, SCHEMA_VERSION
 
@@ -449,6 +561,10 @@ def check_compatible(conn: sqlite3.Connection, path: Path, *, created_now: bool 
             f"step {', '.join(unknown)}, which this version does not know. Update QA Grader to "
             f"open it; the file was not changed.")
     return False
+
+
+def _missing(names: list[str], kind: str) -> str:
+    return f"{kind} {names[0]} is missing" if len(names) == 1 else f"{kind}s {', '.join(names)} are missing"
 
 
 _SAVEPOINTS = itertools.count(1)

@@ -15,6 +15,7 @@ from qagrader.core.storage.changes import DISPUTES, EVALUATIONS, Changes
 from qagrader.core.storage.workspace import Workspace
 
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 
 from .dialogs import RaiseDisputeDialog, ResolveDisputeDialog
 
@@ -47,6 +48,7 @@ class DisputeBar(QFrame):
         self.raise_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.raise_button.clicked.connect(self.raise_dispute)
         self.resolve_button = QPushButton("Resolve…")
+        writing(self.raise_button, self.resolve_button)
         self.resolve_button.setToolTip("Accept the open dispute (re-grade) or reject it with a reason")
         self.resolve_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.resolve_button.clicked.connect(self.resolve)

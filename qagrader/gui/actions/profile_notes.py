@@ -19,6 +19,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 
 from .dialogs import CoachingNoteDialog
 from .view import fill, table
@@ -51,6 +52,7 @@ class CoachingNotesBox(QWidget):
         self.notes = table(["Coached on", "Coach", "Skills", "Follow-up", "Agreed"], stretch=4)
         self.notes.setMinimumHeight(90)
         self.add_button = QPushButton("Add coaching note…")
+        writing(self.add_button)
         self.add_button.clicked.connect(self.add_note)
         self.quick = QHBoxLayout()
         self.message = QLabel("")

@@ -28,6 +28,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.grading import settings
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.workers import Task, Tasks
 
 from .dialogs import FollowUpDialog, ResolveDisputeDialog
@@ -166,6 +167,7 @@ class DisputesPanel(QWidget):
         self.reject_button.clicked.connect(lambda: self.resolve(accept=False))
         self.open_button = QPushButton("Open in grading")
         self.open_button.clicked.connect(self.open_chosen)
+        writing(self.accept_button, self.reject_button)
         actions = QHBoxLayout()
         for button in (self.accept_button, self.reject_button, self.open_button):
             actions.addWidget(button)
@@ -364,6 +366,7 @@ class CoachingPanel(QWidget):
         self.which.currentIndexChanged.connect(lambda _=0: self.refresh())
         self.done_button = QPushButton("Follow-up done…")
         self.done_button.clicked.connect(self.follow_up_done)
+        writing(self.done_button)
         self.profile_button = QPushButton("Open agent profile")
         self.profile_button.clicked.connect(self._open_agent)
         self.export_button = QPushButton("Export CSV…")

@@ -22,6 +22,7 @@ from qagrader.gui.grading import settings
 from qagrader.gui.grading.style import STYLE
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.when_shown import ReloadWhenShown
 from qagrader.gui.workers import Tasks
 
@@ -78,6 +79,8 @@ class SessionPage(QWidget):
         self.add_sample_button = QPushButton("Add a random sample…")
         self.remove_button = QPushButton("Remove from session")
         self.delete_button = QPushButton("Delete session")
+        writing(self.grade_button, self.close_button, self.graders_button, self.edit_button, self.add_selected_button,
+                self.add_sample_button, self.remove_button, self.delete_button)
         self.items = QTableWidget(0, 1)
         self.items.verticalHeader().hide()
         self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -165,6 +168,7 @@ class CalibrationView(QWidget):
         self.new_button.clicked.connect(self.new_session)
         self.my_items_button = QPushButton("Grade my items")
         self.my_items_button.clicked.connect(lambda: self.grade_my_items())
+        writing(self.new_button, self.my_items_button)
         self.sessions = QTreeWidget()
         self.sessions.setHeaderLabels(["Session", "Date", "Progress"])
         self.sessions.setRootIsDecorated(False)
@@ -190,6 +194,7 @@ class CalibrationView(QWidget):
         self.intro.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         intro_start = QPushButton("New session…")
         intro_start.clicked.connect(self.new_session)
+        writing(intro_start)
         intro_page = QWidget()
         intro_layout = QVBoxLayout(intro_page)
         intro_layout.setContentsMargins(24, 24, 24, 24)

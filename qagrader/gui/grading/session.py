@@ -70,7 +70,8 @@ class GradingSession(QObject):
 
     @property
     def readonly(self) -> bool:
-        return self.submitted and not self.editing
+        """A submitted evaluation not being edited, or any on a read-only workspace."""
+        return (self.submitted and not self.editing) or self.ws.read_only
 
     @property
     def dirty(self) -> bool:

@@ -759,7 +759,7 @@ class GradingView(QWidget):
             return
         evaluation = session.evaluation
         self._show_badge()
-        self.edit_button.setVisible(session.submitted and not session.editing)
+        self.edit_button.setVisible(session.submitted and not session.editing and not self.ws.read_only)
         self.save_button.setEnabled(not session.readonly)
         self.submit_button.setText("Save && next" if session.submitted else "Submit && next")
         self.submit_button.setEnabled(not session.readonly)

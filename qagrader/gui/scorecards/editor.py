@@ -21,6 +21,7 @@ from qagrader.core.scorecards.store import SaveResult, StoredScorecard
 
 from qagrader.gui.messages import log_path, user_message
 from qagrader.gui.operations import Write, is_busy, operations
+from qagrader.gui.read_only import writing
 
 from . import draft as drafts
 from .forms import CardForm, QuestionForm, SectionForm
@@ -84,6 +85,7 @@ class ScorecardEditor(QWidget):
         self.save_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save")
         self.save_button.setToolTip("Save the scorecard (Ctrl+S)")
         self.save_button.clicked.connect(lambda: self.save())
+        writing(self.save_button)
         header.addWidget(self.discard_button)
         header.addWidget(self.save_button)
         layout.addLayout(header)

@@ -18,6 +18,7 @@ from qagrader.core.storage.changes import EVALUATIONS, SCORECARDS, Changes
 from qagrader.core.storage.files import write_file
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.when_shown import ReloadWhenShown
 
 from . import draft as drafts
@@ -68,6 +69,7 @@ class ScorecardsView(QWidget):
                                          "Save the selected scorecard as JSON", self.export_json)
         self.export_csv_action = action("Export CSV…", "x-office-spreadsheet", sp.SP_FileDialogListView,
                                         "Save the questions of the selected scorecard as CSV", self.export_csv)
+        writing(self.new_action, self.duplicate_action, self.archive_action, self.delete_action, self.import_action)
         layout.addWidget(self.toolbar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

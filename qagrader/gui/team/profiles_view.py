@@ -29,6 +29,7 @@ from qagrader.gui.agents_view import AgentsView
 from qagrader.core.storage.changes import AGENTS, EVALUATIONS, GRADERS, INTERACTIONS, SCORECARDS, TEAMS, Changes
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import Write, operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.when_shown import ReloadWhenShown
 from qagrader.gui.workers import Task, Tasks
 
@@ -389,6 +390,7 @@ class GradersPanel(QWidget):
         rename = QPushButton("Rename grader…")
         rename.clicked.connect(self.rename_requested)
         merge = QPushButton("Merge two spellings…")
+        writing(rename, merge)
         merge.clicked.connect(self.merge_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(rename)
