@@ -202,6 +202,8 @@ def import_evaluations(
 
 
 _SURVEY = 0.2  # progress fraction at the end of the first pass
+# answer cells kept checked across chunks, at most (a file of distinct values must not grow it)
+_CHECKED_LIMIT = 100_000
 # an evaluation's stored status as a `SeenKeys` tag
 _TAG_OF_STATUS = {"draft": 1, "submitted": 2}
 _STATUS_OF_TAG = {tag: status for status, tag in _TAG_OF_STATUS.items()}
@@ -400,6 +402,8 @@ class _Import:
 
     def read(self, chunk: CsvChunk, writer: EvaluationWriter | None, check: Callable[[], None]) -> None:
         """Check one chunk, count what it would do and, with `writer`, write it."""
+        if len(self.checked) > _CHECKED_LIMIT:  # scores are cached per chunk: safe to forget here
+            self.checked.clear()
         problems = _Problems()
         cells = self.layout.cells(chunk)
         n, first_row = len(chunk.frame), chunk.first_row
