@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         two_months = AnalysisFilters(date_from="2026-08-01", date_to="2026-09-30")
         parts = {  # each alone (in the report, the questions' answers are read beside the rest)
             "load_grades (the store, once)": best_of(args.repeat, lambda: load_grades(ws)),
-            "score_frame (two months, from them)": best_of(args.repeat, lambda: score_frame(ws, grades, two_months)),
+            "score_frame (two months, from them)": best_of(args.repeat, lambda: score_frame(grades, two_months)),
             "grades.frame (the month)": best_of(args.repeat, lambda: grades.frame(month)),
             "question frame + costs (tip)": best_of(args.repeat, lambda: question_costs(
                 *question_frame(ws, frame, month))),

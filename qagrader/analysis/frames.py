@@ -5,27 +5,28 @@ filtered in memory.
 chunk of evaluations) and the few names its ids point at (agents, teams, graders, scorecards)
 into `Grades`; `Grades.frame(filters)` is the analysis frame of the data contract for any
 filters without touching the workspace again, and `Grades.options()` what the filters can
-choose from. `load_skill_frame(ws, filters)` does both steps. `score_frame(ws, grades, filters)` is
+choose from. `load_skill_frame(ws, filters)` does both steps. `score_frame(grades, filters)` is
 `dataset.load_score_frame`'s table of QA scores per evaluation (less the external ids) from the
-same grades and one numeric query of the scores, which the store does not hold. The frame equals
+same grades, and `Grades.question_scores` is `dataset.load_question_scores` (single questions
+scored) from the answers the store keeps (`load_grades(ws, answers=True)`). The frame equals
 `dataset.load_skill_frame_from_tables(ws, filters)` (tests compare them) except where a stored
 date is not a date at all: the SQL compares its text with a date bound, here it matches none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from qagrader.core.storage.analysis_store import NO_TIME, NULL_ID, StoreColumns, current_columns
+from qagrader.core.storage.analysis_store import NO_TIME, NULL_ID, Answers, StoreColumns, current_columns
 from qagrader.core.storage.writers import nocase
 
 from .dataset import (META_COLUMNS, NO_AGENT, NO_TEAM, POSITIVE, SCORE_COLUMNS, AnalysisFilters, FilterOptions,
-                      SkillFrame, date_bounds, per_interaction, skill_polarity, with_polarity)
+                      QuestionScoring, SkillFrame, date_bounds, per_interaction, skill_polarity, with_polarity)
 
 if TYPE_CHECKING:
     from qagrader.core.storage.workspace import Workspace
@@ -79,12 +80,15 @@ class Grades:
                  scorecards: list[tuple], polarity: dict[str, str]):
         interaction, evaluation = columns.arrays["interaction_id"], columns.arrays["evaluation_id"]
         steps = np.diff(interaction)
+        answers = columns.answers
         if (steps > 0).all() or ((steps >= 0).all() and (np.diff(evaluation)[steps == 0] > 0).all()):
             arrays, scores = dict(columns.arrays), columns.scores  # in order already (the usual case): no copy
+            codes = answers.codes
         else:
             order = np.lexsort((evaluation, interaction))
             arrays = {name: values[order] for name, values in columns.arrays.items()}
             scores = columns.scores[order]
+            codes = answers.codes[order]
         self.total = len(interaction)
         """Submitted, non-calibration evaluations in the workspace."""
         self.agents = _Names.of((a[0], a[1]) for a in agents)
@@ -109,6 +113,9 @@ class Grades:
             self.codes = {k: v[keep] for k, v in self.codes.items()}
             self.arrays = {k: v[keep] for k, v in arrays.items()}
             self.scores = scores[keep]
+            codes = codes[keep]
+        self.answers = Answers(answers.keys, answers.values, codes)
+        """The answers' values (none unless loaded with them: `load_grades(ws, answers=True)`)."""
         self.texts = columns.texts
         self.skills = list(columns.skills)
         self.polarity = polarity
@@ -180,12 +187,49 @@ class Grades:
         frame = per_interaction(frame)
         return with_polarity(frame, {r: self.polarity.get(s, POSITIVE) for r, s in zip(renamed, skills)})
 
+    def question_scores(self, questions: Mapping[str, QuestionScoring],
+                        filters: AnalysisFilters | None = None) -> pd.DataFrame:
+        """`dataset.load_question_scores(ws, questions, filters)` from the stored answers: one
+        row per grade `filters` select (in this order: interaction, evaluation), its
+        `interaction_id` and per entry of `questions` the earned fraction of its answer on the
+        grade's scorecard version (NaN: N/A, unanswered, not on the version)."""
+        keep = self.mask(filters)
+        at = np.arange(len(self)) if keep is None else np.flatnonzero(keep)
+        scorecard = self.arrays["scorecard_id"][at]
+        answers = self.answers
+        interactions = self.arrays["interaction_id"][at]
+        columns: dict[str, object] = {  # (as pandas types the query's rows: none, object)
+            "interaction_id": pd.Series(interactions) if len(at) else pd.Series(interactions, dtype=object)}
+        for column, scoring in questions.items():
+            earned = np.full(len(at), np.nan)
+            for scorecard_id, (key, fractions) in scoring.items():
+                if key in answers.keys:
+                    rows = scorecard == scorecard_id
+                    table = np.array([_earned(value, fractions) for value in answers.values] + [np.nan])
+                    earned[rows] = table[answers.codes[at[rows], answers.keys.index(key)]]
+            columns[column] = earned
+        return pd.DataFrame(columns)
+
+    def _by_evaluation(self, filters: AnalysisFilters | None) -> np.ndarray:
+        """Positions of the grades `filters` select, in evaluation id order."""
+        keep = self.mask(filters)
+        at = np.arange(len(self)) if keep is None else np.flatnonzero(keep)
+        return at[np.argsort(self.arrays["evaluation_id"][at], kind="stable")]
+
     def evaluations(self, filters: AnalysisFilters | None = None) -> pd.DataFrame:
         """One row per grade `filters` select, in evaluation id order, with the grade's own
         columns (`SCORED_COLUMNS` but the score): for tables whose unit is the evaluation."""
-        keep = self.mask(filters)
-        at = np.arange(len(self)) if keep is None else np.flatnonzero(keep)
-        at = at[np.argsort(self.arrays["evaluation_id"][at], kind="stable")]
+        return self._evaluation_rows(self._by_evaluation(filters))
+
+    def scored(self, filters: AnalysisFilters | None = None) -> pd.DataFrame:
+        """`evaluations(filters)` of the grades with a QA score, with their `score` (0..100+)."""
+        at = self._by_evaluation(filters)
+        at = at[~np.isnan(self.arrays["score"][at])]
+        rows = self._evaluation_rows(at)
+        rows["score"] = self.arrays["score"][at]
+        return rows
+
+    def _evaluation_rows(self, at: np.ndarray) -> pd.DataFrame:
         n = len(at)
 
         def inferred(values: np.ndarray) -> pd.Series:  # as pandas types the query's rows (none: object)
@@ -231,14 +275,27 @@ class Grades:
             graders=named(self.graders, "grader"), first_day=days[0], last_day=days[1])
 
 
+def _earned(value: object, fractions: Mapping[object, float | None]) -> float:
+    """The fraction of the first answer value in `fractions` equal to `value` as SQLite's
+    `CASE value WHEN ? THEN ?` compares them (text only with text, numbers by value; NULL with
+    nothing), NaN for none or a fraction of None."""
+    if value is None:
+        return np.nan
+    for answer, fraction in fractions.items():
+        if isinstance(answer, str) == isinstance(value, str) and answer == value:
+            return np.nan if fraction is None else float(fraction)
+    return np.nan
+
+
 def _sorted_names(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(sorted({str(v) for v in values if v not in (None, "")}, key=str.casefold))
 
 
-def load_grades(ws: "Workspace") -> Grades:
-    """Every analysed grade of `ws`, from the analysis-ready store (made current first)."""
+def load_grades(ws: "Workspace", answers: bool = False) -> Grades:
+    """Every analysed grade of `ws`, from the analysis-ready store (made current first); with
+    `answers`, their answers' values too (for `Grades.question_scores`)."""
     conn = ws.conn
-    columns = current_columns(ws)
+    columns = current_columns(ws, answers)
     return Grades(columns,
                   agents=conn.execute("SELECT id, name, team_id FROM agents").fetchall(),
                   teams=conn.execute("SELECT id, name FROM teams").fetchall(),
@@ -256,19 +313,8 @@ SCORED_COLUMNS: tuple[str, ...] = tuple(c for c in SCORE_COLUMNS if c != "extern
 """The columns of `score_frame`."""
 
 
-def score_frame(ws: "Workspace", grades: Grades, filters: AnalysisFilters | None = None) -> pd.DataFrame:
+def score_frame(grades: Grades, filters: AnalysisFilters | None = None) -> pd.DataFrame:
     """One row per submitted, non-calibration evaluation `filters` select that has a QA score
     (`SCORED_COLUMNS`, in evaluation id order): `dataset.load_score_frame` without the external
-    ids, from `grades` (loaded once, e.g. for several months) and the scores read by id."""
-    rows = grades.evaluations(filters)
-    found = ws.conn.execute(  # the partial index on (score, interaction_id) holds all it needs
-        "SELECT id, score FROM evaluations WHERE status = 'submitted' AND calibration = 0 AND score IS NOT NULL"
-    ).fetchall()
-    scored = np.array(found, dtype=np.float64).reshape(-1, 2)
-    order = np.argsort(scored[:, 0], kind="stable")
-    ids, scores = scored[order, 0].astype(np.int64), scored[order, 1]
-    wanted = rows["evaluation_id"].to_numpy()
-    at = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
-    has = (ids[at] == wanted) if len(ids) else np.zeros(len(wanted), dtype=bool)
-    rows["score"] = scores[at] if len(ids) else np.full(len(wanted), np.nan)
-    return rows[has].reset_index(drop=True)
+    ids, from `grades` (loaded once, e.g. for several months)."""
+    return grades.scored(filters).reset_index(drop=True)

@@ -293,7 +293,7 @@ def report_command(args: argparse.Namespace) -> int:
     filters = AnalysisFilters(channels=args.channels, teams=args.teams, agents=args.agents, brands=args.brands,
                               scorecards=args.scorecards, graders=args.graders)
     with open_existing(args) as ws:
-        report = build_monthly_report(ws, month, filters, parallel=True)  # the answers scored in a forked process
+        report = build_monthly_report(ws, month, filters, parallel=True)  # the QA scores and the tip in a forked process
         written = write_report(report, args.out, fmt, excel_bom=args.excel)  # the workspace stays open: it cannot be overwritten
     if fmt == "png":
         print(f"Wrote the {report.label} report as {len(written)} pages: {', '.join(str(p) for p in written)}")

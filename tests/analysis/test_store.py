@@ -9,6 +9,7 @@ random filters, and after the store went missing or stale.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from dataclasses import fields
@@ -17,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qagrader.analysis.dataset import (AnalysisFilters, filter_options_from_tables, load_score_frame,
-                                       load_skill_frame_from_tables)
+from qagrader.analysis.dataset import (AnalysisFilters, filter_options_from_tables, load_question_scores,
+                                       load_score_frame, load_skill_frame_from_tables)
 from qagrader.analysis.frames import load_grades, load_skill_frame, score_frame
 from qagrader.analysis.report import AnalysisResult, run_analysis
 from qagrader.core.demo.build import build_demo
@@ -37,7 +38,22 @@ def assert_same_scores(ws: Workspace, grades, filters: AnalysisFilters | None) -
     """The QA scores per evaluation from the loaded grades equal the SQL reader's (less the
     external ids, which the store does not hold)."""
     reference = load_score_frame(ws, filters).drop(columns="external_id")
-    pd.testing.assert_frame_equal(score_frame(ws, grades, filters), reference)
+    pd.testing.assert_frame_equal(score_frame(grades, filters), reference)
+
+
+def assert_same_question_scores(ws: Workspace, grades, filters: AnalysisFilters | None) -> None:
+    """Every question scored from the stored answers equals SQLite scoring the answers' JSON
+    (`dataset.load_question_scores`, whose rows come in no particular order)."""
+    from qagrader.analysis.monthly.questions import question_scoring
+
+    _, scoring = question_scoring(ws)
+    assert scoring
+    reference = load_question_scores(ws, scoring, filters)
+    mine = grades.question_scores(scoring, filters)
+    assert list(mine.columns) == list(reference.columns)
+    order = list(reference.columns)
+    pd.testing.assert_frame_equal(mine.sort_values(order).reset_index(drop=True),
+                                  reference.sort_values(order).reset_index(drop=True), check_exact=True)
 
 
 def assert_same_tables(a: AnalysisResult, b: AnalysisResult) -> None:
@@ -65,6 +81,11 @@ def assert_store_matches_tables(ws: Workspace) -> None:
             np.testing.assert_array_equal(stored.arrays[name], values, err_msg=name)
     assert stored.skills == expected.skills
     np.testing.assert_array_equal(stored.scores, expected.scores)
+    stored = analysis_store.stored_columns(conn, answers=True)
+    assert stored.answers.keys == expected.answers.keys
+    for key in expected.answers.keys:  # each value with its type: 3, 3.0 and "3" are three answers
+        assert ([(type(v), v) for v in stored.answers.value_of(key)]
+                == [(type(v), v) for v in expected.answers.value_of(key)]), key
 
 
 def random_filters(rng: random.Random, ws: Workspace) -> AnalysisFilters:
@@ -117,6 +138,10 @@ def test_the_demo_filtered_in_memory_equals_the_filters_in_sql(demo):
         assert_same_frame(grades.frame(filters), load_skill_frame_from_tables(demo, filters))
         assert_same_scores(demo, grades, filters)
     assert_same_scores(demo, grades, None)
+    answered = load_grades(demo, answers=True)
+    for _ in range(15):
+        assert_same_question_scores(demo, answered, random_filters(rng, demo))
+    assert_same_question_scores(demo, answered, None)
     phone = AnalysisFilters(channels=("Phone",))
     assert_same_tables(run_analysis(grades.frame(phone)), run_analysis(load_skill_frame_from_tables(demo, phone)))
     assert grades.options() == filter_options_from_tables(demo)
@@ -215,11 +240,12 @@ def test_random_operations_keep_the_store_equal_to_the_tables(tmp_path, seed):
                 else:
                     _reimport(ws, rng, tmp_path)
             assert_store_matches_tables(ws)
-            grades = load_grades(ws)
+            grades = load_grades(ws, answers=True)
             for _ in range(3):
                 filters = random_filters(rng, ws)
                 assert_same_frame(grades.frame(filters), load_skill_frame_from_tables(ws, filters))
                 assert_same_scores(ws, grades, filters)
+                assert_same_question_scores(ws, grades, filters)
         assert_same_tables(run_analysis(load_skill_frame(ws)), run_analysis(load_skill_frame_from_tables(ws)))
 
 
@@ -338,6 +364,48 @@ def test_writes_by_another_program_are_picked_up(tmp_path):
         assert_store_matches_tables(ws)  # the load saved the rebuild
 
 
+def test_answers_scores_and_scorecards_changed_by_another_program_are_picked_up(tmp_path):
+    """Answers and a QA score changed with plain SQL (values of other types too: a number as
+    text, a real, true, an object, JSON that is not JSON), and a scorecard version's question
+    renamed: the triggers mark the chunks, the store holds what SQLite reads from the answers,
+    and every question scores as SQLite scores it."""
+    path = tmp_path / "w.qagrader"
+    build_demo(path, interactions=160, seed=4)
+    with sqlite3.connect(path) as other:
+        ids = [row[0] for row in other.execute("SELECT id FROM evaluations WHERE status = 'submitted' "
+                                               "AND calibration = 0 ORDER BY id LIMIT 8")]
+        odd = ['"4"', "4.0", "true", '{"a": 1}', '"Yes"', "null"]
+        for evaluation_id, value in zip(ids, odd):
+            answers = json.loads(other.execute("SELECT answers FROM evaluations WHERE id = ?",
+                                               (evaluation_id,)).fetchone()[0])
+            for key in list(answers)[:3]:
+                answers[key]["value"] = json.loads(value)
+            other.execute("UPDATE evaluations SET answers = ?, score = 12.5 WHERE id = ?",
+                          (json.dumps(answers), evaluation_id))
+        other.execute("UPDATE evaluations SET answers = '{not json' WHERE id = ?", (ids[-2],))
+        other.execute("UPDATE evaluations SET score = NULL WHERE id = ?", (ids[-1],))
+    with Workspace.open(path) as ws:
+        assert analysis_store.dirty_chunks(ws.conn)
+        grades = load_grades(ws, answers=True)
+        assert_store_matches_tables(ws)  # the load saved the rebuild
+        assert_same_scores(ws, grades, None)
+        with ws.transaction():  # the reference cannot read '{not json' at all
+            ws.conn.execute("UPDATE evaluations SET answers = '{}' WHERE id = ?", (ids[-2],))
+        assert_same_question_scores(ws, load_grades(ws, answers=True), None)
+        card_id, definition = ws.conn.execute(
+            "SELECT scorecard_id, definition FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id "
+            "WHERE e.id = ?", (ids[0],)).fetchone()
+    renamed = json.loads(definition)
+    question = renamed["sections"][0]["questions"][0]
+    with sqlite3.connect(path) as other:  # the version's first question now reads another answer
+        other.execute("UPDATE scorecards SET definition = ? WHERE id = ?",
+                      (definition.replace(f'"key": "{question["key"]}"', '"key": "renamed"', 1), card_id))
+    with Workspace.open(path) as ws:
+        assert analysis_store.dirty_chunks(ws.conn)
+        load_grades(ws, answers=True)
+        assert_store_matches_tables(ws)
+
+
 def test_a_missing_or_stale_store_is_rebuilt(tmp_path):
     path = tmp_path / "w.qagrader"
     build_demo(path, interactions=150)
@@ -350,7 +418,7 @@ def test_a_missing_or_stale_store_is_rebuilt(tmp_path):
         with sqlite3.connect(path) as other:  # a chunk in a format this version does not read
             blob = other.execute("SELECT data FROM analysis_chunks LIMIT 1").fetchone()[0]
             other.execute("UPDATE analysis_chunks SET data = ? WHERE chunk = (SELECT min(chunk) FROM analysis_chunks)",
-                          (blob.replace(b'"format": 1', b'"format": 0'),))
+                          (blob.replace(f'"format": {analysis_store.FORMAT}'.encode(), b'"format": 0'),))
         assert_same_frame(load_skill_frame(ws), reference)
         assert_store_matches_tables(ws)
 
@@ -369,6 +437,32 @@ def test_a_workspace_from_before_the_store_is_built_when_migrated(tmp_path):
     with Workspace.open(path) as ws:
         assert_store_matches_tables(ws)  # built right after migrating
         assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
+
+
+def test_a_store_of_the_previous_format_is_rebuilt_when_migrated(tmp_path):
+    """A workspace of schema 0010, whose store holds no QA scores or answers (format 1) and whose
+    trigger does not watch them: migrating rebuilds it, and later edits of answers mark it."""
+    path = tmp_path / "previous.qagrader"
+    build_demo(path, interactions=150)
+    with sqlite3.connect(path) as old:
+        old.execute("DROP TRIGGER analysis_scorecard_changed")
+        old.execute("UPDATE analysis_chunks SET data = CAST(replace(CAST(data AS TEXT), "
+                    f"'\"format\": {analysis_store.FORMAT}', '\"format\": 1') AS BLOB)")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_analysis_answers'")
+        old.execute("PRAGMA user_version = 10")
+        assert old.execute("SELECT count(*) FROM analysis_chunks WHERE instr(data, '\"format\": 1')"
+                           ).fetchone()[0] == old.execute("SELECT count(*) FROM analysis_chunks").fetchone()[0]
+    with Workspace.open(path) as ws:
+        assert_store_matches_tables(ws)  # built right after migrating
+        assert_same_question_scores(ws, load_grades(ws, answers=True), None)
+        evaluation_id = ws.conn.execute("SELECT max(id) FROM evaluations WHERE status = 'submitted' "
+                                        "AND calibration = 0").fetchone()[0]
+    with sqlite3.connect(path) as other:
+        answers = json.loads(other.execute("SELECT answers FROM evaluations WHERE id = ?",
+                                           (evaluation_id,)).fetchone()[0])
+        answers[next(iter(answers))]["value"] = "changed"
+        other.execute("UPDATE evaluations SET answers = ? WHERE id = ?", (json.dumps(answers), evaluation_id))
+        assert analysis_store.dirty_chunks(other) == [evaluation_id >> analysis_store.CHUNK_BITS]
 
 
 def test_a_locked_workspace_loads_from_memory_and_saves_nothing(tmp_path):

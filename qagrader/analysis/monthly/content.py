@@ -43,8 +43,8 @@ from ..channel_differences import channel_differences, differing_skills
 from ..coaching_follow_up import notes_follow_up
 from ..coaching import skill_gaps
 from ..correlation import ALL, associations, correlation_table
-from ..dataset import AnalysisFilters, load_question_scores, polarity_of, skills_of
-from ..frames import load_grades, score_frame
+from ..dataset import AnalysisFilters, QuestionScoring, polarity_of, skills_of
+from ..frames import Grades, load_grades, score_frame
 from ..effects import effects_table
 from ..forked import can_fork, in_two_processes
 from ..profiles import (
@@ -52,7 +52,7 @@ from ..profiles import (
 )
 from ..report import DataNotes, data_notes
 from ..summary import channel_sentence, skill_label, warnings
-from .questions import question_costs, question_frame, question_scores_meanwhile, question_scoring
+from .questions import QuestionInfo, question_costs, question_scoring, questions_of
 from .tip import Tip, tip_of_the_month
 
 if TYPE_CHECKING:
@@ -207,76 +207,90 @@ def build_monthly_report(ws: "Workspace", month: str | date, filters: AnalysisFi
                          today: date | None = None, parallel: bool = False) -> MonthlyReport:
     """Everything the report of `month` (``YYYY-MM`` or its first day) says, for the
     evaluations `filters` select (their dates are replaced by the two months). `ReportError`
-    when nothing was graded in the month. The questions' answers (for the tip) are scored by
-    SQLite beside the rest: in a thread on a second connection, or with `parallel` (a
-    single-threaded caller, e.g. the command line, where the system can fork) in a forked
-    process, which uses the second core fully (a thread's rows come back through Python's lock)."""
+    when nothing was graded in the month. Everything comes from one load of the analysis-ready
+    store (grades, QA scores and answers: the months and the coaching windows are filters in
+    memory) and a few small tables. With `parallel` (a single-threaded caller, e.g. the command
+    line, where the system can fork) the QA scores and the tip are computed in a forked process
+    beside the rest, on the second core."""
     first = parse_month(month) if isinstance(month, str) else month.replace(day=1)
     filters = filters or AnalysisFilters()
-    this_month = replace(filters, date_from=first.isoformat(), date_to=month_end(first).isoformat())
+    today = today or date.today()
+    last = month_end(first)
+    this_month = replace(filters, date_from=first.isoformat(), date_to=last.isoformat())
+    grades = load_grades(ws, answers=True)
+    if not (~np.isnan(grades.arrays["score"][_selected(grades, this_month)])).any():
+        raise ReportError(f"No submitted evaluations in {first:%B %Y} match these filters; nothing to report.")
+    infos, scoring = question_scoring(ws)
+    channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
 
-    def rest() -> tuple[MonthlyReport, pd.DataFrame]:
-        return _report_but_tip(ws, first, filters, today or date.today())
+    def scores_and_tip() -> dict[str, object]:  # from `grades` alone: no workspace read
+        return {**_scores_part(grades, first, filters),
+                "tip": _tip(grades, this_month, infos, scoring, channels)}
 
     if parallel and can_fork():
-        _, scoring = question_scoring(ws)
-
         def theirs() -> bytes:
-            with ws.reopen() as other:
-                return pickle.dumps(load_question_scores(other, scoring, this_month), pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps(scores_and_tip(), pickle.HIGHEST_PROTOCOL)
 
-        (report, frame), sent = in_two_processes(theirs, rest)
-        answers = pickle.loads(sent)
+        mine, sent = in_two_processes(theirs, lambda: _skills_part(ws, grades, first, filters, today))
+        theirs_part = pickle.loads(sent)
     else:
-        question_scores = question_scores_meanwhile(ws, this_month)
-        try:
-            report, frame = rest()
-        finally:
-            answers = question_scores()  # (no reading left running)
-    questions, infos = question_frame(ws, frame, this_month, answers)
-    channels = {stored.name: stored.card.channels for stored in ws.scorecards.list(include_archived=True)}
-    return replace(report, tip=tip_of_the_month(question_costs(questions, infos), channels))
+        mine, theirs_part = _skills_part(ws, grades, first, filters, today), scores_and_tip()
+    return MonthlyReport(month=first, workspace=ws.path.name, filters=describe_filters(filters), generated=today,
+                         **theirs_part, **mine)
 
 
-def _report_but_tip(ws: "Workspace", first: date, filters: AnalysisFilters,
-                    today: date) -> tuple[MonthlyReport, pd.DataFrame]:
-    """The report without its tip of the month, and the month's analysis frame."""
-    last, before = month_end(first), previous_month(first)
-    two_months = replace(filters, date_from=before.isoformat(), date_to=last.isoformat())
-    this_month = replace(filters, date_from=first.isoformat(), date_to=last.isoformat())
-    grades = load_grades(ws)  # once: the two months and the coaching windows are filters in memory
-    scores = score_frame(ws, grades, two_months)
+def _selected(grades: Grades, filters: AnalysisFilters) -> np.ndarray:
+    keep = grades.mask(filters)
+    return np.arange(len(grades)) if keep is None else np.flatnonzero(keep)
+
+
+def _scores_part(grades: Grades, first: date, filters: AnalysisFilters) -> dict[str, object]:
+    """The report's QA-score sections (this month against the one before): its fields by name."""
+    two_months = replace(filters, date_from=previous_month(first).isoformat(), date_to=month_end(first).isoformat())
+    scores = score_frame(grades, two_months)
     when = scores["occurred_at"].fillna(scores["graded_at"])
     current = scores[when >= pd.Timestamp(first)]
     earlier = scores[when < pd.Timestamp(first)]
-    if current.empty:
-        raise ReportError(f"No submitted evaluations in {first:%B %Y} match these filters; nothing to report.")
+    improved, improved_note = _most_improved(current, earlier)
+    return dict(
+        overall=team_score(current), previous=team_score(earlier),
+        teams=_compared(team_table(current), team_table(earlier), ["team"]),
+        agents=_compared(agent_table(current), agent_table(earlier), ["team", "agent"]),
+        scores=current["score"].to_numpy(dtype="float64"), previous_scores=earlier["score"].to_numpy(dtype="float64"),
+        top=top_of_month(current, pd.Timestamp(first)), improved=improved, improved_note=improved_note)
+
+
+def _tip(grades: Grades, this_month: AnalysisFilters, infos: list[QuestionInfo],
+         scoring: dict[str, QuestionScoring], channels: dict[str, tuple[str, ...]]) -> Tip | None:
+    """The tip of the month, from the single questions' costs in the month."""
     frame = grades.frame(this_month)
+    scores = grades.question_scores(scoring, this_month) if not frame.empty and infos else None
+    return tip_of_the_month(question_costs(*questions_of(frame, infos, scores)), channels)
+
+
+def _skills_part(ws: "Workspace", grades: Grades, first: date, filters: AnalysisFilters,
+                 today: date) -> dict[str, object]:
+    """The report's sections on skills and CSAT, coaching, disputes and calibration: its fields
+    by name."""
+    last = month_end(first)
+    frame = grades.frame(replace(filters, date_from=first.isoformat(), date_to=last.isoformat()))
     skills = skills_of(frame)
     found = associations(frame, skills)
     correlations = correlation_table(found)
     differences = channel_differences(found)
     effects = effects_table(frame, skills)
     gaps = skill_gaps(frame, effects, skills, level="team")
-    improved, improved_note = _most_improved(current, earlier)
     followed, due = _follow_ups(ws, filters, first, last)
-    results = notes_follow_up(ws, followed, today=today, grades=grades)
     notes = data_notes(frame)
-    report = MonthlyReport(
-        month=first, workspace=ws.path.name, filters=describe_filters(filters), generated=today,
-        overall=team_score(current), previous=team_score(earlier),
-        teams=_compared(team_table(current), team_table(earlier), ["team"]),
-        agents=_compared(agent_table(current), agent_table(earlier), ["team", "agent"]),
-        scores=current["score"].to_numpy(dtype="float64"), previous_scores=earlier["score"].to_numpy(dtype="float64"),
-        top=top_of_month(current, pd.Timestamp(first)), improved=improved, improved_note=improved_note,
+    return dict(
         notes=notes, skills=_top_skills(correlations, effects), channels=channel_sentence(differences, polarity_of(frame)),
         channel_rows=_channel_rows(differences, polarity_of(frame)), gaps=_team_gaps(gaps),
-        follow_ups=tuple(due), followed_up=len(followed), coaching_results=results,
-        disputes=_disputes(ws, filters, first, last), tip=None,
+        follow_ups=tuple(due), followed_up=len(followed),
+        coaching_results=notes_follow_up(ws, followed, today=today, grades=grades),
+        disputes=_disputes(ws, filters, first, last),
         calibration=month_calibration(ws, first, last, filters.scorecards),
         csat_scale=str(effects["csat_scale"].iloc[0]) if len(effects) else "",
         warnings=_warnings(notes))
-    return report, frame
 
 
 def _compared(now: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

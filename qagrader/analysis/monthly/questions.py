@@ -18,8 +18,6 @@ question would raise CSAT by that much.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,13 +27,15 @@ import pandas as pd
 from qagrader.core.scorecards.model import Question
 from qagrader.core.scorecards.scoring import answer_fraction
 
-from ..dataset import (META_COLUMNS, NEGATIVE, POSITIVE, AnalysisFilters, QuestionScoring, load_question_scores,
-                       with_polarity)
+from ..dataset import META_COLUMNS, NEGATIVE, POSITIVE, AnalysisFilters, QuestionScoring, with_polarity
+from ..frames import load_grades
 from ..effects import effects_table
 from ..correlation import ALL
 
 if TYPE_CHECKING:
     from qagrader.core.storage.workspace import Workspace
+
+    from ..frames import Grades
 
 COST_COLUMNS: tuple[str, ...] = (
     "column", "scorecard", "key", "text", "guideline", "skill", "polarity", "n", "failure_rate", "n_surveyed_with",
@@ -55,7 +55,8 @@ class QuestionInfo:
 
 def question_scoring(ws: "Workspace") -> tuple[list[QuestionInfo], dict[str, QuestionScoring]]:
     """Every scored question (bonus questions left out) as the latest scorecard version that has
-    it words it, and how to score its column on each version (`dataset.load_question_scores`)."""
+    it words it, and how to score its column on each version (`dataset.load_question_scores`,
+    `frames.Grades.question_scores`)."""
     infos: dict[tuple[str, str], QuestionInfo] = {}
     scoring: dict[tuple[str, str], dict[int, tuple[str, dict[object, float]]]] = {}
     for scorecard_id, name in ws.conn.execute("SELECT id, name FROM scorecards ORDER BY id"):
@@ -69,36 +70,28 @@ def question_scoring(ws: "Workspace") -> tuple[list[QuestionInfo], dict[str, Que
     return list(infos.values()), {infos[k].column: scoring[k] for k in infos}
 
 
-def question_scores_meanwhile(ws: "Workspace", filters: AnalysisFilters) -> Callable[[], pd.DataFrame]:
-    """Start reading `load_question_scores` of every scored question for `filters` on a second
-    connection in a thread (SQLite scores the answers' JSON without holding Python's lock, so it
-    runs beside the caller's own work); the returned function waits for the table (or raises
-    what the reading raised)."""
-    _, scoring = question_scoring(ws)
-    pool = ThreadPoolExecutor(1, thread_name_prefix="question-scores")
-
-    def read() -> pd.DataFrame:
-        with ws.reopen() as other:
-            return load_question_scores(other, scoring, filters)
-
-    pending = pool.submit(read)
-    pool.shutdown(wait=False)
-    return pending.result
-
-
 def question_frame(ws: "Workspace", frame: pd.DataFrame, filters: AnalysisFilters,
-                   scores: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[QuestionInfo]]:
+                   scores: pd.DataFrame | None = None,
+                   grades: "Grades | None" = None) -> tuple[pd.DataFrame, list[QuestionInfo]]:
     """The meta columns of the analysis `frame` (one row per interaction, the same `filters`)
     with one column per scored question instead of the skills (earned fraction; occurrence for
     a behaviour to avoid), and what each column is. `scores`: their `load_question_scores`
-    for `filters`, read already (e.g. by `question_scores_meanwhile`)."""
+    for `filters`, read already; otherwise scored from the answers of `grades` (loaded with
+    them) or of the analysis-ready store."""
+    infos, scoring = question_scoring(ws)
+    if scores is None and not frame.empty and infos:
+        scores = (grades or load_grades(ws, answers=True)).question_scores(scoring, filters)
+    return questions_of(frame, infos, scores)
+
+
+def questions_of(frame: pd.DataFrame, infos: list[QuestionInfo],
+                 scores: pd.DataFrame | None) -> tuple[pd.DataFrame, list[QuestionInfo]]:
+    """`question_frame` from `question_scoring`'s `infos` and the question `scores` (one row
+    per grade: `interaction_id` and a column per question)."""
     meta = frame[[c for c in META_COLUMNS if c in frame.columns]].copy()
     meta.attrs = {}
-    infos, scoring = question_scoring(ws)
-    if meta.empty or not infos:
+    if meta.empty or not infos or scores is None:
         return with_polarity(meta, {}), []
-    if scores is None:
-        scores = load_question_scores(ws, scoring, filters)
     columns = [c for c in scores.columns[1:] if scores[c].notna().any()]
     used = [info for info in infos if info.column in columns]
     repeated = scores["interaction_id"].duplicated(keep=False)

@@ -40,8 +40,8 @@ import numpy as np
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-FORMAT = 1
-"""Version of the chunk layout; chunks of another version are rebuilt."""
+FORMAT = 2
+"""Version of the chunk layout; chunks of another version are rebuilt (2: QA scores and answers)."""
 CHUNK_BITS = 10
 CHUNK = 1 << CHUNK_BITS
 """Evaluation ids per chunk: a submit rebuilds one chunk (a few ms), a load reads n / CHUNK blobs."""
@@ -59,19 +59,53 @@ INTEGER_COLUMNS: tuple[str, ...] = ("evaluation_id", "interaction_id", "agent_id
 """`team_id` is the interaction's own team (NULL_ID: the agent's team applies)."""
 TIME_COLUMNS: tuple[str, ...] = ("occurred_at", "submitted_at", "when")
 """`when` is the interaction's date, else the submission's: what the date filters bound."""
-FLOAT_COLUMNS: tuple[str, ...] = ("csat", "satisfied", "blind")
+FLOAT_COLUMNS: tuple[str, ...] = ("csat", "satisfied", "blind", "score")
+"""`score` is the evaluation's QA score (NaN: nothing scorable)."""
 TEXT_COLUMNS: tuple[str, ...] = ("channel", "brand", "csat_scale")
 
 _SELECT = """
 SELECT e.id, e.interaction_id, i.agent_id, i.team_id, e.grader_id, e.scorecard_id,
        i.occurred_at, e.submitted_at, COALESCE(i.occurred_at, e.submitted_at),
-       i.csat_norm, i.satisfied, e.blind, i.channel, i.brand, i.csat_scale
+       i.csat_norm, i.satisfied, e.blind, e.score, i.channel, i.brand, i.csat_scale
 FROM evaluations e JOIN interactions i ON i.id = e.interaction_id
 WHERE e.id BETWEEN ? AND ? AND +e.status = 'submitted' AND +e.calibration = 0
 ORDER BY e.id"""
 # (`+` keeps SQLite on the id range: the status index would scan every submitted evaluation)
 _SKILLS = "SELECT evaluation_id, skill, score FROM evaluation_skills WHERE evaluation_id BETWEEN ? AND ?"
+_QUESTION_KEYS = """
+SELECT s.id, json_extract(q.value, '$.key')
+FROM scorecards s,
+     json_each(CASE WHEN json_valid(s.definition) THEN s.definition END, '$.sections') c,
+     json_each(CASE WHEN c.type = 'object' THEN c.value END, '$.questions') q
+WHERE s.id IN (SELECT DISTINCT scorecard_id FROM evaluations WHERE id BETWEEN ? AND ?)
+  AND json_type(q.value, '$.key') = 'text'"""
+# (each version's question keys, read as tolerantly as the answers: a damaged definition has none)
 
+
+
+@dataclass
+class Answers:
+    """The stored answer values of the questions of each evaluation's own scorecard version:
+    `codes[row, k]` points into `values` for question key `keys[k]` (-1: NULL, i.e. no such
+    question on its version, unanswered, or a value of null). A value is what SQLite's
+    `json_extract(answers, '$."key".value')` gives (text, integer, real; true/false as 1/0;
+    an array or object as its JSON text), so scoring them reads as the SQL reference does
+    (`dataset.load_question_scores`)."""
+
+    keys: list[str]
+    values: list[object]
+    codes: np.ndarray
+
+    def value_of(self, key: str) -> np.ndarray:
+        """Each row's value of question `key` as an object array (None: NULL or no such key)."""
+        table = np.array([*self.values, None], dtype=object)
+        if key not in self.keys:
+            return np.full(len(self.codes), None, dtype=object)
+        return table[self.codes[:, self.keys.index(key)]]
+
+
+def no_answers(n: int = 0) -> Answers:
+    return Answers([], [], np.full((n, 0), -1, dtype=np.int32))
 
 
 @dataclass
@@ -79,12 +113,17 @@ class StoreColumns:
     """The store's content, one entry per submitted non-calibration evaluation, in evaluation
     id order: `arrays` by column name (see the module docstring), `texts` the values each
     text column's codes point at (code -1: NULL), `skills` the names of the columns of
-    `scores` (sorted)."""
+    `scores` (sorted), `answers` the answers' values (only when asked for: see `concatenate`)."""
 
     arrays: dict[str, np.ndarray]
     texts: dict[str, list[str]]
     skills: list[str]
     scores: np.ndarray
+    answers: Answers = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.answers is None:
+            self.answers = no_answers(len(self))
 
     def __len__(self) -> int:
         return len(self.arrays["evaluation_id"])
@@ -162,7 +201,58 @@ def columns_from_tables(conn: sqlite3.Connection, first_id: int, last_id: int) -
         codes = np.fromiter((column.get(n, -1) for n in names), dtype=np.int64, count=len(names))
         scores = np.full((len(rows), len(skills)), np.nan)
         scores[at[analysed], codes[analysed]] = _numbers(values)[analysed]
-    return StoreColumns(arrays, texts, skills, scores)
+    return StoreColumns(arrays, texts, skills, scores, _answers_from_tables(conn, ids, first_id, last_id))
+
+
+KEYS_PER_QUERY = 100
+"""Question keys read by one query (one column each; SQLite parses each answers document once)."""
+
+
+def _answers_from_tables(conn: sqlite3.Connection, ids: np.ndarray, first_id: int, last_id: int) -> Answers:
+    """The answer values of evaluations `ids` (sorted; all in `first_id..last_id`) at the
+    question keys of their own scorecard versions (see `Answers`)."""
+    versions_of: dict[str, list[int]] = {}
+    for scorecard_id, key in conn.execute(_QUESTION_KEYS, (first_id, last_id)):
+        if '"' not in key:  # (not a key a path can name; the scorecard model allows none)
+            versions_of.setdefault(key, [])
+            if scorecard_id not in versions_of[key]:
+                versions_of[key].append(scorecard_id)
+    keys = sorted(versions_of)
+    codes = np.full((len(ids), len(keys)), -1, dtype=np.int32)
+    values: dict[tuple[str, object], int] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        batch = keys[start:start + KEYS_PER_QUERY]
+        columns, params = [], []
+        for key in batch:
+            versions = versions_of[key]
+            columns.append(f"CASE WHEN e.scorecard_id IN ({', '.join('?' * len(versions))}) "
+                           f"THEN json_extract(e.answers, ?) END")
+            params += [*versions, f'$."{key}".value']
+        rows = conn.execute(
+            f"SELECT e.id, {', '.join(columns)} FROM evaluations e WHERE e.id BETWEEN ? AND ? "
+            f"AND +e.status = 'submitted' AND +e.calibration = 0 AND json_valid(e.answers) ORDER BY e.id",
+            [*params, first_id, last_id]).fetchall()
+        if not rows:
+            continue
+        fields = list(zip(*rows))
+        found = np.array(fields[0], dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, found), len(ids) - 1)
+        mine = ids[at] == found  # (an evaluation whose interaction is missing is not in `ids`)
+        for offset, key in enumerate(batch, start=start):
+            local, distinct = _factorize(fields[offset - start + 1])
+            table = np.array([values.setdefault((type(v).__name__, v), len(values)) for v in distinct] + [-1],
+                             dtype=np.int32)
+            codes[at[mine], offset] = table[local[mine]]
+    answered = (codes >= 0).any(axis=0)  # (a key nobody answered is left out, as in a chunk)
+    return Answers([k for k, a in zip(keys, answered) if a], [value for _, value in values], codes[:, answered])
+
+
+def _factorize(values: Sequence[object]) -> tuple[np.ndarray, list[object]]:
+    """Codes into the distinct values (-1 for None), the distinct values in order of appearance."""
+    import pandas as pd
+
+    codes, distinct = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), list(distinct)
 
 
 def _split(columns: StoreColumns, chunks: Iterable[int]) -> dict[int, StoreColumns]:
@@ -177,8 +267,21 @@ def _split(columns: StoreColumns, chunks: Iterable[int]) -> dict[int, StoreColum
         scores = columns.scores[lo:hi]
         used = ~np.isnan(scores).all(axis=0)
         parts[chunk] = StoreColumns({name: values[lo:hi] for name, values in columns.arrays.items()},
-                                    columns.texts, [s for s, u in zip(columns.skills, used) if u], scores[:, used])
+                                    columns.texts, [s for s, u in zip(columns.skills, used) if u], scores[:, used],
+                                    _answers_part(columns.answers, lo, hi))
     return parts
+
+
+def _answers_part(answers: Answers, lo: int, hi: int) -> Answers:
+    """Rows `lo:hi` of `answers`, with only the keys and values they use."""
+    codes = answers.codes[lo:hi]
+    used = (codes >= 0).any(axis=0)
+    codes = codes[:, used]
+    present = np.unique(codes[codes >= 0])
+    renumber = np.full(len(answers.values) + 1, -1, dtype=np.int32)
+    renumber[present] = np.arange(len(present), dtype=np.int32)
+    return Answers([k for k, u in zip(answers.keys, used) if u], [answers.values[v] for v in present],
+                   renumber[codes])
 
 
 # ----------------------------------------------------------------------------- chunk blobs
@@ -186,13 +289,21 @@ def _split(columns: StoreColumns, chunks: Iterable[int]) -> dict[int, StoreColum
 def pack(columns: StoreColumns) -> bytes:
     """One chunk's blob: a JSON header (format, row count, text values, skill names) and the
     arrays' bytes in a fixed order."""
-    header = json.dumps({"format": FORMAT, "n": len(columns), "texts": columns.texts,
-                         "skills": columns.skills}).encode()
+    answers = columns.answers
+    code = _code_type(len(answers.values))
+    header = json.dumps({"format": FORMAT, "n": len(columns), "texts": columns.texts, "skills": columns.skills,
+                         "keys": answers.keys, "values": answers.values, "code": code.str}).encode()
     parts = [len(header).to_bytes(4, "little"), header]
     for name in (*INTEGER_COLUMNS, *TIME_COLUMNS, *FLOAT_COLUMNS, *TEXT_COLUMNS):
         parts.append(np.ascontiguousarray(columns.arrays[name]).tobytes())
     parts.append(np.ascontiguousarray(columns.scores, dtype=np.float64).tobytes())
+    parts.append(np.ascontiguousarray(answers.codes, dtype=code).tobytes())
     return b"".join(parts)
+
+
+def _code_type(values: int) -> np.dtype:
+    """The smallest signed integer type for codes into `values` values (and -1)."""
+    return np.dtype(np.int8 if values < 128 else np.int16 if values < 32768 else np.int32).newbyteorder("<")
 
 
 class StaleChunk(ValueError):
@@ -211,13 +322,17 @@ def unpack(blob: bytes) -> StoreColumns:
         for name in names:
             arrays[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset)
             offset += n * np.dtype(dtype).itemsize
-    skills = header["skills"]
+    skills, keys = header["skills"], header["keys"]
     scores = np.frombuffer(blob, dtype=np.float64, count=n * len(skills), offset=offset).reshape(n, len(skills))
-    return StoreColumns(arrays, header["texts"], skills, scores)
+    offset += scores.nbytes
+    codes = np.frombuffer(blob, dtype=np.dtype(header["code"]), count=n * len(keys), offset=offset)
+    return StoreColumns(arrays, header["texts"], skills, scores, Answers(keys, header["values"],
+                                                                         codes.reshape(n, len(keys))))
 
 
-def concatenate(parts: Sequence[StoreColumns]) -> StoreColumns:
-    """The chunks' columns as one: text codes and skill columns mapped to common lists."""
+def concatenate(parts: Sequence[StoreColumns], answers: bool = False) -> StoreColumns:
+    """The chunks' columns as one: text codes and skill columns mapped to common lists; with
+    `answers`, the answers too (else none: the analysis frame does not read them)."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_columns()
@@ -243,7 +358,23 @@ def concatenate(parts: Sequence[StoreColumns]) -> StoreColumns:
             if part.skills:
                 scores[row:row + len(part), [column[s] for s in part.skills]] = part.scores
             row += len(part)
-    return StoreColumns(arrays, texts, skills, scores)
+    return StoreColumns(arrays, texts, skills, scores, _concatenate_answers(parts) if answers else None)
+
+
+def _concatenate_answers(parts: Sequence[StoreColumns]) -> Answers:
+    keys = sorted({k for p in parts for k in p.answers.keys})
+    column = {k: i for i, k in enumerate(keys)}
+    values: dict[tuple[str, object], int] = {}
+    codes = np.full((sum(len(p) for p in parts), len(keys)), -1, dtype=np.int32)
+    row = 0
+    for part in parts:
+        mine = part.answers
+        table = np.array([values.setdefault((type(v).__name__, v), len(values)) for v in mine.values] + [-1],
+                         dtype=np.int32)
+        if mine.keys:
+            codes[row:row + len(part), [column[k] for k in mine.keys]] = table[mine.codes]
+        row += len(part)
+    return Answers(keys, [value for _, value in values], codes)
 
 
 # ------------------------------------------------------------------------ keeping it current
@@ -293,10 +424,11 @@ def refresh(ws: "Workspace", dirty: Sequence[int] | None = None) -> None:
     write_analysis_chunks(ws, build(ws.conn, chunks), replace_all=everything)
 
 
-def stored_columns(conn: sqlite3.Connection) -> StoreColumns:
-    """The chunks as stored, whether current or not (`StaleChunk` for another format)."""
+def stored_columns(conn: sqlite3.Connection, answers: bool = False) -> StoreColumns:
+    """The chunks as stored, whether current or not (`StaleChunk` for another format); with
+    `answers`, their answers too."""
     return concatenate([unpack(blob) for (blob,) in conn.execute(
-        "SELECT data FROM analysis_chunks ORDER BY chunk")])
+        "SELECT data FROM analysis_chunks ORDER BY chunk")], answers)
 
 
 def _analysed_count(conn: sqlite3.Connection) -> int:
@@ -304,20 +436,20 @@ def _analysed_count(conn: sqlite3.Connection) -> int:
                         ).fetchone()[0]
 
 
-def current_columns(ws: "Workspace") -> StoreColumns:
+def current_columns(ws: "Workspace", answers: bool = False) -> StoreColumns:
     """The store's columns, made current first when they are not: dirty chunks (another
     program's writes), chunks of another format, a count that disagrees with the evaluations
     (a store written before its triggers, or tampered with). The rebuild is saved when the
-    workspace can be written, else used from memory."""
+    workspace can be written, else used from memory. With `answers`, the answers too."""
     conn = ws.conn
     if not has_store(conn):  # a schema without the store (not migrated): build in memory
-        return _in_memory(conn, [ALL])
+        return _in_memory(conn, [ALL], answers)
     for attempt in range(2):
         dirty = dirty_chunks(conn)
         columns = None
         if not dirty:
             try:
-                columns = stored_columns(conn)
+                columns = stored_columns(conn, answers)
             except StaleChunk:
                 dirty = [ALL]
             else:
@@ -331,20 +463,20 @@ def current_columns(ws: "Workspace") -> StoreColumns:
                 refresh(ws, dirty)
         except Exception:  # read-only file, busy, ...: use it unsaved
             break
-    return _in_memory(conn, dirty_chunks(conn) or [ALL])
+    return _in_memory(conn, dirty_chunks(conn) or [ALL], answers)
 
 
-def _in_memory(conn: sqlite3.Connection, dirty: list[int]) -> StoreColumns:
+def _in_memory(conn: sqlite3.Connection, dirty: list[int], answers: bool) -> StoreColumns:
     """The current columns without saving: the stored chunks with the dirty ones rebuilt."""
     def everything() -> StoreColumns:
         return concatenate([columns_from_tables(conn, c << CHUNK_BITS, ((c + 1) << CHUNK_BITS) - 1)
-                            for c in all_chunks(conn)])
+                            for c in all_chunks(conn)], answers)
 
     if ALL in dirty:
         return everything()
     stored: dict[int, bytes | None] = dict(conn.execute("SELECT chunk, data FROM analysis_chunks"))
     stored.update(build(conn, dirty))
     try:
-        return concatenate([unpack(stored[c]) for c in sorted(stored) if stored[c] is not None])
+        return concatenate([unpack(stored[c]) for c in sorted(stored) if stored[c] is not None], answers)
     except StaleChunk:
         return everything()

@@ -180,7 +180,8 @@ def _check_store(conn: sqlite3.Connection, report: CheckReport, current: bool) -
 
 def _same(stored: bytes | None, built: bytes | None) -> bool:
     """The two blobs hold the same values: text columns by value (not code), skill scores by
-    skill name (a skill nobody scored in the chunk may be there or not), NaN equal to NaN."""
+    skill name (a skill nobody scored in the chunk may be there or not), answers by question
+    key and value (likewise), NaN equal to NaN."""
     import numpy as np
 
     from .analysis_store import TEXT_COLUMNS, unpack
@@ -205,7 +206,14 @@ def _same(stored: bytes | None, built: bytes | None) -> bool:
                 if not np.isnan(columns.scores[:, k]).all()}
 
     mine, theirs = scored(a), scored(b)
-    return mine.keys() == theirs.keys() and all(np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine)
+    if mine.keys() != theirs.keys() or not all(np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine):
+        return False
+
+    def answered(columns) -> dict[str, list]:  # typed: 3, 3.0 and "3" are three answers
+        return {key: [(type(v).__name__, v) for v in columns.answers.value_of(key)] for key in columns.answers.keys
+                if (columns.answers.codes[:, columns.answers.keys.index(key)] >= 0).any()}
+
+    return answered(a) == answered(b)
 
 
 def _stale(blob: bytes | None) -> bool:

@@ -468,5 +468,40 @@ def _custom_fields(db: Database) -> None:
     )
 
 
+@migrations(name="0011_analysis_answers")
+def _analysis_answers(db: Database) -> None:
+    """The analysis-ready store also holds each analysed evaluation's QA score and answer
+    values (`analysis_store.FORMAT` 2), so the monthly report scores single questions from
+    typed arrays instead of parsing every answers document: a submitted evaluation's score or
+    answers changed by anyone marks its chunk, and so does a scorecard version's definition
+    (its question keys say which answers are stored). Marked for a full build."""
+    from .analysis_store import ALL, CHUNK_BITS
+
+    for statement in (
+        "DROP TRIGGER analysis_evaluation_changed",
+        f"""CREATE TRIGGER analysis_evaluation_changed
+    AFTER UPDATE OF id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind, score,
+        answers
+    ON evaluations
+    WHEN (OLD.status = 'submitted' AND OLD.calibration = 0) OR (NEW.status = 'submitted' AND NEW.calibration = 0)
+    BEGIN
+        INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS});
+        INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS});
+    END""",
+        f"""CREATE TRIGGER analysis_scorecard_changed AFTER UPDATE OF id, definition ON scorecards
+    WHEN OLD.id IS NOT NEW.id OR OLD.definition IS NOT NEW.definition
+    BEGIN
+        INSERT INTO analysis_dirty
+            SELECT DISTINCT id >> {CHUNK_BITS} FROM evaluations
+            WHERE scorecard_id IN (OLD.id, NEW.id) AND status = 'submitted' AND calibration = 0
+              AND id >> {CHUNK_BITS} NOT IN (SELECT chunk FROM analysis_dirty);
+    END""",
+        f"""INSERT INTO analysis_dirty SELECT {ALL} WHERE NOT EXISTS (SELECT 1 FROM analysis_dirty WHERE chunk = {ALL})""",
+    ):
+        db.execute(statement)
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations.pending(Database(memory=True)))
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)
