@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         frame = load_skill_frame(ws, month)
         grades = load_grades(ws)
         two_months = AnalysisFilters(date_from="2026-08-01", date_to="2026-09-30")
-        parts = {  # each alone (in the report, the questions' answers are read beside the rest)
+        parts = {  # each alone (on the command line, the QA scores and the tip are computed beside the rest)
             "load_grades (the store, once)": best_of(args.repeat, lambda: load_grades(ws)),
+            "load_grades with the answers": best_of(args.repeat, lambda: load_grades(ws, answers=True)),
             "score_frame (two months, from them)": best_of(args.repeat, lambda: score_frame(grades, two_months)),
             "grades.frame (the month)": best_of(args.repeat, lambda: grades.frame(month)),
             "question frame + costs (tip)": best_of(args.repeat, lambda: question_costs(
