@@ -384,6 +384,33 @@ def _disputes_coaching(db: Database) -> None:
     )
 
 
+def _evaluation_changed(columns: str) -> str:
+    """The trigger marking an analysed evaluation's chunk (its old and new id) when one of
+    `columns` is updated."""
+    from .analysis_store import CHUNK_BITS
+
+    return f"""CREATE TRIGGER analysis_evaluation_changed
+    AFTER UPDATE OF {columns}
+    ON evaluations
+    WHEN (OLD.status = 'submitted' AND OLD.calibration = 0) OR (NEW.status = 'submitted' AND NEW.calibration = 0)
+    BEGIN
+        INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS});
+        INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
+            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS});
+    END"""
+
+
+def _mark_analysed_evaluations(column: str) -> str:
+    """A trigger's statement marking the store's chunks of the analysed evaluations whose
+    `column` is the changed row's old or new id."""
+    from .analysis_store import CHUNK_BITS
+
+    return (f"INSERT INTO analysis_dirty SELECT DISTINCT id >> {CHUNK_BITS} FROM evaluations "
+            f"WHERE {column} IN (OLD.id, NEW.id) AND status = 'submitted' AND calibration = 0 "
+            f"AND id >> {CHUNK_BITS} NOT IN (SELECT chunk FROM analysis_dirty);")
+
+
 @migrations(name="0009_analysis_store")
 def _analysis_store(db: Database) -> None:
     """The analysis-ready store (see `analysis_store`): packed chunks of what the analysis
@@ -400,16 +427,7 @@ def _analysis_store(db: Database) -> None:
     WHEN NEW.status = 'submitted' AND NEW.calibration = 0
     BEGIN INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
             (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS}); END""",
-        f"""CREATE TRIGGER analysis_evaluation_changed
-    AFTER UPDATE OF id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind
-    ON evaluations
-    WHEN (OLD.status = 'submitted' AND OLD.calibration = 0) OR (NEW.status = 'submitted' AND NEW.calibration = 0)
-    BEGIN
-        INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
-            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS});
-        INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
-            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS});
-    END""",
+        _evaluation_changed("id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind"),
         f"""CREATE TRIGGER analysis_evaluation_deleted AFTER DELETE ON evaluations
     WHEN OLD.status = 'submitted' AND OLD.calibration = 0
     BEGIN INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
@@ -438,12 +456,7 @@ def _analysis_store(db: Database) -> None:
       OR OLD.agent_id IS NOT NEW.agent_id OR OLD.team_id IS NOT NEW.team_id
       OR OLD.occurred_at IS NOT NEW.occurred_at OR OLD.csat_norm IS NOT NEW.csat_norm
       OR OLD.satisfied IS NOT NEW.satisfied OR OLD.csat_scale IS NOT NEW.csat_scale
-    BEGIN
-        INSERT INTO analysis_dirty
-            SELECT DISTINCT id >> {CHUNK_BITS} FROM evaluations
-            WHERE interaction_id IN (OLD.id, NEW.id) AND status = 'submitted' AND calibration = 0
-              AND id >> {CHUNK_BITS} NOT IN (SELECT chunk FROM analysis_dirty);
-    END""",
+    BEGIN {_mark_analysed_evaluations("interaction_id")} END""",
         f"""INSERT INTO analysis_dirty VALUES ({ALL})""",
     ):
         db.execute(statement)
@@ -475,29 +488,15 @@ def _analysis_answers(db: Database) -> None:
     typed arrays instead of parsing every answers document: a submitted evaluation's score or
     answers changed by anyone marks its chunk, and so does a scorecard version's definition
     (its question keys say which answers are stored). Marked for a full build."""
-    from .analysis_store import ALL, CHUNK_BITS
+    from .analysis_store import ALL
 
     for statement in (
         "DROP TRIGGER analysis_evaluation_changed",
-        f"""CREATE TRIGGER analysis_evaluation_changed
-    AFTER UPDATE OF id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind, score,
-        answers
-    ON evaluations
-    WHEN (OLD.status = 'submitted' AND OLD.calibration = 0) OR (NEW.status = 'submitted' AND NEW.calibration = 0)
-    BEGIN
-        INSERT INTO analysis_dirty SELECT OLD.id >> {CHUNK_BITS} WHERE NOT EXISTS
-            (SELECT 1 FROM analysis_dirty WHERE chunk = OLD.id >> {CHUNK_BITS});
-        INSERT INTO analysis_dirty SELECT NEW.id >> {CHUNK_BITS} WHERE NOT EXISTS
-            (SELECT 1 FROM analysis_dirty WHERE chunk = NEW.id >> {CHUNK_BITS});
-    END""",
+        _evaluation_changed("id, interaction_id, scorecard_id, grader_id, status, calibration, submitted_at, blind, "
+                            "score, answers"),
         f"""CREATE TRIGGER analysis_scorecard_changed AFTER UPDATE OF id, definition ON scorecards
     WHEN OLD.id IS NOT NEW.id OR OLD.definition IS NOT NEW.definition
-    BEGIN
-        INSERT INTO analysis_dirty
-            SELECT DISTINCT id >> {CHUNK_BITS} FROM evaluations
-            WHERE scorecard_id IN (OLD.id, NEW.id) AND status = 'submitted' AND calibration = 0
-              AND id >> {CHUNK_BITS} NOT IN (SELECT chunk FROM analysis_dirty);
-    END""",
+    BEGIN {_mark_analysed_evaluations("scorecard_id")} END""",
         f"""INSERT INTO analysis_dirty SELECT {ALL} WHERE NOT EXISTS (SELECT 1 FROM analysis_dirty WHERE chunk = {ALL})""",
     ):
         db.execute(statement)
