@@ -164,6 +164,14 @@ def test_new_interaction_needs_valid_channel_and_csat(exported, target, tmp_path
             "row 6, column 'interaction_id': interaction 'T-1001' cannot be created (see row 2)")
 
 
+def test_dates_of_either_order_name_their_own_row(exported, target, tmp_path):
+    """The file-level problem quotes a date and names its row (not its place among the dates)."""
+    rows = edited(exported, 2, "graded_at (UTC)", "")
+    rows = edited(rows, 3, "graded_at (UTC)", "03/04/2023 10:00")
+    refused(target, write_rows(tmp_path / "f.csv", rows),
+            "column 'graded_at': dates such as '03/04/2023 10:00' (row 3) could be day-first or month-first")
+
+
 def test_existing_evaluation_conflicts(exported, tmp_path):
     ws = empty_workspace(tmp_path / "w.qagrader")
     import_evaluations(ws, write_rows(tmp_path / "ok.csv", exported))

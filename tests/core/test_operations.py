@@ -159,6 +159,19 @@ def test_many_ids_are_recorded_as_any(ws):
     assert len(changes.ids_of(TEAMS)) == writers.MANY and changes.ids_of(AGENTS) is None
 
 
+def test_many_ids_written_in_several_writes_are_recorded_as_any(ws):
+    """A streaming import writes chunk by chunk: what one transaction records does not depend
+    on how many writes it took."""
+    half = writers.MANY // 2 + 1
+    with ws.transaction():
+        writers.record(ws, TEAMS, range(half))
+        writers.record(ws, TEAMS, range(half, 2 * half))
+        writers.record(ws, AGENTS, range(half))
+        writers.record(ws, AGENTS, range(half))  # the same ids again: still listed
+    changes = ws.take_changes()
+    assert changes.ids_of(TEAMS) is None and changes.ids_of(AGENTS) == frozenset(range(half))
+
+
 def test_the_demo_records_every_kind(tmp_path):
     with Workspace.open(tmp_path / "demo.qagrader") as ws:
         summary, changes = ws.apply(lambda w: build_demo(w, interactions=60, seed=2))

@@ -315,15 +315,23 @@ class CsvStream:
         if self.header_problems:
             raise CsvSourceError(f"{self.path.name}, {self.header_problems[0]}")
 
-    def chunks(self) -> Iterator[CsvChunk]:
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The chunks' column names, one per header: the headers, or pandas' unique names
+        (``name.1``) when a header names a column twice."""
+        return tuple(self.headers) if not self.header_problems else tuple(self._columns)
+
+    def chunks(self, *, checked: bool = True) -> Iterator[CsvChunk]:
         """The records, chunk after chunk (at least one chunk, maybe without rows). Raises
-        `CsvSourceError` where the file stops being readable."""
+        `CsvSourceError` where the file stops being readable. ``checked=False`` (a first pass
+        that only looks at some columns) skips looking for cells the input rules refuse: the
+        chunks have no `problems`, their cells are the same."""
         first_row = 2
-        names = list(self.headers) if not self.header_problems else self._columns
+        names = list(self.columns)
         for frame, fraction in self._frames():
             frame = frame.fillna("")
             frame.columns = names
-            problems = _apply_cell_rules(frame, self.format, self._size, first_row)
+            problems = _apply_cell_rules(frame, self.format, self._size, first_row, checked=checked)
             yield CsvChunk(frame, first_row, tuple(problems), fraction)
             first_row += len(frame)
 
@@ -403,15 +411,20 @@ def _checked_headers(path: Path, fmt: CsvFormat,
     return tuple(names), tuple(repeated)
 
 
-def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int, first_row: int = 2) -> list[CsvProblem]:
+def _apply_cell_rules(frame: pd.DataFrame, fmt: CsvFormat, size: int, first_row: int = 2, *,
+                      checked: bool = True) -> list[CsvProblem]:
     """Remove byte-order marks from cells (in place) and list the cells the input rules refuse
-    (`qagrader.core.input_rules`). Skipped when the byte scan found nothing to look at."""
+    (`qagrader.core.input_rules`; not when not `checked`). Skipped when the byte scan found
+    nothing to look at."""
     problems: list[CsvProblem] = []
     for column in frame.columns:
         cells = frame[column]
         if fmt.needs_cell_checks:
             if cells.str.contains(BOM, regex=False).any():
                 cells = frame[column] = cells.str.replace(BOM, "", regex=False)
+        if not checked:
+            continue
+        if fmt.needs_cell_checks:
             bad = cells.str.contains(FORBIDDEN_IN_TEXT).to_numpy()
         else:
             bad = np.zeros(len(cells), dtype=bool)

@@ -1,5 +1,5 @@
-"""The write step of the evaluation import (`evaluations`): checked, scored rows written in one
-transaction through the row writers.
+"""The write step of the evaluation import (`evaluations`): checked, scored rows written through
+the row writers, chunk after chunk, inside the import's one transaction.
 
 New interactions are inserted, with their agents and teams created by name (a new agent joins
 the first team named with it; existing agents stay where they are); new evaluations are
@@ -28,55 +28,82 @@ _INTERACTION_COLUMNS = ("id", "uuid", "external_id", "channel", "agent_id", "tea
                         "updated_at")
 
 
-def write_evaluations(ws: "Workspace", created: list[EvaluationRow], changed: list[EvaluationRow],
-                      interactions: dict[str, tuple], check: Callable[[float], None],
-                      progress_from: float, *, editor: str | None = None, source: str = "",
-                      field_names: Sequence[str] = ()) -> None:
-    """Insert `created`, update `changed` and create the new `interactions` (``{external_id:
-    values}``) with their agents and teams. Everything in one transaction (rolled back on error
-    or cancel). New rows get their integer ids up front (the transaction holds the write lock),
-    so that rows pointing at them need no look-ups. `check` is called with progress fractions
-    from `progress_from` to 1. History entries name `editor` (default: the row's grader) and
-    the file they came from (`source`). `field_names`: custom interaction fields to register."""
-    now = utc_now()
-    nocase = writers.nocase
-    with ws.transaction() as conn, writers.bulk_write(ws, "evaluations", len(created)):
+class EvaluationWriter:
+    """Writes an evaluation import's chunks inside its open transaction (rolled back on error or
+    cancel). Opening one registers the custom interaction fields `field_names` and the `editor`
+    (named in the history of the submitted evaluations the import changes; default: the row's
+    grader), whose name wins over a grader spelled otherwise in the file; `source` is the file's
+    name, kept in that history."""
+
+    def __init__(self, ws: "Workspace", *, editor: str | None = None, source: str = "",
+                 field_names: Sequence[str] = ()):
+        self.ws, self.source = ws, source
+        self.now = utc_now()
+        self.editor = editor if editor and editor.strip() else None
         if field_names:
-            writers.add_interaction_fields(ws, field_names, now=now)
-        team_ids = writers.ensure_teams(ws, [v[2] for v in interactions.values()], now=now)
-        agent_team: dict[str, int] = {}  # a new agent joins the first team named with it
-        for v in interactions.values():
-            if v[1] and v[2]:
-                agent_team.setdefault(nocase(v[1]), team_ids[nocase(v[2])])
-        agent_ids = writers.ensure_agents(ws, [v[1] for v in interactions.values()], teams=agent_team, now=now)
-        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
-        interaction_ids = {ext: first + k for k, ext in enumerate(interactions)}
-        writers.insert_interactions(ws, _INTERACTION_COLUMNS, [
-            (interaction_ids[ext], new_uuid(), ext, ch, agent_ids[nocase(a)] if a else None,
-             team_ids[nocase(t)] if t else None, b, *rest, now, now)
-            for ext, (ch, a, t, b, *rest) in interactions.items()])
+            writers.add_interaction_fields(ws, field_names, now=self.now)
+        if self.editor:
+            ensure_graders(ws, [self.editor], now=self.now)
+        # new agents created without a team: they join the first team named with them later
+        self.teamless: set[str] = set()
+
+    def write(self, created: list["EvaluationRow"], changed: list["EvaluationRow"],
+              interactions: dict[str, tuple], graders: Sequence[str], check: Callable[[], None]) -> None:
+        """Insert `created`, update `changed` and create the new `interactions` (``{external_id:
+        values}``, in order) with their agents and teams; `graders` are the rows' graders in
+        file order (new ones are created in that order). New rows get their integer ids up
+        front (the transaction holds the write lock), so that rows pointing at them need no
+        look-ups. `check` is called between batches (it may raise to cancel)."""
+        ws, now = self.ws, self.now
+        conn = ws.conn
+        interaction_ids = self._insert_interactions(interactions)
         known = {r.external_id for r in created} - interaction_ids.keys()
         interaction_ids.update(writers.select_in(conn, "SELECT external_id, id FROM interactions WHERE "
                                                  "external_id IN (SELECT value FROM json_each(?))", known))
-        check(progress_from + 0.05)
-        grader_ids = ensure_graders(ws, [r.grader for r in created] + [r.grader for r in changed]
-                                    + ([editor] if editor and editor.strip() else []), now=now)
+        check()
+        grader_ids = ensure_graders(ws, [*graders, *([self.editor] if self.editor else [])], now=now)
         first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
-        total = max(len(created) + len(changed), 1)
         for start in range(0, len(created), _CHUNK):
             chunk = list(enumerate(created[start:start + _CHUNK], first + start))
             writers.insert_evaluations(ws, [_insert_values(i, r, interaction_ids[r.external_id],
                                                            grader_ids[grader_key(r.grader)], now)
                                             for i, r in chunk], _skills(chunk))
-            check(progress_from + (1 - progress_from) * (start + len(chunk)) / total)
+            check()
         for start in range(0, len(changed), _CHUNK):
             rows = changed[start:start + _CHUNK]
-            writers.add_history(ws, [(new_uuid(), r.existing[1], now, _snapshot(r, source),  # type: ignore[index]
-                                      grader_ids[grader_key(editor if editor and editor.strip() else r.grader)])
+            writers.add_history(ws, [(new_uuid(), r.existing[1], now, _snapshot(r, self.source),  # type: ignore[index]
+                                      grader_ids[grader_key(self.editor or r.grader)])
                                      for r in rows if r.existing[5] == "submitted"])  # type: ignore[index]
             writers.update_evaluations(ws, [_update_values(r, grader_ids[grader_key(r.grader)], now) for r in rows],
                                        _skills([(r.existing[1], r) for r in rows]))  # type: ignore[index]
-            check(progress_from + (1 - progress_from) * (len(created) + start + len(rows)) / total)
+            check()
+
+    def _insert_interactions(self, interactions: dict[str, tuple]) -> dict[str, int]:
+        """Create `interactions` with their teams and agents; ``{external_id: id}``."""
+        if not interactions:
+            return {}
+        ws, now, nocase = self.ws, self.now, writers.nocase
+        team_ids = writers.ensure_teams(ws, [v[2] for v in interactions.values()], now=now)
+        agent_team: dict[str, int] = {}  # a new agent joins the first team named with it
+        for v in interactions.values():
+            if v[1] and v[2]:
+                agent_team.setdefault(nocase(v[1]), team_ids[nocase(v[2])])
+        names = [v[1] for v in interactions.values() if v[1]]
+        stored = {nocase(name) for (name,) in writers.select_in(
+            ws.conn, "SELECT name FROM agents WHERE name IN (SELECT value FROM json_each(?))", names)}
+        agent_ids = writers.ensure_agents(ws, names, teams=agent_team, now=now)
+        joining = {key: team for key, team in agent_team.items() if key in self.teamless}
+        if joining:  # created by an earlier chunk without a team
+            writers.ensure_agents(ws, [n for n in names if nocase(n) in joining], teams=joining, move=True, now=now)
+            self.teamless -= joining.keys()
+        self.teamless |= {nocase(n) for n in names if nocase(n) not in stored and nocase(n) not in agent_team}
+        first = ws.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
+        interaction_ids = {ext: first + k for k, ext in enumerate(interactions)}
+        writers.insert_interactions(ws, _INTERACTION_COLUMNS, [
+            (interaction_ids[ext], new_uuid(), ext, ch, agent_ids[nocase(a)] if a else None,
+             team_ids[nocase(t)] if t else None, b, *rest, now, now)
+            for ext, (ch, a, t, b, *rest) in interactions.items()])
+        return interaction_ids
 
 
 def _scored(r: EvaluationRow) -> tuple:

@@ -32,7 +32,11 @@ writes it for several scorecards; such a column is read only on rows of that sco
 - All or nothing: every problem (row as in a spreadsheet, header = row 1; column) is collected
   and `CsvImportError` raised, nothing written. ``dry_run`` returns the report with every
   problem and writes nothing. ``skip_bad_rows`` imports the good rows and reports the skipped
-  ones; problems of the whole file (header, unknown columns) are never skippable.
+  ones; problems of the whole file (header, unknown columns, dates of ambiguous order) are
+  never skippable.
+- The file streams, in chunks, inside one transaction (`import_evaluations`; docs/ARCHITECTURE.md,
+  "Streaming imports"): memory does not grow with the file, and the result is the same
+  whatever the chunks.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import CancelledError, CsvImportError, CsvProblem, EvaluationError
@@ -56,16 +61,18 @@ from ..exporting.csv_export import (
 from ..exporting.times import split_zone_header, time_zone, to_utc
 from ..grading.evaluations import validate_answers
 from ..grading.graders import grader_key
-from ..interactions.channels import CHANNEL_SYNONYMS
 from ..scorecards.scoring import Answer, ScoreResult, score
 from ..scorecards.store import StoredScorecard
 from ..input_rules import text_problem
+from ..storage import writers
 from ..storage.writers import select_in
-from .csv_source import CsvSourceError, CsvTable, read_table
+from .csv_source import CsvChunk, CsvSourceError, CsvStream, open_table
+from .evaluation_interactions import NewInteractions
 from .evaluation_rows import CheckedAnswers, EvaluationRow
-from .evaluation_write import write_evaluations
+from .evaluation_write import EvaluationWriter
 from .interactions import MAX_FIELD_NAME
-from .interaction_fields import CSAT_SCALES, normalise_name, parse_csat, parse_dates
+from .interaction_fields import DateEvidence, parse_dates
+from .streaming import CACHE_KIB, SeenKeys
 
 if TYPE_CHECKING:
     from ..storage.workspace import Workspace
@@ -155,7 +162,13 @@ def import_evaluations(
 ) -> EvaluationImportReport:
     """Import the wide evaluations CSV at `path` (rules in the module docstring). The history
     of a submitted evaluation the import changes names `editor` as who made the edit (default:
-    the grader on the file's row) and the file it came from."""
+    the grader on the file's row) and the file it came from.
+
+    The file streams: a first pass reads what the whole file decides (its scorecards, the
+    day/month order of its dates; a record the CSV reader refuses stops it there); then each
+    chunk of records is checked and its good rows written inside the one open transaction, so
+    that memory is a chunk plus 17 bytes an evaluation id and a new interaction's id. A
+    refusal rolls the whole transaction back."""
 
     def check(fraction: float) -> None:
         if cancelled is not None and cancelled():
@@ -165,65 +178,79 @@ def import_evaluations(
 
     path = Path(path)
     try:
-        table = read_table(path, on_chunk=lambda f: check(f * _READ))
+        stream = open_table(path)
+        layout = _Layout(stream)
+        survey = _Survey.read(ws, stream, layout, lambda f: check(f * _SURVEY))
+        _check_header(stream, layout.problems)
     except CsvSourceError as error:
         raise CsvImportError([CsvProblem(None, None, str(error))]) from error
-    problems = _Problems()
-    cells = _restored(table)
-    zones = _zoned_columns(cells, problems)
-    _check_header(table, problems)
-    _check_text(table, cells, problems)
-    rows: list[EvaluationRow] = []
-    if not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in problems.items):
-        rows = _parse_rows(ws, cells, len(table.frame), problems, zones.get("graded_at"))
-    check(_READ + 0.1)
-    new_interactions = _interactions(ws, cells, len(table.frame), rows, problems, zones.get("interaction_date"))
-    _existing(ws, rows, problems)
-    check(_READ + 0.2)
-    problems.items.sort(key=lambda p: (p.row or 0))
-    if problems.items and not dry_run and (problems.fatal or not skip_bad_rows):
-        raise CsvImportError(problems.items)
-    good = [r for r in rows if r.line not in problems.rows]
-    created = [r for r in good if r.existing is None]
-    changed = [r for r in good if r.existing is not None and _changed(r)]
-    rescored = _score(created + changed) + sum(
-        _differs(r.existing[9], r.file_score) for r in good if r.existing is not None and r.result is None)
-    used = {r.external_id for r in good}
-    needed = {k: v for k, v in new_interactions.items() if k in used}  # in file order
-    if not dry_run and not problems.fatal:
-        check(_CHECK)
-        write_evaluations(ws, created, changed, needed, check, _CHECK, editor=editor, source=path.name,
-                          field_names=[name for column in cells if (name := _field_name(column))])
+    state = _Import(ws, stream, layout, survey, skip_bad_rows=skip_bad_rows, dry_run=dry_run)
+    if dry_run or state.file.fatal:  # nothing to write: check every chunk for the report
+        state.read_all(None, check)
+    else:
+        new_rows = survey.rows - survey.stored  # about: the workspace may change before the write
+        with ws.transaction(), writers.bulk_write(ws, "evaluations", new_rows, cache_kib=CACHE_KIB):
+            writer = EvaluationWriter(ws, editor=editor, source=path.name, field_names=layout.field_names)
+            state.read_all(writer, check)
+            if state.failing():
+                raise CsvImportError(state.problems())
+    if state.problems() and not dry_run and state.failing():
+        raise CsvImportError(state.problems())
     if progress is not None:
         progress(1.0)
-    return EvaluationImportReport(
-        path=path, rows_read=len(table.frame), created=len(created), updated=len(changed),
-        unchanged=len(good) - len(created) - len(changed), interactions_created=len(needed),
-        rescored=rescored, problems=tuple(problems.items),
-        skipped_rows=tuple(sorted(problems.rows)), dry_run=dry_run,
-    )
+    return state.report(path)
 
 
-# ------------------------------------------------------------------------------- reading
-
-def _restored(table: CsvTable) -> dict[str, list[str]]:
-    """Every column as a list of text cells, formula neutralisation undone (in names too)."""
-    cells: dict[str, list[str]] = {}
-    for name in table.headers:
-        values = table.frame[name].tolist()
-        joined = "\n".join(values)  # a quick look in C before a look at every cell
-        if joined.startswith("'") or "\n'" in joined:
-            values = [restore_cell(v) if v[:1] == "'" else v for v in values]
-        cells[restore_cell(name)] = values
-    return cells
+_SURVEY = 0.2  # progress fraction at the end of the first pass
+# answer cells kept checked across chunks, at most (a file of distinct values must not grow it)
+_CHECKED_LIMIT = 100_000
+# an evaluation's stored status as a `SeenKeys` tag
+_TAG_OF_STATUS = {"draft": 1, "submitted": 2}
+_STATUS_OF_TAG = {tag: status for status, tag in _TAG_OF_STATUS.items()}
 
 
-def _zoned_columns(cells: dict[str, list[str]], problems: _Problems) -> dict[str, str]:
+# ------------------------------------------------------------------------------- the file
+
+class _Layout:
+    """The columns as the import reads them (``{name: the frame's column}``, in file order):
+    header names with the export's formula neutralisation undone, and time columns whose
+    header names a zone (``graded_at (UTC)``) under the plain name. Its `problems` are the
+    header's (row 1)."""
+
+    def __init__(self, stream: CsvStream):
+        self.problems = _Problems()
+        columns: dict[str, str] = {}
+        for header, column in zip(stream.headers, stream.columns):
+            columns[restore_cell(header)] = column
+        self.zones = _zoned_columns(columns, self.problems)
+        self.columns = columns
+        self.field_names = [name for column in columns if (name := _field_name(column))]
+
+    def required_ok(self) -> bool:
+        """Whether the rows can be read (no required column missing or named twice)."""
+        return not any(p.row == 1 and p.column in REQUIRED_COLUMNS for p in self.problems.items)
+
+    def cells(self, chunk: CsvChunk, names: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+        """The chunk's columns (all, or those of `names` the file has) as lists of text cells,
+        formula neutralisation undone."""
+        cells: dict[str, list[str]] = {}
+        for name, column in self.columns.items():
+            if names is not None and name not in names:
+                continue
+            values = chunk.frame[column].tolist()
+            joined = "\n".join(values)  # a quick look in C before a look at every cell
+            if joined.startswith("'") or "\n'" in joined:
+                values = [restore_cell(v) if v[:1] == "'" else v for v in values]
+            cells[name] = values
+        return cells
+
+
+def _zoned_columns(columns: dict[str, str], problems: _Problems) -> dict[str, str]:
     """Rename time columns whose header names a zone (``graded_at (UTC)``) to the plain name;
     ``{column: zone name}``. A header naming an unknown zone, or a time column given twice, is a
     problem of the file."""
     zones: dict[str, str] = {}
-    for header in list(cells):
+    for header in list(columns):
         split = split_zone_header(header)
         if split is None or split[0] not in TIME_COLUMNS:
             continue
@@ -232,113 +259,283 @@ def _zoned_columns(cells: dict[str, list[str]], problems: _Problems) -> dict[str
             time_zone(zone)
         except QAGraderError as error:
             problems.add(1, header, str(error))
-            cells.pop(header)
+            columns.pop(header)
             continue
-        if column in cells:
+        if column in columns:
             problems.add(1, header, f"the file has two '{column}' columns")
             continue
-        cells[column] = cells.pop(header)
+        columns[column] = columns.pop(header)
         zones[column] = zone
     return zones
 
 
-def _check_text(table: CsvTable, cells: Mapping[str, list[str]], problems: _Problems) -> None:
+def _check_header(stream: CsvStream, problems: _Problems) -> None:
+    try:
+        with open(stream.path, encoding=stream.format.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=stream.format.delimiter)
+            raw = next(reader, [])
+            first = next(reader, [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        raw, first = list(stream.headers), []
+    if len(first) > len(raw):
+        # pandas would take the extra leading cells as an index and shift every column
+        raise CsvSourceError(f"{stream.path.name}, row 2: {len(first)} cells where the header has "
+                             f"{len(raw)} (is a quote missing?)")
+    for problem in stream.header_problems:
+        problems.add(1, problem.column, problem.message)
+    for name in REQUIRED_COLUMNS:
+        if name not in stream.headers:
+            problems.add(1, name, "this required column is missing")
+
+
+def _check_text(chunk: CsvChunk, cells: Mapping[str, list[str]], problems: _Problems) -> None:
     """Cells the input rules refuse (`csv_source`), and names with a tab or line break."""
-    for problem in table.problems:
+    for problem in chunk.problems:
         problems.add(problem.row, problem.column, problem.message)
     for name in NAME_COLUMNS:
         for i, value in enumerate(cells.get(name, ())):
             if _INNER_BREAK.search(value.strip()):
-                problems.add(i + 2, name, text_problem(value.strip(), name=True) or "")
+                problems.add(i + chunk.first_row, name, text_problem(value.strip(), name=True) or "")
 
 
-def _check_header(table: CsvTable, problems: _Problems) -> None:
-    try:
-        with open(table.path, encoding=table.format.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=table.format.delimiter)
-            raw = next(reader, [])
-            first = next(reader, [])
-    except (OSError, UnicodeDecodeError, csv.Error):
-        raw, first = list(table.headers), []
-    if len(first) > len(raw):
-        # pandas would take the extra leading cells as an index and shift every column
-        raise CsvImportError([CsvProblem(None, None, f"{table.path.name}, row 2: {len(first)} cells "
-                                                     f"where the header has {len(raw)} (is a quote missing?)")])
-    for problem in table.header_problems:
-        problems.add(1, problem.column, problem.message)
-    for name in REQUIRED_COLUMNS:
-        if name not in table.headers:
-            problems.add(1, name, "this required column is missing")
+@dataclass
+class _Survey:
+    """What the whole file decides, from a first pass over its records: the scorecards its
+    rows name (``{(name lower case, version): the stored scorecard or (column, problem)}``, in
+    file order), the day/month order of its dates, how many records it has and how many of
+    them name (by UUID) an evaluation the workspace holds (to tell `bulk_write` about how many
+    rows are new)."""
+
+    cards: dict[tuple[str, str], StoredScorecard | tuple[str, str]]
+    graded_at: DateEvidence
+    interaction_date: DateEvidence
+    rows: int = 0
+    stored: int = 0
+
+    @classmethod
+    def read(cls, ws: "Workspace", stream: CsvStream, layout: _Layout,
+             progress: Callable[[float], None]) -> "_Survey":
+        survey = cls({}, DateEvidence(), DateEvidence())
+        for chunk in stream.chunks(checked=False):
+            cells = layout.cells(chunk, ("evaluation_id", "scorecard", "version", "graded_at", "interaction_date"))
+            n = len(chunk.frame)
+            if "scorecard" in cells:
+                versions = cells.get("version", [""] * n)
+                for key in dict.fromkeys(zip(cells["scorecard"], versions)):
+                    _scorecard_of(ws, survey.cards, *key)
+            for name, keep in (("graded_at", _OUR_TIME), ("interaction_date", None)):
+                if name in cells:
+                    foreign = pd.Series([v if keep is None or not keep.match(v) else ""
+                                         for v in (c.strip() for c in cells[name])], dtype=object)
+                    getattr(survey, name).add(foreign, chunk.first_row)
+            if "evaluation_id" in cells:
+                ids = [v for v in (c.strip() for c in cells["evaluation_id"]) if _CANONICAL_UUID.match(v)]
+                survey.stored += sum(count for (count,) in select_in(
+                    ws.conn, "SELECT count(*) FROM evaluations WHERE uuid IN (SELECT value FROM json_each(?))", ids))
+            survey.rows += n
+            progress(chunk.fraction)
+        return survey
+
+    def scorecards(self) -> list[StoredScorecard]:
+        """The scorecards the file names, each once, in file order."""
+        return list({c.id: c for c in self.cards.values() if not isinstance(c, tuple)}.values())
 
 
-def _parse_rows(ws: "Workspace", cells: Mapping[str, list[str]], n: int,
-                problems: _Problems, zone: str | None) -> list[EvaluationRow]:
-    blank = [""] * n
-    col = lambda name: cells.get(name, blank)  # noqa: E731
-    cards = _scorecards(ws, col("scorecard"), col("version"), problems)
-    keys = _question_columns(cells, cards, problems)
-    answers, column_of = _answers(cells, cards, keys, problems)
-    graded = _graded_at(col("graded_at"), problems, zone)
-    rows: list[EvaluationRow] = []
-    first_line: dict[str, int] = {}
-    sizes = {c.id: len(c.card.questions) for c in {c.id: c for c in cards if c is not None}.values()}
-    ids, ext, graders, statuses = col("evaluation_id"), col("interaction_id"), col("grader"), col("status")
-    graded_raw = col("graded_at")
-    calibrations, comments, scores = col("calibration"), col("overall_comment"), col("score")
-    blinds = col("blind")
-    for i in range(n):
-        line = i + 2
-        external_id = ext[i].strip()
-        grader = graders[i].strip()
-        status = statuses[i].strip().lower() or "submitted"
-        calibration = calibrations[i].strip().lower()
-        if not external_id:
-            problems.add(line, "interaction_id", "the interaction id is blank")
-        if not grader:
-            problems.add(line, "grader", "the grader is blank")
-        if status not in ("draft", "submitted"):
-            problems.add(line, "status", f"'{statuses[i]}' is not draft or submitted")
-        if calibration not in _TRUE + _FALSE:
-            problems.add(line, "calibration", f"'{calibrations[i]}' is not 0 or 1")
-        blind = blinds[i].strip().lower()
-        if blind and blind not in _TRUE + _FALSE:
-            problems.add(line, "blind", f"'{blinds[i]}' is not 1 (CSAT hidden from the grader), "
-                         "0 (CSAT visible) or blank (not known)")
-        file_score = _number(scores[i])
-        card = cards[i]
-        if card is None or answers[i] is None:
-            continue
-        if status == "submitted" and len(answers[i].signature) < sizes[card.id]:
-            given = answers[i].answers
-            missing = next(q.key for q in card.card.questions if q.key not in given or not given[q.key].answered)
-            problems.add(line, column_of[card.id].get(missing, missing), "a submitted evaluation needs an answer (or N/A) "
-                         "to every question; this one is blank")
-        evaluation_id = _evaluation_uuid(ids[i], external_id, card, grader, graded_raw[i])
-        if evaluation_id in first_line:
-            problems.add(line, "evaluation_id", f"evaluation '{ids[i].strip() or evaluation_id}' "
-                         f"appears twice (also on row {first_line[evaluation_id]})")
-        first_line.setdefault(evaluation_id, line)
-        rows.append(EvaluationRow(line, evaluation_id, external_id, card, grader, status,
-                         int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score,
-                         blind=None if not blind else int(blind in _TRUE)))
-    return rows
+def _scorecard_of(ws: "Workspace", found: dict, name: str, version: str) -> StoredScorecard | tuple[str, str]:
+    """The scorecard a row names (memo `found`, by name in lower case and version), or (column,
+    problem)."""
+    key = (name.strip().lower(), version.strip())
+    if key not in found:
+        found[key] = _scorecard(ws, name.strip(), version.strip())
+    return found[key]
 
 
-def _scorecards(ws: "Workspace", names: list[str], versions: list[str],
-                problems: _Problems) -> list[StoredScorecard | None]:
-    found: dict[tuple[str, str], StoredScorecard | tuple[str, str]] = {}
-    out: list[StoredScorecard | None] = []
-    for i, (name, version) in enumerate(zip(names, versions)):
-        key = (name.strip().lower(), version.strip())
-        if key not in found:
-            found[key] = _scorecard(ws, name.strip(), version.strip())
-        hit = found[key]
-        if isinstance(hit, tuple):
-            problems.add(i + 2, *hit)
-            out.append(None)
-        else:
-            out.append(hit)
-    return out
+# -------------------------------------------------------------------------- the chunks
+
+class _Import:
+    """The running state of one import across its chunks: problems, counts, the evaluation ids
+    met so far (to find one used twice) and the new interactions."""
+
+    def __init__(self, ws: "Workspace", stream: CsvStream, layout: _Layout, survey: _Survey, *,
+                 skip_bad_rows: bool, dry_run: bool):
+        self.ws, self.stream, self.layout, self.survey = ws, stream, layout, survey
+        self.skip_bad_rows, self.dry_run = skip_bad_rows, dry_run
+        self.required_ok = layout.required_ok()
+        self.file = layout.problems  # the whole file's problems (rows None and 1)
+        self.cards = survey.scorecards()
+        self.groups = _labels(self.cards)
+        self.columns: dict[str, _Column] = {}
+        if self.required_ok:
+            self.columns = _question_columns(layout.columns, self.cards, self.groups, self.file)
+            if survey.graded_at.problem():
+                self.file.add(None, "graded_at", survey.graded_at.problem() or "")
+        if "interaction_date" in layout.columns and survey.interaction_date.problem():
+            self.file.add(None, "interaction_date", survey.interaction_date.problem() or "")
+        self.file.items.sort(key=lambda p: (p.row or 0))
+        self.found: list[CsvProblem] = []  # the chunks' problems, in file order
+        self.skipped: list[int] = []
+        self.created = self.updated = self.unchanged = self.rescored = 0
+        self.evaluation_ids = SeenKeys()
+        self.interactions = NewInteractions(ws.conn, {name: column for column in layout.columns
+                                                      if (name := _field_name(column))})
+        self.checked: dict[tuple[int, str, str], _Cell | str] = {}  # answer cells checked, by value
+        self.first_evaluation = 0
+
+    def problems(self) -> list[CsvProblem]:
+        return self.file.items + self.found
+
+    def failing(self) -> bool:
+        """True once the import is sure to be refused (nothing more needs writing)."""
+        return bool(self.file.items or self.found) and (self.file.fatal or not self.skip_bad_rows)
+
+    def read_all(self, writer: EvaluationWriter | None, check: Callable[[float], None]) -> None:
+        """Check every chunk; with `writer` (inside the transaction), write each chunk's good
+        rows while the import is not failing."""
+        # evaluations stored before the import have smaller ids than those it inserts
+        self.first_evaluation = self.ws.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluations").fetchone()[0]
+        self.interactions.begin()
+        for chunk in self.stream.chunks():
+            done = _SURVEY + (1 - _SURVEY) * 0.98 * chunk.fraction
+            self.read(chunk, writer if writer is not None and not self.failing() else None,
+                      lambda: check(done))
+            check(done)
+
+    def read(self, chunk: CsvChunk, writer: EvaluationWriter | None, check: Callable[[], None]) -> None:
+        """Check one chunk, count what it would do and, with `writer`, write it."""
+        if len(self.checked) > _CHECKED_LIMIT:  # scores are cached per chunk: safe to forget here
+            self.checked.clear()
+        problems = _Problems()
+        cells = self.layout.cells(chunk)
+        n, first_row = len(chunk.frame), chunk.first_row
+        _check_text(chunk, cells, problems)
+        rows: list[EvaluationRow] = []
+        if self.required_ok:
+            rows = self._parse_rows(cells, n, first_row, problems)
+        dates = _times(cells["interaction_date"], first_row, "interaction_date", problems,
+                       self.layout.zones.get("interaction_date"), self.survey.interaction_date) \
+            if "interaction_date" in cells else [None] * n
+        named = self.interactions.check(cells, first_row, rows, dates, problems)
+        self._existing(rows, problems)
+        problems.items.sort(key=lambda p: p.row or 0)
+        self.found.extend(problems.items)
+        self.skipped.extend(sorted(problems.rows))
+        if not self.dry_run and (writer is None or self.failing()):
+            return  # refused at the end: only the problems matter
+        good = [r for r in rows if r.line not in problems.rows]
+        writes = [r for r in good if r.existing is None or _changed(r)]  # in file order
+        created = [r for r in writes if r.existing is None]
+        changed = [r for r in writes if r.existing is not None]
+        self.rescored += _score(writes) + sum(_differs(r.existing[9], r.file_score)
+                                              for r in good if r.existing is not None and r.result is None)
+        self.created += len(created)
+        self.updated += len(changed)
+        self.unchanged += len(good) - len(writes)
+        needed = self.interactions.needed(good, named)
+        if writer is not None:
+            writer.write(created, changed, needed, [r.grader for r in writes], check)
+
+    def _parse_rows(self, cells: Mapping[str, list[str]], n: int, first_row: int,
+                    problems: _Problems) -> list[EvaluationRow]:
+        blank = [""] * n
+        col = lambda name: cells.get(name, blank)  # noqa: E731
+        cards = self._scorecards(col("scorecard"), col("version"), first_row, problems)
+        answers, column_of = _answers(cells, cards, self.columns, self.groups, self.checked, first_row, problems)
+        graded = _graded_at(col("graded_at"), first_row, problems, self.layout.zones.get("graded_at"),
+                            self.survey.graded_at)
+        rows: list[EvaluationRow] = []
+        sizes = {c.id: len(c.card.questions) for c in self.cards}
+        ids, ext, graders, statuses = col("evaluation_id"), col("interaction_id"), col("grader"), col("status")
+        graded_raw = col("graded_at")
+        calibrations, comments, scores = col("calibration"), col("overall_comment"), col("score")
+        blinds = col("blind")
+        for i in range(n):
+            line = i + first_row
+            external_id = ext[i].strip()
+            grader = graders[i].strip()
+            status = statuses[i].strip().lower() or "submitted"
+            calibration = calibrations[i].strip().lower()
+            if not external_id:
+                problems.add(line, "interaction_id", "the interaction id is blank")
+            if not grader:
+                problems.add(line, "grader", "the grader is blank")
+            if status not in ("draft", "submitted"):
+                problems.add(line, "status", f"'{statuses[i]}' is not draft or submitted")
+            if calibration not in _TRUE + _FALSE:
+                problems.add(line, "calibration", f"'{calibrations[i]}' is not 0 or 1")
+            blind = blinds[i].strip().lower()
+            if blind and blind not in _TRUE + _FALSE:
+                problems.add(line, "blind", f"'{blinds[i]}' is not 1 (CSAT hidden from the grader), "
+                             "0 (CSAT visible) or blank (not known)")
+            file_score = _number(scores[i])
+            card = cards[i]
+            if card is None or answers[i] is None:
+                continue
+            if status == "submitted" and len(answers[i].signature) < sizes[card.id]:
+                given = answers[i].answers
+                missing = next(q.key for q in card.card.questions if q.key not in given or not given[q.key].answered)
+                problems.add(line, column_of[card.id].get(missing, missing), "a submitted evaluation needs an answer "
+                             "(or N/A) to every question; this one is blank")
+            evaluation_id = _evaluation_uuid(ids[i], external_id, card, grader, graded_raw[i])
+            rows.append(EvaluationRow(line, evaluation_id, external_id, card, grader, status,
+                                      int(calibration in _TRUE), graded[i], answers[i], comments[i], file_score,
+                                      blind=None if not blind else int(blind in _TRUE)))
+        # an id used twice (earlier in this chunk or in an earlier one): the problem closes its
+        # row's checks, as it did when every row was checked at once
+        before = self.evaluation_ids.meet(np.array([r.uuid for r in rows], dtype=object), [r.line for r in rows])
+        for r, earlier in zip(rows, before.tolist()):
+            if earlier:
+                raw = ids[r.line - first_row].strip()
+                problems.add(r.line, "evaluation_id", f"evaluation '{raw or r.uuid}' appears twice (also on row "
+                             f"{earlier})")
+        return rows
+
+    def _scorecards(self, names: list[str], versions: list[str], first_row: int,
+                    problems: _Problems) -> list[StoredScorecard | None]:
+        out: list[StoredScorecard | None] = []
+        for i, (name, version) in enumerate(zip(names, versions)):
+            hit = _scorecard_of(self.ws, self.survey.cards, name, version)
+            if isinstance(hit, tuple):
+                problems.add(i + first_row, *hit)
+                out.append(None)
+            else:
+                out.append(hit)
+        return out
+
+    def _existing(self, rows: list[EvaluationRow], problems: _Problems) -> None:
+        """Attach the stored evaluation to rows whose evaluation_id existed before the import;
+        check it may change. An evaluation the import has written already (an id used twice)
+        is checked as it was before the import."""
+        sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, g.name, e.status, e.answers,
+                 e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at,
+                 e.grader_id, e.blind
+                 FROM evaluations e JOIN interactions i ON i.id = e.interaction_id
+                 JOIN graders g ON g.id = e.grader_id
+                 WHERE e.uuid IN (SELECT value FROM json_each(?)) AND e.id < """ + str(self.first_evaluation)
+        found = {record[0]: record for record in select_in(self.ws.conn, sql, [r.uuid for r in rows])}
+        stored = [r for r in rows if r.uuid in found]
+        if not stored:
+            return
+        keys = np.array([r.uuid for r in stored], dtype=object)
+        before = self.evaluation_ids.tags(keys)  # the status an earlier chunk found
+        for r, tag in zip(stored, before.tolist()):
+            record = found[r.uuid]
+            status = _STATUS_OF_TAG.get(tag, record[5])
+            if record[2] != r.external_id:
+                problems.add(r.line, "interaction_id", f"evaluation '{r.uuid}' belongs to interaction "
+                             f"'{record[2]}' in this workspace, not '{r.external_id}'")
+            elif status == "submitted" and r.status == "draft":
+                problems.add(r.line, "status", f"evaluation '{r.uuid}' is already submitted in this "
+                             "workspace and cannot go back to draft")
+            r.existing = record if status == record[5] else (*record[:5], status, *record[6:])
+        self.evaluation_ids.tag(keys, [_TAG_OF_STATUS[found[r.uuid][5]] for r in stored])
+
+    def report(self, path: Path) -> EvaluationImportReport:
+        return EvaluationImportReport(
+            path=path, rows_read=self.survey.rows, created=self.created, updated=self.updated,
+            unchanged=self.unchanged, interactions_created=self.interactions.created,
+            rescored=self.rescored, problems=tuple(self.problems()), skipped_rows=tuple(self.skipped),
+            dry_run=self.dry_run,
+        )
 
 
 def _scorecard(ws: "Workspace", name: str, version: str) -> StoredScorecard | tuple[str, str]:
@@ -374,11 +571,11 @@ def _field_name(column: str) -> str | None:
     return None
 
 
-def _labels(cards: list[StoredScorecard | None]) -> dict[str, dict[str, str]]:
+def _labels(cards: list[StoredScorecard]) -> dict[str, dict[str, str]]:
     """Per scorecard name (lower case) in the file: ``{key or unique question text: key}``."""
     groups: dict[str, dict[str, str]] = {}
     texts: dict[str, dict[str, set[str]]] = {}
-    for stored in {c.id: c for c in cards if c is not None}.values():
+    for stored in cards:
         name = stored.name.lower()
         keys, by_text = groups.setdefault(name, {}), texts.setdefault(name, {})
         for q in stored.card.questions:
@@ -392,12 +589,12 @@ def _labels(cards: list[StoredScorecard | None]) -> dict[str, dict[str, str]]:
     return groups
 
 
-def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
+def _question_columns(names: Mapping[str, str], cards: list[StoredScorecard], groups: Mapping[str, Mapping[str, str]],
                       problems: _Problems) -> dict[str, _Column]:
-    """Question columns: ``{column: _Column}``; every other unknown column is a problem."""
-    groups = _labels(cards)
+    """Question columns among `names`: ``{column: _Column}``; every other unknown column is a
+    problem."""
     columns: dict[str, _Column] = {}
-    for name in cells:
+    for name in names:
         if name in KNOWN_COLUMNS:
             continue
         if _field_name(name):
@@ -416,19 +613,20 @@ def _question_columns(cells: Mapping[str, list[str]], cards: list[StoredScorecar
         if found is not None:
             columns[name] = found
         elif groups:
-            names = ", ".join(f"'{c.label}'" for c in {c.id: c for c in cards if c is not None}.values())
-            problems.add(1, name, f"unknown column: not a question of scorecard {names}")
+            labels = ", ".join(f"'{c.label}'" for c in cards)
+            problems.add(1, name, f"unknown column: not a question of scorecard {labels}")
     return columns
 
 
 def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None],
-             columns: Mapping[str, _Column], problems: _Problems
+             columns: Mapping[str, _Column], groups: Mapping[str, Mapping[str, str]],
+             checked: dict[tuple[int, str, str], _Cell | str], first_row: int, problems: _Problems
              ) -> tuple[list[CheckedAnswers | None], dict[int, dict[str, str]]]:
     """Per row: validated answers of the row's scorecard, or None when a cell is bad; and per
-    scorecard version, the column of each question (``{card id: {key: column}}``)."""
-    checked: dict[tuple[int, str, str], _Cell | str] = {}
+    scorecard version, the column of each question (``{card id: {key: column}}``). `checked`
+    keeps the answer cells checked so far, by value (their identity is the rows' score
+    signature)."""
     plans: dict[int, tuple[list, list]] = {}
-    groups = _labels(cards)
     out: list[CheckedAnswers | None] = []
     for i, stored in enumerate(cards):
         if stored is None:
@@ -451,7 +649,7 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
                 if hit is None:
                     hit = checked[(stored.id, key, raw)] = _check_cell(stored, key, raw)
                 if hit.__class__ is str:
-                    problems.add(i + 2, column, hit)  # type: ignore[arg-type]
+                    problems.add(i + first_row, column, hit)  # type: ignore[arg-type]
                     ok = False
                     continue
                 if hit is _BLANK:
@@ -470,7 +668,7 @@ def _answers(cells: Mapping[str, list[str]], cards: list[StoredScorecard | None]
                 fragments.append(_fragment(key, answer))
         for column, values in others:  # another scorecard's question: must be blank here
             if values[i].strip():
-                problems.add(i + 2, column, f"'{columns[column].label}' is not a question of "
+                problems.add(i + first_row, column, f"'{columns[column].label}' is not a question of "
                              f"scorecard '{stored.label}'")
                 ok = False
         out.append(CheckedAnswers(answers, "{" + ", ".join(fragments) + "}", tuple(signature)) if ok else None)
@@ -529,27 +727,27 @@ def _check_cell(stored: StoredScorecard, key: str, raw: str) -> _Cell | str:
     return _Cell(clean, _fragment(key, clean))
 
 
-def _graded_at(values: list[str], problems: _Problems, zone: str | None) -> list[str | None]:
+def _graded_at(values: list[str], first_row: int, problems: _Problems, zone: str | None,
+               evidence: DateEvidence) -> list[str | None]:
     """Our UTC timestamps as they are; other dates parsed (`parse_dates`) in `zone` (None:
     UTC) and stored in UTC; blank = None."""
     return [f"{v}.000000Z" if v is not None and not v.endswith("Z") else v
-            for v in _times(values, "graded_at", problems, zone, keep=_OUR_TIME)]
+            for v in _times(values, first_row, "graded_at", problems, zone, evidence, keep=_OUR_TIME)]
 
 
-def _times(values: list[str], column: str, problems: _Problems, zone: str | None,
-           keep: re.Pattern | None = None) -> list[str | None]:
-    """Dates and times parsed (`parse_dates`), from `zone` (None: UTC) to UTC
-    ``YYYY-MM-DDTHH:MM:SS``; values matching `keep` as they are; blank = None."""
+def _times(values: list[str], first_row: int, column: str, problems: _Problems, zone: str | None,
+           evidence: DateEvidence, keep: re.Pattern | None = None) -> list[str | None]:
+    """Dates and times parsed (`parse_dates`, in the day/month order of the whole file's
+    `evidence`), from `zone` (None: UTC) to UTC ``YYYY-MM-DDTHH:MM:SS``; values matching
+    `keep` as they are; blank = None."""
     out: list[str | None] = [v.strip() or None for v in values]
     foreign = [i for i, v in enumerate(out) if v is not None and (keep is None or not keep.match(v))]
     if foreign:
-        parsed, bad, file_problem = parse_dates(pd.Series([out[i] for i in foreign], dtype=object), "auto")
-        if file_problem:
-            problems.add(None, column, file_problem)
+        parsed, bad, _ = parse_dates(pd.Series([out[i] for i in foreign], dtype=object), "auto", evidence)
         converted: dict[str, str] = {}
         for pos, i in enumerate(foreign):
             if pos in bad:
-                problems.add(i + 2, column, bad[pos])
+                problems.add(i + first_row, column, bad[pos])
             local = parsed[pos]
             if local and zone is not None and local not in converted:
                 converted[local] = to_utc(local, zone)
@@ -577,98 +775,6 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if value == value and abs(value) != float("inf") else None
-
-
-# ----------------------------------------------------------------- interactions and matching
-
-def _interactions(ws: "Workspace", cells: Mapping[str, list[str]], n: int, rows: list[EvaluationRow],
-                  problems: _Problems, zone: str | None) -> dict[str, tuple]:
-    """New interactions to create, from the first row naming each: ``{external_id: values}``
-    with values (channel, agent, team, brand, occurred_at, subject, csat_raw, csat_scale,
-    csat_norm, satisfied, custom fields as a JSON object or None)."""
-    existing = {ext for (ext,) in select_in(ws.conn, "SELECT external_id FROM interactions WHERE "
-                                             "external_id IN (SELECT value FROM json_each(?))",
-                                             [r.external_id for r in rows])}
-    blank = [""] * n
-    col = lambda name: cells.get(name, blank)  # noqa: E731
-    channels, agents, teams, brands = col("channel"), col("agent"), col("team"), col("brand")
-    csats, scales, subjects = col("csat"), col("csat_scale"), col("subject")
-    dates = _times(col("interaction_date"), "interaction_date", problems, zone) if "interaction_date" in cells \
-        else [None] * n
-    fields = {name: cells[column] for column in cells if (name := _field_name(column))}
-    new: dict[str, tuple] = {}
-    first: dict[str, int] = {}
-    failed: set[str] = set()
-    channel_memo: dict[str, str | None] = {}
-    csat_memo: dict[tuple[str, str], tuple | CsvProblem] = {}
-    for r in rows:
-        if r.external_id in existing:
-            continue
-        if r.external_id in first:
-            if r.external_id in failed:
-                problems.add(r.line, "interaction_id", f"interaction '{r.external_id}' cannot be "
-                             f"created (see row {first[r.external_id]})")
-            continue
-        i = r.line - 2
-        first[r.external_id] = r.line
-        before = len(problems.items)
-        raw_channel = channels[i].strip()
-        if raw_channel not in channel_memo:
-            channel_memo[raw_channel] = CHANNEL_SYNONYMS.get(normalise_name(raw_channel))
-        channel = channel_memo[raw_channel] if raw_channel else (
-            r.card.card.channels[0] if len(r.card.card.channels) == 1 else None)
-        if channel is None:
-            problems.add(r.line, "channel", f"'{raw_channel}' is not a channel (phone, email, chat, "
-                         "social, sms)" if raw_channel else "the channel is blank and needed to "
-                         "create this interaction")
-        csat_key = (csats[i], scales[i].strip() or "1-5")
-        if csat_key not in csat_memo:
-            csat_memo[csat_key] = _csat(*csat_key)
-        csat = csat_memo[csat_key]
-        if isinstance(csat, CsvProblem):
-            problems.add(r.line, csat.column, csat.message)
-            csat = (None, None, None, None)
-        if len(problems.items) > before:
-            failed.add(r.external_id)
-        custom = {name: values[i].strip() for name, values in fields.items() if values[i].strip()}
-        new[r.external_id] = (channel, agents[i].strip() or None, teams[i].strip() or None,
-                              brands[i].strip() or None, dates[i], subjects[i].strip() or None, *csat,
-                              json.dumps(custom, ensure_ascii=False) if custom else None)
-    return new
-
-
-def _csat(raw: str, scale: str) -> tuple | CsvProblem:
-    """(csat_raw, csat_scale, csat_norm, satisfied) by the rules of `parse_csat`, or the problem."""
-    if not raw.strip():
-        return (None, None, None, None)
-    if scale not in CSAT_SCALES:
-        return CsvProblem(None, "csat_scale", f"'{scale}' is not a CSAT scale ({', '.join(CSAT_SCALES)})")
-    values, bad = parse_csat(pd.Series([raw], dtype=object), scale)
-    if bad:
-        return CsvProblem(None, "csat", bad[0])
-    return (raw, scale, float(values["csat_norm"][0]), int(values["satisfied"][0]))
-
-
-def _existing(ws: "Workspace", rows: list[EvaluationRow], problems: _Problems) -> None:
-    """Attach the stored evaluation to rows whose evaluation_id exists; check it may change."""
-    sql = """SELECT e.uuid, e.id, i.external_id, e.scorecard_id, g.name, e.status, e.answers,
-             e.overall_comment, e.calibration, e.score, e.auto_failed, e.updated_at, e.submitted_at, e.grader_id,
-             e.blind
-             FROM evaluations e JOIN interactions i ON i.id = e.interaction_id JOIN graders g ON g.id = e.grader_id
-             WHERE e.uuid IN (SELECT value FROM json_each(?))"""
-    found = {record[0]: record for record in select_in(ws.conn, sql, [r.uuid for r in rows])}
-    for r in rows:
-        record = found.get(r.uuid)
-        if record is None:
-            continue
-        if record[2] != r.external_id:
-            problems.add(r.line, "interaction_id", f"evaluation '{r.uuid}' belongs to interaction "
-                         f"'{record[2]}' in this workspace, not '{r.external_id}'")
-        elif record[5] == "submitted" and r.status == "draft":
-            problems.add(r.line, "status", f"evaluation '{r.uuid}' is already submitted in this "
-                         "workspace and cannot go back to draft")
-        r.existing = record
-
 
 
 def _score(rows: list[EvaluationRow]) -> int:

@@ -57,6 +57,7 @@ from qagrader.core.importing.interaction_fields import (
     parse_dates,
     resolve_mapping,
 )
+from qagrader.core.importing.streaming import CACHE_KIB, SeenKeys, estimate_rows
 from qagrader.core.input_rules import text_problem
 from qagrader.core.storage import writers
 from qagrader.core.storage.files import atomic_file, check_output
@@ -77,8 +78,6 @@ Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 NAME_FIELDS: tuple[str, ...] = ("external_id", "channel", "agent", "team", "brand")
 _WRITE_CHUNK = 25_000
-# SQLite page cache while writing: bounded, and as fast as 256 MiB at 240,000 rows (5.2 s)
-_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -237,8 +236,8 @@ def import_interactions(
         try:
             with ws.transaction() as conn:
                 with contextlib.ExitStack() as files, \
-                        writers.bulk_write(ws, "interactions", _estimate_rows(stream),
-                                           cache_kib=_CACHE_KIB):
+                        writers.bulk_write(ws, "interactions", estimate_rows(stream),
+                                           cache_kib=CACHE_KIB):
                     rejects = _Rejects(target, stream, files) if options.skip_bad_rows else None
                     for chunk in stream.chunks():
                         by_row = state.read(chunk, conn, ws)
@@ -288,18 +287,10 @@ def _date_evidence(stream: CsvStream, mapping: Mapping[str, str], options: Impor
     if "occurred_at" not in mapping or options.date_order != "auto":
         return None
     evidence = DateEvidence()
-    for chunk in stream.chunks():
+    for chunk in stream.chunks(checked=False):
         evidence.add(_date_text(chunk.frame, mapping), chunk.first_row)
         check(0.0)
     return evidence
-
-
-def _estimate_rows(stream: CsvStream) -> int:
-    """About how many records the file holds (for `writers.bulk_write`), from its first chunk."""
-    first = next(iter(stream.chunks()))
-    if not len(first.frame) or first.fraction <= 0:
-        return len(first.frame)
-    return int(len(first.frame) / first.fraction)
 
 
 class _Rejects:
@@ -326,40 +317,19 @@ class _Rejects:
 
 
 class _SeenIds:
-    """The interaction ids met so far and the row of each, as sorted 64-bit hashes (16 bytes
-    an id, whatever its length)."""
+    """The interaction ids met so far and the row of each (`streaming.SeenKeys`)."""
 
     def __init__(self) -> None:
-        self.hashes = np.empty(0, dtype=np.uint64)
-        self.rows = np.empty(0, dtype=np.int64)
+        self.keys = SeenKeys()
 
     def repeats(self, ids: pd.Series, first_row: int) -> dict[int, str]:
         """``{position: message}`` for each non-blank id of this chunk met before (in an
         earlier chunk or earlier in this one); then remembers this chunk's new ids."""
         positions = np.flatnonzero(ids.to_numpy() != "")
-        if not len(positions):
-            return {}
         values = ids.to_numpy(dtype=object)[positions]
-        hashes = pd.util.hash_array(values)
-        at = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
-        earlier = (self.hashes[at] == hashes) if len(self.hashes) else np.zeros(len(hashes), dtype=bool)
-        out: dict[int, str] = {}
-        for i in np.flatnonzero(earlier):
-            out[int(positions[i])] = f"'{values[i]}' is already on row {int(self.rows[at[i]])}"
-        again = pd.Series(values).duplicated(keep=False).to_numpy() & ~earlier
-        first: dict[str, int] = {}
-        for i in np.flatnonzero(again):
-            value = values[i]
-            if value in first:
-                out[int(positions[i])] = f"'{value}' is already on row {first[value] + first_row}"
-            else:
-                first[value] = int(positions[i])
-        new = ~earlier & ~pd.Series(hashes).duplicated().to_numpy()
-        hashes_all = np.concatenate([self.hashes, hashes[new]])
-        rows_all = np.concatenate([self.rows, positions[new].astype(np.int64) + first_row])
-        order = np.argsort(hashes_all, kind="stable")
-        self.hashes, self.rows = hashes_all[order], rows_all[order]
-        return out
+        before = self.keys.meet(values, positions + first_row)
+        return {int(positions[i]): f"'{values[i]}' is already on row {int(before[i])}"
+                for i in np.flatnonzero(before)}
 
 
 class _Import:

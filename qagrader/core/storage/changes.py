@@ -20,8 +20,9 @@ The row writers (`writers`) record, and nothing else does. What each kind's ids 
 - DISPUTES, COACHING_NOTES: the disputes and coaching notes written. Accepting a dispute
   re-grades its evaluation in the same transaction, so it records EVALUATIONS (and
   INTERACTIONS) too.
-- `None` instead of ids: the interaction import's upserts (a bulk write) and any write of more
-  than `writers.MANY` rows: treat every record of the kind as changed.
+- `None` instead of ids: the interaction import's upserts (a bulk write) and any transaction
+  that writes more than `MANY` records of a kind (however many writes it takes: an import
+  writes chunk by chunk): treat every record of the kind as changed.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ MERGES = "merges"  # the merge log
 CALIBRATION_SESSIONS = "calibration_sessions"  # a session, its items, members or grade links
 DISPUTES = "disputes"
 COACHING_NOTES = "coaching_notes"
+MANY = 10_000
+"""More ids than this are recorded as "any record of the kind" (`None`), not listed."""
 KINDS: tuple[str, ...] = (TEAMS, AGENTS, INTERACTIONS, SCORECARDS, EVALUATIONS, GRADERS, MERGES,
                           CALIBRATION_SESSIONS, DISPUTES, COACHING_NOTES)
 """The kinds known today; features add theirs (graders, sessions, disputes, ...) here."""

@@ -25,7 +25,7 @@ from ..faults import (
     busy_message, damaged_message, describe_database_error, describe_os_error, is_busy, is_damage,
     read_only_message,
 )
-from .changes import Changes
+from .changes import MANY, Changes
 from .files import (
     OutputError, check_folder, copy_database, protect, remove_stale_temps, temp_path,
     unprotect,
@@ -334,16 +334,20 @@ class Workspace:
                 pause = min(pause * 2, 0.5)
 
     def record(self, kind: str, ids=None) -> None:
-        """Note, inside a transaction, that records of `kind` (these ids, or any) were written.
-        Reported by `take_changes()` once the transaction commits."""
+        """Note, inside a transaction, that records of `kind` (these ids, or any) were written;
+        more than `MANY` ids in one transaction become "any". Reported by `take_changes()` once
+        the transaction commits."""
         if not self.writing:
             raise RuntimeError("record() outside a transaction")
         if kind in self._pending and self._pending[kind] is None:
             return
         if ids is None:
             self._pending[kind] = None
-        else:
-            self._pending.setdefault(kind, set()).update(ids)  # type: ignore[union-attr]
+            return
+        pending = self._pending.setdefault(kind, set())
+        pending.update(ids)  # type: ignore[union-attr]
+        if len(pending) > MANY:  # type: ignore[arg-type]
+            self._pending[kind] = None
 
     def take_changes(self) -> Changes:
         """What the transactions committed on this connection changed since the last call."""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from .changes import (
-    AGENTS, CALIBRATION_SESSIONS, COACHING_NOTES, DISPUTES, EVALUATIONS, GRADERS, INTERACTIONS, MERGES,
+    AGENTS, CALIBRATION_SESSIONS, COACHING_NOTES, DISPUTES, EVALUATIONS, GRADERS, INTERACTIONS, MANY, MERGES,
     SCORECARDS, TEAMS,
 )
 from .records import new_uuid, new_uuids, utc_now
@@ -28,8 +28,6 @@ from .records import new_uuid, new_uuids, utc_now
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-MANY = 10_000
-"""More ids than this are recorded as "any record of the kind" (`None`), not listed."""
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "id", "uuid", "interaction_id", "scorecard_id", "grader_id", "status", "answers", "overall_comment",
