@@ -406,6 +406,20 @@ def test_answers_scores_and_scorecards_changed_by_another_program_are_picked_up(
         assert_store_matches_tables(ws)
 
 
+def test_answers_read_a_few_keys_at_a_time_are_the_same(tmp_path, monkeypatch):
+    """The answers of many question keys are read in several queries (`KEYS_PER_QUERY` each)."""
+    path = tmp_path / "w.qagrader"
+    build_demo(path, interactions=120, seed=9)
+    monkeypatch.setattr(analysis_store, "KEYS_PER_QUERY", 2)
+    with Workspace.open(path) as ws:
+        with ws.transaction():
+            analysis_store.refresh(ws, [analysis_store.ALL])
+        assert_store_matches_tables(ws)
+        grades = load_grades(ws, answers=True)
+        assert len(grades.answers.keys) > 2 * analysis_store.KEYS_PER_QUERY
+        assert_same_question_scores(ws, grades, None)
+
+
 def test_a_missing_or_stale_store_is_rebuilt(tmp_path):
     path = tmp_path / "w.qagrader"
     build_demo(path, interactions=150)

@@ -224,10 +224,9 @@ def _answers_from_tables(conn: sqlite3.Connection, ids: np.ndarray, first_id: in
         batch = keys[start:start + KEYS_PER_QUERY]
         columns, params = [], []
         for key in batch:
-            versions = versions_of[key]
-            columns.append(f"CASE WHEN e.scorecard_id IN ({', '.join('?' * len(versions))}) "
-                           f"THEN json_extract(e.answers, ?) END")
-            params += [*versions, f'$."{key}".value']
+            versions = ", ".join(str(int(v)) for v in versions_of[key])  # (ids inline: no limit on parameters)
+            columns.append(f"CASE WHEN e.scorecard_id IN ({versions}) THEN json_extract(e.answers, ?) END")
+            params.append(f'$."{key}".value')
         rows = conn.execute(
             f"SELECT e.id, {', '.join(columns)} FROM evaluations e WHERE e.id BETWEEN ? AND ? "
             f"AND +e.status = 'submitted' AND +e.calibration = 0 AND json_valid(e.answers) ORDER BY e.id",
