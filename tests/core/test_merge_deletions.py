@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +21,8 @@ from qagrader.core.merging.team_folder import publish, published_name
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.core.storage.changes import EVALUATIONS
 from qagrader.core.storage.workspace import Workspace
-from tests.core.test_merge import ALL_YES, add_interaction, clock_past, copy_of, grade, team_workspace
+from tests.core.test_merge import ALL_YES, clock_past, copy_of, grade, team_workspace
+from tests.core.test_merge import lead  # noqa: F401  (the fixture: the lead's workspace)
 from tests.samples import SIMPLE_CARD
 
 # Tables that are local bookkeeping, not work (the merge log, the analysis-ready store).
@@ -70,13 +70,6 @@ def uuids(ws: Workspace) -> set[str]:
 
 def id_of(ws: Workspace, evaluation_uuid: str) -> int:
     return ws.conn.execute("SELECT id FROM evaluations WHERE uuid = ?", (evaluation_uuid,)).fetchone()[0]
-
-
-@pytest.fixture
-def lead(tmp_path):
-    ws = team_workspace(tmp_path / "lead.qagrader")
-    yield ws
-    ws.close()
 
 
 def test_a_deleted_draft_stays_deleted_whichever_way_the_workspaces_are_merged(lead, tmp_path):

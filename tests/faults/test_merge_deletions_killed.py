@@ -5,17 +5,12 @@ and the same merge run again then deletes them."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 from qagrader.core.merging.merge import merge_workspace
 from qagrader.core.scorecards.scoring import Answer
 from qagrader.core.storage.workspace import Workspace
-from tests.faults.tools import ROOT, settled, snapshot
+from tests.faults.tools import kill_once_marked, settled, snapshot
 from tests.samples import SIMPLE_CARD
 
 _KILLED_AFTER_DELETING = textwrap.dedent("""
@@ -70,17 +65,7 @@ def test_a_merge_killed_after_applying_tombstones_leaves_the_workspace_byte_iden
     _with_drafts(target, other)
     before = snapshot(tmp_path)
     marker = tmp_path / "other" / "marker"
-    process = subprocess.Popen([sys.executable, "-c", _KILLED_AFTER_DELETING, str(target), str(other),
-                                str(marker)], cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():
-            assert process.poll() is None, "the merge ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
+    kill_once_marked(_KILLED_AFTER_DELETING, target, other, marker, marker=marker)
     marker.unlink()
     assert settled(snapshot(tmp_path)) == settled(before)
     with Workspace.open(target) as ws:
