@@ -12,7 +12,7 @@ from array import array
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,7 @@ from qagrader.gui.grading import settings
 from qagrader.gui.grading.queue import QueueSpec
 from qagrader.gui.messages import user_message
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.when_shown import ReloadWhenShown
 from qagrader.gui.workers import Tasks
 
@@ -368,6 +369,11 @@ class InteractionsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self.grade_action = QAction("Grade", self)
+        self.grade_action.triggered.connect(self._grade_selected)
+        self.calibrate_action = QAction("New calibration session…", self)
+        self.calibrate_action.triggered.connect(lambda: self.calibrate.emit(self.selected_interaction_ids()))
+        writing(self.calibrate_action)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
@@ -501,16 +507,30 @@ class InteractionsView(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return tuple(i for i in (self.model.id_at(r) for r in rows) if i is not None)
 
-    def _context_menu(self, position) -> None:
+    def context_menu(self) -> QMenu | None:
+        """The right-click menu for the selected rows (None when none is selected): Grade (one
+        row) and New calibration session (off on a read-only workspace)."""
         chosen = self.selected_interaction_ids()
         if not chosen:
-            return
+            return None
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if len(chosen) == 1:
-            menu.addAction("Grade", lambda: self.open_interaction.emit(chosen[0]))
-        menu.addAction(f"New calibration session with {len(chosen)} interaction{'s' if len(chosen) > 1 else ''}…",
-                       lambda: self.calibrate.emit(chosen))
-        menu.exec(self.table.viewport().mapToGlobal(position))
+            menu.addAction(self.grade_action)
+        self.calibrate_action.setText(
+            f"New calibration session with {len(chosen)} interaction{'s' if len(chosen) > 1 else ''}…")
+        menu.addAction(self.calibrate_action)
+        return menu
+
+    def _context_menu(self, position) -> None:
+        menu = self.context_menu()
+        if menu is not None:
+            menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _grade_selected(self) -> None:
+        chosen = self.selected_interaction_ids()
+        if chosen:
+            self.open_interaction.emit(chosen[0])
 
     def filters(self) -> BrowseFilters:
         def date(edit: QDateEdit) -> str | None:

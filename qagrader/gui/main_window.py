@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         self.team_button.setToolTip("New work from the team folder: open File > Team folder…")
         self.team_button.clicked.connect(self.open_team_folder)
         self.team_button.hide()
+        read_only.writing(self.team_button)  # it merges the team's work in
         self.statusBar().addPermanentWidget(self.saving_label)
         self.statusBar().addPermanentWidget(self.team_button)
         self.statusBar().addPermanentWidget(self.counts_label)
@@ -517,9 +518,8 @@ class MainWindow(QMainWindow):
 
     def _grader_chosen(self, name: str, email: str) -> None:
         self.update_status()
-        if self.ws is None:
+        if self.ws is None or self.ws.read_only:  # registered when it is next opened writable
             return
-
         operations().run(self.ws, _register_grader, name, email, owner=self)
 
     def merge_workspace(self, path: str | Path | None = None):

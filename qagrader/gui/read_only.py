@@ -1,7 +1,10 @@
 """The controls that write to the workspace, kept off while it is read-only.
 
 A screen marks its writing buttons and actions once, where it builds them:
-``writing(self.new_action, self.delete_action)``. The main window calls
+``writing(self.new_action, self.delete_action)``: every button, action or keyboard shortcut (a
+QAction with a shortcut, added to its widget) that writes, or that edits what only a write
+could keep (a scorecard draft). The marks are the registry the read-only tests walk
+(`is_writing`). The main window calls
 `set_read_only(ws.read_only)` before it gives a workspace to the screens. While read-only, a
 marked control that the screen's own logic enables (a selection changed, say) is turned off again
 at once, so no screen needs to know; afterwards the screens' own logic decides again (they reload
@@ -13,8 +16,11 @@ from __future__ import annotations
 import weakref
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QRadioButton, QTextEdit,
+    QWidget,
+)
 
 READ_ONLY_TIP = "The workspace is read-only: nothing can be changed in it"
 
@@ -93,3 +99,44 @@ def set_read_only(read_only: bool) -> None:
 
 def is_read_only() -> bool:
     return _the_keeper().read_only
+
+
+def is_writing(control: QObject) -> bool:
+    """True for a control marked with `writing`."""
+    return control in _the_keeper().controls
+
+
+_TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
+_CHOICES = (QComboBox, QCheckBox, QRadioButton)
+
+
+def view_only(root: QWidget, on: bool) -> None:
+    """Make the input fields under `root` view only (`on`) or editable again: text fields and
+    number boxes read-only on the window's colour (their text still selectable and copyable),
+    lists and check boxes off but drawn in a readable shade of the text colour, light or dark.
+    Call it again after building new fields, and when the palette changes (`on` = the same)."""
+    palette = QApplication.palette()
+    text, window = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Window)
+    readable = QColor(*(round(0.75 * t + 0.25 * w) for t, w in
+                        zip(text.getRgb()[:3], window.getRgb()[:3], strict=True)))
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, _TEXT_INPUTS):
+            if widget.property("viewOnly") is None and not on:
+                continue  # never touched here: its own look and state
+            widget.setReadOnly(on)
+            own = QPalette()
+            if on:
+                own.setColor(QPalette.ColorRole.Base, window)
+            widget.setPalette(own)
+        elif isinstance(widget, _CHOICES):
+            if widget.property("viewOnly") is None and not on:
+                continue
+            widget.setEnabled(not on)
+            own = QPalette()
+            if on:
+                for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+                    own.setColor(QPalette.ColorGroup.Disabled, role, readable)
+            widget.setPalette(own)
+        else:
+            continue
+        widget.setProperty("viewOnly", on)

@@ -101,6 +101,7 @@ class CoachingNotesBox(QWidget):
             button.setToolTip("Turn this coaching priority into a note now (follow-up in 4 weeks):\n"
                               + priority_note(row))
             button.clicked.connect(lambda _=False, r=row: self.note_from_priority(r))
+            writing(button)
             self.quick.addWidget(button)
             self.quick_buttons.append(button)
 

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagrader.gui.read_only import writing
+
 from . import captions
 from .chart_page import ChartPage, save_csv
 from .compute import Computed
@@ -240,6 +242,7 @@ class _AgentPanel(QWidget):
         self.note_button.setToolTip("Turn the chosen priority (or the first one) into a coaching note about this "
                                     "agent, follow-up in 4 weeks (Disputes & coaching lists it)")
         self.note_button.clicked.connect(self._note_requested)
+        writing(self.note_button)
         note = QLabel("# 1 = coach first; only gaps that hold (95% interval excluding 0) on skills "
                       "whose effect on CSAT holds, and whose closing goes with higher CSAT, are "
                       "ranked (the rest are grey). Agent, team: share of interactions meeting the "

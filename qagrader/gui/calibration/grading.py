@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -26,6 +26,7 @@ from qagrader.gui.grading.style import STYLE
 from qagrader.gui.grading.transcript import TranscriptView
 from qagrader.gui.messages import show_error
 from qagrader.gui.operations import Write, operations
+from qagrader.gui.read_only import writing
 
 ROLE = Qt.ItemDataRole.UserRole
 COMMENT_DELAY_MS = 400
@@ -114,8 +115,11 @@ class CalibrationGrading(QWidget):
         layout.addLayout(top)
         layout.addWidget(note)
         layout.addWidget(body, 1)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.submit)
+        self.submit_action = QAction("Submit and next", self)
+        self.submit_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.submit_action.triggered.connect(self.submit)
+        self.addAction(self.submit_action)
+        writing(self.submit_button, self.submit_action)
 
     def start(self, ws: Workspace, grader: str, session_id: int | None = None) -> None:
         """Show `grader`'s open calibration items (those of `session_id` first)."""

@@ -181,7 +181,8 @@ class GradingSession(QObject):
 
     def discard_empty_draft(self) -> None:
         """Remove this session's draft if it holds nothing (e.g. the scorecard was switched)."""
-        if self.evaluation is not None and not self.submitted and not self.answers and not self.overall:
+        if (self.evaluation is not None and not self.submitted and not self.answers and not self.overall
+                and not self.ws.read_only):
             operations().run(self.ws, _delete_empty_draft, self.evaluation.id, owner=self)
             self.evaluation = None
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -38,6 +38,7 @@ from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.actions.dispute_bar import DisputeBar
 from qagrader.gui.messages import show_error, user_message
 from qagrader.gui.operations import operations
+from qagrader.gui.read_only import writing
 from qagrader.gui.workers import Tasks
 
 from . import settings
@@ -188,19 +189,22 @@ class GradingView(QWidget):
         outer.addWidget(self.stack)
 
     def _shortcuts(self) -> None:
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        bindings = [
-            (("Ctrl+Return", "Ctrl+Enter"), self.submit_and_next),
-            ((QKeySequence.StandardKey.Save,), self.save),
-            (("Ctrl+E",), self.start_editing),
-            (("Alt+Right",), self.skip),
-            (("Alt+Left",), self.open_previous),
-        ]
-        for keys, slot in bindings:
-            for key in keys:
-                shortcut = QShortcut(QKeySequence(key), self)
-                shortcut.setContext(context)
-                shortcut.activated.connect(slot)
+        """The screen's keys, as actions of the screen (those that write are marked `writing`)."""
+        def bind(text: str, keys: tuple, slot: Callable) -> QAction:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda: slot())
+            self.addAction(action)
+            return action
+
+        self.submit_action = bind("Submit and next", ("Ctrl+Return", "Ctrl+Enter"), self.submit_and_next)
+        self.save_action = bind("Save now", (QKeySequence.StandardKey.Save,), self.save)
+        self.edit_action = bind("Edit the submitted evaluation", ("Ctrl+E",), self.start_editing)
+        bind("Skip", ("Alt+Right",), self.skip)
+        bind("Previous", ("Alt+Left",), self.open_previous)
+        writing(self.submit_action, self.save_action, self.edit_action, self.edit_button, self.save_button,
+                self.submit_button)
 
     # ------------------------------------------------------------ workspace
 
@@ -589,7 +593,7 @@ class GradingView(QWidget):
         self._update_save_status()
 
     def start_editing(self) -> None:
-        if self.session is None or not self.session.submitted or self.session.editing:
+        if self.session is None or not self.session.submitted or self.session.editing or self.ws.read_only:
             return
         self.session.start_editing()
         self.form.set_readonly(False)

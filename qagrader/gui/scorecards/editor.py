@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget, QStyle, QTabBar,
     QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
@@ -21,6 +21,7 @@ from qagrader.core.scorecards.store import SaveResult, StoredScorecard
 
 from qagrader.gui.messages import log_path, user_message
 from qagrader.gui.operations import Write, is_busy, operations
+from qagrader.gui import read_only
 from qagrader.gui.read_only import writing
 
 from . import draft as drafts
@@ -58,9 +59,12 @@ class ScorecardEditor(QWidget):
         operations().state_changed.connect(self._show_waiting)
         self._validate_timer = QTimer(self, singleShot=True, interval=200)
         self._validate_timer.timeout.connect(self.refresh_preview)
-        shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.save)
+        self.save_action = QAction("Save the scorecard", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_action.triggered.connect(lambda: self.save())
+        self.addAction(self.save_action)
+        writing(self.save_action)
         self.setEnabled(False)
 
     # ------------------------------------------------------------------ layout
@@ -85,7 +89,7 @@ class ScorecardEditor(QWidget):
         self.save_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save")
         self.save_button.setToolTip("Save the scorecard (Ctrl+S)")
         self.save_button.clicked.connect(lambda: self.save())
-        writing(self.save_button)
+        writing(self.discard_button, self.save_button)
         header.addWidget(self.discard_button)
         header.addWidget(self.save_button)
         layout.addLayout(header)
@@ -119,10 +123,14 @@ class ScorecardEditor(QWidget):
         self.add_question_button = self._tool(tools, "Question", QStyle.StandardPixmap.SP_FileIcon,
                                               "Add a question to the selected section", self.add_question)
         tools.addStretch(1)
-        self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowUp, "Move up", lambda: self.move_selected(-1))
-        self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowDown, "Move down", lambda: self.move_selected(1))
+        self.move_up_button = self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowUp, "Move up",
+                                         lambda: self.move_selected(-1))
+        self.move_down_button = self._tool(tools, "", QStyle.StandardPixmap.SP_ArrowDown, "Move down",
+                                           lambda: self.move_selected(1))
         self.remove_button = self._tool(tools, "", QStyle.StandardPixmap.SP_TrashIcon,
                                         "Remove the selected section or question", self.remove_selected)
+        writing(self.add_section_button, self.add_question_button, self.move_up_button, self.move_down_button,
+                self.remove_button)
         left_layout.addLayout(tools)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
@@ -232,8 +240,11 @@ class ScorecardEditor(QWidget):
                 detail += " · archived"
             if self.used_by:
                 uses = "s (drafts and calibration included) use" if self.used_by != 1 else " uses"
-                detail += (f" · {self.used_by:,} grade{uses} this version; "
-                           f"saving changes creates v{self.stored.version + 1}")
+                detail += f" · {self.used_by:,} grade{uses} this version"
+                if not self.view_only:
+                    detail += f"; saving changes creates v{self.stored.version + 1}"
+        if self.view_only:
+            detail += " · view only: the workspace is read-only"
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # the theme's, light or dark
         self.title.setText(f"<span style='font-size:large'><b>{_escape(name)}</b></span>"
                            f"&nbsp;&nbsp;<span style='color:{muted}'>{_escape(detail)}</span>")
@@ -306,6 +317,20 @@ class ScorecardEditor(QWidget):
             self.forms.setCurrentWidget(self.question_form)
         self.add_question_button.setEnabled(where[0] != "card")
         self.remove_button.setEnabled(where[0] != "card")
+        read_only.view_only(self.forms, self.view_only)  # the fields just loaded (an options table's rows)
+
+    @property
+    def view_only(self) -> bool:
+        """True on a read-only workspace: every field shows, none can be changed; the tree still
+        chooses what is shown, and the live preview still scores clicks (it writes nothing)."""
+        return read_only.is_read_only()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed: its shades
+            self._update_title()
+            if self.view_only:
+                read_only.view_only(self.forms, True)
 
     # ------------------------------------------------------------------ structure edits
 
@@ -424,7 +449,7 @@ class ScorecardEditor(QWidget):
         """Validate and hand the scorecard to the writer; None when it is refused at once (the
         validation error is shown next to its field). The editor is read-only until the write
         has finished; `then()` runs once it has committed."""
-        if self.ws is None or self._saving:
+        if self.ws is None or self._saving or self.ws.read_only:
             return None
         self._validate_timer.stop()
         try:

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QTableWidget, QVBoxLayout, QWidget,
 )
 
+from qagrader.gui.read_only import writing
+
 from .draft import parse_field
 from .style import AUTO_FAIL_LABELS, OPTION_AUTO_FAIL_LABELS, highlight, tool_button
 
@@ -47,7 +49,7 @@ class OptionsTable(QWidget):
             ("", "Move the selected option up", std(sp.SP_ArrowUp), lambda: self.move(-1)),
             ("", "Move the selected option down", std(sp.SP_ArrowDown), lambda: self.move(1)),
         ):
-            tool_button(buttons, text, icon, tip, slot)
+            writing(tool_button(buttons, text, icon, tip, slot))  # edits the draft: off while read-only
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self._loading = False
