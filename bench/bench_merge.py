@@ -3,7 +3,9 @@
 Builds a lead's workspace and a grader's workspace that share half their interactions (the
 same external ids, imported apart), each with its own 50,000 submitted evaluations (5% with an
 edit in their history) on the same scorecards, plus 1,000 evaluations both hold, changed on one
-side (updates) or on both (conflicts). Then times, on fresh copies of the lead's workspace:
+side (updates) or on both (conflicts), and (`--deletions`, default 1,000) as many drafts of the
+lead's that the grader's workspace holds tombstones of, plus as many tombstones of drafts the
+lead never had. Then times, on fresh copies of the lead's workspace:
 
 - baseline: a plain SQLite ``ATTACH`` + ``INSERT ... SELECT`` copy of the same rows
   (interactions not yet present, every evaluation, skill score and history entry), no matching;
@@ -12,7 +14,7 @@ side (updates) or on both (conflicts). Then times, on fresh copies of the lead's
 
 and prints both times and the ratio.
 
-    .venv/bin/python bench/bench_merge.py [--evaluations 50000] [--keep DIR]
+    .venv/bin/python bench/bench_merge.py [--evaluations 50000] [--deletions 1000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -131,6 +133,27 @@ def share(lead: Path, grader: Path, count: int) -> None:
     lead_conn.close()
 
 
+def bury(lead: Path, grader: Path, count: int) -> None:
+    """`count` drafts in the lead's workspace that the grader's deleted since (tombstones the
+    merge applies), and `count` more tombstones of drafts the lead never had (skipped)."""
+    conn = sqlite3.connect(lead)
+    base = conn.execute("SELECT max(id) FROM evaluations").fetchone()[0]
+    conn.execute(f"""INSERT INTO evaluations (id, uuid, interaction_id, scorecard_id, grader_id, status, answers,
+                     score, auto_failed, created_at, updated_at)
+                     SELECT {base} + id, lower(hex(randomblob(16))), interaction_id, scorecard_id, grader_id, 'draft',
+                            '{{}}', NULL, 0, '2026-11-01T12:00:00.000000Z', '2026-11-01T12:00:00.000000Z'
+                     FROM evaluations ORDER BY id LIMIT {count}""")
+    drafts = [row[0] for row in conn.execute(f"SELECT uuid FROM evaluations WHERE id > {base}")]
+    conn.commit()
+    conn.close()
+    conn = sqlite3.connect(grader)
+    conn.executemany("INSERT INTO tombstones (record_table, uuid, deleted_at, deleted_by) "
+                     "VALUES ('evaluations', ?, '2026-11-20T12:00:00.000000Z', 1)",
+                     [(u,) for u in drafts] + [(new_uuid(),) for _ in range(count)])
+    conn.commit()
+    conn.close()
+
+
 def baseline(target: Path, other: Path) -> float:
     """Copy the same rows with ATTACH + INSERT ... SELECT, no matching."""
     started = time.perf_counter()
@@ -142,7 +165,7 @@ def baseline(target: Path, other: Path) -> float:
     shift_e = conn.execute("SELECT max(id) FROM main.evaluations").fetchone()[0]
     conn.execute(f"""INSERT INTO main.interactions SELECT id + {shift_i}, uuid, external_id, channel, agent_id, team_id,
                      brand, occurred_at, csat_raw, csat_scale, csat_norm, satisfied, subject, transcript, created_at,
-                     updated_at FROM other.interactions o
+                     updated_at, fields FROM other.interactions o
                      WHERE NOT EXISTS (SELECT 1 FROM main.interactions m WHERE m.external_id = o.external_id)""")
     columns = [r[1] for r in conn.execute("PRAGMA main.table_info(evaluations)")]
     select = ", ".join(f"id + {shift_e}" if c == "id" else f"interaction_id + {shift_i}" if c == "interaction_id"
@@ -161,6 +184,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--evaluations", type=int, default=50_000)
     parser.add_argument("--keep", type=Path, help="build the workspaces in DIR and keep them")
+    parser.add_argument("--deletions", type=int, default=1_000,
+                        help="drafts of the lead deleted in the grader's workspace (and as many tombstones of "
+                             "drafts the lead never had); 0: none")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="qagrader-bench-merge-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -174,6 +200,8 @@ def main() -> None:
     build(grader, evaluations=n, first_interaction=n // 2, graders=["Sam Whitfield", "priya raman"], seed=2,
           card_from=lead)
     share(lead, grader, 1_000)
+    if args.deletions:
+        bury(lead, grader, args.deletions)
     print(f"built two workspaces of {n:,} evaluations each in {time.perf_counter() - started:.1f} s "
           f"({lead.stat().st_size / 1e6:.0f} MB and {grader.stat().st_size / 1e6:.0f} MB)")
 

@@ -188,6 +188,16 @@ def _edit(ws: Workspace, rng: random.Random) -> None:
     ws.evaluations.save(evaluation_id, _answers(card, rng), editor="Ana Lead")
 
 
+def _delete_draft(ws: Workspace, rng: random.Random) -> None:
+    """Delete a draft (a calibration one too), leaving its tombstone."""
+    drafts = ws.conn.execute("SELECT id FROM evaluations WHERE status = 'draft'").fetchall()
+    if not drafts:
+        _grade(ws, rng)
+        drafts = ws.conn.execute("SELECT id FROM evaluations WHERE status = 'draft'").fetchall() or [(None,)]
+    if drafts[0][0] is not None:
+        ws.evaluations.delete_draft(rng.choice(drafts)[0])
+
+
 def _agents(ws: Workspace, rng: random.Random) -> None:
     agents = [a.name for a in ws.interactions.agents()]
     action = rng.choice(["move", "rename", "merge", "rename_team"])
@@ -228,9 +238,11 @@ def test_random_operations_keep_the_store_equal_to_the_tables(tmp_path, seed):
     with Workspace.open(path) as ws:
         for round_ in range(6):
             for _ in range(rng.randint(2, 5)):
-                operation = rng.choice(["grade", "grade", "calibration", "edit", "agents", "reimport"])
+                operation = rng.choice(["grade", "grade", "calibration", "edit", "agents", "reimport", "delete"])
                 if operation == "grade":
                     _grade(ws, rng)
+                elif operation == "delete":
+                    _delete_draft(ws, rng)
                 elif operation == "calibration":
                     _grade(ws, rng, calibration=True)
                 elif operation == "edit":
@@ -258,6 +270,31 @@ def test_a_merge_of_another_workspace_keeps_the_store_current(tmp_path):
         _edit(other, random.Random(1))
     with Workspace.open(tmp_path / "a.qagrader") as ws:
         merge_workspace(ws, tmp_path / "b.qagrader", backup=False)
+        assert_store_matches_tables(ws)
+        assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
+
+
+def test_a_merge_that_deletes_keeps_the_store_current(tmp_path):
+    """b takes a's work, grades more (drafts and submitted) and deletes drafts of both; merging
+    b back into a deletes a's copies of those drafts and brings b's grades, store current."""
+    from qagrader.core.merging.merge import merge_workspace
+
+    build_demo(tmp_path / "a.qagrader", interactions=200, seed=5)
+    with Workspace.open(tmp_path / "a.qagrader") as ws:
+        rng = random.Random(3)
+        for _ in range(12):
+            _grade(ws, rng)
+        ws.backup_to(tmp_path / "b.qagrader")
+    with Workspace.open(tmp_path / "b.qagrader") as other:
+        rng = random.Random(4)
+        for _ in range(12):
+            _grade(other, rng)
+        for _ in range(6):
+            _delete_draft(other, rng)
+        _edit(other, rng)
+    with Workspace.open(tmp_path / "a.qagrader") as ws:
+        report = merge_workspace(ws, tmp_path / "b.qagrader", backup=False)
+        assert report.deleted.get("evaluations", 0) >= 1
         assert_store_matches_tables(ws)
         assert_same_frame(load_skill_frame(ws), load_skill_frame_from_tables(ws))
 
@@ -454,7 +491,7 @@ def test_a_workspace_from_before_the_store_is_built_when_migrated(tmp_path):
 
 
 def test_a_store_of_the_previous_format_is_rebuilt_when_migrated(tmp_path):
-    """A workspace of schema 0010, whose store holds no QA scores or answers (format 1) and whose
+    """A workspace of schema 0011, whose store holds no QA scores or answers (format 1) and whose
     trigger does not watch them: migrating rebuilds it, and later edits of answers mark it."""
     path = tmp_path / "previous.qagrader"
     build_demo(path, interactions=150)
@@ -462,8 +499,8 @@ def test_a_store_of_the_previous_format_is_rebuilt_when_migrated(tmp_path):
         old.execute("DROP TRIGGER analysis_scorecard_changed")
         old.execute("UPDATE analysis_chunks SET data = CAST(replace(CAST(data AS TEXT), "
                     f"'\"format\": {analysis_store.FORMAT}', '\"format\": 1') AS BLOB)")
-        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_analysis_answers'")
-        old.execute("PRAGMA user_version = 10")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_analysis_answers'")
+        old.execute("PRAGMA user_version = 11")
         assert old.execute("SELECT count(*) FROM analysis_chunks WHERE instr(data, '\"format\": 1')"
                            ).fetchone()[0] == old.execute("SELECT count(*) FROM analysis_chunks").fetchone()[0]
     with Workspace.open(path) as ws:

@@ -7,13 +7,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +22,7 @@ from qagrader.core.storage.changes import EVALUATIONS, MERGES
 from qagrader.core.storage.migrations import SCHEMA_VERSION
 from qagrader.core.storage.records import new_uuid, utc_now
 from qagrader.core.storage.workspace import Workspace
+from tests.faults.tools import kill_once_marked
 from tests.samples import SIMPLE_CARD
 
 ALL_YES = {"empathy": Answer("Yes"), "tone": Answer(5), "accuracy": Answer("Yes")}
@@ -359,17 +355,7 @@ def test_a_kill_mid_merge_leaves_the_workspace_as_it_was(lead, tmp_path):
     before = fingerprint(lead.conn)
     lead.close()
     marker = tmp_path / "marker"
-    process = subprocess.Popen([sys.executable, "-c", _KILL_SCRIPT, str(tmp_path / "lead.qagrader"),
-                                str(tmp_path / "laptop.qagrader"), str(marker)], cwd=Path(__file__).parents[2])
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():
-            assert process.poll() is None, "the merge ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
+    kill_once_marked(_KILL_SCRIPT, tmp_path / "lead.qagrader", tmp_path / "laptop.qagrader", marker, marker=marker)
     with Workspace.open(tmp_path / "lead.qagrader") as ws:
         assert ws.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert fingerprint(ws.conn) == before and not merge_log(ws)

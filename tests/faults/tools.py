@@ -109,6 +109,23 @@ def run_killed(step: str, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+def kill_once_marked(code: str, *args: str, marker: Path, timeout_s: float = 120) -> None:
+    """Run Python `code` with `args` in a subprocess and SIGKILL it as soon as it has written
+    `marker` (e.g. inside a transaction, before the commit); it must not end by itself first."""
+    import time
+
+    process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not marker.exists():
+            assert process.poll() is None, "the process ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+
+
 def older_workspace(path: Path) -> Path:
     """A workspace one schema step behind (opening it migrates, after a backup)."""
     import sqlite3

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qagrader.core.scorecards.scoring import Answer
+from qagrader.gui.grading.view import SLOW_S, STATUS_REFRESH_MS
 from qagrader.gui.main_window import MainWindow
 from qagrader.gui.unsaved import UnsavedDialog
 
@@ -74,13 +75,14 @@ class LockHolder:
 
 
 class LatencyProbe:
-    """A 10 ms timer on the GUI thread: how late each tick came is how long the event loop was
-    kept from running. Also samples what the Grade screen says at every tick."""
+    """A 10 ms timer on the GUI thread, from `start()`: how late each tick came is how long the
+    event loop was kept from running. Also samples what the Grade screen says at every tick."""
 
     def __init__(self, window: MainWindow):
         # What earlier tests left in this process's heap is not the app's: collect it now and
         # keep it out of the collections to come (a full collection over it could take as long
-        # as the latency measured here).
+        # as the latency measured here). Made before the lock is taken: after a whole suite, on
+        # a loaded machine, this collection alone can take seconds of the lock's hold.
         gc.collect()
         gc.freeze()
         self.window = window
@@ -92,6 +94,10 @@ class LatencyProbe:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(PROBE_MS)
         self.timer.timeout.connect(self._tick)
+        self._frozen = True
+
+    def start(self) -> None:
+        self._last = time.monotonic()
         self.timer.start()
 
     def _tick(self) -> None:
@@ -105,8 +111,9 @@ class LatencyProbe:
                              grading.header.state.text()))
 
     def stop(self) -> None:
-        if self.timer.isActive():
-            self.timer.stop()
+        self.timer.stop()
+        if self._frozen:
+            self._frozen = False
             gc.unfreeze()
 
 
@@ -154,12 +161,13 @@ def test_the_grade_screen_stays_responsive_and_honest_while_another_program_hold
     grading = window.grading
     first, second = interaction_id(workspace, "T-004"), interaction_id(workspace, "T-002")  # both email
     assert grading.open_interaction(first)
+    probe = LatencyProbe(window)
     holder = LockHolder(workspace.path, HOLD_S)
-    probe = None
     try:
         qtbot.waitUntil(lambda: holder.locked, timeout=10_000)
-        probe = LatencyProbe(window)
+        probe.start()
         # The grader answers everything, comments, and submits, as fast as the keyboard allows.
+        first_entered = time.monotonic()
         for key in ("y", "1", "1", "4", "1"):  # greeting, right name, empathy, tone, resolved
             press(qtbot, key)
         for letter in "Polite and quick":
@@ -182,19 +190,26 @@ def test_the_grade_screen_stays_responsive_and_honest_while_another_program_hold
         qtbot.waitUntil(lambda: holder.released, timeout=int(HOLD_S * 1000) + 10_000)
         qtbot.waitUntil(lambda: not grading.unsaved(), timeout=10_000)
     finally:
-        if probe is not None:
-            probe.stop()
+        probe.stop()
         holder.close()
 
     released = holder.events["released"]
     during = [s for s in probe.samples if s[0] < released]
     assert during and during[-1][0] - during[0][0] > HOLD_S - 3  # sampled across the wait
     assert not [s for s in during if claims_saved(s[1])]
-    assert all(banner for when, _, banner, _ in during if when - holder.events["locked"] > 2.5)
     worst = (f"{probe.worst_ms:.1f} ms over {len(probe.samples)} ticks, "
              f"{probe.worst_at - holder.events['locked']:.2f} s after the lock was taken")
     print(f"worst event-loop latency {worst}")
     assert probe.worst_ms < MAX_LATENCY_MS, f"the event loop was blocked for {worst}"
+    # From the first answer entered until the lock is released, something entered is unsaved.
+    # Once it has waited longer than SLOW_S, the banner says so: at the screen's next status
+    # check (every STATUS_REFRESH_MS), which an event loop as responsive as just checked runs
+    # at most MAX_LATENCY_MS late. (Timed from the answer, not from the lock: the test's own
+    # steps before the first key can take seconds on a loaded machine.)
+    said_by = first_entered + SLOW_S + (STATUS_REFRESH_MS + MAX_LATENCY_MS) / 1000
+    hidden = [(round(when - first_entered, 3), label) for when, label, banner, _ in during
+              if when > said_by and not banner]
+    assert not hidden, f"no banner at these seconds after the first answer: {hidden[:5]}"
     assert claims_saved(grading.saved_label.text()) and not grading.unsaved_banner.isVisible()
 
     submitted = workspace.evaluations.for_interaction(first)

@@ -77,6 +77,29 @@ def test_merge_dialog_previews_then_merges_and_reports(qtbot, window, tmp_path):
     assert not again.run_button.isEnabled()
 
 
+def test_the_merge_dialog_says_how_many_records_a_merge_deletes(qtbot, window, tmp_path):
+    """A draft the lead's workspace holds was deleted in Tom's since: the preview and the report
+    say so, the merge deletes it and the status bar hears of it."""
+    ws = window.ws
+    interaction = ws.interactions.by_external_id("T1")
+    draft = ws.evaluations.start(interaction.id, ws.scorecards.get("Simple QA").id, "Tom Becker")
+    with copy_of(ws, tmp_path / "tom.qagrader") as tom:
+        tom.evaluations.delete_draft(draft.id)
+    dialog = window.merge_workspace(tmp_path / "tom.qagrader")
+    qtbot.waitUntil(dialog.run_button.isEnabled, timeout=10000)
+    assert dialog.headline.text() == "Would bring in: 1 evaluation deleted"
+    assert "  Deleted: 1 evaluation" in dialog.report.toPlainText().splitlines()
+    assert ws.counts()["drafts"] == 1
+    with qtbot.waitSignal(dialog.merged, timeout=10000):
+        dialog.run_button.click()
+    assert dialog.headline.text().startswith("Done. 1 evaluation deleted")
+    assert "  New: 1 deletion made elsewhere" in dialog.report.toPlainText().splitlines()
+    assert ws.counts()["drafts"] == 0
+    qtbot.waitUntil(lambda: "0 drafts" in window.counts_label.text(), timeout=5000)  # heard of the deletion
+    _shoot(dialog, "merge-dialog-deletes")
+    dialog.close()
+
+
 def test_a_refused_file_is_one_line_and_changes_nothing(qtbot, window, tmp_path):
     bad = tmp_path / "notes.qagrader"
     bad.write_text("not a workspace")

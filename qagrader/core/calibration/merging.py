@@ -107,7 +107,7 @@ def merge_grade_links(ctx: MergeContext) -> None:
     linked = {r[0] for r in conn.execute("SELECT evaluation_id FROM main.calibration_grades")}
     inserts = [(evaluations[e], sessions[s]) for e, s in conn.execute(
         "SELECT evaluation_id, session_id FROM other.calibration_grades").fetchall()
-        if evaluations[e] not in linked]
+        if e in evaluations and evaluations[e] not in linked]  # (a deleted draft has no link)
     writers.merge_calibration_rows(ctx.ws, "calibration_grades", ("evaluation_id", "session_id"), inserts,
                      sessions=[s for _, s in inserts])
 

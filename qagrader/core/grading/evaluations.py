@@ -226,12 +226,14 @@ class Evaluations:
         return self.get(evaluation_id)
 
     def delete_draft(self, evaluation_id: int) -> None:
-        """Delete a draft; a submitted evaluation is never deleted."""
+        """Delete a draft (a tombstone naming its grader keeps the deletion, so that merging
+        a colleague's copy does not bring it back); a submitted evaluation is never deleted."""
         with self._ws.transaction():
             current = self.get(evaluation_id)
             if current.submitted:
                 raise EvaluationError("A submitted evaluation cannot be deleted.")
-            writers.delete_evaluation(self._ws, evaluation_id, current.interaction_id)
+            writers.delete_evaluation(self._ws, evaluation_id, current.interaction_id,
+                                      deleted_by=current.grader_id)
 
     def history(self, evaluation_id: int) -> list[tuple[str, dict]]:
         """Earlier states of a submitted evaluation, oldest first: (saved_at, snapshot). The

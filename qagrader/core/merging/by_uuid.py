@@ -46,6 +46,8 @@ def merge_by_uuid(ctx: MergeContext, spec: UuidTable) -> None:
     for other_id, uuid, *values, created_at, updated_at in conn.execute(
             select.format("other") + " ORDER BY id").fetchall():
         theirs = dict(zip(spec.columns, values))
+        if any(theirs[c] is not None and theirs[c] not in ctx.ids[t] for c, t in spec.foreign.items()):
+            continue  # about a record whose deletion came in (e.g. a deleted draft): goes with it
         for column, table in spec.foreign.items():
             if theirs[column] is not None:
                 theirs[column] = ctx.ids[table][theirs[column]]

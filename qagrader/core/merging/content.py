@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import WorkspaceError
 from ..input_rules import MAX_NAME_CHARS, MAX_TEXT_CHARS, describe_char
+from .tombstones import DELETABLE_TABLES
 
 # the columns that hold names (no control character at all, at most MAX_NAME_CHARS)
 NAME_COLUMNS = frozenset({"name", "channel", "external_id", "brand", "skill", "question_key", "csat_scale"})
@@ -60,6 +61,35 @@ def refuse_hostile_content(conn: sqlite3.Connection, shown: Path) -> None:
                 why = _problem(table, column, value)
                 if why is not None:
                     raise WorkspaceError(f"{shown}: {table} {record}, field {column}: {why}; nothing was merged.")
+    if "tombstones" in tables:
+        _refuse_bad_tombstones(conn, shown)
+
+
+_STAMP = "[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]*"
+
+
+def _refuse_bad_tombstones(conn: sqlite3.Connection, shown: Path) -> None:
+    """A tombstone deletes records here: it must name a table whose records can be deleted, a
+    uuid, a time as the app writes it, and a grader of its file (or none)."""
+    listed = ", ".join(f"'{t}'" for t in DELETABLE_TABLES)
+    bad = conn.execute(f"""
+        SELECT t.uuid, CASE
+            WHEN typeof(t.record_table) != 'text' OR t.record_table NOT IN ({listed}) THEN 'record_table'
+            WHEN typeof(t.uuid) != 'text' OR length(t.uuid) = 0 THEN 'uuid'
+            WHEN typeof(t.deleted_at) != 'text' OR t.deleted_at NOT GLOB ? THEN 'deleted_at'
+            ELSE 'deleted_by' END
+        FROM tombstones t
+        WHERE typeof(t.record_table) != 'text' OR t.record_table NOT IN ({listed})
+           OR typeof(t.uuid) != 'text' OR length(t.uuid) = 0
+           OR typeof(t.deleted_at) != 'text' OR t.deleted_at NOT GLOB ?
+           OR (t.deleted_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM graders g WHERE g.id = t.deleted_by))
+        LIMIT 1""", (_STAMP, _STAMP)).fetchone()
+    if bad is not None:
+        uuid, column = bad
+        why = {"record_table": f"not a kind of record that can be deleted ({', '.join(DELETABLE_TABLES)})",
+               "uuid": "no uuid", "deleted_at": "not a time as QA Grader writes it (YYYY-MM-DDTHH:MM:SS...)",
+               "deleted_by": "names no grader of that workspace"}[column]
+        raise WorkspaceError(f"{shown}: tombstones record {uuid}, field {column}: {why}; nothing was merged.")
 
 
 def _column_check(table: str, column: str) -> tuple[str, str | None]:

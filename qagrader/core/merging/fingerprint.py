@@ -20,6 +20,8 @@ def fingerprint(conn: sqlite3.Connection, schema: str = "main") -> str:
     """The fingerprint of the workspace on `conn` (or of the one attached as `schema`)."""
     digest = hashlib.sha256()
     for step in MERGE_STEPS:
+        if not step.fingerprint_sql:
+            continue
         digest.update(f"\x1e{step.table}\x1e".encode())
         for row in conn.execute(step.fingerprint_sql.format(s=schema)):
             values = list(row)

@@ -24,7 +24,7 @@ from ..storage import writers
 from ..storage.files import OutputError, copy_database
 from ..storage.records import utc_now
 from . import tables  # noqa: F401  (registers the core tables' steps)
-from .report import MergeReport
+from .report import BOOKKEEPING, MergeReport
 from .source import is_workspace_file, private_copy
 from .steps import MERGE_STEPS, MergeContext
 
@@ -66,7 +66,12 @@ class FolderReport:
         if not changed:
             text = f"{head}: nothing new."
         else:
-            text = f"{head}: {self.new_count:,} new or updated records from {len(changed)}"
+            deleted = sum(r.deleted_count for r in self.reports)
+            recorded = sum(n for r in self.reports for kind, n in r.added.items() if kind in BOOKKEEPING)
+            counted = self.new_count - deleted - recorded
+            text = f"{head}: {counted:,} new or updated records"
+            text += f", {deleted:,} deleted" if deleted else ""
+            text += f" from {len(changed)}"
             text += f", {self.conflicts} conflict{'s' if self.conflicts != 1 else ''}." if self.conflicts else "."
         if self.skipped:
             text += f" {len(self.skipped)} skipped."

@@ -17,6 +17,9 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "history": ("history entry", "history entries"),
 }
 
+BOOKKEEPING = frozenset({"tombstones"})
+"""Kinds the report lists but the one-line summary leaves out (unless nothing else changed)."""
+
 
 @dataclass
 class Conflict:
@@ -33,6 +36,7 @@ class MergeReport:
     dry_run: bool = False
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)  # records here deleted by their tombstones
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # decisions that are not conflicts (renames)
     source_fingerprint: str = ""  # SHA-256 of the file merged (after migration)
@@ -46,35 +50,51 @@ class MergeReport:
         if count:
             self.updated[kind] = self.updated.get(kind, 0) + count
 
+    def delete(self, kind: str, count: int = 1) -> None:
+        if count:
+            self.deleted[kind] = self.deleted.get(kind, 0) + count
+
     @property
     def changed(self) -> bool:
         """Whether the merge changes (or, in a dry run, would change) anything."""
-        return bool(self.added or self.updated or self.conflicts)
+        return bool(self.added or self.updated or self.deleted or self.conflicts)
 
     @property
     def new_count(self) -> int:
-        """How many records are new or updated (what "Bring in the team's work" shows)."""
-        return sum(self.added.values()) + sum(self.updated.values())
+        """How many records are new, updated or deleted (what "Bring in the team's work" shows)."""
+        return sum(self.added.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+    @property
+    def deleted_count(self) -> int:
+        """How many records of this workspace the merge deletes (their deletion came with it)."""
+        return sum(self.deleted.values())
 
     def summary(self) -> str:
-        """One line, e.g. "12 evaluations and 3 interactions new, 1 evaluation updated, 1 conflict"."""
+        """One line, e.g. "12 evaluations and 3 interactions new, 1 evaluation updated, 2 evaluations
+        deleted, 1 conflict"."""
         if not self.changed:
             return "Nothing new: this workspace already holds everything in it."
         parts = []
-        if self.added:
-            parts.append(_counted(self.added) + " new")
+        added = {k: n for k, n in self.added.items() if k not in BOOKKEEPING}
+        if added:
+            parts.append(_counted(added) + " new")
         if self.updated:
             parts.append(_counted(self.updated) + " updated")
+        if self.deleted:
+            parts.append(_counted(self.deleted) + " deleted")
         if self.conflicts:
             n = len(self.conflicts)
             parts.append(f"{n} conflict{'s' if n != 1 else ''}")
+        if not parts:  # only bookkeeping came in, e.g. deletions of records this workspace never had
+            return _counted(self.added) + " recorded (nothing here changes)"
         return ", ".join(parts)
 
     def lines(self) -> list[str]:
         """The whole report as text lines (the CLI prints them)."""
         verb = "Would bring in" if self.dry_run else "Brought in"
         out = [f"{verb} from {self.source}: {self.summary()}"]
-        for title, counts in (("New", self.added), ("Updated", self.updated)):
+        for title, counts in (("New", self.added), ("Updated", self.updated),
+                              ("Deleted", self.deleted)):
             if counts:
                 out.append(f"  {title}: {_counted(counts)}")
         for note in self.notes:

@@ -49,7 +49,8 @@ class MergeStep:
     run: Callable[[MergeContext], None]
     fingerprint_sql: str
     """A SELECT over this workspace's tables giving one row of stable values per record, in a
-    stable order; ``{s}`` stands for the schema (see `fingerprint`)."""
+    stable order; ``{s}`` stands for the schema (see `fingerprint`); empty for a step that only
+    finishes what another step's table covers."""
     json_columns: tuple[int, ...] = ()
     """Columns of that SELECT holding JSON whose key order may differ between equal records."""
 

@@ -20,6 +20,7 @@ from ..storage.writers import EVALUATION_COLUMNS
 from ..storage.writers import nocase as name_key  # names of people and teams match case-insensitively
 from .report import Conflict
 from .steps import MergeContext, MergeStep, register_step
+from .tombstones import BEATEN_EVALUATIONS, BEATEN_SCORECARDS_STEP, TOMBSTONES_STEP
 
 # Conflict entries added to an evaluation's history get this namespace's uuid5 of the
 # evaluation and the losing version, so that both workspaces of a merge write the same entry.
@@ -132,6 +133,9 @@ def merge_scorecards(ctx: MergeContext) -> None:
     taken = {(name_key(r[3]), r[4]) for r in mine.values()}
     names = {name_key(r[3]): r[2] for r in mine.values()}  # name -> a family using it
     graded = {r[0] for r in conn.execute("SELECT DISTINCT scorecard_id FROM main.evaluations")}
+    buried = dict(conn.execute("SELECT uuid, deleted_at FROM main.tombstones WHERE record_table = 'scorecards'"))
+    used_there = {r[0] for r in conn.execute("SELECT scorecard_id FROM other.evaluations UNION "
+                                             "SELECT scorecard_id FROM other.calibration_sessions")}
     mapping = ctx.ids.setdefault("scorecards", {})
     added: list[int] = []
     changed: list[int] = []
@@ -139,6 +143,8 @@ def merge_scorecards(ctx: MergeContext) -> None:
                            FROM other.scorecards ORDER BY family_uuid, version""").fetchall()
     for other_id, uuid, family, name, version, definition, archived, created_at, updated_at in rows:
         local = mine.get(uuid)
+        if local is None and uuid in buried and updated_at <= buried[uuid] and other_id not in used_there:
+            continue  # deleted here (or elsewhere) since, and unused there: stays deleted
         if local is not None:
             mapping[other_id] = local[0]
             if not _later((updated_at, definition, archived), (local[7], local[5], local[6])):
@@ -276,8 +282,10 @@ def merge_evaluations(ctx: MergeContext) -> None:
     rows = conn.execute(f"""
         SELECT o.id, o.uuid, o.interaction_id, o.scorecard_id, o.grader_id, o.created_at, o.updated_at, {values},
                l.id, l.interaction_id, l.scorecard_id, l.grader_id, l.updated_at,
-               {', '.join(f'l.{c}' for c in _EVALUATION_VALUES)}
-        FROM other.evaluations o LEFT JOIN main.evaluations l ON l.uuid = o.uuid ORDER BY o.id""").fetchall()
+               {', '.join(f'l.{c}' for c in _EVALUATION_VALUES)}, t.deleted_at
+        FROM other.evaluations o LEFT JOIN main.evaluations l ON l.uuid = o.uuid
+        LEFT JOIN main.tombstones t ON t.record_table = 'evaluations' AND t.uuid = o.uuid
+        ORDER BY o.id""").fetchall()
     width = len(_EVALUATION_VALUES)
     mapping = ctx.ids.setdefault("evaluations", {})
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM main.evaluations").fetchone()[0]
@@ -288,7 +296,9 @@ def merge_evaluations(ctx: MergeContext) -> None:
         other_id, uuid, o_interaction, o_card, o_grader, created_at, o_updated = row[:7]
         theirs = row[7:7 + width]
         local_id, l_interaction, l_card, l_grader, l_updated = row[7 + width:12 + width]
-        ours = row[12 + width:]
+        ours, deleted_at = row[12 + width:-1], row[-1]
+        if deleted_at is not None and _buried(theirs, o_updated, ours, l_updated, deleted_at):
+            continue  # (ours, if any, is deleted below)
         placed = (interactions[o_interaction], scorecards[o_card], graders[o_grader])
         if local_id is None:
             inserts.append((next_id, uuid, *placed, *theirs, created_at, o_updated, other_id))
@@ -349,6 +359,29 @@ def merge_evaluations(ctx: MergeContext) -> None:
     ctx.report.add(EVALUATIONS, len(inserts))
     ctx.report.update(EVALUATIONS, len(updated))
     ctx.report.add("history", history_added + len(fresh))
+    _delete_beaten_evaluations(ctx)
+
+
+def _buried(theirs: tuple, their_time: str, ours: tuple, our_time: str | None, deleted_at: str) -> bool:
+    """Whether the tombstone of an evaluation beats the version the merge would keep (rule in
+    `tombstones`): a draft last changed at or before the deletion."""
+    if our_time is not None and not _wins(theirs, their_time, ours, our_time):
+        theirs, their_time = ours, our_time
+    return theirs[0] == "draft" and their_time <= deleted_at
+
+
+def _delete_beaten_evaluations(ctx: MergeContext) -> None:
+    """Delete the evaluations here that a tombstone beats (ours, or one that came with this
+    merge), and forget them in the id mapping so that later steps never point at them."""
+    beaten = ctx.conn.execute(BEATEN_EVALUATIONS).fetchall()
+    if not beaten:
+        return
+    writers.delete_evaluations(ctx.ws, beaten)
+    ctx.report.delete(EVALUATIONS, len(beaten))
+    gone = {row[0] for row in beaten}
+    mapping = ctx.ids.get("evaluations", {})
+    for other_id in [o for o, local in mapping.items() if local in gone]:
+        del mapping[other_id]
 
 
 def _same_version(theirs: tuple, ours: tuple) -> bool:
@@ -406,8 +439,10 @@ def _merge_history(ctx: MergeContext) -> int:
                                FROM other.evaluation_history o
                                WHERE NOT EXISTS (SELECT 1 FROM main.evaluation_history l WHERE l.uuid = o.uuid)
                                ORDER BY o.id""").fetchall()
-    writers.add_history(ctx.ws, [(u, evaluations[e], saved, snapshot, graders[g]) for u, e, saved, snapshot, g in rows])
-    return len(rows)
+    kept = [(u, evaluations[e], saved, snapshot, graders[g]) for u, e, saved, snapshot, g in rows
+            if e in evaluations]  # (not the history of an evaluation whose deletion beats it)
+    writers.add_history(ctx.ws, kept)
+    return len(kept)
 
 
 def _history_versions(ctx: MergeContext, evaluation_ids: list[int]) -> dict[int, set[str]]:
@@ -457,6 +492,7 @@ _EVALUATIONS_FP = f"""SELECT e.uuid, i.external_id, s.uuid, lower(g.name), {', '
 
 for _step in (
     MergeStep("graders", merge_graders, _GRADERS_FP),
+    TOMBSTONES_STEP,
     MergeStep("teams", merge_teams, _TEAMS_FP),
     MergeStep("agents", merge_agents, _AGENTS_FP),
     MergeStep("scorecards", merge_scorecards, _SCORECARDS_FP),
@@ -474,3 +510,5 @@ for _step in CALIBRATION_STEPS:
 # Disputes and coaching notes (matched by uuid) need evaluations, agents and graders: at the end.
 register_step(DISPUTES_STEP)
 register_step(COACHING_STEP)
+# Last: scorecard versions whose deletion came in and that nothing uses any more.
+register_step(BEATEN_SCORECARDS_STEP)

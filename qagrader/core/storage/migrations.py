@@ -481,7 +481,29 @@ def _custom_fields(db: Database) -> None:
     )
 
 
-@migrations(name="0011_analysis_answers")
+@migrations(name="0011_tombstones")
+def _tombstones(db: Database) -> None:
+    """Tombstones: what was deleted (the table and uuid of the record, when, by whom), so that a
+    deletion travels by merge like an edit (see core/merging/tombstones.py for the rule). One
+    row per deleted record; a record deleted again (in another workspace) keeps the later
+    deletion. Only records the app lets a user delete outright get one: draft evaluations and
+    unused scorecard versions (the rest is hidden with a flag that travels with its row)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE tombstones (
+            id INTEGER PRIMARY KEY,
+            record_table TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            deleted_at TEXT NOT NULL,
+            deleted_by INTEGER REFERENCES graders(id),
+            UNIQUE (record_table, uuid)
+        )
+        """
+    )
+
+
+@migrations(name="0012_analysis_answers")
 def _analysis_answers(db: Database) -> None:
     """The analysis-ready store also holds each analysed evaluation's QA score and answer
     values (`analysis_store.FORMAT` 2), so the monthly report scores single questions from

@@ -48,7 +48,7 @@ REQUIRED_TABLES = frozenset({"teams", "agents", "interactions", "scorecards", "e
 SCHEMA_MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_browse_indexes", "0003_score_index", "0004_graders",
                                       "0005_merge_log", "0006_blind_grading",
                                       "0007_calibration", "0008_disputes_coaching", "0009_analysis_store",
-                                      "0010_custom_fields", "0011_analysis_answers")
+                                      "0010_custom_fields", "0011_tombstones", "0012_analysis_answers")
 # What a file with this version's schema must hold: its tables, and the triggers that keep the
 # analysis-ready store and the graders right. Checked on every open of such a file (from
 # sqlite_master, which opening reads anyway: microseconds); one missing means the file is
@@ -57,7 +57,7 @@ SCHEMA_TABLES = frozenset({
     "_sqlite_migrations", "teams", "agents", "interactions", "interaction_fields", "scorecards",
     "evaluations", "evaluation_skills", "evaluation_history", "graders", "merge_log",
     "calibration_sessions", "calibration_members", "calibration_items", "calibration_grades",
-    "disputes", "coaching_notes", "analysis_chunks", "analysis_dirty"})
+    "disputes", "coaching_notes", "analysis_chunks", "analysis_dirty", "tombstones"})
 SCHEMA_TRIGGERS = frozenset({
     "analysis_evaluation_added", "analysis_evaluation_changed", "analysis_evaluation_deleted",
     "analysis_interaction_changed", "analysis_scorecard_changed", "analysis_skill_added", "analysis_skill_changed",

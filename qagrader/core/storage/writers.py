@@ -276,6 +276,7 @@ def merge_grader_into(ws: "Workspace", duplicate_id: int, keep_id: int, *, now: 
         "UPDATE evaluations SET grader_id = ? WHERE grader_id = ? RETURNING id", (keep_id, duplicate_id))]
     conn.execute("UPDATE evaluation_history SET editor_id = ? WHERE editor_id = ?", (keep_id, duplicate_id))
     conn.execute("UPDATE merge_log SET merged_by = ? WHERE merged_by = ?", (keep_id, duplicate_id))
+    conn.execute("UPDATE tombstones SET deleted_by = ? WHERE deleted_by = ?", (keep_id, duplicate_id))
     now = now or utc_now()
     _move_calibration_places(ws, keep_id, duplicate_id, now)
     disputes = {row[0] for column in ("raised_by", "resolved_by") for row in conn.execute(
@@ -383,11 +384,20 @@ def update_scorecard_family(ws: "Workspace", family_uuid: str, *, now: str | Non
 
 
 @_writer
-def delete_scorecard_family(ws: "Workspace", family_uuid: str) -> None:
-    """Delete every version of a scorecard (one nobody has graded on)."""
-    ids = [row[0] for row in ws.conn.execute(
-        "DELETE FROM scorecards WHERE family_uuid = ? RETURNING id", (family_uuid,))]
-    record(ws, SCORECARDS, ids)
+def delete_scorecard_family(ws: "Workspace", family_uuid: str, *, deleted_by: int | None = None,
+                            now: str | None = None) -> None:
+    """Delete every version of a scorecard (one nobody has graded on), leaving a tombstone for
+    each so that the deletion travels by merge."""
+    rows = ws.conn.execute("DELETE FROM scorecards WHERE family_uuid = ? RETURNING id, uuid", (family_uuid,)).fetchall()
+    add_tombstones(ws, [("scorecards", uuid, now or utc_now(), deleted_by) for _, uuid in rows])
+    record(ws, SCORECARDS, [row[0] for row in rows])
+
+
+@_writer
+def delete_scorecard_versions(ws: "Workspace", scorecard_ids: Sequence[int]) -> None:
+    """Delete scorecard versions whose tombstones are already here (a merge brought them)."""
+    ws.conn.executemany("DELETE FROM scorecards WHERE id = ?", [(i,) for i in scorecard_ids])
+    record(ws, SCORECARDS, scorecard_ids)
 
 
 # ------------------------------------------------------------------------------ evaluations
@@ -464,13 +474,48 @@ def update_evaluation(ws: "Workspace", evaluation_id: int, interaction_id: int, 
 
 
 @_writer
-def delete_evaluation(ws: "Workspace", evaluation_id: int, interaction_id: int) -> None:
-    """Delete one evaluation with its skill scores and history."""
-    ws.conn.execute("DELETE FROM evaluation_skills WHERE evaluation_id = ?", (evaluation_id,))
-    ws.conn.execute("DELETE FROM evaluation_history WHERE evaluation_id = ?", (evaluation_id,))
-    ws.conn.execute("DELETE FROM evaluations WHERE id = ?", (evaluation_id,))
-    ws.record(EVALUATIONS, [evaluation_id])
-    ws.record(INTERACTIONS, [interaction_id])
+def delete_evaluation(ws: "Workspace", evaluation_id: int, interaction_id: int, *, deleted_by: int | None = None,
+                      now: str | None = None) -> None:
+    """Delete one (draft) evaluation with its skill scores and history, leaving a tombstone so
+    that the deletion travels by merge."""
+    uuid = ws.conn.execute("SELECT uuid FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()[0]
+    delete_evaluations(ws, [(evaluation_id, interaction_id)])
+    add_tombstones(ws, [("evaluations", uuid, now or utc_now(), deleted_by)])
+
+
+@_writer
+def delete_evaluations(ws: "Workspace", rows: Sequence[tuple[int, int]]) -> None:
+    """Delete evaluations, `rows` of (id, interaction id), with their skill scores, history and
+    calibration links; no tombstone (`delete_evaluation` leaves one; a merge brings its own)."""
+    if not rows:
+        return
+    ids = [(row[0],) for row in rows]
+    ws.conn.executemany("DELETE FROM evaluation_skills WHERE evaluation_id = ?", ids)
+    ws.conn.executemany("DELETE FROM evaluation_history WHERE evaluation_id = ?", ids)
+    ws.conn.executemany("DELETE FROM calibration_grades WHERE evaluation_id = ?", ids)
+    ws.conn.executemany("DELETE FROM evaluations WHERE id = ?", ids)
+    record(ws, EVALUATIONS, [row[0] for row in rows])
+    record(ws, INTERACTIONS, {row[1] for row in rows})
+
+
+# ------------------------------------------------------------------------------- tombstones
+
+@_writer
+def add_tombstones(ws: "Workspace", rows: Sequence[tuple[str, str, str, int | None]]) -> int:
+    """Keep that records were deleted: `rows` of (table, uuid, deleted_at, deleted_by grader
+    id or None). A record already buried keeps the later deletion (ties: the one given). How
+    many rows were added or changed. Tombstones are bookkeeping: they record no Changes (the
+    deletion itself records its table's)."""
+    changed = 0
+    for row in rows:
+        changed += ws.conn.execute(
+            """INSERT INTO tombstones (record_table, uuid, deleted_at, deleted_by) VALUES (?, ?, ?, ?)
+               ON CONFLICT (record_table, uuid) DO UPDATE SET deleted_at = excluded.deleted_at,
+                   deleted_by = excluded.deleted_by
+               WHERE excluded.deleted_at >= tombstones.deleted_at
+                 AND (excluded.deleted_at, excluded.deleted_by) IS NOT (tombstones.deleted_at, tombstones.deleted_by)""",
+            row).rowcount
+    return changed
 
 
 def history_snapshot(*, answers: Mapping[str, object], overall_comment: str, score: float | None,

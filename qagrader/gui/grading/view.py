@@ -52,6 +52,7 @@ from .transcript import TranscriptView
 log = logging.getLogger(__name__)
 SPLITTER_KEY = "grading/splitter"
 SLOW_S = 1.0  # a write not committed after this long is shown as waiting for the workspace
+STATUS_REFRESH_MS = 250  # how often the status line re-checks how long the pending writes have waited
 
 
 class GradingView(QWidget):
@@ -74,7 +75,7 @@ class GradingView(QWidget):
         self._submitting: set[int] = set()  # interactions whose submit is on its way
         self._saved_text = ""  # what the status line says once nothing is pending
         self._status_timer = QTimer(self)  # re-checks how long the pending writes have waited
-        self._status_timer.setInterval(250)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self._update_save_status)
         operations().changed.connect(self.apply_changes)
         operations().state_changed.connect(self._update_save_status)
