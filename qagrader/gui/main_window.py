@@ -849,9 +849,7 @@ def _count(n: int, thing: str) -> str:
 
 def _register_grader(ws: Workspace, name: str, email: str) -> None:
     """Who is grading becomes a grader of the workspace (with an email when given)."""
-    grader = ws.graders.ensure(name)
-    if email:
-        ws.graders.set_email(grader, email)
+    ws.graders.register(name, email)
 
 
 def _as_list(value: object) -> list[str]:

@@ -115,3 +115,14 @@ def test_email_is_checked(ws):
     with pytest.raises(QAGraderError, match="not an email address"):
         ws.graders.set_email(grader, "ana at example")
     assert ws.graders.get(grader).email == "ana@example.com"
+
+
+def test_registering_who_grades_is_one_transaction(ws):
+    before = [g.name for g in ws.graders.list()]
+    with pytest.raises(QAGraderError, match="not an email address"):
+        ws.graders.register("Bea", "bea at example")
+    assert [g.name for g in ws.graders.list()] == before  # no grader left without the email it came with
+    grader = ws.graders.register("Bea", " bea@example.com ")
+    assert ws.graders.get(grader).email == "bea@example.com"
+    assert ws.graders.register("bea") == grader  # any case, and no email leaves the stored one alone
+    assert ws.graders.get(grader).email == "bea@example.com"

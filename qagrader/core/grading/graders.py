@@ -110,6 +110,15 @@ class Graders:
         with self._ws.transaction():
             return writers.insert_graders(self._ws, [name], emails=[(email or "").strip() or None])[name]
 
+    def register(self, name: str, email: str | None = None) -> int:
+        """Who is grading: the grader called `name`, created if new, with `email` when one is
+        given, in one transaction (nobody sees the grader without the email)."""
+        with self._ws.transaction():
+            grader = self.ensure(name)
+            if (email or "").strip():
+                self.set_email(grader, email)
+            return grader
+
     def rename(self, grader_id: int, new_name: str) -> None:
         """Rename a grader everywhere; refuses a name another grader has (merge them instead)."""
         new_name = clean_grader_name(new_name)
