@@ -110,6 +110,22 @@ def announce_writes(ws: Workspace) -> None:
     operations().announce(ws.take_changes())
 
 
+def shown_main_window(qtbot, path: Path, *, size: tuple[int, int] | None = None, create: bool = True):
+    """The desktop app opened on `path`, shown and active, so that keys reach it.
+    (`qtbot.waitActive` is a context manager: called plainly it waits for nothing.)"""
+    from qagrader.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_workspace(path, create=create)
+    if size is not None:
+        win.resize(*size)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5_000)
+    return win
+
+
 def interaction_id(ws: Workspace, external_id: str) -> int:
     return ws.interactions.by_external_id(external_id).id
 

@@ -20,7 +20,7 @@ from qagrader.gui.grading.view import SLOW_S, STATUS_REFRESH_MS
 from qagrader.gui.main_window import MainWindow
 from qagrader.gui.unsaved import UnsavedDialog
 
-from .conftest import GRADER, interaction_id
+from .conftest import GRADER, interaction_id, shown_main_window
 
 HOLD_S = 15.0
 MAX_LATENCY_MS = 100
@@ -119,13 +119,7 @@ class LatencyProbe:
 
 @pytest.fixture
 def window(qtbot, workspace):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.open_workspace(workspace.path)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitActive(win)
+    win = shown_main_window(qtbot, workspace.path, size=(1280, 800))
     win.show_screen("grade")
     return win
 

@@ -20,10 +20,9 @@ from qagrader.core.storage.records import utc_now
 from qagrader.core.storage.workspace import Workspace
 from qagrader.gui.importing import import_evaluations_file
 from qagrader.gui.interactions_view import COLUMN_INDEX
-from qagrader.gui.main_window import MainWindow
 from qagrader.gui.operations import operations
 
-from .conftest import GRADER, announce_writes, interaction_id, make_workspace
+from .conftest import GRADER, announce_writes, interaction_id, make_workspace, shown_main_window
 
 TIMEOUT = 10_000
 MINE = {"greeting": Answer("Yes"), "right_name": Answer("Yes"), "empathy": Answer("Yes"),
@@ -47,13 +46,7 @@ def lead(tmp_path) -> Path:
 
 @pytest.fixture
 def window(qtbot, lead):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    assert win.open_workspace(lead, create=False)
-    win.resize(1024, 640)  # small enough that the form scrolls
-    win.show()
-    win.activateWindow()
-    qtbot.waitActive(win)
+    win = shown_main_window(qtbot, lead, size=(1024, 640), create=False)  # small: the form scrolls
     win.show_screen("grade")
     yield win
     win.close()
@@ -114,7 +107,7 @@ def test_an_evaluation_import_reloads_the_open_grade_in_place(qtbot, window, tmp
     assert not grading.changed_notice.isVisible()
     # the place in the form is kept: the scroll position and the question with the keyboard
     assert grading.form.verticalScrollBar().value() == position
-    assert QApplication.focusWidget() is grading.form.questions[3]
+    assert window.focusWidget() is grading.form.questions[3]  # the window's own (the progress dialog was active)
     assert not grading.back_button.isEnabled()  # a reload is no step in the history of opened ones
 
 

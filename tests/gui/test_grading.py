@@ -17,19 +17,14 @@ from PySide6.QtWidgets import QApplication
 from qagrader.core.scorecards.scoring import Answer, score
 from qagrader.gui.main_window import MainWindow
 
-from .conftest import GRADER, interaction_id
+from .conftest import GRADER, interaction_id, shown_main_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def window(qtbot, workspace):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.open_workspace(workspace.path)
-    win.show()
-    win.activateWindow()
-    qtbot.waitActive(win)
+    win = shown_main_window(qtbot, workspace.path)
     win.show_screen("grade")
     yield win
     win.close()

@@ -27,7 +27,7 @@ from qagrader.gui import read_only
 from qagrader.gui.main_window import MainWindow
 from qagrader.gui.operations import Operations
 
-from .conftest import GRADER, interaction_id, make_workspace
+from .conftest import GRADER, interaction_id, make_workspace, shown_main_window
 
 SHOTS = os.environ.get("QAGRADER_SHOTS")  # e.g. /work/shots/ropolish: save the screenshots there
 
@@ -72,14 +72,8 @@ def asked_writes(monkeypatch) -> list:
 
 
 def open_read_only(qtbot, path) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    assert win.open_workspace(path)
+    win = shown_main_window(qtbot, path, size=(1440, 900))
     assert win.ws.read_only
-    win.resize(1440, 900)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=5_000)
     win.start()
     return win
 
