@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from qagrader.core.exporting.csv_export import export_evaluations
 from qagrader.core.importing.interactions import import_interactions
